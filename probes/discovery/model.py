@@ -1,0 +1,52 @@
+"""What discovery learned about one device, merged from every signal that saw it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Signal(StrEnum):
+    WS_DISCOVERY = "ws-discovery"  # multicast Probe / Hello
+    WS_DISCOVERY_UNICAST = "ws-discovery-unicast"
+    MDNS = "mdns"
+    SSDP = "ssdp"
+    ARP = "arp"
+    TCP = "tcp"  # TCP connect sweep (+ ONVIF endpoint check)
+    DECLARED = "declared"  # listed in the site file / --targets host:port, not seen otherwise
+
+
+class DiscoveredDevice(BaseModel):
+    """A device found on the network. Merged by endpoint uuid, then serial/MAC, then address."""
+
+    addresses: list[str] = Field(default_factory=list)  # IPs (first = preferred)
+    xaddrs: list[str] = Field(default_factory=list)  # ONVIF device service URLs
+    endpoint_uuid: str | None = None  # lower case, without urn:uuid:
+    mac: str | None = None  # lower case, colon separated
+    vendor: str | None = None  # from the OUI database
+    manufacturer: str | None = None  # from scopes / mDNS / SSDP
+    model: str | None = None
+    name: str | None = None
+    serial: str | None = None
+    hardware: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
+    open_ports: list[int] = Field(default_factory=list)
+    onvif_ports: list[int] = Field(default_factory=list)  # open ports where an ONVIF device service answered
+    signals: list[Signal] = Field(default_factory=list)
+    segment: str | None = None  # interface/CIDR where it was seen
+    bye: bool = False  # sent a WS-Discovery Bye during the scan
+
+    @property
+    def key(self) -> str:
+        """Stable device id, the same as DeviceFacts.device_id."""
+        if self.endpoint_uuid:
+            return f"uuid:{self.endpoint_uuid}"
+        if self.serial:
+            return f"serial:{self.serial}"
+        if self.mac:
+            return f"mac:{self.mac}"
+        port = (self.onvif_ports or self.open_ports or [None])[0]
+        address = self.addresses[0] if self.addresses else "?"
+        return f"addr:{address}:{port}" if port else f"addr:{address}"

@@ -1,0 +1,91 @@
+"""Scan scope: which addresses camaudit may send traffic to.
+
+Every probe asks the scope before it sends anything. Globally routable
+addresses are refused unless the user explicitly allowed them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from probes.errors import CamauditError
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+MAX_HOSTS = 65536  # a larger scope is almost certainly a typo (/15 and up)
+
+
+class ScopeError(CamauditError, ValueError):
+    """A target is malformed, too large, public without permission, or outside the scope."""
+
+
+def is_public(network: IPNetwork | IPAddress) -> bool:
+    """Globally routable (not private, loopback, link-local, documentation, CGNAT ...)."""
+    if isinstance(network, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+        return network.network_address.is_global or network.broadcast_address.is_global
+    return network.is_global
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A set of networks; `contains` is the gate every probe goes through."""
+
+    networks: tuple[IPNetwork, ...]
+    allow_public: bool = False
+    exclude: tuple[IPNetwork, ...] = field(default=())
+
+    @classmethod
+    def parse(cls, targets: Iterable[str], *, allow_public: bool = False,
+              exclude: Iterable[str] = ()) -> Scope:
+        nets = tuple(_parse_network(t) for t in targets)
+        excl = tuple(_parse_network(t) for t in exclude)
+        scope = cls(nets, allow_public, excl)
+        scope.validate()
+        return scope
+
+    def validate(self) -> None:
+        total = 0
+        for net in self.networks:
+            if is_public(net) and not self.allow_public:
+                raise ScopeError(
+                    f"{net} contains globally routable addresses; set allow_public: true "
+                    "(or --allow-public) if you really own them")
+            total += net.num_addresses
+        if total > MAX_HOSTS:
+            raise ScopeError(f"scope covers {total} addresses, more than the limit of {MAX_HOSTS}")
+
+    def contains(self, address: str | IPAddress) -> bool:
+        try:
+            ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+        except ValueError:
+            return False
+        if any(ip in net for net in self.exclude):
+            return False
+        if is_public(ip) and not self.allow_public:
+            return False
+        return any(ip in net for net in self.networks)
+
+    def require(self, address: str) -> None:
+        """Raise ScopeError unless `address` may be probed."""
+        if not self.contains(address):
+            raise ScopeError(f"{address} is outside the scan scope")
+
+    def hosts(self) -> Iterator[IPAddress]:
+        """Every probe-able host address in scope (network/broadcast skipped for /30 and larger)."""
+        seen: set[IPAddress] = set()
+        for net in self.networks:
+            hosts = net.hosts() if net.num_addresses > 2 else iter(net)
+            for ip in hosts:
+                if ip not in seen and self.contains(ip):
+                    seen.add(ip)
+                    yield ip
+
+
+def _parse_network(text: str) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(str(text).strip(), strict=False)
+    except ValueError as exc:
+        raise ScopeError(f"{text!r} is not an IP address or CIDR network") from exc

@@ -1,0 +1,1 @@
+"""Compliance knowledge: inventory model, checks, YAML profiles, evaluator, findings model."""

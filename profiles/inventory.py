@@ -1,0 +1,309 @@
+"""The inventory model: what the operator declared about each camera.
+
+A declaration is the operator's statement of a camera's class, place and
+purpose. Checks compare it with what the camera actually does. Vocabularies
+(area types, sectors, purposes) are closed enums so that a typo is an error in
+the site file, not a silently skipped rule.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AreaType(StrEnum):
+    """Where a camera looks. Drives the minimum class (CZ §2.9) and sector bans (GR art 6, 15-21)."""
+
+    ENTRANCE = "entrance"
+    EXIT = "exit"
+    RECEPTION = "reception"
+    CASH_DESK = "cash_desk"
+    VALUABLES = "valuables"  # vaults, cash storage, high-value goods
+    WAREHOUSE = "warehouse"
+    PLANT_ROOM = "plant_room"  # technical/critical installations
+    PARKING = "parking"
+    PERIMETER = "perimeter"  # building shell / facade
+    PUBLIC_STREET = "public_street"
+    NEIGHBOUR_PROPERTY = "neighbour_property"
+    WORKPLACE = "workplace"  # permanent workstation of employees
+    OFFICE_ROOM = "office_room"
+    CORRIDOR = "corridor"
+    HOTEL_CORRIDOR = "hotel_corridor"
+    LIFT = "lift"
+    STAIRS = "stairs"
+    SCHOOL_INTERIOR = "school_interior"
+    SCHOOL_CORRIDOR = "school_corridor"
+    PLAYGROUND = "playground"
+    INFANT_ROOM = "infant_room"
+    CLOAKROOM = "cloakroom"
+    CHANGING_ROOM = "changing_room"
+    CHANGING_ROOM_ENTRANCE = "changing_room_entrance"
+    TOILET = "toilet"
+    BATHROOM = "bathroom"
+    REST_ROOM = "rest_room"  # staff rest / smoking rooms
+    WAITING_ROOM = "waiting_room"
+    PATIENT_ROOM = "patient_room"
+    ICU = "icu"
+    DINING = "dining"
+    LEISURE = "leisure"  # pools, gyms, spa
+    POOL = "pool"
+    SALES_FLOOR = "sales_floor"
+    FITTING_ROOM = "fitting_room"
+    STAFF_ONLY = "staff_only"
+    FUEL_PUMPS = "fuel_pumps"
+    EXHIBITS = "exhibits"
+    WORSHIP_INTERIOR = "worship_interior"
+    CELLAR = "cellar"
+    RESIDENTIAL_ENTRANCE = "residential_entrance"
+    APARTMENT_DOOR = "apartment_door"
+    VEHICLE = "vehicle"
+    OTHER = "other"
+
+
+class Sector(StrEnum):
+    """The kind of premises; selects sector rules (GR art 15-21)."""
+
+    SCHOOL = "school"
+    NURSERY = "nursery"
+    HOTEL = "hotel"
+    BANK = "bank"
+    RESIDENTIAL = "residential"
+    SHOP = "shop"
+    MALL = "mall"
+    HOSPITAL = "hospital"
+    OFFICE = "office"
+    FACTORY = "factory"
+    FUEL_STATION = "fuel_station"
+    PLACE_OF_WORSHIP = "place_of_worship"
+    CEMETERY = "cemetery"
+    MUSEUM = "museum"
+    PUBLIC_PARKING = "public_parking"
+    PUBLIC_ADMINISTRATION = "public_administration"
+    CRITICAL_INFRASTRUCTURE = "critical_infrastructure"
+    EU_INSTITUTION = "eu_institution"
+    TRANSPORT = "transport"
+    OTHER = "other"
+
+
+class Purpose(StrEnum):
+    """Why the camera exists (CZ §2.1.1: property or safety must be primary)."""
+
+    PROPERTY_PROTECTION = "property_protection"
+    SAFETY_OF_PERSONS = "safety_of_persons"
+    INCIDENT_PREVENTION = "incident_prevention"  # supplementary only
+    EVIDENCE = "evidence"  # supplementary only
+    ACCESS_CONTROL = "access_control"
+    TEMPERATURE_SCREENING = "temperature_screening"
+    PATIENT_CARE = "patient_care"
+    TRAFFIC_MONITORING = "traffic_monitoring"
+    PROCESS_MONITORING = "process_monitoring"
+    PUBLICATION = "publication"  # streaming to the public: breaks purpose limitation
+    OTHER = "other"
+
+
+class LegalBasis(StrEnum):
+    LEGITIMATE_INTEREST = "legitimate_interest"
+    CONSENT = "consent"
+    EXPLICIT_CONSENT = "explicit_consent"
+    PUBLIC_TASK = "public_task"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTEREST = "vital_interest"
+
+
+class ViewLevel(StrEnum):
+    """What the declared purpose needs to see (DORI scale, IEC/EN 62676-4)."""
+
+    MONITORING = "monitoring"
+    DETECTION = "detection"
+    OBSERVATION = "observation"
+    RECOGNITION = "recognition"
+    IDENTIFICATION = "identification"
+    INSPECTION = "inspection"
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Hours(BaseModel):
+    """Weekly opening/operating hours: day -> list of 'HH:MM-HH:MM' ranges ('weekdays' and 'daily' allowed)."""
+
+    model_config = _STRICT
+
+    mon: list[str] = Field(default_factory=list)
+    tue: list[str] = Field(default_factory=list)
+    wed: list[str] = Field(default_factory=list)
+    thu: list[str] = Field(default_factory=list)
+    fri: list[str] = Field(default_factory=list)
+    sat: list[str] = Field(default_factory=list)
+    sun: list[str] = Field(default_factory=list)
+    holidays: list[date] = Field(default_factory=list)  # days the premises are closed all day
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_shortcuts(cls, data: object) -> object:
+        if isinstance(data, dict):
+            data = dict(data)
+            for shortcut, days in (("daily", _DAYS), ("weekdays", _DAYS[:5]), ("weekend", _DAYS[5:])):
+                if shortcut in data:
+                    ranges = data.pop(shortcut)
+                    for day in days:
+                        data.setdefault(day, ranges)
+        return data
+
+    @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _HHMM.match(item):
+                raise ValueError(f"{item!r} is not a time range like '08:00-17:30'")
+        return value
+
+    def is_open(self, day: date, at: time) -> bool:
+        """Whether `at` on `day` (local time) falls in a declared range."""
+        if day in self.holidays:
+            return False
+        hhmm = at.strftime("%H:%M")
+        for rng in getattr(self, _DAYS[day.weekday()]):
+            start, end = rng.split("-")
+            if start <= hhmm < end:
+                return True
+        return False
+
+
+class Geometry(BaseModel):
+    """Where the watched people are, for pixel density (CZ §1.2)."""
+
+    model_config = _STRICT
+
+    distance_m: float = Field(gt=0, le=1000, description="Distance from the camera to the watched area, metres")
+    hfov_deg: float = Field(gt=0, lt=180, description="Horizontal field of view, degrees")
+
+
+class Justification(BaseModel):
+    """Why a sensitive feature is used, and who approved it."""
+
+    model_config = _STRICT
+
+    reason: str = Field(min_length=3)
+    approval_ref: str | None = None  # e.g. DPA approval number, board decision
+    approved_by: str | None = None
+    approved_on: date | None = None
+
+
+class CloudDeclaration(BaseModel):
+    """A declared cloud / remote service receiving footage (GDPR art 44-46, CZ §2.8)."""
+
+    model_config = _STRICT
+
+    provider: str
+    region: str  # e.g. "EU", "EEA", "US", "eu-central-1"
+    in_eea: bool
+    tia_ref: str | None = None  # transfer impact assessment
+    encrypted: bool | None = None
+
+
+class DeviceSelector(BaseModel):
+    """How to recognise a device; any given field must match."""
+
+    model_config = _STRICT
+
+    uuid: str | None = None  # WS-Discovery endpoint uuid (with or without urn:uuid:)
+    serial: str | None = None
+    mac: str | None = None
+    ip: str | None = None
+    name: str | None = None  # declaration name (waivers only)
+
+    @field_validator("mac")
+    @classmethod
+    def _mac(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        norm = value.lower().replace("-", ":")
+        if not re.fullmatch(r"([0-9a-f]{2}:){5}[0-9a-f]{2}", norm):
+            raise ValueError(f"{value!r} is not a MAC address like 00:11:22:aa:bb:cc")
+        return norm
+
+    @field_validator("uuid")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.lower().removeprefix("urn:uuid:")
+
+    @model_validator(mode="after")
+    def _some_key(self) -> DeviceSelector:
+        if not any((self.uuid, self.serial, self.mac, self.ip, self.name)):
+            raise ValueError("give at least one of uuid, serial, mac, ip")
+        return self
+
+
+class Declaration(BaseModel):
+    """One declared camera (inventory entry)."""
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    match: DeviceSelector
+    camera_class: int = Field(alias="class", ge=1, le=4, description="Declared class 1-4 (CZ §2.9)")
+    area: AreaType
+    sector: Sector | None = None  # defaults to the site's sector
+    purposes: list[Purpose] = Field(min_length=1)
+    legal_basis: LegalBasis | None = None
+    balancing_test_ref: str | None = None
+    needed_view: ViewLevel | None = None  # what the purpose needs to see
+    operating_hours: Hours | None = None  # when the camera may operate/record (defaults to site hours)
+    recording: bool = True
+    retention_hours: float | None = Field(default=None, ge=0)
+    retention_justification: str | None = None
+    realtime_monitoring: bool = False  # an operator watches live to intervene
+    covers_public_space: bool = False
+    audio: Justification | None = None
+    ptz: Justification | None = None
+    biometrics: Justification | None = None
+    biometric_ground: str | None = None  # art 9(2) ground, e.g. "explicit_consent", "substantial_public_interest"
+    thermal_legal_framework: str | None = None
+    calibration_date: date | None = None
+    temperature_threshold_c: float | None = None
+    human_review: bool | None = None  # automated decisions have a human in the loop
+    cloud: list[CloudDeclaration] = Field(default_factory=list)
+    geometry: Geometry | None = None
+    expected_model: str | None = None
+    expected_firmware: str | None = None
+    dpia_ref: str | None = None
+    end_date: date | None = None  # limited lifetime (FR-SMART-1)
+    anonymisation: bool | None = None
+    signage: bool | None = None  # attestation: signs in place (CZ-INFO-1, GR art 12)
+    notes: str | None = None
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+class Waiver(BaseModel):
+    """An accepted deviation: the finding stays, marked waived, until the expiry date."""
+
+    model_config = _STRICT
+
+    rule: str = Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)+$")
+    devices: DeviceSelector | None = None  # None: every device
+    justification: str = Field(min_length=3)
+    approver: str = Field(min_length=1)
+    expires: date
+
+
+class Inventory(BaseModel):
+    """Everything the evaluator needs from the site file (no scope, no credentials)."""
+
+    site: str
+    timezone: str = "UTC"
+    jurisdiction: str | None = None
+    sector: Sector | None = None
+    opening_hours: Hours | None = None
+    declarations: list[Declaration] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Outputs: console, HTML, JSON/JSONL, CSV, OCSF and the MQTT publisher."""

@@ -1,0 +1,100 @@
+"""The `camaudit` command line: one argparse tree, one asyncio.run per invocation.
+
+Each subcommand lives in `scanner/commands/<name>.py` and exposes
+`register(subparsers)`, which adds a parser whose `handler` default is a
+function `(args) -> int` (sync) or `async (args) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import logging
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from probes.errors import CamauditError, ConfigError
+from scanner import __version__, exitcodes
+
+# Order is the order shown in --help.
+COMMANDS = ("demo", "discover", "scan", "evaluate", "report", "profiles", "lab", "watch", "history", "diff",
+            "init", "schema")
+
+err_console = Console(stderr=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 1, as documented
+        self.print_usage(sys.stderr)
+        err_console.print(f"[red]error:[/] {message}")
+        raise SystemExit(exitcodes.USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="camaudit",
+        description="Find ONVIF cameras, read how they are configured and check that against "
+                    "European data-protection rules for video surveillance.",
+        epilog="Exit codes: 0 no failing finding, 1 usage error, 2 the scan had errors, "
+               "3 at least one non-waived failing finding.",
+    )
+    parser.add_argument("--version", action="version", version=f"camaudit {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"scanner.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"scanner.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    from rich.logging import RichHandler
+
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err_console,
+                                                                                  show_path=False)])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    if not getattr(args, "command", None):
+        args = parser.parse_args(["demo", *(argv or [])]) if "demo" in _registered(parser) else args
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return exitcodes.USAGE
+    handler = args.handler
+    try:
+        if inspect.iscoroutinefunction(handler):
+            return int(asyncio.run(handler(args)))
+        return int(handler(args))
+    except ConfigError as exc:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        return exitcodes.USAGE
+    except CamauditError as exc:
+        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        return exitcodes.SCAN_ERRORS
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+
+
+def _registered(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:  # noqa: SLF001 - argparse offers no public accessor
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            return set(action.choices)
+    return set()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
