@@ -143,27 +143,30 @@ class Hours(BaseModel):
     fri: list[str] = Field(default_factory=list)
     sat: list[str] = Field(default_factory=list)
     sun: list[str] = Field(default_factory=list)
+    daily: list[str] | None = Field(default=None, description="Shortcut: every day without its own entry")
+    weekdays: list[str] | None = Field(default=None, description="Shortcut: mon-fri without their own entry")
+    weekend: list[str] | None = Field(default=None, description="Shortcut: sat-sun without their own entry")
     holidays: list[date] = Field(default_factory=list)  # days the premises are closed all day
 
-    @model_validator(mode="before")
+    @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily", "weekdays", "weekend")
     @classmethod
-    def _expand_shortcuts(cls, data: object) -> object:
-        if isinstance(data, dict):
-            data = dict(data)
-            for shortcut, days in (("daily", _DAYS), ("weekdays", _DAYS[:5]), ("weekend", _DAYS[5:])):
-                if shortcut in data:
-                    ranges = data.pop(shortcut)
-                    for day in days:
-                        data.setdefault(day, ranges)
-        return data
-
-    @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    @classmethod
-    def _ranges(cls, value: list[str]) -> list[str]:
-        for item in value:
+    def _ranges(cls, value: list[str] | None) -> list[str] | None:
+        for item in value or ():
             if not _HHMM.match(item):
                 raise ValueError(f"{item!r} is not a time range like '08:00-17:30'")
         return value
+
+    @model_validator(mode="after")
+    def _expand_shortcuts(self) -> Hours:
+        explicit = self.model_fields_set
+        for shortcut, days in (("weekdays", _DAYS[:5]), ("weekend", _DAYS[5:]), ("daily", _DAYS)):
+            ranges = getattr(self, shortcut)
+            if ranges is None:
+                continue
+            for day in days:
+                if day not in explicit and not getattr(self, day):
+                    setattr(self, day, list(ranges))
+        return self
 
     def is_open(self, day: date, at: time) -> bool:
         """Whether `at` on `day` (local time) falls in a declared range."""

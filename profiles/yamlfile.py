@@ -85,6 +85,9 @@ def load_yaml(path: str | Path) -> LocatedYaml:
     return parse_yaml(text, str(p))
 
 
+_SECRET_WORDS = ("password", "secret", "token", "key")  # never echo these values back
+
+
 def _describe(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     msg = str(error.get("msg", "invalid"))
@@ -95,7 +98,8 @@ def _describe(error: dict[str, Any]) -> str:
     if msg.startswith("Value error, "):
         msg = msg.removeprefix("Value error, ")
     inp = error.get("input")
-    if kind not in ("missing",) and isinstance(inp, (str, int, float, bool)) and len(str(inp)) < 80:
+    secret = any(word in str(part).lower() for part in error.get("loc", ()) for word in _SECRET_WORDS)
+    if not secret and isinstance(inp, (str, int, float, bool)) and len(str(inp)) < 80:
         return f"{msg} (got {inp!r})"
     return msg
 

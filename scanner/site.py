@@ -14,10 +14,11 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from probes.errors import ConfigError
-from probes.scope import Scope, ScopeError
+from probes.scope import Scope, ScopeError, is_public
 from profiles.inventory import Declaration, Hours, Inventory, Sector, Waiver
 from profiles.yamlfile import load_yaml, parse_yaml, validate_located
 
@@ -31,21 +32,24 @@ class ScopeConfig(BaseModel):
 
     model_config = _STRICT
 
+    allow_public: bool = False  # first, so the targets validator can see it
     targets: list[str] = Field(default_factory=list, description="CIDR networks to discover and scan")
     hosts: list[str] = Field(default_factory=list, description="Single addresses (host or host:port)")
     exclude: list[str] = Field(default_factory=list)
     ports: list[int] = Field(default_factory=lambda: list(DEFAULT_PORTS))
     interfaces: list[str] = Field(default_factory=list, description="Interfaces for multicast/ARP (default: auto)")
-    allow_public: bool = False
 
     @field_validator("targets", "exclude")
     @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
+    def _cidrs(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for item in value:
             try:
-                ipaddress.ip_network(str(item), strict=False)
+                net = ipaddress.ip_network(str(item), strict=False)
             except ValueError:
                 raise ValueError(f"{item!r} is not a CIDR network like 192.0.2.0/24") from None
+            if info.field_name == "targets" and is_public(net) and not info.data.get("allow_public"):
+                raise ValueError(f"{item} contains globally routable addresses; set allow_public: true "
+                                 "if you really own them")
         return value
 
     @field_validator("hosts")
@@ -100,14 +104,15 @@ class CredentialsRef(BaseModel):
     username_env: str | None = None
     password_env: str | None = None
     password_file: Path | None = None
+    password: SkipJsonSchema[Any] = Field(default=None, exclude=True, repr=False)  # only to refuse it
 
-    @model_validator(mode="before")
+    @field_validator("password", mode="before")
     @classmethod
-    def _no_plaintext(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "password" in data:
-            raise ValueError("plaintext passwords are not allowed in the site file; "
-                             "use password_env (an environment variable) or password_file (an owner-only file)")
-        return data
+    def _no_plaintext(cls, value: Any) -> None:
+        if value is not None:
+            raise ValueError("plaintext passwords are not allowed in the site file; use password_env "
+                             "(an environment variable) or password_file (an owner-only file)")
+        return None
 
     @model_validator(mode="after")
     def _one_source(self) -> CredentialsRef:

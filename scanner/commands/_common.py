@@ -1,0 +1,63 @@
+"""Arguments and steps shared by `scan`, `demo` and `watch`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from probes.errors import ConfigError
+
+
+def parse_at(text: str | None, timezone: str) -> datetime | None:
+    """--at: ISO date-time; a naive value is read in the site's time zone."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--at {text!r} is not an ISO date-time like 2026-11-23T10:30") from None
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(timezone))
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("outputs")
+    group.add_argument("--json", type=Path, metavar="FILE", help="scan document (facts + findings) as JSON")
+    group.add_argument("--html", type=Path, metavar="FILE", help="self-contained HTML report")
+    group.add_argument("--jsonl", type=Path, metavar="FILE", help="one finding per line (SIEM file input)")
+    group.add_argument("--csv", type=Path, metavar="FILE", help="one finding per row")
+    group.add_argument("--ocsf", type=Path, metavar="FILE", help="OCSF 1.8 Compliance Finding events (JSON Lines)")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on the terminal")
+
+
+def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("evaluation")
+    group.add_argument("--profile", dest="profiles", action="append", default=[], metavar="ID|FILE",
+                       help="compliance profile to apply instead of the site's (repeatable)")
+    group.add_argument("--at", metavar="ISO-TIME", help="evaluate time-aware rules as of this time "
+                                                        "(naive times are in the site's time zone)")
+
+
+def add_history_arguments(parser: argparse.ArgumentParser, *, default_on: bool = True) -> None:
+    group = parser.add_argument_group("history")
+    group.add_argument("--history", metavar="PATH|URL", default=None,
+                       help="history store: SQLite path or postgresql:// URL "
+                            "(default: $CAMAUDIT_STATE_DIR/history.sqlite or ~/.local/share/camaudit)")
+    if default_on:
+        group.add_argument("--no-history", action="store_true", help="do not record this scan or compare it")
+    else:
+        parser.set_defaults(no_history=None)
+
+
+def add_mqtt_arguments_if_available(parser: argparse.ArgumentParser) -> None:
+    try:
+        from reports.mqtt import add_mqtt_arguments
+    except ImportError:
+        parser.set_defaults(mqtt=None)
+        return
+    add_mqtt_arguments(parser)
+
+
+def output_paths(args: argparse.Namespace) -> dict[str, Path | None]:
+    return {name: getattr(args, name, None) for name in ("html", "json", "jsonl", "csv", "ocsf")}

@@ -1,0 +1,86 @@
+"""`camaudit scan`: discover, read facts, evaluate, record history, write reports, publish MQTT."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+from pathlib import Path
+
+from rich.console import Console
+
+from probes.discovery import Signal
+from scanner.commands import _common
+from scanner.emit import finish_scan
+from scanner.pipeline import ScanOptions, run_scan
+from scanner.site import CredentialsRef, ScopeConfig, Site, SiteFile, load_site
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+    parser = sub.add_parser("scan", help="audit the cameras of a site (or of ad-hoc targets)",
+                            description="Discover the cameras in scope, read their configuration over ONVIF, "
+                                        "evaluate it against the site's declarations and profiles, and report.")
+    target = parser.add_argument_group("what to scan")
+    target.add_argument("--site", type=Path, metavar="FILE", help="site file (see `camaudit schema`)")
+    target.add_argument("--targets", nargs="+", metavar="CIDR", default=[],
+                        help="ad-hoc scope without a site file (every camera is then undeclared)")
+    target.add_argument("--host", action="append", default=[], metavar="IP:PORT",
+                        help="a camera at a known address and port (repeatable)")
+    target.add_argument("--allow-public", action="store_true", help="allow globally routable targets")
+    target.add_argument("--user", help="ONVIF user for --targets scans")
+    target.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
+    target.add_argument("--interface", dest="interfaces", action="append", default=[], metavar="IF",
+                        help="interface for multicast discovery and ARP (repeatable)")
+    target.add_argument("--signals", nargs="+", choices=[s.value for s in Signal if s is not Signal.DECLARED],
+                        help="discovery signals to use (default: all that apply)")
+    parser.add_argument("--facts-only", action="store_true", help="read facts, do not evaluate")
+    _common.add_evaluation_arguments(parser)
+    _common.add_output_arguments(parser)
+    _common.add_history_arguments(parser)
+    _common.add_mqtt_arguments_if_available(parser)
+    parser.set_defaults(handler=run)
+
+
+def adhoc_site(args: argparse.Namespace) -> SiteFile:
+    """A site built from --targets/--host: nothing declared, baseline profile."""
+    credentials = None
+    if args.user:
+        if not args.password_env:
+            raise SystemExit("camaudit scan: --user needs --password-env VAR (passwords are never arguments)")
+        credentials = CredentialsRef(username=args.user, password_env=args.password_env)
+    hosts = list(args.host)
+    targets = list(args.targets)
+    if not targets and not hosts:
+        raise SystemExit("camaudit scan: give --site FILE, or --targets CIDR / --host IP:PORT")
+    for host in hosts:
+        ipaddress.ip_address(host.rsplit(":", 1)[0])
+    site = Site(name="adhoc", scope=ScopeConfig(targets=targets, hosts=hosts, allow_public=args.allow_public),
+                credentials=credentials, profiles=["gdpr-baseline"])
+    return SiteFile(site=site, path=Path.cwd() / "adhoc-site.yaml")
+
+
+async def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True, quiet=args.quiet)
+    site_file = load_site(args.site) if args.site else adhoc_site(args)
+    if args.site and args.host:
+        site_file.site.scope.hosts.extend(args.host)
+    options = ScanOptions(
+        profiles=args.profiles,
+        at=_common.parse_at(args.at, site_file.site.timezone),
+        facts_only=args.facts_only,
+        signals={Signal(s) for s in args.signals} if args.signals else None,
+        interfaces=args.interfaces,
+    )
+    result = await run_scan_with_progress(site_file, options, console)
+    return await finish_scan(result, args, console=console)
+
+
+async def run_scan_with_progress(site_file: SiteFile, options: ScanOptions, console: Console):  # noqa: ANN201
+    """run_scan with a rich progress bar when the terminal is interactive."""
+    try:
+        from reports.console import ScanProgress
+    except ImportError:
+        return await run_scan(site_file, options)
+    with ScanProgress(console) as progress:
+        options.on_discovered = lambda devices: progress.discovered(len(devices))
+        options.on_device = lambda facts: progress.advance(facts.label, "error" if facts.errors else "ok")
+        return await run_scan(site_file, options)
