@@ -156,7 +156,8 @@ _SPECS = [
           "Authentication schemes the device accepted"),
     _spec("auth.credentials_accepted", "bool", "tds:GetDeviceInformation", "Whether the configured credentials worked"),
     # media
-    _spec("media.profiles", "list[{token, name, video_source, video_encoder, audio_source, audio_encoder}]",
+    _spec("media.profiles", "list[{token, name, video_source, video_encoder, audio_source, audio_encoder, ptz, "
+          "analytics}]",
           "trt:GetProfiles | tr2:GetProfiles", "Media profiles and the configuration tokens they use"),
     _spec("media.video_encoders", "list[{token, encoding, width, height, fps, bitrate_kbps, profiles: list[str]}]",
           "trt:GetVideoEncoderConfigurations | tr2:GetVideoEncoderConfigurations", "Video encoders"),
@@ -178,7 +179,8 @@ _SPECS = [
     _spec("ptz.auto_tracking", "bool", "tptz:GetConfigurations | vendor", "Auto-tracking enabled"),
     # recording
     _spec("recording.recordings",
-          "list[{token, source, max_retention_seconds: int | None (0 = unlimited), content, tracks: list[str]}]",
+          "list[{token, source, max_retention_seconds: int | None (0 = unlimited), max_retention: xs:duration, "
+          "content, tracks: list[track type]}]",
           "trc:GetRecordings", "Recordings on the device"),
     _spec("recording.jobs", "list[{token, recording, mode: 'Active' | 'Idle', schedule: str | None}]",
           "trc:GetRecordingJobs", "Recording jobs"),
@@ -210,6 +212,8 @@ _SPECS = [
     _spec("privacy.masks", "list[{token, type, enabled: bool, points: int}]", "tr2:GetMasks", "Privacy masks"),
     _spec("analytics.modules", "list[{name, type}]", "tan:GetAnalyticsModules", "Analytics modules"),
     _spec("analytics.rules", "list[{name, type}]", "tan:GetRules", "Analytics rules"),
+    _spec("analytics.supported_modules", "list[str]", "tan:GetSupportedAnalyticsModules",
+          "Analytics module types the device can run (configured or not)"),
     _spec("analytics.biometric", "list[str]", "derived from analytics", "Module/rule types that identify people"),
     _spec("thermal.radiometry", "bool", "tth:GetServiceCapabilities", "Radiometric (temperature-measuring) camera"),
     _spec("thermal.configurations", "list[{token, polarity, color_palette}]", "tth:GetConfigurations",

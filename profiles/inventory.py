@@ -250,8 +250,6 @@ class DeviceSelector(BaseModel):
 class Declaration(BaseModel):
     """One declared camera (inventory entry)."""
 
-    model_config = _STRICT
-
     name: str = Field(min_length=1)
     match: DeviceSelector
     camera_class: int = Field(alias="class", ge=1, le=4, description="Declared class 1-4 (CZ §2.9)")
@@ -262,6 +260,7 @@ class Declaration(BaseModel):
     balancing_test_ref: str | None = None
     needed_view: ViewLevel | None = None  # what the purpose needs to see
     operating_hours: Hours | None = None  # when the camera may operate/record (defaults to site hours)
+    opening_hours: Hours | None = None  # when the watched premises are open (defaults to the site's opening_hours)
     recording: bool = True
     retention_hours: float | None = Field(default=None, ge=0)
     retention_justification: str | None = None
@@ -279,13 +278,29 @@ class Declaration(BaseModel):
     geometry: Geometry | None = None
     expected_model: str | None = None
     expected_firmware: str | None = None
+    expected_serial: str | None = None
+    workplace_reason: str | None = None  # the serious, activity-specific reason for watching workstations
     dpia_ref: str | None = None
     end_date: date | None = None  # limited lifetime (FR-SMART-1)
     anonymisation: bool | None = None
     signage: bool | None = None  # attestation: signs in place (CZ-INFO-1, GR art 12)
+    attestations: dict[str, bool] = Field(default_factory=dict)  # other attestations for manual rules
     notes: str | None = None
+    placeholders: list[str] = Field(
+        default_factory=list,
+        description="Fields that still hold placeholder values (written by `camaudit init`, e.g. "
+                    "[class, area, purposes]); rules relying on them cannot be trusted until reviewed")
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @field_validator("placeholders")
+    @classmethod
+    def _placeholder_fields(cls, value: list[str]) -> list[str]:
+        known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+        unknown = [name for name in value if name not in known]
+        if unknown:
+            raise ValueError(f"not declaration fields: {', '.join(unknown)}")
+        return value
 
 
 class Waiver(BaseModel):
@@ -310,3 +325,4 @@ class Inventory(BaseModel):
     opening_hours: Hours | None = None
     declarations: list[Declaration] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    attestations: dict[str, bool] = Field(default_factory=dict)  # site-wide attestations for manual rules

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from probes.errors import ConfigError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same rules, ~10x faster
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -58,8 +59,8 @@ def parse_yaml(text: str, path: str = "<input>") -> LocatedYaml:
     if len(text.encode()) > MAX_FILE_BYTES:
         raise ConfigError(f"file is larger than {MAX_FILE_BYTES} bytes", path=path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_SAFE_LOADER)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

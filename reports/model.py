@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from probes.facts import DeviceFacts
 from profiles.findings import Finding
+from profiles.inventory import AreaType, Sector
 
 SCHEMA_ID = "camaudit.scan/1"
 
@@ -32,6 +33,15 @@ class ScanMeta(BaseModel):
     previous_scan_id: str | None = None
 
 
+class DeclaredCamera(BaseModel):
+    """What the operator declared about a matched device, as far as reports group by it."""
+
+    name: str
+    camera_class: int | None = None  # declared class 1-4 (CZ §2.9)
+    area: AreaType | None = None
+    sector: Sector | None = None
+
+
 class ScanResult(BaseModel):
     """One scan: devices with their facts, and (unless facts-only) findings."""
 
@@ -39,6 +49,7 @@ class ScanResult(BaseModel):
     meta: ScanMeta
     devices: list[DeviceFacts] = Field(default_factory=list)
     declared_names: dict[str, str] = Field(default_factory=dict)  # device_id -> declared camera name
+    declared: dict[str, DeclaredCamera] = Field(default_factory=dict)  # device_id -> class/area (reports group by)
     findings: list[Finding] = Field(default_factory=list)
 
     model_config = {"populate_by_name": True}

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from probes.discovery import DiscoveredDevice, Signal
 from probes.facts import DeviceFacts, Fact, FactStatus
-from reports.model import ScanMeta, ScanResult
+from reports.model import DeclaredCamera, ScanMeta, ScanResult
 from scanner import __version__
 from scanner.site import Credentials, SiteFile, site_inventory
 
@@ -86,7 +86,7 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
         creds = site.credentials.resolve(site_file.path.parent)
     readable = [d for d in devices if d.xaddrs or d.onvif_ports]
     results = [_unread(d, "no ONVIF endpoint answered (RTSP only)") for d in devices
-               if d not in readable]
+               if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
     async with OnvifReader(
         username=creds.username if creds else None,
         password=creds.password.get_secret_value() if creds else None,
@@ -100,8 +100,26 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
             results.append(device_facts)
             if options.on_device:
                 options.on_device(device_facts)
+    for device_facts in results:
+        device_facts.device_id = stable_device_id(device_facts)
     results.sort(key=lambda d: (d.address, d.port or 0))
     return results
+
+
+def stable_device_id(device: DeviceFacts) -> str:
+    """The most durable identity learned: endpoint uuid, then serial, then MAC, else the address.
+
+    Discovery names a device by what it saw first (a TCP-only camera is `addr:ip:port`); once its
+    identity is read, re-key it so history, drift and finding uids survive an IP or port change.
+    """
+    if device.endpoint_uuid:
+        return f"uuid:{device.endpoint_uuid.lower().removeprefix('urn:uuid:')}"
+    serial = device.value("identity.serial")
+    if serial:
+        return f"serial:{serial}"
+    if device.mac:
+        return f"mac:{device.mac.lower()}"
+    return device.device_id
 
 
 async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> ScanResult:
@@ -135,6 +153,12 @@ def evaluate_result(result: ScanResult, site_file: SiteFile, profile_refs: Seque
     evaluation = evaluate(result.devices, site_inventory(site_file.site), profiles, at=when)
     result.findings = evaluation.findings
     result.declared_names = dict(evaluation.matches)
+    by_name = {cam.name: cam for cam in site_file.site.cameras}
+    result.declared = {
+        device_id: DeclaredCamera(name=name, camera_class=by_name[name].camera_class, area=by_name[name].area,
+                                  sector=by_name[name].sector or site_file.site.sector)
+        for device_id, name in evaluation.matches.items() if name in by_name
+    }
     result.meta.evaluated_at = when
     result.meta.profiles = [p.id for p in profiles]
     return result

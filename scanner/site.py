@@ -181,6 +181,8 @@ class Site(BaseModel):
     profiles: list[str] = Field(default_factory=lambda: ["gdpr-baseline"])
     cameras: list[Declaration] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    attestations: dict[str, bool] = Field(default_factory=dict,
+                                          description="Site-wide attestations for manual rules, e.g. rights_procedures")
     scan: ScanSettings = Field(default_factory=ScanSettings)
 
     @field_validator("timezone")
@@ -235,4 +237,5 @@ def site_json_schema() -> dict[str, Any]:
 def site_inventory(site: Site) -> Inventory:
     """The part of the site the evaluator sees."""
     return Inventory(site=site.name, timezone=site.timezone, jurisdiction=site.jurisdiction, sector=site.sector,
-                     opening_hours=site.opening_hours, declarations=site.cameras, waivers=site.waivers)
+                     opening_hours=site.opening_hours, declarations=site.cameras, waivers=site.waivers,
+                     attestations=site.attestations)

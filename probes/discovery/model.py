@@ -37,6 +37,10 @@ class DiscoveredDevice(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     segment: str | None = None  # interface/CIDR where it was seen
     bye: bool = False  # sent a WS-Discovery Bye during the scan
+    location: str | None = None  # from the onvif://www.onvif.org/location/ scope
+    metadata_version: int | None = None  # WS-Discovery MetadataVersion
+    upnp_udn: str | None = None  # UPnP UDN from SSDP (often differs from the WS-Discovery uuid)
+    hostname: str | None = None  # mDNS host name
 
     @property
     def key(self) -> str:
@@ -47,6 +51,18 @@ class DiscoveredDevice(BaseModel):
             return f"serial:{self.serial}"
         if self.mac:
             return f"mac:{self.mac}"
-        port = (self.onvif_ports or self.open_ports or [None])[0]
+        ports = self.onvif_ports or self.open_ports
+        port = ports[0] if ports else None
         address = self.addresses[0] if self.addresses else "?"
         return f"addr:{address}:{port}" if port else f"addr:{address}"
+
+
+class DiscoveryReport(BaseModel):
+    """Everything one discovery run produced: the devices and why any signal did not run."""
+
+    devices: list[DiscoveredDevice] = Field(default_factory=list)
+    signals_run: list[Signal] = Field(default_factory=list)
+    skipped: dict[Signal, str] = Field(default_factory=dict)  # signal -> reason it did not run
+    interfaces: list[str] = Field(default_factory=list)  # "eth0 (192.0.2.10/24)" used for multicast/ARP
+    notes: list[str] = Field(default_factory=list)  # interfaces refused and why
+    elapsed_s: float = 0.0

@@ -1,0 +1,259 @@
+"""Benchmarks 1 and 2: full audit throughput against the raw floor, with instant and slow (200 ms) cameras.
+
+    python bench/audit.py                      # 100 and 1,000 cameras, instant and slow
+    python bench/audit.py --sizes 100 --no-slow
+
+For each size a lab fleet is served in its own process. Then, against that
+lab: a capture run (scanner with request recording, also the warm-up; not
+measured), the measured audit (a fresh `scan_once.py` process: discovery of the
+fleet's network, facts, evaluation, HTML + JSON reports), and the raw floor
+(`floor.py` replaying the captured requests with the same concurrency). The
+slow case repeats the audit and the floor against a lab that answers every
+request after 200 ms. SOAP requests are counted by the lab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    BENCH_DIR,
+    CACHE_DIR,
+    LabProcess,
+    Report,
+    load_average,
+    raise_priority,
+    run_json_subprocess,
+    target_max,
+)
+
+PASSWORD_ENV = "CAMAUDIT_BENCH_PASSWORD"
+AREAS = ["entrance", "parking", "perimeter", "warehouse", "reception", "cash_desk"]
+
+
+def write_site(info: dict[str, Any], path: Path, *, profiles: list[str], concurrency: int | None = None) -> None:
+    """A site file for the lab fleet: its network in scope, one declaration per camera."""
+    import yaml
+
+    cameras = []
+    for i, cam in enumerate(info["cameras"]):
+        cameras.append({
+            "name": f"cam-{i:04d}-{cam['name']}"[:60],
+            "match": {"uuid": cam["endpoint_uuid"]},
+            "class": 2,
+            "area": AREAS[i % len(AREAS)],
+            "purposes": ["property_protection"],
+            "retention_hours": 72,
+            "signage": True,
+        })
+    site: dict[str, Any] = {
+        "name": "bench-site",
+        "title": f"benchmark fleet of {len(cameras)} lab cameras",
+        "timezone": "Europe/Prague",
+        "jurisdiction": "CZ",
+        "sector": "office",
+        "scope": {"targets": [info["network"]]},
+        "profiles": profiles,
+        "cameras": cameras,
+    }
+    if concurrency:
+        site["scan"] = {"concurrency": concurrency}
+    if info.get("username"):
+        site["credentials"] = {"username": info["username"], "password_env": PASSWORD_ENV}
+    path.write_text(yaml.safe_dump(site, sort_keys=False), encoding="utf-8")
+
+
+def remap_capture(src: Path, dst: Path, info: dict[str, Any]) -> None:
+    """Point a capture at another lab of the same network (same addresses, other ephemeral ports)."""
+    ports = {c["address"]: c["port"] for c in info["cameras"]}
+    from urllib.parse import urlsplit, urlunsplit
+
+    with src.open(encoding="utf-8") as fin, dst.open("w", encoding="utf-8") as fout:
+        for line in fin:
+            rec = json.loads(line)
+            parts = urlsplit(rec["url"])
+            if parts.hostname in ports:
+                rec["url"] = urlunsplit(parts._replace(netloc=f"{parts.hostname}:{ports[parts.hostname]}"))
+            fout.write(json.dumps(rec) + "\n")
+
+
+def scan(site: Path, work: Path, env: dict[str, str], *, capture: Path | None = None,
+         profile: str | None = None) -> dict[str, Any]:
+    args = [str(BENCH_DIR / "scan_once.py"), str(site), "--out-dir", str(work / "out")]
+    if capture:
+        args += ["--capture", str(capture)]
+    if profile:
+        args += ["--profile", profile]
+    return run_json_subprocess(args, env=env, timeout=1800)
+
+
+def pyspy(site: Path, work: Path, env: dict[str, str], out: Path) -> None:
+    """py-spy's view of a whole audit (all threads, GIL idle excluded): top functions by own samples."""
+    import shutil
+    import subprocess
+    from collections import Counter
+
+    exe = shutil.which("py-spy")
+    if exe is None:
+        return
+    raw = out.with_suffix(".collapsed")
+    subprocess.run([exe, "record", "-r", "250", "-f", "raw", "-o", str(raw), "--", sys.executable,
+                    str(BENCH_DIR / "scan_once.py"), str(site), "--out-dir", str(work / "out")],
+                   env={**os.environ, **env}, capture_output=True, timeout=1800, check=False)
+    if not raw.exists():
+        return
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text(encoding="utf-8").splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        own[frames[-1]] += n
+        for f in set(frames):
+            inclusive[f] += n
+    lines = [f"{total} samples", "", "own time:"]
+    lines += [f"{100 * c / total:5.1f}%  {f}" for f, c in own.most_common(40)]
+    lines += ["", "inclusive time:"]
+    lines += [f"{100 * c / total:5.1f}%  {f}" for f, c in inclusive.most_common(60)]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def floor(capture: Path, info: dict[str, Any], env: dict[str, str], settings: dict[str, int]) -> dict[str, Any]:
+    return run_json_subprocess(
+        [str(BENCH_DIR / "floor.py"), str(capture), "--concurrency", str(settings["concurrency"]),
+         "--per-device", str(settings["per_device_concurrency"]), "--username", info.get("username") or ""],
+        env=env, timeout=1800)
+
+
+def scan_settings() -> dict[str, int]:
+    from scanner.site import ScanSettings
+
+    s = ScanSettings()
+    return {"concurrency": s.concurrency, "per_device_concurrency": s.per_device_concurrency}
+
+
+def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose: bool,
+             profile: bool = False, slow_concurrency: int = 0) -> None:
+    settings = scan_settings()
+    with tempfile.TemporaryDirectory(prefix=f"camaudit-bench-{n}-") as tmp:
+        work = Path(tmp)
+        capture = work / "capture.jsonl"
+        with LabProcess(n) as lab:
+            info = lab.info
+            env = {PASSWORD_ENV: info.get("password") or ""}
+            site = work / "site.yaml"
+            write_site(info, site, profiles=profiles)
+            warm = scan(site, work, env, capture=capture)
+            before = lab.stats().get("requests", 0)
+            load = load_average()
+            c0 = lab.cpu_s()
+            fig = scan(site, work, env)
+            c1 = lab.cpu_s()
+            mid = lab.stats().get("requests", 0)
+            flo = floor(capture, info, env, settings)
+            c2 = lab.cpu_s()
+            after = lab.stats().get("requests", 0)
+            if profile:
+                CACHE_DIR.mkdir(exist_ok=True)
+                scan(site, work, env, profile=str(CACHE_DIR / f"profile-audit-{n}"))
+                pyspy(site, work, env, CACHE_DIR / f"pyspy-audit-{n}.txt")
+                report.notes.append(f"audit {n}: profiles in bench/.cache/profile-audit-{n}.txt/.html "
+                                    f"(pyinstrument) and bench/.cache/pyspy-audit-{n}.txt (py-spy)")
+        scan_requests = mid - before
+        if verbose:
+            print(json.dumps({"n": n, "warm": warm, "scan": fig, "floor": flo,
+                              "lab_requests": [before, mid, after]}, indent=1), file=sys.stderr)
+        label = f"audit {n}"
+        report.add(label, "wall time (discovery+facts+evaluation+reports)", fig["wall_s"], "s",
+                   "≤ 20 s" if n >= 1000 else "", target_max(fig["wall_s"], 20) if n >= 1000 else None,
+                   note=f"discovery {fig['discovery_s']:.2f} s, facts done {fig['facts_done_s']:.2f} s, "
+                        f"evaluated {fig['evaluated_s']:.2f} s")
+        report.add(label, "CPU time (scanner process)", fig["cpu_s"], "s",
+                   note=f"{1000 * fig['cpu_s'] / max(1, scan_requests):.2f} ms per SOAP request; the lab process "
+                        f"used {c1 - c0:.1f} s CPU meanwhile, the floor client {flo['cpu_s']:.1f} s "
+                        f"(lab {c2 - c1:.1f} s); load average before: {load}")
+        at = fig.get("rss_mb_at", {})
+        report.add(label, "peak RSS (scanner process)", fig["peak_rss_mb"], "MB", "≤ 300 MB",
+                   target_max(fig["peak_rss_mb"], 300),
+                   note="RSS after discovery / facts / evaluation / reports: "
+                        f"{at.get('discovered')} / {at.get('facts_read')} / {at.get('evaluated')} / "
+                        f"{at.get('reported')} MB")
+        report.add(label, "SOAP requests (lab count)", scan_requests, "",
+                   note=f"{fig['devices']} devices, {fig['devices_with_errors']} with errors, "
+                        f"{fig['findings']} findings")
+        report.add(label, "SOAP requests/s", round(scan_requests / fig["wall_s"], 1) if fig["wall_s"] else None,
+                   "req/s")
+        report.add(label, "raw floor wall time (same requests)", flo["wall_s"], "s",
+                   note=f"{flo['requests']} requests, CPU {flo['cpu_s']:.2f} s, statuses {flo['statuses']}")
+        ratio = fig["wall_s"] / flo["wall_s"] if flo["wall_s"] else None
+        report.add(label, "camaudit / floor (whole audit)", round(ratio, 2) if ratio else None, "x",
+                   "≤ 2x" if n >= 1000 else "", target_max(ratio, 2.0) if n >= 1000 else None)
+        facts_s = fig["facts_done_s"] - fig["discovery_s"]
+        report.add(label, "camaudit facts phase / floor", round(facts_s / flo["wall_s"], 2) if flo["wall_s"] else None,
+                   "x", note=f"facts phase {facts_s:.1f} s: the same requests as the floor, plus parsing")
+        if fig["devices"] < n:
+            report.notes.append(f"audit {n}: only {fig['devices']} of {n} cameras were reported")
+        if not slow:
+            return
+        slow_capture = work / "capture-slow.jsonl"
+        with LabProcess(n, reply_delay_s=0.2, network=info["network"]) as lab:
+            sinfo = lab.info
+            site = work / "site-slow.yaml"
+            write_site(sinfo, site, profiles=profiles)
+            remap_capture(capture, slow_capture, sinfo)
+            before = lab.stats().get("requests", 0)
+            sfig = scan(site, work, env)
+            sflo = floor(slow_capture, sinfo, env, settings)
+            wide = None
+            if slow_concurrency and slow_concurrency != settings["concurrency"] and n > settings["concurrency"]:
+                site_wide = work / "site-slow-wide.yaml"
+                write_site(sinfo, site_wide, profiles=profiles, concurrency=slow_concurrency)
+                wide = scan(site_wide, work, env)
+        label = f"slow {n} (200 ms/reply)"
+        delta = sfig["wall_s"] - fig["wall_s"]
+        report.add(label, "wall time", sfig["wall_s"], "s",
+                   note=f"discovery {sfig['discovery_s']:.2f} s, facts done {sfig['facts_done_s']:.2f} s")
+        report.add(label, "slow - instant", round(delta, 2), "s", "≤ +5 s", target_max(delta, 5.0))
+        report.add(label, "raw floor wall time", sflo["wall_s"], "s")
+        sratio = sfig["wall_s"] / sflo["wall_s"] if sflo["wall_s"] else None
+        report.add(label, "camaudit / floor", round(sratio, 2) if sratio else None, "x")
+        report.add(label, "peak RSS (scanner process)", sfig["peak_rss_mb"], "MB")
+        if wide is not None:
+            report.add(label, f"wall time with scan.concurrency = {slow_concurrency}", wide["wall_s"], "s",
+                       note=f"default {settings['concurrency']}: {sfig['wall_s']:.1f} s; peak RSS "
+                            f"{wide['peak_rss_mb']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000")
+    parser.add_argument("--no-slow", dest="slow", action="store_false")
+    parser.add_argument("--profiles", default="gdpr-baseline,cz-uoou-2024")
+    parser.add_argument("--json-out")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--slow-concurrency", type=int, default=256,
+                        help="also run the slow case with this scan.concurrency (0: no)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile one audit per size (pyinstrument + py-spy) into bench/.cache/")
+    args = parser.parse_args()
+    raise_priority()
+    report = Report()
+    for n in (int(s) for s in args.sizes.split(",")):
+        run_size(n, slow=args.slow, profiles=args.profiles.split(","), report=report, verbose=args.verbose,
+                 profile=args.profile, slow_concurrency=args.slow_concurrency)
+    report.emit(args.json_out)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

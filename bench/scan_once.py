@@ -1,0 +1,171 @@
+"""One full camaudit audit in a fresh process: discovery, facts, evaluation, HTML + JSON reports.
+
+    CAMAUDIT_BENCH_PASSWORD=... python bench/scan_once.py SITE.yaml --out-dir DIR [--capture FILE]
+
+Prints one JSON line with wall and CPU time of the audit (imports excluded,
+reported apart), the peak RSS of this process, the time of each stage and what
+was found. With ``--capture`` every HTTP request the scanner sends is recorded
+(method, URL, headers, body) for the raw floor client to replay; a capture run
+is never the measured run, because the recording costs memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+_T_START = time.perf_counter()
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def rss_now_mb() -> float:
+    """Current resident set size of this process (not the peak)."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def install_capture(records: list[dict[str, object]]) -> None:
+    """Record every request of every aiohttp session (bench-only instrumentation via TraceConfig)."""
+    import aiohttp
+
+    trace = aiohttp.TraceConfig()
+
+    async def on_headers(session: object, ctx: object, params: aiohttp.TraceRequestHeadersSentParams) -> None:
+        # One record per HTTP request actually sent (a Digest retry inside aiohttp's middleware included),
+        # with the headers as sent (Authorization added by the middleware included).
+        ctx.record = {"method": params.method, "url": str(params.url),  # type: ignore[attr-defined]
+                      "headers": {k: v for k, v in params.headers.items()
+                                  if k.lower() in ("content-type", "soapaction", "authorization")},
+                      "body": b"", "t": time.time()}
+        records.append(ctx.record)  # type: ignore[attr-defined]
+
+    async def on_chunk(session: object, ctx: object, params: aiohttp.TraceRequestChunkSentParams) -> None:
+        rec = getattr(ctx, "record", None)
+        if rec is not None:
+            rec["body"] += params.chunk
+
+    async def on_end(session: object, ctx: object, params: object) -> None:
+        rec = getattr(ctx, "record", None)
+        if rec is not None:
+            rec["t_end"] = time.time()
+
+    trace.on_request_headers_sent.append(on_headers)
+    trace.on_request_end.append(on_end)
+    trace.on_request_chunk_sent.append(on_chunk)
+    original = aiohttp.ClientSession.__init__
+
+    def patched(self: aiohttp.ClientSession, *args: object, **kwargs: object) -> None:
+        kwargs["trace_configs"] = [*(kwargs.get("trace_configs") or []), trace]  # type: ignore[list-item]
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    aiohttp.ClientSession.__init__ = patched  # type: ignore[method-assign]
+
+
+async def audit(args: argparse.Namespace) -> dict[str, object]:
+    from pydantic import SecretStr
+
+    from reports.emit import write_reports
+    from scanner.pipeline import ScanOptions, run_scan
+    from scanner.site import Credentials, load_site
+
+    t_import = time.perf_counter() - _T_START
+    marks: dict[str, float] = {}
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    site_file = load_site(args.site)
+    creds = None
+    if args.username:
+        creds = Credentials(username=args.username,
+                            password=SecretStr(os.environ.get("CAMAUDIT_BENCH_PASSWORD", "")))
+    read_count = 0
+
+    rss: dict[str, float] = {"start": round(rss_now_mb(), 1)}
+
+    def on_discovered(devices: list[object]) -> None:
+        marks["discovered"] = time.perf_counter() - t0
+        marks["candidates"] = len(devices)
+        rss["discovered"] = round(rss_now_mb(), 1)
+
+    def on_device(facts: object) -> None:
+        nonlocal read_count
+        read_count += 1
+        marks["read"] = time.perf_counter() - t0
+        rss["facts_read"] = rss_now_mb()
+
+    options = ScanOptions(credentials=creds, on_discovered=on_discovered, on_device=on_device)
+    result = await run_scan(site_file, options)
+    marks["evaluated"] = time.perf_counter() - t0
+    rss["evaluated"] = round(rss_now_mb(), 1)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(write_reports, result, html=out / "report.html", json=out / "scan.json")
+    wall = time.perf_counter() - t0
+    rss["reported"] = round(rss_now_mb(), 1)
+    rss["facts_read"] = round(rss.get("facts_read", 0.0), 1)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+
+    statuses: dict[str, int] = {}
+    for device in result.devices:
+        for fact in device.facts.values():
+            statuses[str(fact.status)] = statuses.get(str(fact.status), 0) + 1
+    return {
+        "import_s": round(t_import, 3),
+        "wall_s": round(wall, 3),
+        "cpu_s": round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 3),
+        "cpu_total_s": round(r1.ru_utime + r1.ru_stime, 3),
+        "peak_rss_mb": round(r1.ru_maxrss / 1024, 1),
+        "rss_mb_at": rss,
+        "discovery_s": round(marks.get("discovered", 0.0), 3),
+        "facts_done_s": round(marks.get("read", marks.get("discovered", 0.0)), 3),
+        "evaluated_s": round(marks["evaluated"], 3),
+        "devices": len(result.devices),
+        "devices_read": read_count,
+        "devices_with_errors": sum(1 for d in result.devices if d.errors),
+        "facts": statuses,
+        "findings": len(result.findings),
+        "html_bytes": (out / "report.html").stat().st_size,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site")
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--username", help="auditor user (password from $CAMAUDIT_BENCH_PASSWORD)")
+    parser.add_argument("--capture", help="write every HTTP request sent to this JSONL file")
+    parser.add_argument("--profile", help="profile the audit with pyinstrument; write FILE.txt and FILE.html")
+    args = parser.parse_args()
+    records: list[dict[str, object]] = []
+    if args.capture:
+        install_capture(records)
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.001, async_mode="enabled")
+        profiler.start()
+        figures = asyncio.run(audit(args))
+        profiler.stop()
+        Path(args.profile + ".txt").write_text(profiler.output_text(unicode=True, show_all=False),
+                                               encoding="utf-8")
+        Path(args.profile + ".html").write_text(profiler.output_html(), encoding="utf-8")
+    else:
+        figures = asyncio.run(audit(args))
+    if args.capture:
+        with open(args.capture, "w", encoding="utf-8") as fh:
+            for rec in records:
+                body = rec["body"]
+                assert isinstance(body, bytes)
+                fh.write(json.dumps({**rec, "body": base64.b64encode(body).decode()}) + "\n")
+        figures["captured_requests"] = len(records)
+    print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""Run a whole fleet of virtual ONVIF cameras in one process and one event loop.
+
+One aiohttp application serves every camera; each camera gets its own listening
+socket (address:port), and the handler tells cameras apart by the socket the
+request arrived on. Every operation a camera receives is recorded (service
+prefix + operation name, with the authentication outcome), so tests can prove
+that a scan only ever read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from lab import misbehave
+from lab.auth import AuthResult, challenge, check_http_digest, check_username_token
+from lab.model import (
+    PRE_AUTH_OPERATIONS,
+    AuthScheme,
+    Camera,
+    DiscoveryMode,
+    Fleet,
+    MisbehaviourMode,
+    Service,
+    UserLevel,
+)
+from lab.services import ADMIN_OPERATIONS, OPERATIONS, Ctx, response_prefix
+from lab.soap import (
+    SERVICE_BY_NS,
+    SERVICE_BY_PATH,
+    SERVICE_INFO,
+    BadRequest,
+    Envelope,
+    SoapFault,
+    SoapRequest,
+    action_not_supported,
+    not_authorized,
+    parse_request,
+)
+
+log = logging.getLogger(__name__)
+
+SOAP_CT = misbehave.SOAP_CT
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    """One request a camera received."""
+
+    operation: str  # "<service prefix>:<operation>", e.g. "tds:GetDeviceInformation"
+    authenticated: bool
+    username: str | None
+    scheme: str | None  # "ws-usernametoken" | "http-digest" | None
+    at: datetime
+
+
+@dataclass
+class RunningCamera:
+    """A camera of a running fleet: where it listens and what it was asked."""
+
+    spec: Camera
+    address: str
+    port: int
+    requests: list[ReceivedRequest] = field(default_factory=list)
+
+    @property
+    def received(self) -> list[str]:
+        """Operations received, in order ("tds:GetDeviceInformation", ...)."""
+        return [r.operation for r in self.requests]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def xaddr(self) -> str:
+        return f"http://{self.address}:{self.port}{SERVICE_INFO[Service.DEVICE][1]}"
+
+    def service_xaddr(self, service: Service) -> str:
+        return f"http://{self.address}:{self.port}{SERVICE_INFO[service][1]}"
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+
+@dataclass
+class RunningFleet:
+    """What `run_fleet` yields."""
+
+    fleet: Fleet
+    cameras: list[RunningCamera]
+    start_seconds: float = 0.0
+    responders: Any = None  # lab.responders.LabResponders when discovery=True
+
+    def camera(self, name: str) -> RunningCamera:
+        for cam in self.cameras:
+            if cam.spec.name == name:
+                return cam
+        raise KeyError(name)
+
+    def received(self) -> dict[str, list[str]]:
+        return {cam.name: cam.received for cam in self.cameras}
+
+
+class _LabApp:
+    """The request handler shared by every camera socket."""
+
+    def __init__(self, reply_delay_s: float) -> None:
+        self.by_socket: dict[tuple[str, int], RunningCamera] = {}
+        self.reply_delay_s = reply_delay_s
+        self.stop = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        transport = request.transport
+        sockname = transport.get_extra_info("sockname") if transport else None
+        rc = self.by_socket.get((sockname[0], sockname[1])) if sockname else None
+        if rc is None:
+            return web.Response(status=404, text="no camera here")
+        path_service = SERVICE_BY_PATH.get(request.path)
+        if path_service is None:
+            return web.Response(status=404, text="Not Found")
+        if request.method != "POST":
+            return web.Response(status=405, text="Method Not Allowed", headers={"Allow": "POST"})
+        raw = await request.content.read(MAX_REQUEST_BYTES + 1)
+        try:
+            req = parse_request(raw)
+        except BadRequest as exc:
+            rc.requests.append(ReceivedRequest("?:invalid-request", False, None, None, datetime.now(UTC)))
+            return self._fault(rc, SoapFault("Sender", ("ter:WellFormed",), str(exc)))
+        return await self._dispatch(request, rc, path_service, req)
+
+    # -- the steps of one request
+
+    async def _dispatch(self, request: web.Request, rc: RunningCamera, path_service: Service,
+                        req: SoapRequest) -> web.StreamResponse:
+        cam = rc.spec
+        service = path_service
+        ns_service = SERVICE_BY_NS.get(req.namespace)
+        if (service, req.operation) not in OPERATIONS and ns_service and (ns_service, req.operation) in OPERATIONS:
+            service = ns_service  # a client that posts everything to one XAddr
+        prefix = SERVICE_INFO[service][0]
+        name = f"{prefix}:{req.operation}"
+        real_now = datetime.now(UTC)
+        auth = self._authenticate(request, rc, req, real_now)
+        rc.requests.append(ReceivedRequest(name, auth.ok, auth.username,
+                                           auth.scheme.value if auth.scheme else None, real_now))
+
+        def misbehaving(mode: MisbehaviourMode) -> Any:
+            return cam.misbehaves(mode, prefix, req.operation)
+
+        if misbehaving(MisbehaviourMode.CONNECTION_RESET):
+            misbehave.reset_connection(request)
+            return web.Response(status=500)
+        if misbehaving(MisbehaviourMode.NO_REPLY):
+            await misbehave.hold_without_reply(request, self.stop)
+            return web.Response(status=500)
+        if self.reply_delay_s > 0:
+            await asyncio.sleep(self.reply_delay_s)
+
+        if service not in cam.offered_services:
+            if cam.misbehaves(MisbehaviourMode.SERVICES_LISTED_BUT_DEAD):
+                return web.Response(status=404, text="Not Found")
+            return self._unimplemented(rc, misbehaving, action_not_supported(f"{prefix} service"))
+
+        needs_auth = req.operation not in PRE_AUTH_OPERATIONS and not (
+            req.operation in cam.auth.anonymous_operations or name in cam.auth.anonymous_operations)
+        if needs_auth and misbehaving(MisbehaviourMode.AUTH_LOOP_401):
+            return web.Response(status=401, headers={"WWW-Authenticate": challenge(cam.auth.realm, cam.name)},
+                                text="Unauthorized")
+        if needs_auth and not auth.ok:
+            return self._auth_failure(rc, misbehaving, auth)
+        if needs_auth and (service, req.operation) in ADMIN_OPERATIONS:
+            level = cam.auth.users[auth.username].level if auth.username else None
+            if level is not UserLevel.ADMINISTRATOR:
+                return self._fault(rc, not_authorized())
+
+        handler = OPERATIONS.get((service, req.operation))
+        if handler is None:
+            return self._unimplemented(rc, misbehaving, action_not_supported(name))
+
+        extra_ns = cam.analytics.prefix_map() if cam.analytics else None
+        env = Envelope(odd_prefixes=cam.misbehaves(MisbehaviourMode.ODD_NAMESPACE_PREFIXES) is not None,
+                       extra_ns=extra_ns)
+        ctx = Ctx(cam=cam, host=rc.address, port=rc.port, real_now=real_now,
+                  list_all_services=cam.misbehaves(MisbehaviourMode.SERVICES_LISTED_BUT_DEAD) is not None)
+        status = 200
+        try:
+            resp_el = env.response(response_prefix(service, req.operation), req.operation)
+            handler(ctx, req, resp_el)
+        except SoapFault as fault:
+            env = Envelope(odd_prefixes=cam.misbehaves(MisbehaviourMode.ODD_NAMESPACE_PREFIXES) is not None)
+            env.fault(fault)
+            status = fault.http_status
+        return await self._send(request, rc, misbehaving, env.to_bytes(), status)
+
+    def _authenticate(self, request: web.Request, rc: RunningCamera, req: SoapRequest,
+                      real_now: datetime) -> AuthResult:
+        cam = rc.spec
+        result = AuthResult(False)
+        header = request.headers.get("Authorization", "")
+        if header and AuthScheme.HTTP_DIGEST in cam.auth.schemes:
+            result = check_http_digest(header, request.method, cam.auth, cam.name, request.path_qs)
+            if result.ok:
+                return result
+        if req.token is not None and AuthScheme.WS_USERNAMETOKEN in cam.auth.schemes:
+            camera_now = datetime.fromtimestamp(real_now.timestamp() + cam.clock.offset_seconds, UTC)
+            token_result = check_username_token(req.token, cam.auth, camera_now)
+            if token_result.ok or not header:
+                return token_result
+        return result
+
+    def _auth_failure(self, rc: RunningCamera, misbehaving: Any, auth: AuthResult) -> web.Response:
+        cam = rc.spec
+        digest = AuthScheme.HTTP_DIGEST in cam.auth.schemes
+        if misbehaving(MisbehaviourMode.AUTH_FAULT_AS_400):
+            return self._fault(rc, not_authorized(), status=400)
+        if misbehaving(MisbehaviourMode.AUTH_FAULT_IN_200):
+            return self._fault(rc, not_authorized(), status=200)
+        if misbehaving(MisbehaviourMode.AUTH_AS_401):
+            headers = {"WWW-Authenticate": challenge(cam.auth.realm, cam.name)} if digest else {}
+            return web.Response(status=401, headers=headers)
+        if digest:
+            resp = self._fault(rc, not_authorized(), status=401)
+            resp.headers["WWW-Authenticate"] = challenge(cam.auth.realm, cam.name, stale=auth.stale)
+            return resp
+        return self._fault(rc, not_authorized(), status=400)
+
+    def _unimplemented(self, rc: RunningCamera, misbehaving: Any, fault: SoapFault) -> web.Response:
+        if misbehaving(MisbehaviourMode.EMPTY_200_FOR_UNIMPLEMENTED):
+            return web.Response(status=200, body=b"", headers={"Content-Type": SOAP_CT})
+        if misbehaving(MisbehaviourMode.STACKTRACE_200_FOR_UNIMPLEMENTED):
+            return web.Response(status=200, text=misbehave.STACKTRACE, content_type="text/html")
+        if misbehaving(MisbehaviourMode.HTTP500_FOR_UNIMPLEMENTED):
+            return web.Response(status=500, text="<html><body><h1>500 Internal Server Error</h1></body></html>",
+                                content_type="text/html")
+        return self._fault(rc, fault)
+
+    def _fault(self, rc: RunningCamera, fault: SoapFault, status: int | None = None) -> web.Response:
+        env = Envelope(odd_prefixes=rc.spec.misbehaves(MisbehaviourMode.ODD_NAMESPACE_PREFIXES) is not None)
+        env.fault(fault)
+        return web.Response(status=status or fault.http_status, body=env.to_bytes(),
+                            headers={"Content-Type": SOAP_CT})
+
+    async def _send(self, request: web.Request, rc: RunningCamera, misbehaving: Any, body: bytes,
+                    status: int) -> web.StreamResponse:
+        item = misbehaving(MisbehaviourMode.ENTITY_EXPANSION)
+        if item:
+            body = misbehave.entity_expansion(body, item.payload)
+        if misbehaving(MisbehaviourMode.MALFORMED_XML):
+            body = misbehave.malformed(body)
+        if misbehaving(MisbehaviourMode.TRUNCATED):
+            body = misbehave.truncated(body)
+        item = misbehaving(MisbehaviourMode.OVERSIZED)
+        if item:
+            return await misbehave.oversized(request, body, item.megabytes, status)
+        item = misbehaving(MisbehaviourMode.SLOW_DRIP)
+        if item:
+            return await misbehave.slow_drip(request, body, item.bytes_per_second, status, self.stop)
+        return web.Response(status=status, body=body, headers={"Content-Type": SOAP_CT})
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _raise_fd_limit(sockets: int) -> None:
+    """One socket per camera: lift the soft open-files limit when a big fleet needs it."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Linux
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = sockets + 512
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+
+
+class FleetStartError(OSError):
+    """A camera could not listen on its address:port (an OSError, like the bind failure behind it)."""
+
+
+def _responder_cameras(running: list[RunningCamera]) -> list[Any]:
+    from lab.responders import ResponderCamera  # the discovery engineer's module
+
+    out = []
+    for rc in running:
+        cam = rc.spec
+        out.append(ResponderCamera(
+            endpoint_uuid=cam.endpoint_uuid.removeprefix("urn:uuid:"), address=rc.address, xaddrs=[rc.xaddr], scopes=cam.scopes,
+            types=["dn:NetworkVideoTransmitter", "tds:Device"],
+            discoverable=cam.network.discovery_mode is DiscoveryMode.DISCOVERABLE, name=cam.name,
+            manufacturer=cam.identity.manufacturer, model=cam.identity.model, serial=cam.serial, mac=cam.mac,
+            hostname=cam.hostname, http_port=rc.port, mdns=cam.network.mdns, ssdp=cam.network.ssdp))
+    return out
+
+
+def discovery_available() -> bool:
+    """Whether lab/responders.py (WS-Discovery, mDNS, SSDP responders) is present."""
+    try:
+        import lab.responders  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextlib.asynccontextmanager
+async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host_override: str | None = None,
+                    discovery: bool = False, reply_delay_s: float = 0.0,
+                    multicast: bool = False) -> AsyncIterator[RunningFleet]:
+    """Serve every camera of `fleet` until the block exits.
+
+    Args:
+        port_override: listen on this port instead of each camera's (0 = an ephemeral port per camera;
+            tests must use 0).
+        bind_host_override: listen on this address instead of each camera's (e.g. 127.0.0.1); loopback,
+            private or RFC 5737 addresses only, never 0.0.0.0.
+        discovery: also run the WS-Discovery/mDNS/SSDP responders (lab/responders.py) for the fleet.
+        reply_delay_s: delay every reply (benchmarks of slow devices).
+        multicast: let the responders use multicast (only on lo or inside network namespaces).
+    """
+    if bind_host_override is not None:
+        try:  # the same address rules as cameras: never a wildcard or a public address
+            Camera.model_validate({"name": "bind", "address": bind_host_override})
+        except ValidationError:
+            raise ValueError(f"bind address {bind_host_override!r}: the lab listens on loopback, private or "
+                             "RFC 5737 addresses only") from None
+    started = time.perf_counter()
+    _raise_fd_limit(len(fleet.cameras))
+    lab_app = _LabApp(reply_delay_s)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app.router.add_route("*", "/{tail:.*}", lab_app.handle)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    running: list[RunningCamera] = []
+    try:
+        for cam in fleet.cameras:
+            host = bind_host_override or cam.address
+            port = cam.port if port_override is None else port_override
+            try:
+                sock = _listen(host, port)
+            except OSError as exc:
+                raise FleetStartError(f"camera {cam.name}: cannot listen on {host}:{port}: {exc.strerror}") from None
+            bound_host, bound_port = sock.getsockname()[:2]
+            rc = RunningCamera(spec=cam, address=bound_host, port=bound_port)
+            lab_app.by_socket[(bound_host, bound_port)] = rc
+            running.append(rc)
+            await web.SockSite(runner, sock).start()
+        result = RunningFleet(fleet=fleet, cameras=running, start_seconds=time.perf_counter() - started)
+        if discovery:
+            if not discovery_available():
+                raise RuntimeError("discovery responders (lab/responders.py) are not available")
+            from lab.responders import LabResponders
+
+            async with LabResponders(_responder_cameras(running), multicast=multicast) as responders:
+                result.responders = responders
+                yield result
+        else:
+            yield result
+    finally:
+        lab_app.stop.set()
+        await runner.cleanup()

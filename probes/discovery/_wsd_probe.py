@@ -1,0 +1,199 @@
+"""WS-Discovery on the wire: unicast Probes to every address in scope, multicast Probes per interface,
+and a Hello/Bye listener."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Self
+from urllib.parse import urlsplit
+
+from probes.discovery._interfaces import Interface
+from probes.discovery._udp import multicast_listener, multicast_sender, open_collector, udp_socket
+from probes.discovery._wsd import (
+    MAX_DATAGRAM,
+    PROBE_TYPES,
+    WSD_GROUP,
+    WSD_PORT,
+    WsdEndpoint,
+    WsdKind,
+    build_probe,
+    new_message_id,
+    parse_onvif_scopes,
+    parse_or_none,
+)
+from probes.discovery.model import DiscoveredDevice, Signal
+from probes.scope import Scope
+
+log = logging.getLogger(__name__)
+
+SEND_BATCH = 64  # targets sent to before yielding to the loop
+TARGETS_PER_SOCKET = 16  # ~64 queued datagrams: well inside a default 208 KiB socket send buffer
+MAX_SOCKETS = 128
+LAST_WAIT = 0.5  # s, listening after the last unicast Probe left (large scopes)
+
+
+def endpoint_device(endpoint: WsdEndpoint, source: str, signal: Signal, scope: Scope, *,
+                    segment: str | None = None, bye: bool = False) -> DiscoveredDevice:
+    """A one-signal device record; in-scope XAddr hosts join its addresses, others are only recorded."""
+    info = parse_onvif_scopes(endpoint.scopes)
+    addresses = [source]
+    for xaddr in endpoint.xaddrs:
+        host = urlsplit(xaddr).hostname
+        if host and host not in addresses and scope.contains(host):
+            addresses.append(host)
+    return DiscoveredDevice(
+        addresses=addresses, xaddrs=list(endpoint.xaddrs), endpoint_uuid=endpoint.endpoint_uuid,
+        name=info.name, hardware=info.hardware, manufacturer=info.manufacturer, scopes=list(endpoint.scopes),
+        types=list(endpoint.types), signals=[signal], segment=segment, bye=bye,
+        location=info.location, metadata_version=endpoint.metadata_version,
+    )
+
+
+class _Replies:
+    """Collects ProbeMatches that answer one of our MessageIDs, from in-scope sources."""
+
+    def __init__(self, scope: Scope, signal: Signal, segment: str | None = None) -> None:
+        self.scope, self.signal, self.segment = scope, signal, segment
+        self.message_ids: set[str] = set()
+        self.devices: list[DiscoveredDevice] = []
+
+    def __call__(self, data: bytes, source: str) -> None:
+        if not self.scope.contains(source):
+            log.debug("ignored WS-Discovery reply from %s: outside the scope", source)
+            return
+        message = parse_or_none(data, source)
+        if message is None or message.kind is not WsdKind.PROBE_MATCHES:
+            return
+        if message.relates_to not in self.message_ids:
+            log.debug("ignored ProbeMatches from %s: RelatesTo is not one of our Probes", source)
+            return
+        for endpoint in message.endpoints:
+            self.devices.append(endpoint_device(endpoint, source, self.signal, self.scope, segment=self.segment))
+
+
+async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
+                        port: int = WSD_PORT) -> list[DiscoveredDevice]:
+    """Probe every target on UDP `port`; answers come from routed subnets too.
+
+    Datagrams to a silent address on an attached subnet wait in the kernel's ARP queue
+    for ~3 s, charged to the sending socket's buffer; so targets are spread over several
+    sockets (TARGETS_PER_SOCKET each) instead of one, or later targets would wait behind
+    the silent ones.
+    """
+    replies = _Replies(scope, Signal.WS_DISCOVERY_UNICAST)
+    # the gate, before anything is sent (WS-Discovery over IPv6 would need FF02::C and a v6 socket: not yet)
+    targets = [a for a in dict.fromkeys(targets) if ":" not in a and scope.contains(a)]
+    n_sockets = max(1, min(MAX_SOCKETS, -(-len(targets) // TARGETS_PER_SOCKET)))
+    transports = [await open_collector(udp_socket(), replies, limit=MAX_DATAGRAM) for _ in range(n_sockets)]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    try:
+        probes = []
+        for types in PROBE_TYPES:
+            message_id = new_message_id()
+            replies.message_ids.add(message_id)
+            probes.append(build_probe(message_id, (types,)))
+        gap = min(timeout / 3, 0.5)
+        for round_ in range(2):  # UDP may lose a datagram; a device answers each MessageID once
+            for i, address in enumerate(targets):
+                transport = transports[i % n_sockets]
+                for probe in probes:
+                    try:
+                        transport.sendto(probe, (address, port))
+                    except OSError as exc:
+                        log.debug("WS-Discovery probe to %s failed: %s", address, exc)
+                if i % SEND_BATCH == SEND_BATCH - 1:
+                    await asyncio.sleep(0.002)
+            if round_ == 0:
+                await asyncio.sleep(gap)
+        await _drained(transports, limit=30.0)
+        log.debug("WS-Discovery: %d unicast targets, %d sockets, all sent after %.2f s", len(targets), n_sockets,
+                  timeout - (deadline - loop.time()))
+        # listen until `timeout` after the first Probe, and at least LAST_WAIT after the last one
+        await asyncio.sleep(max(deadline - loop.time(), LAST_WAIT))
+    finally:
+        for transport in transports:
+            transport.close()
+    return replies.devices
+
+
+async def _drained(transports: Sequence[asyncio.DatagramTransport], *, limit: float) -> None:
+    """Wait until asyncio has handed every queued datagram to the kernel (large scopes)."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while any(t.get_write_buffer_size() for t in transports):  # type: ignore[attr-defined]
+        if asyncio.get_running_loop().time() > deadline:
+            log.debug("WS-Discovery: some unicast probes were still queued after %.0f s", limit)
+            return
+        await asyncio.sleep(0.05)
+
+
+async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *,
+                          timeout: float) -> list[DiscoveredDevice]:
+    """Multicast Probe (both device types, sent twice) on each interface; answers arrive unicast."""
+    transports = []
+    collectors: list[_Replies] = []
+    sent: list[list[bytes]] = []
+    try:
+        for iface in interfaces:
+            replies = _Replies(scope, Signal.WS_DISCOVERY, segment=f"{iface.name} {iface.network}")
+            collectors.append(replies)
+            transport = await open_collector(multicast_sender(iface.address), replies, limit=MAX_DATAGRAM)
+            transports.append(transport)
+            probes = []
+            for types in PROBE_TYPES:
+                message_id = new_message_id()
+                replies.message_ids.add(message_id)
+                probes.append(build_probe(message_id, (types,)))
+            sent.append(probes)
+        # WS-Discovery MULTICAST_UDP_REPEAT: each Probe goes out twice, 100 ms apart (same MessageID)
+        for repeat in range(2):
+            for transport, probes in zip(transports, sent, strict=True):
+                for probe in probes:
+                    try:
+                        transport.sendto(probe, (WSD_GROUP, WSD_PORT))
+                    except OSError as exc:
+                        log.debug("multicast Probe failed: %s", exc)
+            if repeat == 0:
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(max(0.0, timeout - 0.1))
+    finally:
+        for transport in transports:
+            transport.close()
+    return [d for replies in collectors for d in replies.devices]
+
+
+class HelloListener:
+    """Listens for Hello and Bye on the chosen interfaces for as long as it is open."""
+
+    def __init__(self, scope: Scope, interfaces: Sequence[Interface]) -> None:
+        self.scope = scope
+        self.interfaces = list(interfaces)
+        self.devices: list[DiscoveredDevice] = []
+        self.error: str | None = None  # why it could not listen (the other signals run regardless)
+        self._transport: asyncio.DatagramTransport | None = None
+
+    async def __aenter__(self) -> Self:
+        if self.interfaces:
+            try:
+                sock = multicast_listener(WSD_GROUP, WSD_PORT, [i.address for i in self.interfaces])
+                self._transport = await open_collector(sock, self._on_datagram, limit=MAX_DATAGRAM)
+            except OSError as exc:
+                self.error = f"cannot listen on {WSD_GROUP}:{WSD_PORT}: {exc.strerror or exc}"
+                log.warning("WS-Discovery Hello/Bye listener: %s", self.error)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def _on_datagram(self, data: bytes, source: str) -> None:
+        if not self.scope.contains(source):
+            return
+        message = parse_or_none(data, source)
+        if message is None or message.kind is WsdKind.PROBE_MATCHES:
+            return
+        bye = message.kind is WsdKind.BYE
+        for endpoint in message.endpoints:
+            self.devices.append(endpoint_device(endpoint, source, Signal.WS_DISCOVERY, self.scope, bye=bye))

@@ -1,0 +1,675 @@
+"""Reading the fact sheet of one device: which operations, in which order, into which facts.
+
+The order matters for honesty and for account safety:
+1. tds:GetSystemDateAndTime without credentials -> clock facts and the offset that
+   WS-UsernameToken needs; at the same time tds:GetServices (fallback
+   tds:GetCapabilities) -> service addresses;
+2. a fixed set of operations without credentials -> auth.anonymous_operations;
+3. one authenticated request alone -> auth scheme settled (see `_transport`);
+4. everything else, concurrently within the per-device bound.
+Every fact is set exactly once, with its status, source and evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from probes.discovery.model import DiscoveredDevice
+from probes.errors import AuthRejected, DeviceError
+from probes.facts import FACT_CATALOGUE, Evidence, Fact, FactStatus
+from probes.onvif import _parsers as P
+from probes.onvif._ns import SERVICE_BY_NAMESPACE, Service
+from probes.onvif._soap import OperationUnsupported, Params, evidence
+from probes.onvif._transport import DeviceChannel, Reply
+from probes.onvif._xml import Element
+
+log = logging.getLogger(__name__)
+
+NOT_ONVIF = frozenset({"identity.mac_vendor", "network.open_ports", "network.segment"})
+ONVIF_FACTS: tuple[str, ...] = tuple(k for k in FACT_CATALOGUE if k not in NOT_ONVIF)
+"""Every catalogue key the ONVIF reader sets on every device (other keys come from discovery)."""
+
+MAX_FANOUT = 16  # per-configuration calls (PTZ presets/tours, analytics) a device may cost at most
+
+ANONYMOUS_PROBES: tuple[str, ...] = ("tds:GetDeviceInformation", "trt:GetProfiles", "tr2:GetProfiles", "tds:GetUsers")
+"""Operations outside PRE_AUTH that we try once without credentials (not a login attempt)."""
+
+_SEVERITY = {FactStatus.OK: 0, FactStatus.UNSUPPORTED: 1, FactStatus.NOT_PROBED: 2, FactStatus.DENIED: 3,
+             FactStatus.ERROR: 4}
+_BIOMETRIC_WORDS = ("facerecogn", "facematch", "faceident", "facecompar", "facesearch", "reidentif", "personreid",
+                    "biometric", "gaitrecogn", "irisrecogn", "faceverif")
+
+Outcome = Reply | DeviceError
+
+
+def status_of(exc: DeviceError) -> FactStatus:
+    if isinstance(exc, OperationUnsupported):
+        return FactStatus.UNSUPPORTED
+    if isinstance(exc, AuthRejected):
+        return FactStatus.DENIED
+    return FactStatus.ERROR
+
+
+def evidence_of(operation: str, outcome: Outcome) -> Evidence | None:
+    """Evidence of a reply (or of the raw bytes a failure kept), computed once per reply."""
+    if isinstance(outcome, Reply):
+        if outcome.evidence is None:
+            outcome.evidence = evidence(operation, outcome.raw, outcome.received_at)
+        return outcome.evidence
+    cached: Evidence | None = getattr(outcome, "evidence", None)
+    if cached is not None:
+        return cached
+    raw = getattr(outcome, "raw", None)
+    ev = evidence(operation, raw, getattr(outcome, "received_at", None)) if raw else None
+    outcome.evidence = ev  # type: ignore[union-attr,attr-defined]
+    return ev
+
+
+def is_biometric(kind: str) -> bool:
+    """Module/rule types that identify people (tt:FaceRecognition and vendor equivalents)."""
+    flat = kind.rpartition(":")[2].rpartition("}")[2].lower().replace("_", "").replace("-", "")
+    return any(word in flat for word in _BIOMETRIC_WORDS)
+
+
+class Sheet:
+    """The facts of one device while they are being read."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, Fact] = {}
+        self.started: set[str] = set()
+        self.errors: list[str] = []
+
+    def start(self, *keys: str) -> None:
+        self.started.update(keys)
+
+    def ok(self, key: str, value: Any, source: str, ev: Evidence | None = None, reason: str | None = None) -> None:
+        self._set(key, Fact(status=FactStatus.OK, value=value, source=source, evidence=ev, reason=reason))
+
+    def fail(self, key: str, status: FactStatus, source: str, reason: str, ev: Evidence | None = None) -> None:
+        self._set(key, Fact.failed(status, source, reason, ev))
+
+    def _set(self, key: str, fact: Fact) -> None:
+        if key not in FACT_CATALOGUE:
+            raise KeyError(f"fact {key!r} is not in FACT_CATALOGUE")
+        self.facts.setdefault(key, fact)  # first writer wins: a fact is set once
+
+    def finish(self, reason_started: str, reason_other: str) -> None:
+        """Mark every ONVIF fact not read: error if it was being read, not_probed if never asked."""
+        for key in ONVIF_FACTS:
+            if key in self.facts:
+                continue
+            if key in self.started:
+                self.fail(key, FactStatus.ERROR, FACT_CATALOGUE[key].source, reason_started)
+            else:
+                self.fail(key, FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source, reason_other)
+
+
+def device_url(device: DiscoveredDevice) -> tuple[str, str]:
+    """(address, device service URL): an XAddr on the device's own address, else the standard path."""
+    address: str | None = device.addresses[0] if device.addresses else None
+    for x in device.xaddrs:
+        host = urlsplit(x).hostname
+        if address is None and host:
+            address = host
+        if address is not None and host == address:
+            return address, x
+    if address is None:
+        raise DeviceError("device has neither an address nor an XAddr")
+    host = f"[{address}]" if ":" in address else address
+    if device.xaddrs:  # an XAddr naming another host (NAT, several interfaces): its path on our address
+        parts = urlsplit(device.xaddrs[0])
+        if device.onvif_ports:
+            return address, f"{parts.scheme or 'http'}://{host}:{device.onvif_ports[0]}{parts.path or '/'}"
+        return address, device.xaddrs[0]  # host rewritten to `address` by the channel
+    port = (device.onvif_ports or [80])[0]
+    return address, f"http://{host}:{port}/onvif/device_service"
+
+
+class DeviceRead:
+    """One pass over one device; `run` fills `sheet`. Cancellation (the deadline) may stop it anywhere."""
+
+    def __init__(self, channel: DeviceChannel, device_xaddr: str, sheet: Sheet,
+                 endpoint_uuid: str | None = None) -> None:
+        self.ch = channel
+        self.sheet = sheet
+        self.device_xaddr = channel.rewrite(device_xaddr)
+        self.urls: dict[Service, str] = {Service.DEVICE: self.device_xaddr}
+        self.services_known = False
+        self.services_reason = ""
+        self.endpoint_uuid = endpoint_uuid  # from discovery; else asked with tds:GetEndpointReference
+        self.mac: str | None = None
+        self.anonymous: set[str] = set()
+        self.profiles: list[dict[str, Any]] | None = None
+        self.profiles_fact: Fact | None = None
+        self._profiles_ready = asyncio.Event()
+
+    # ---------------------------------------------------------------- plumbing
+
+    async def call(self, op: str, params: Params = (), *, auth: bool = True) -> Outcome:
+        service = Service(op.partition(":")[0])
+        url = self.urls.get(service)
+        if url is None:
+            if not self.services_known:
+                return DeviceError(self._absent(service), operation=op)
+            return OperationUnsupported(self._absent(service), operation=op)
+        try:
+            return await self.ch.call(url, op, params, auth=auth)
+        except DeviceError as exc:
+            return exc
+
+    async def call_pre_auth(self, op: str, params: Params = ()) -> Outcome:
+        """PRE_AUTH operations go without credentials; a device that still wants them gets them."""
+        out = await self.call(op, params, auth=False)
+        if isinstance(out, AuthRejected) and self.ch.has_credentials:
+            out = await self.call(op, params, auth=True)
+        return out
+
+    def _absent_status(self) -> FactStatus:
+        """A service missing from GetServices is unsupported; unknown service addresses are an error."""
+        return FactStatus.UNSUPPORTED if self.services_known else FactStatus.ERROR
+
+    def _absent(self, service: Service) -> str:
+        if not self.services_known:
+            return f"service addresses unknown ({self.services_reason})"
+        return f"the device offers no {service.name.lower()} service ({service.value}) in {self.services_reason}"
+
+    def record(self, key: str, op: str, outcome: Outcome, parse: Callable[[Element], Any],
+               reason: str | None = None) -> Any:
+        """Turn one reply into one fact; returns the value when ok, else None."""
+        ev = evidence_of(op, outcome)
+        if isinstance(outcome, DeviceError):
+            self.sheet.fail(key, status_of(outcome), op, str(outcome), ev)
+            return None
+        try:
+            value = parse(outcome.element)
+        except DeviceError as exc:
+            self.sheet.fail(key, FactStatus.ERROR, op, f"{exc}", ev)
+            return None
+        self.sheet.ok(key, value, op, ev, reason)
+        return value
+
+    async def read(self, key: str, op: str, parse: Callable[[Element], Any], params: Params = (),
+                   *, auth: bool = True) -> Any:
+        self.sheet.start(key)
+        return self.record(key, op, await self.call(op, params, auth=auth), parse)
+
+    def derive(self, key: str, inputs: Sequence[str], fn: Callable[..., Any], *,
+               unsupported_means_absent: bool = False) -> None:
+        """A fact computed from others: ok only if every input is; otherwise the worst input status.
+
+        With `unsupported_means_absent`, an input the device does not support counts as
+        "feature absent" (value None): a camera without a PTZ service has no PTZ.
+        """
+        facts = [self.sheet.facts.get(k) for k in inputs]
+        source = "derived from " + ", ".join(inputs)
+        bad = [(k, f) for k, f in zip(inputs, facts, strict=True)
+               if f is None or (not f.ok and not (unsupported_means_absent and f.status is FactStatus.UNSUPPORTED))]
+        if bad:
+            k, worst = max(bad, key=lambda kf: _SEVERITY[kf[1].status] if kf[1] else 2)
+            if worst is None:
+                self.sheet.fail(key, FactStatus.NOT_PROBED, source, f"{k} was not read")
+            else:
+                self.sheet.fail(key, worst.status, source, f"{k} is {worst.status}: {worst.reason}", worst.evidence)
+            return
+        values = [f.value if f is not None and f.ok else None for f in facts]
+        caveats = [f"{k} unsupported: {f.reason}" for k, f in zip(inputs, facts, strict=True)
+                   if f is not None and f.status is FactStatus.UNSUPPORTED]
+        ev = next((f.evidence for f in facts if f is not None and f.evidence is not None), None)
+        self.sheet.ok(key, fn(*values), source, ev, reason="; ".join(caveats) or None)
+
+    def merge(self, key: str, op: str, outcomes: Iterable[tuple[str, Outcome]],
+              parse: Callable[[Element], list[Any]], *, dedupe: str | None = None) -> list[Any] | None:
+        """One list fact from several calls (per profile / per configuration): all must succeed."""
+        values: list[Any] = []
+        seen: set[Any] = set()
+        evs: list[Evidence] = []
+        worst: tuple[FactStatus, str, Evidence | None] | None = None
+        for label, outcome in outcomes:
+            ev = evidence_of(op, outcome)
+            if isinstance(outcome, DeviceError):
+                cand = (status_of(outcome), f"{label}: {outcome}", ev)
+            else:
+                try:
+                    for item in parse(outcome.element):
+                        ident = item.get(dedupe) if dedupe and isinstance(item, dict) else repr(item)
+                        if ident not in seen:
+                            seen.add(ident)
+                            values.append(item)
+                    evs.append(ev) if ev else None
+                    continue
+                except DeviceError as exc:
+                    cand = (FactStatus.ERROR, f"{label}: {exc}", ev)
+            if worst is None or _SEVERITY[cand[0]] > _SEVERITY[worst[0]]:
+                worst = cand
+        if worst is not None:
+            self.sheet.fail(key, worst[0], op, worst[1], worst[2])
+            return None
+        self.sheet.ok(key, values, op, evs[0] if evs else None)
+        return values
+
+    # ---------------------------------------------------------------- the read
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as group:  # both without credentials: no ordering needed
+            group.create_task(self.clock(), name=f"onvif[{self.ch.address}].clock")
+            group.create_task(self.services(), name=f"onvif[{self.ch.address}].services")
+        await self.anonymous_probe()
+        await self.identity()
+        async with asyncio.TaskGroup() as group:  # a bug in one group cancels the others, nothing leaks
+            for name, coro in (("device", self.device_settings()), ("media", self.media()), ("ptz", self.ptz()),
+                               ("recording", self.recording()), ("cloud", self.cloud()),
+                               ("thermal", self.thermal()), ("analytics", self.analytics())):
+                group.create_task(coro, name=f"onvif[{self.ch.address}].{name}")
+        self.auth_facts()
+
+    async def clock(self) -> None:
+        self.sheet.start("clock.source", "clock.skew_seconds")
+        op = "tds:GetSystemDateAndTime"
+        out = await self.call_pre_auth(op)
+        value = self.record("clock.source", op, out, lambda el: P.system_date_time(el)["source"])
+        if value is None:
+            f = self.sheet.facts["clock.source"]
+            self.sheet.fail("clock.skew_seconds", f.status, op, f.reason or "", f.evidence)
+            return
+        assert isinstance(out, Reply)
+        utc: datetime | None = P.system_date_time(out.element)["utc"]
+        ev = evidence_of(op, out)
+        if utc is None:
+            self.sheet.fail("clock.skew_seconds", FactStatus.ERROR, op, "the device reports no UTCDateTime", ev)
+            return
+        midpoint = out.sent_at + (out.received_at - out.sent_at) / 2
+        skew = round((utc - midpoint).total_seconds(), 1)
+        self.ch.clock_offset_s = skew
+        self.sheet.ok("clock.skew_seconds", skew, op, ev,
+                      reason="device clock has 1 s resolution; skew measured at the request midpoint")
+
+    async def services(self) -> None:
+        self.sheet.start("services")
+        op = "tds:GetServices"
+        out = await self.call_pre_auth(op, (("IncludeCapability", "false"),))
+        found = self.record("services", op, out, P.services)
+        if found is None:
+            first = self.sheet.facts.pop("services")
+            op = "tds:GetCapabilities"
+            out = await self.call_pre_auth(op, (("Category", "All"),))
+            found = self.record("services", op, out, P.capabilities_services,
+                                reason=f"tds:GetServices failed ({first.reason}); services from GetCapabilities "
+                                       "(which lists no Media2, Thermal or Uplink service)")
+            if found is None:
+                self.services_reason = f"tds:GetServices and tds:GetCapabilities failed: {first.reason}"
+                return
+        self.services_known = True
+        self.services_reason = op
+        for entry in found:
+            svc = SERVICE_BY_NAMESPACE.get(entry["namespace"])
+            if svc is None or svc is Service.DEVICE:
+                continue
+            try:
+                self.urls[svc] = self.ch.rewrite(entry["xaddr"], self.device_xaddr)
+            except DeviceError as exc:
+                log.debug("ignoring service %s: %s", entry["namespace"], exc)
+
+    async def anonymous_probe(self) -> None:
+        key = "auth.anonymous_operations"
+        self.sheet.start(key)
+        probes = [op for op in ANONYMOUS_PROBES if Service(op.partition(":")[0]) in self.urls]
+        params = {"tr2:GetProfiles": (("Type", "All"),)}
+        outs = await asyncio.gather(*(self.call(op, params.get(op, ()), auth=False) for op in probes))
+        unknown = []
+        for op, out in zip(probes, outs, strict=True):
+            if isinstance(out, Reply):
+                self.anonymous.add(op)
+            elif not isinstance(out, AuthRejected):
+                unknown.append(f"{op}: {out}")
+        answered = sorted(self.anonymous)
+        if unknown and len(unknown) == len(probes):
+            self.sheet.fail(key, FactStatus.ERROR, "authless calls", "; ".join(unknown))
+            return
+        caveat = ("could not tell for " + "; ".join(unknown)) if unknown else None
+        ev = next((evidence_of(op, o) for op, o in zip(probes, outs, strict=True) if isinstance(o, Reply)), None)
+        self.sheet.ok(key, answered, "authless calls: " + ", ".join(probes), ev, caveat)
+
+    async def identity(self) -> None:
+        keys = ("identity.manufacturer", "identity.model", "identity.firmware", "identity.serial",
+                "identity.hardware_id", "auth.credentials_accepted")
+        self.sheet.start(*keys)
+        op = "tds:GetDeviceInformation"
+        if self.ch.has_credentials and op in self.anonymous:
+            # Settle the auth scheme on an operation that needs credentials, or an accepted
+            # WS-UsernameToken would prove nothing (the device ignores it for anonymous operations).
+            await self.call("tds:GetNetworkInterfaces")
+        out = await self.call(op)
+        info: dict[str, str] | DeviceError
+        try:  # one parse for the five facts of this reply
+            info = P.device_information(out.element) if isinstance(out, Reply) else out
+        except DeviceError as exc:
+            info = exc
+        for field in ("manufacturer", "model", "firmware", "serial", "hardware_id"):
+            key = f"identity.{field}"
+            if isinstance(info, DeviceError):
+                self.sheet.fail(key, status_of(info), op, str(info), evidence_of(op, out))
+            else:
+                self.sheet.ok(key, info[field], op, evidence_of(op, out))
+        if not self.ch.has_credentials:
+            self.sheet.fail("auth.credentials_accepted", FactStatus.NOT_PROBED, op, "no credentials configured")
+        elif self.ch.auth.scheme is not None:
+            self.sheet.ok("auth.credentials_accepted", True, op, evidence_of(op, out),
+                          reason=f"accepted via {self.ch.auth.scheme}")
+        elif self.ch.auth.gave_up:
+            self.sheet.ok("auth.credentials_accepted", False, op, evidence_of(op, out), reason=self.ch.auth.gave_up)
+        else:
+            self.sheet.fail("auth.credentials_accepted", FactStatus.ERROR, op,
+                            f"could not tell: {out if isinstance(out, DeviceError) else 'no auth exchange'}",
+                            evidence_of(op, out))
+
+    def auth_facts(self) -> None:
+        key = "auth.schemes"
+        if not self.ch.has_credentials:
+            self.sheet.fail(key, FactStatus.NOT_PROBED, "auth negotiation", "no credentials configured")
+            return
+        auth = self.ch.auth
+        if auth.accepted or auth.gave_up:
+            notes = [f"{s} refused: {r}" for s, r in auth.failed.items()]
+            if auth.accepted and "tds:GetUsers" in self.anonymous:
+                notes.append("the device answers even tds:GetUsers without credentials, so it may ignore them")
+            self.sheet.ok(key, [str(s) for s in auth.accepted], "auth negotiation", reason="; ".join(notes) or None)
+        else:
+            self.sheet.fail(key, FactStatus.ERROR, "auth negotiation", "no authenticated exchange completed")
+
+    # ---------------------------------------------------------------- device service
+
+    async def device_settings(self) -> None:
+        reads: list[Awaitable[Any]] = [
+            self.read("identity.hostname", "tds:GetHostname", P.hostname),
+            self.read("identity.scopes", "tds:GetScopes", P.scopes),
+            self.read("capabilities.security", "tds:GetServiceCapabilities", P.security_capabilities),
+            self.read("users", "tds:GetUsers", P.users),
+            self.read("network.gateway", "tds:GetNetworkDefaultGateway", P.gateway),
+            self.read("network.dns", "tds:GetDNS", P.dns),
+            self.read("network.ntp", "tds:GetNTP", P.ntp),
+            self.read("network.protocols", "tds:GetNetworkProtocols", P.network_protocols),
+            self.read("network.zero_configuration", "tds:GetZeroConfiguration", P.zero_configuration),
+            self.read("network.discovery_mode", "tds:GetDiscoveryMode", P.discovery_mode),
+            self.read("network.ip_filter", "tds:GetIPAddressFilter", P.ip_filter),
+            self.read("storage.targets", "tds:GetStorageConfigurations", P.storage_configurations),
+            self.read("cloud.dynamic_dns", "tds:GetDynamicDNS", P.dynamic_dns),
+            self.read("cloud.remote_user", "tds:GetRemoteUser", P.remote_user),
+            self.interfaces(),
+        ]
+        if not self.endpoint_uuid:
+            reads.append(self.endpoint())
+        await asyncio.gather(*reads)
+
+    async def interfaces(self) -> None:
+        nics = await self.read("network.interfaces", "tds:GetNetworkInterfaces", P.network_interfaces)
+        for nic in nics or []:
+            if nic.get("mac") and nic.get("enabled"):
+                self.mac = nic["mac"]
+                break
+
+    async def endpoint(self) -> None:
+        out = await self.call_pre_auth("tds:GetEndpointReference")
+        if isinstance(out, Reply):
+            try:
+                self.endpoint_uuid = P.endpoint_reference(out.element)
+            except DeviceError as exc:
+                log.debug("GetEndpointReference: %s", exc)
+
+    # ---------------------------------------------------------------- media
+
+    async def media(self) -> None:
+        keys = ("media.service", "media.profiles", "media.video_encoders", "media.max_resolution",
+                "media.audio_sources", "media.audio_encoders", "media.audio_in_profiles", "media.audio_outputs",
+                "media.osd", "media.osd_datetime", "privacy.masks")
+        self.sheet.start(*keys)
+        try:
+            await self._media()
+        finally:
+            self._profiles_ready.set()
+
+    async def _media(self) -> None:
+        m2 = Service.MEDIA2 in self.urls
+        m1 = Service.MEDIA in self.urls
+        service: Service | None = None
+        caveat = None
+        if m2:
+            op = "tr2:GetProfiles"
+            out = await self.call(op, (("Type", "All"),))
+            if isinstance(out, Reply) or not m1:
+                self.profiles = self.record("media.profiles", op, out, P.media2_profiles)
+                service = Service.MEDIA2
+            else:
+                caveat = f"tr2:GetProfiles failed ({out}); fell back to Media1"
+        if service is None and m1:
+            op = "trt:GetProfiles"
+            self.profiles = self.record("media.profiles", op, await self.call(op), P.media1_profiles, reason=caveat)
+            service = Service.MEDIA
+        if service is None:
+            reason = self._absent(Service.MEDIA)
+            for key in ("media.profiles", "media.service"):
+                self.sheet.fail(key, self._absent_status(), "tds:GetServices", reason)
+        else:
+            services_fact = self.sheet.facts.get("services")
+            self.sheet.ok("media.service", "media2" if service is Service.MEDIA2 else "media1",
+                          services_fact.source if services_fact else "tds:GetServices",
+                          services_fact.evidence if services_fact else None, reason=caveat)
+        self.profiles_fact = self.sheet.facts.get("media.profiles")
+        self._profiles_ready.set()
+        ns = Service.MEDIA2.namespace if service is Service.MEDIA2 else Service.MEDIA.namespace
+        px = "tr2" if service is Service.MEDIA2 else "trt"
+        profiles = self.profiles
+        caveat_p = None if profiles is not None else "profiles unknown, so each entry's `profiles` list is empty"
+        reads: list[Awaitable[Any]] = [
+            self._read_with(f"{px}:GetVideoEncoderConfigurations", "media.video_encoders",
+                            lambda el: P.video_encoders(el, ns, profiles), caveat_p),
+            self._read_with(f"{px}:GetAudioEncoderConfigurations", "media.audio_encoders",
+                            lambda el: P.audio_encoders(el, ns, profiles), caveat_p),
+            self.read("media.osd", f"{px}:GetOSDs", lambda el: P.osds(el, ns)),
+        ]
+        if m1:
+            reads += [self.read("media.audio_sources", "trt:GetAudioSources", P.audio_sources),
+                      self.read("media.audio_outputs", "trt:GetAudioOutputs", P.audio_outputs)]
+        else:
+            reads += [self.read("media.audio_sources", "tr2:GetAudioSourceConfigurations",
+                                P.audio_source_configurations),
+                      self.read("media.audio_outputs", "tr2:GetAudioOutputConfigurations",
+                                P.audio_output_configurations)]
+        if m2:
+            reads.append(self.read("privacy.masks", "tr2:GetMasks", P.masks))
+        else:
+            self.sheet.fail("privacy.masks", self._absent_status(), "tr2:GetMasks",
+                            "privacy masks are only readable through Media2, which the device does not offer"
+                            if self.services_known else self._absent(Service.MEDIA2))
+        await asyncio.gather(*reads)
+        self.derive("media.max_resolution", ["media.video_encoders"], _max_resolution)
+        self.derive("media.osd_datetime", ["media.osd"], _osd_datetime)
+        self.derive("media.audio_in_profiles", ["media.profiles"],
+                    lambda ps: [p["token"] for p in ps if p.get("audio_encoder")])
+
+    async def _read_with(self, op: str, key: str, parse: Callable[[Element], Any], reason: str | None) -> None:
+        self.sheet.start(key)
+        self.record(key, op, await self.call(op), parse, reason=reason)
+
+    async def _wait_profiles(self) -> list[dict[str, Any]] | None:
+        await self._profiles_ready.wait()
+        return self.profiles
+
+    def _profiles_failed(self) -> str:
+        f = self.profiles_fact
+        return f"media.profiles is {f.status}: {f.reason}" if f else "media.profiles was not read"
+
+    # ---------------------------------------------------------------- ptz
+
+    async def ptz(self) -> None:
+        keys = ("ptz.nodes", "ptz.present", "ptz.presets", "ptz.tours")
+        self.sheet.start(*keys)
+        self.sheet.fail("ptz.auto_tracking", FactStatus.NOT_PROBED, "tptz:GetConfigurations",
+                        "ONVIF defines no standard auto-tracking setting; vendor extensions are not read")
+        nodes = await self.read("ptz.nodes", "tptz:GetNodes", P.ptz_nodes)
+        self.derive("ptz.present", ["ptz.nodes"], lambda n: bool(n), unsupported_means_absent=True)
+        nodes_fact = self.sheet.facts["ptz.nodes"]
+        if nodes_fact.status is not FactStatus.OK:
+            for key in ("ptz.presets", "ptz.tours"):
+                self.sheet.fail(key, nodes_fact.status if nodes_fact.status is FactStatus.UNSUPPORTED
+                                else FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source,
+                                f"ptz.nodes is {nodes_fact.status}: {nodes_fact.reason}")
+            return
+        if not nodes:
+            for key in ("ptz.presets", "ptz.tours"):
+                self.sheet.ok(key, [], FACT_CATALOGUE[key].source, nodes_fact.evidence,
+                              reason="the device reports no PTZ node")
+            return
+        profiles = await self._wait_profiles()
+        if profiles is None:
+            for key in ("ptz.presets", "ptz.tours"):
+                self.sheet.fail(key, FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source, self._profiles_failed())
+            return
+        # Presets and tours belong to the PTZ configuration: ask through one profile per configuration.
+        by_config: dict[str, str] = {}
+        for p in profiles:
+            if p.get("ptz"):
+                by_config.setdefault(p["ptz"], p["token"])
+        tokens = list(by_config.values())
+        if not tokens:
+            for key in ("ptz.presets", "ptz.tours"):
+                self.sheet.fail(key, FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source,
+                                "PTZ nodes exist but no media profile has a PTZ configuration to ask with")
+            return
+        if len(tokens) > MAX_FANOUT:
+            for key in ("ptz.presets", "ptz.tours"):
+                self.sheet.fail(key, FactStatus.ERROR, FACT_CATALOGUE[key].source,
+                                f"{len(tokens)} PTZ configurations; more than the {MAX_FANOUT} camaudit asks about")
+            return
+        presets = [(t, self.call("tptz:GetPresets", (("ProfileToken", t),))) for t in tokens]
+        tours = [(t, self.call("tptz:GetPresetTours", (("ProfileToken", t),))) for t in tokens]
+        outs = await asyncio.gather(*(c for _, c in presets + tours))
+        n = len(tokens)
+        self.merge("ptz.presets", "tptz:GetPresets",
+                   [(f"profile {t}", o) for t, o in zip(tokens, outs[:n], strict=True)], P.ptz_presets,
+                   dedupe="token")
+        self.merge("ptz.tours", "tptz:GetPresetTours",
+                   [(f"profile {t}", o) for t, o in zip(tokens, outs[n:], strict=True)], P.ptz_tours,
+                   dedupe="token")
+
+    # ---------------------------------------------------------------- recording, cloud, thermal
+
+    async def recording(self) -> None:
+        await asyncio.gather(
+            self.read("recording.recordings", "trc:GetRecordings", P.recordings),
+            self.read("recording.jobs", "trc:GetRecordingJobs", P.recording_jobs),
+            self.read("recording.summary", "tse:GetRecordingSummary", P.recording_summary),
+        )
+        self.derive("recording.active", ["recording.jobs"],
+                    lambda jobs: any(j["mode"] == "Active" for j in jobs or []), unsupported_means_absent=True)
+
+    async def cloud(self) -> None:
+        await asyncio.gather(
+            self.read("cloud.uplinks", "tup:GetUplinks", P.uplinks),
+            self.read("cloud.event_brokers", "tev:GetEventBrokers", P.event_brokers),
+        )
+
+    async def thermal(self) -> None:
+        self.sheet.start("thermal.radiometry", "thermal.configurations")
+        if Service.THERMAL not in self.urls and self.services_known and self.services_reason == "tds:GetServices":
+            reason = self._absent(Service.THERMAL)
+            self.sheet.ok("thermal.radiometry", False, "tds:GetServices", reason=reason)
+            self.sheet.fail("thermal.configurations", FactStatus.UNSUPPORTED, "tth:GetConfigurations", reason)
+            return
+        await asyncio.gather(
+            self.read("thermal.radiometry", "tth:GetServiceCapabilities", P.thermal_radiometry),
+            self.read("thermal.configurations", "tth:GetConfigurations", P.thermal_configurations),
+        )
+
+    # ---------------------------------------------------------------- analytics
+
+    async def analytics(self) -> None:
+        keys = ("analytics.modules", "analytics.rules", "analytics.supported_modules", "analytics.biometric")
+        self.sheet.start(*keys)
+        try:
+            await self._analytics(keys[:3])
+        finally:
+            if "analytics.biometric" not in self.sheet.facts:
+                self.derive("analytics.biometric", ["analytics.modules", "analytics.rules"], _biometric,
+                            unsupported_means_absent=True)
+
+    async def _analytics(self, keys: tuple[str, ...]) -> None:
+        if Service.ANALYTICS not in self.urls:
+            for key in keys:
+                self.sheet.fail(key, self._absent_status(), FACT_CATALOGUE[key].source,
+                                self._absent(Service.ANALYTICS))
+            return
+        profiles = await self._wait_profiles()
+        tokens = sorted({p["analytics"] for p in profiles or [] if p.get("analytics")})
+        source_note = None
+        if not tokens:
+            # No profile references an analytics configuration: ask the media service for all of them.
+            op = ("tr2:GetAnalyticsConfigurations" if self.sheet.facts.get("media.service", Fact(
+                status=FactStatus.NOT_PROBED)).value == "media2" else "trt:GetVideoAnalyticsConfigurations")
+            ns = Service.MEDIA2.namespace if op.startswith("tr2") else Service.MEDIA.namespace
+            out = await self.call(op)
+            if isinstance(out, OperationUnsupported) and profiles is not None:
+                # Configurations only run when attached to a profile; none is, and the device cannot list others.
+                for key in keys:
+                    self.sheet.ok(key, [], FACT_CATALOGUE[key].source,
+                                  reason=f"no media profile has an analytics configuration ({op}: {out})")
+                return
+            if isinstance(out, DeviceError):
+                why = f"no analytics configuration in the profiles, and {op} failed: {out}"
+                for key in keys:
+                    self.sheet.fail(key, status_of(out) if profiles is not None else FactStatus.NOT_PROBED,
+                                    FACT_CATALOGUE[key].source,
+                                    why if profiles is not None else self._profiles_failed())
+                return
+            try:
+                tokens = P.analytics_configuration_tokens(out.element, ns)
+            except DeviceError as exc:
+                for key in keys:
+                    self.sheet.fail(key, FactStatus.ERROR, op, str(exc), evidence_of(op, out))
+                return
+            source_note = f"configuration tokens from {op}"
+        if not tokens:
+            for key in keys:
+                self.sheet.ok(key, [], FACT_CATALOGUE[key].source, reason="the device has no analytics configuration")
+            return
+        if len(tokens) > MAX_FANOUT:
+            for key in keys:
+                self.sheet.fail(key, FactStatus.ERROR, FACT_CATALOGUE[key].source,
+                                f"{len(tokens)} analytics configurations; more than the {MAX_FANOUT} camaudit "
+                                "asks about")
+            return
+        ops: tuple[tuple[str, str, Callable[[Element], list[Any]]], ...] = (
+               ("analytics.supported_modules", "tan:GetSupportedAnalyticsModules", P.supported_analytics_modules),
+               ("analytics.modules", "tan:GetAnalyticsModules", P.analytics_modules),
+               ("analytics.rules", "tan:GetRules", P.analytics_rules))
+        calls = [self.call(op, (("ConfigurationToken", t),)) for _, op, _ in ops for t in tokens]
+        outs = await asyncio.gather(*calls)
+        n = len(tokens)
+        for i, (key, op, parse) in enumerate(ops):
+            chunk = outs[i * n:(i + 1) * n]
+            self.merge(key, op, [(f"configuration {t}", o) for t, o in zip(tokens, chunk, strict=True)], parse)
+            if source_note and key in self.sheet.facts and self.sheet.facts[key].ok:
+                f = self.sheet.facts[key]
+                self.sheet.facts[key] = f.model_copy(update={"reason": source_note})
+
+
+def _max_resolution(encoders: list[dict[str, Any]]) -> dict[str, int] | None:
+    if not encoders:
+        return None
+    best = max(encoders, key=lambda e: (e["width"] * e["height"], e["width"]))
+    return {"width": best["width"], "height": best["height"]}
+
+
+def _osd_datetime(osds: list[dict[str, Any]]) -> bool:
+    """A date-and-time overlay: one DateAndTime text OSD, or a Date and a Time one."""
+    kinds = {o.get("text_type") for o in osds if o.get("type") == "Text"}
+    return "DateAndTime" in kinds or {"Date", "Time"} <= kinds
+
+
+def _biometric(modules: list[dict[str, Any]] | None, rules: list[dict[str, Any]] | None) -> list[str]:
+    kinds = [m["type"] for m in (modules or []) + (rules or []) if m.get("type")]
+    return sorted({k for k in kinds if is_biometric(k)})

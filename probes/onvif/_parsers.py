@@ -1,0 +1,572 @@
+"""Sans-I/O parsers: one function per ONVIF response element -> plain JSON fact value.
+
+Each takes the <OpResponse> element (already checked by `_soap.interpret`) and
+returns the value in the shape FACT_CATALOGUE documents. They raise
+`SchemaViolation` when a required element is missing or a value has the wrong
+type: a broken reply must never look like an empty, compliant one.
+Element names follow the ONVIF WSDL/XSD (ver10 schema, devicemgmt, media, media2,
+ptz, recording, search, analytics, events, thermal, uplink).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from probes.onvif._ns import TT, Service
+from probes.onvif._xml import (
+    Element,
+    SchemaViolation,
+    attr,
+    child,
+    children,
+    need,
+    need_attr,
+    need_bool,
+    need_int,
+    need_text,
+    opt_bool,
+    opt_text,
+    path,
+    qname_value,
+    text,
+    texts,
+    to_bool,
+    to_int,
+)
+
+TDS = Service.DEVICE.namespace
+TRT = Service.MEDIA.namespace
+TR2 = Service.MEDIA2.namespace
+TPTZ = Service.PTZ.namespace
+TRC = Service.RECORDING.namespace
+TSE = Service.SEARCH.namespace
+TAN = Service.ANALYTICS.namespace
+TEV = Service.EVENTS.namespace
+TTH = Service.THERMAL.namespace
+TUP = Service.UPLINK.namespace
+
+
+# ------------------------------------------------------------------ device
+
+def device_information(resp: Element) -> dict[str, str]:
+    """tds:GetDeviceInformationResponse: all five elements are required by the WSDL."""
+    return {
+        "manufacturer": need_text(resp, TDS, "Manufacturer"),
+        "model": need_text(resp, TDS, "Model"),
+        "firmware": need_text(resp, TDS, "FirmwareVersion"),
+        "serial": need_text(resp, TDS, "SerialNumber"),
+        "hardware_id": need_text(resp, TDS, "HardwareId"),
+    }
+
+
+def services(resp: Element) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for svc in children(resp, TDS, "Service"):
+        version = child(svc, TDS, "Version")
+        ver = None
+        if version is not None:
+            ver = f"{need_int(version, TT, 'Major')}.{need_int(version, TT, 'Minor')}"
+        out.append({"namespace": need_text(svc, TDS, "Namespace"), "xaddr": need_text(svc, TDS, "XAddr"),
+                    "version": ver})
+    if not out:
+        raise SchemaViolation("GetServices returned no Service (at least the device service is required)")
+    return out
+
+
+_CAP_SERVICES = {  # GetCapabilities element -> service namespace (ver10 schema tt:Capabilities)
+    "Analytics": Service.ANALYTICS, "Device": Service.DEVICE, "Events": Service.EVENTS,
+    "Media": Service.MEDIA, "PTZ": Service.PTZ,
+}
+_CAP_EXT_SERVICES = {"Recording": Service.RECORDING, "Search": Service.SEARCH}
+
+
+def capabilities_services(resp: Element) -> list[dict[str, Any]]:
+    """tds:GetCapabilities (the pre-2.0 fallback) rendered like GetServices entries."""
+    caps = need(resp, TDS, "Capabilities")
+    out: list[dict[str, Any]] = []
+    for name, svc in _CAP_SERVICES.items():
+        el = child(caps, TT, name)
+        if el is not None and (x := opt_text(el, TT, "XAddr")):
+            out.append({"namespace": svc.namespace, "xaddr": x, "version": None})
+    ext = child(caps, TT, "Extension")
+    if ext is not None:
+        for name, svc in _CAP_EXT_SERVICES.items():
+            el = child(ext, TT, name)
+            if el is not None and (x := opt_text(el, TT, "XAddr")):
+                out.append({"namespace": svc.namespace, "xaddr": x, "version": None})
+    return out
+
+
+def _snake(name: str) -> str:
+    name = name.replace(".", "_").replace("X_509", "x509")
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    return re.sub(r"_+", "_", name).lower()
+
+
+def security_capabilities(resp: Element) -> dict[str, Any]:
+    """tds:GetServiceCapabilities Capabilities/Security attributes (TLS1.2, HttpDigest, UsernameToken ...)."""
+    caps = need(resp, TDS, "Capabilities")
+    sec = need(caps, TDS, "Security")
+    out: dict[str, Any] = {}
+    for key, value in sec.attrib.items():
+        name = _snake(key.rpartition("}")[2])
+        if value.strip().lower() in ("true", "false", "1", "0"):
+            out[name] = to_bool(value, f"Security/@{key}")
+        else:
+            out[name] = value.strip()
+    for key in ("tls1_0", "tls1_1", "tls1_2", "tls1_3", "http_digest", "username_token"):
+        out.setdefault(key, False)  # optional attributes default to false (devicemgmt.wsdl)
+    return out
+
+
+def hostname(resp: Element) -> str | None:
+    info = need(resp, TDS, "HostnameInformation")
+    return opt_text(info, TT, "Name")
+
+
+def scopes(resp: Element) -> list[str]:
+    return [need_text(s, TT, "ScopeItem") for s in children(resp, TDS, "Scopes")]
+
+
+def endpoint_reference(resp: Element) -> str | None:
+    guid = opt_text(resp, TDS, "GUID")
+    if not guid:
+        return None
+    guid = guid.lower()
+    return guid.removeprefix("urn:uuid:")
+
+
+def users(resp: Element) -> list[dict[str, str]]:
+    return [{"username": need_text(u, TT, "Username"), "level": need_text(u, TT, "UserLevel")}
+            for u in children(resp, TDS, "User")]
+
+
+def system_date_time(resp: Element) -> dict[str, Any]:
+    """tds:GetSystemDateAndTime -> {source, utc (datetime | None)}; UTCDateTime is optional in the schema."""
+    sdt = need(resp, TDS, "SystemDateAndTime")
+    source = need_text(sdt, TT, "DateTimeType")
+    if source not in ("Manual", "NTP"):
+        raise SchemaViolation(f"DateTimeType {source!r} is neither Manual nor NTP")
+    utc_el = child(sdt, TT, "UTCDateTime")
+    utc = None
+    if utc_el is not None:
+        time_el, date_el = need(utc_el, TT, "Time"), need(utc_el, TT, "Date")
+        try:
+            utc = datetime(need_int(date_el, TT, "Year"), need_int(date_el, TT, "Month"),
+                           need_int(date_el, TT, "Day"), need_int(time_el, TT, "Hour"),
+                           need_int(time_el, TT, "Minute"), min(need_int(time_el, TT, "Second"), 59), tzinfo=UTC)
+        except ValueError as exc:
+            raise SchemaViolation(f"UTCDateTime is not a valid date/time: {exc}") from None
+    tz = text(path(sdt, (TT, "TimeZone"), (TT, "TZ")))
+    return {"source": source, "utc": utc, "timezone": tz}
+
+
+def _ipv4_config(el: Element) -> list[str]:
+    out = []
+    for tag in ("Manual", "LinkLocal", "FromDHCP"):
+        for a in children(el, TT, tag):
+            out.append(f"{need_text(a, TT, 'Address')}/{need_int(a, TT, 'PrefixLength')}")
+    return out
+
+
+def network_interfaces(resp: Element) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for nic in children(resp, TDS, "NetworkInterfaces"):
+        info = child(nic, TT, "Info")
+        ipv4 = child(nic, TT, "IPv4")
+        cfg = child(ipv4, TT, "Config") if ipv4 is not None else None
+        mac = opt_text(info, TT, "HwAddress") if info is not None else None
+        out.append({
+            "token": need_attr(nic, "token"),
+            "name": opt_text(info, TT, "Name") if info is not None else None,
+            "mac": normalise_mac(mac) if mac else None,
+            "enabled": need_bool(nic, TT, "Enabled"),
+            "ipv4": _ipv4_config(cfg) if cfg is not None else [],
+            "dhcp": bool(opt_bool(cfg, TT, "DHCP", False)) if cfg is not None else False,
+        })
+    return out
+
+
+def normalise_mac(mac: str) -> str:
+    digits = re.sub(r"[^0-9a-fA-F]", "", mac).lower()
+    if len(digits) != 12:
+        raise SchemaViolation(f"HwAddress {mac!r} is not a 48-bit MAC address")
+    return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
+
+
+def gateway(resp: Element) -> list[str]:
+    gw = need(resp, TDS, "NetworkGateway")
+    return texts(gw, TT, "IPv4Address") + texts(gw, TT, "IPv6Address")
+
+
+def _ip_addresses(entries: list[Element]) -> list[str]:
+    out = []
+    for e in entries:
+        for tag in ("IPv4Address", "IPv6Address", "DNSname"):
+            if v := opt_text(e, TT, tag):
+                out.append(v)
+    return out
+
+
+def dns(resp: Element) -> dict[str, Any]:
+    info = need(resp, TDS, "DNSInformation")
+    return {
+        "from_dhcp": need_bool(info, TT, "FromDHCP"),
+        "servers": _ip_addresses(children(info, TT, "DNSFromDHCP") + children(info, TT, "DNSManual")),
+        "search_domains": texts(info, TT, "SearchDomain"),
+    }
+
+
+def ntp(resp: Element) -> dict[str, Any]:
+    info = need(resp, TDS, "NTPInformation")
+    return {
+        "from_dhcp": need_bool(info, TT, "FromDHCP"),
+        "servers": _ip_addresses(children(info, TT, "NTPFromDHCP") + children(info, TT, "NTPManual")),
+    }
+
+
+def network_protocols(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for p in children(resp, TDS, "NetworkProtocols"):
+        out.append({"name": need_text(p, TT, "Name"), "enabled": need_bool(p, TT, "Enabled"),
+                    "ports": [to_int(text(port), "NetworkProtocols/Port") for port in children(p, TT, "Port")]})
+    return out
+
+
+def zero_configuration(resp: Element) -> dict[str, Any]:
+    zc = need(resp, TDS, "ZeroConfiguration")
+    return {"enabled": need_bool(zc, TT, "Enabled"), "addresses": texts(zc, TT, "Addresses")}
+
+
+def discovery_mode(resp: Element) -> str:
+    mode = need_text(resp, TDS, "DiscoveryMode")
+    if mode not in ("Discoverable", "NonDiscoverable"):
+        raise SchemaViolation(f"DiscoveryMode {mode!r} is neither Discoverable nor NonDiscoverable")
+    return mode
+
+
+def ip_filter(resp: Element) -> dict[str, Any]:
+    f = need(resp, TDS, "IPAddressFilter")
+    prefixes = [f"{need_text(a, TT, 'Address')}/{need_int(a, TT, 'PrefixLength')}"
+                for tag in ("IPv4Address", "IPv6Address") for a in children(f, TT, tag)]
+    kind = need_text(f, TT, "Type")
+    if kind not in ("Allow", "Deny"):
+        raise SchemaViolation(f"IPAddressFilter Type {kind!r} is neither Allow nor Deny")
+    return {"type": kind, "prefixes": prefixes}
+
+
+REMOTE_STORAGE_TYPES = frozenset({"NFS", "CIFS", "CDMI", "FTP", "ObjectStorageS3", "ObjectStorageAzure"})
+
+
+def storage_configurations(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for sc in children(resp, TDS, "StorageConfigurations"):
+        data = need(sc, TDS, "Data")
+        kind = need_attr(data, "type")
+        uri = opt_text(data, TDS, "StorageUri")
+        local_path = opt_text(data, TDS, "LocalPath")
+        out.append({"token": need_attr(sc, "token"), "type": kind, "uri": uri or local_path,
+                    "local": kind not in REMOTE_STORAGE_TYPES})
+    return out
+
+
+def dynamic_dns(resp: Element) -> dict[str, Any] | None:
+    """None when DDNS is off (Type NoUpdate and no name)."""
+    info = need(resp, TDS, "DynamicDNSInformation")
+    kind = need_text(info, TT, "Type")
+    name = opt_text(info, TT, "Name")
+    if kind == "NoUpdate" and not name:
+        return None
+    return {"type": kind, "name": name}
+
+
+def remote_user(resp: Element) -> dict[str, Any] | None:
+    ru = child(resp, TDS, "RemoteUser")
+    if ru is None:
+        return None
+    return {"username": need_text(ru, TT, "Username"), "use_derived_password": need_bool(ru, TT,
+                                                                                          "UseDerivedPassword")}
+
+
+# ------------------------------------------------------------------ media
+
+def _token(el: Element | None) -> str | None:
+    return attr(el, "token") if el is not None else None
+
+
+def media1_profiles(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for p in children(resp, TRT, "Profiles"):
+        vsc = child(p, TT, "VideoSourceConfiguration")
+        out.append({
+            "token": need_attr(p, "token"),
+            "name": need_text(p, TT, "Name"),
+            "video_source": opt_text(vsc, TT, "SourceToken") if vsc is not None else None,
+            "video_encoder": _token(child(p, TT, "VideoEncoderConfiguration")),
+            "audio_source": _token(child(p, TT, "AudioSourceConfiguration")),
+            "audio_encoder": _token(child(p, TT, "AudioEncoderConfiguration")),
+            "ptz": _token(child(p, TT, "PTZConfiguration")),
+            "analytics": _token(child(p, TT, "VideoAnalyticsConfiguration")),
+        })
+    return out
+
+
+def media2_profiles(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for p in children(resp, TR2, "Profiles"):
+        cfg = child(p, TR2, "Configurations")
+
+        def tok(name: str, cfg: Element | None = cfg) -> str | None:
+            return _token(child(cfg, TR2, name)) if cfg is not None else None
+
+        vs = child(cfg, TR2, "VideoSource") if cfg is not None else None
+        out.append({
+            "token": need_attr(p, "token"),
+            "name": need_text(p, TR2, "Name"),
+            "video_source": opt_text(vs, TT, "SourceToken") if vs is not None else None,
+            "video_encoder": tok("VideoEncoder"),
+            "audio_source": tok("AudioSource"),
+            "audio_encoder": tok("AudioEncoder"),
+            "ptz": tok("PTZ"),
+            "analytics": tok("Analytics"),
+        })
+    return out
+
+
+def _users_of(profiles: list[dict[str, Any]] | None, field: str, token: str) -> list[str]:
+    return [p["token"] for p in profiles or [] if p.get(field) == token]
+
+
+def video_encoders(resp: Element, ns: str, profiles: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """trt:/tr2:GetVideoEncoderConfigurations; Resolution Width/Height are required integers."""
+    out = []
+    for c in children(resp, ns, "Configurations"):
+        token = need_attr(c, "token")
+        res = need(c, TT, "Resolution")
+        rate = child(c, TT, "RateControl")
+        fps = bitrate = None
+        if rate is not None:
+            fps = _num(opt_text(rate, TT, "FrameRateLimit"), "RateControl/FrameRateLimit")
+            bitrate = to_int(opt_text(rate, TT, "BitrateLimit"), "RateControl/BitrateLimit", required=False)
+        out.append({"token": token, "encoding": need_text(c, TT, "Encoding"),
+                    "width": need_int(res, TT, "Width"), "height": need_int(res, TT, "Height"),
+                    "fps": fps, "bitrate_kbps": bitrate,
+                    "profiles": _users_of(profiles, "video_encoder", token)})
+    return out
+
+
+def _num(value: str | None, what: str) -> float | int | None:
+    if value is None or value == "":
+        return None
+    try:
+        f = float(value)
+    except ValueError:
+        raise SchemaViolation(f"{what} is not a number: {value!r}") from None
+    return int(f) if f.is_integer() else f
+
+
+def audio_encoders(resp: Element, ns: str, profiles: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    out = []
+    for c in children(resp, ns, "Configurations"):
+        token = need_attr(c, "token")
+        out.append({"token": token, "encoding": need_text(c, TT, "Encoding"),
+                    "profiles": _users_of(profiles, "audio_encoder", token)})
+    return out
+
+
+def audio_sources(resp: Element) -> list[dict[str, Any]]:
+    return [{"token": need_attr(a, "token"), "channels": need_int(a, TT, "Channels")}
+            for a in children(resp, TRT, "AudioSources")]
+
+
+def audio_source_configurations(resp: Element) -> list[dict[str, Any]]:
+    """Media2 has no GetAudioSources: the physical inputs are the SourceTokens of the configurations."""
+    seen: dict[str, dict[str, Any]] = {}
+    for c in children(resp, TR2, "Configurations"):
+        src = need_text(c, TT, "SourceToken")
+        seen.setdefault(src, {"token": src, "channels": None})
+    return list(seen.values())
+
+
+def audio_outputs(resp: Element) -> list[dict[str, str]]:
+    return [{"token": need_attr(a, "token")} for a in children(resp, TRT, "AudioOutputs")]
+
+
+def audio_output_configurations(resp: Element) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for c in children(resp, TR2, "Configurations"):
+        out = need_text(c, TT, "OutputToken")
+        seen.setdefault(out, {"token": out})
+    return list(seen.values())
+
+
+def osds(resp: Element, ns: str) -> list[dict[str, Any]]:
+    out = []
+    for o in children(resp, ns, "OSDs"):
+        ts = child(o, TT, "TextString")
+        out.append({
+            "token": need_attr(o, "token"),
+            "type": need_text(o, TT, "Type"),
+            "text_type": need_text(ts, TT, "Type") if ts is not None else None,
+            "text": opt_text(ts, TT, "PlainText") if ts is not None else None,
+        })
+    return out
+
+
+def masks(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for m in children(resp, TR2, "Masks"):
+        poly = need(m, TR2, "Polygon")
+        out.append({"token": attr(m, "token"), "type": need_text(m, TR2, "Type"),
+                    "enabled": need_bool(m, TR2, "Enabled"), "points": len(children(poly, TT, "Point"))})
+    return out
+
+
+def analytics_configuration_tokens(resp: Element, ns: str) -> list[str]:
+    return [need_attr(c, "token") for c in children(resp, ns, "Configurations")]
+
+
+# ------------------------------------------------------------------ ptz
+
+def ptz_nodes(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for n in children(resp, TPTZ, "PTZNode"):
+        out.append({"token": need_attr(n, "token"), "name": opt_text(n, TT, "Name"),
+                    "fixed_home": to_bool(attr(n, "FixedHomePosition"), "PTZNode/@FixedHomePosition",
+                                          required=False)})
+    return out
+
+
+def ptz_presets(resp: Element) -> list[dict[str, Any]]:
+    return [{"token": attr(p, "token"), "name": opt_text(p, TT, "Name")} for p in children(resp, TPTZ, "Preset")]
+
+
+def ptz_tours(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for t in children(resp, TPTZ, "PresetTour"):
+        status = need(t, TT, "Status")
+        out.append({"token": attr(t, "token"), "name": opt_text(t, TT, "Name"),
+                    "status": need_text(status, TT, "State"), "auto_start": need_bool(t, TT, "AutoStart")})
+    return out
+
+
+# ------------------------------------------------------------------ recording
+
+_DURATION = re.compile(
+    r"^(?P<neg>-)?P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
+
+
+def duration_seconds(value: str, what: str) -> int:
+    """xs:duration -> seconds (years = 365 d, months = 30 d: retention is compared in days, not calendars)."""
+    m = _DURATION.match(value.strip())
+    if not m or value.strip() in ("P", "PT") or value.strip().endswith("T"):
+        raise SchemaViolation(f"{what} is not an xs:duration: {value!r}")
+    if m["neg"]:
+        raise SchemaViolation(f"{what} is negative: {value!r}")
+    g = {k: float(v) if v else 0.0 for k, v in m.groupdict().items() if k != "neg"}
+    days = g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"]
+    return round(days * 86400 + g["h"] * 3600 + g["mi"] * 60 + g["s"])
+
+
+def recordings(resp: Element) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in children(resp, TRC, "RecordingItem"):
+        cfg = need(item, TT, "Configuration")
+        src = child(cfg, TT, "Source")
+        retention = need_text(cfg, TT, "MaximumRetentionTime")
+        tracks: list[str] = []
+        tracks_el = child(item, TT, "Tracks")
+        track_els: list[Element] = children(tracks_el, TT, "Track") if tracks_el is not None else []
+        for tr in track_els:
+            tcfg = need(tr, TT, "Configuration")
+            tracks.append(need_text(tcfg, TT, "TrackType"))
+        out.append({"token": need_text(item, TT, "RecordingToken"),
+                    "source": opt_text(src, TT, "SourceId") if src is not None else None,
+                    "max_retention_seconds": duration_seconds(retention, "MaximumRetentionTime"),
+                    "max_retention": retention,
+                    "content": opt_text(cfg, TT, "Content"),
+                    "tracks": tracks})
+    return out
+
+
+def recording_jobs(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for item in children(resp, TRC, "JobItem"):
+        cfg = need(item, TT, "JobConfiguration")
+        mode = need_text(cfg, TT, "Mode")
+        out.append({"token": need_text(item, TT, "JobToken"), "recording": need_text(cfg, TT, "RecordingToken"),
+                    "mode": mode, "schedule": attr(cfg, "ScheduleToken") or None})
+    return out
+
+
+def _iso(value: str | None, what: str) -> str | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise SchemaViolation(f"{what} is not an xs:dateTime: {value!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def recording_summary(resp: Element) -> dict[str, Any]:
+    s = need(resp, TSE, "Summary")
+    return {"data_from": _iso(need_text(s, TT, "DataFrom"), "Summary/DataFrom"),
+            "data_until": _iso(need_text(s, TT, "DataUntil"), "Summary/DataUntil"),
+            "recordings": need_int(s, TT, "NumberRecordings")}
+
+
+# ------------------------------------------------------------------ analytics, events, thermal, uplink
+
+def _config_list(parent: Element, ns: str, tag: str) -> list[dict[str, Any]]:
+    out = []
+    for item in children(parent, ns, tag):
+        out.append({"name": need_attr(item, "Name"), "type": qname_value(item, need_attr(item, "Type"))})
+    return out
+
+
+def analytics_modules(resp: Element) -> list[dict[str, Any]]:
+    return _config_list(resp, TAN, "AnalyticsModule")
+
+
+def analytics_rules(resp: Element) -> list[dict[str, Any]]:
+    return _config_list(resp, TAN, "Rule")
+
+
+def supported_analytics_modules(resp: Element) -> list[str]:
+    sup = need(resp, TAN, "SupportedAnalyticsModules")
+    return [qname_value(d, need_attr(d, "Name")) or "" for d in children(sup, TT, "AnalyticsModuleDescription")]
+
+
+def event_brokers(resp: Element) -> list[dict[str, Any]]:
+    return [{"address": need_text(b, TEV, "Address"), "topic_prefix": need_text(b, TEV, "TopicPrefix"),
+             "status": opt_text(b, TEV, "Status")} for b in children(resp, TEV, "EventBroker")]
+
+
+def thermal_radiometry(resp: Element) -> bool:
+    caps = need(resp, TTH, "Capabilities")
+    return bool(to_bool(attr(caps, "Radiometry"), "Capabilities/@Radiometry", required=False, default=False))
+
+
+def thermal_configurations(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for c in children(resp, TTH, "Configurations"):
+        cfg = need(c, TTH, "Configuration")
+        palette = need(cfg, TTH, "ColorPalette")
+        out.append({"token": need_attr(c, "token"), "polarity": need_text(cfg, TTH, "Polarity"),
+                    "color_palette": attr(palette, "Type") or opt_text(palette, TTH, "Name")})
+    return out
+
+
+def uplinks(resp: Element) -> list[dict[str, Any]]:
+    out = []
+    for c in children(resp, TUP, "Configuration"):
+        levels = need_text(c, TUP, "UserLevel")
+        out.append({"remote_address": need_text(c, TUP, "RemoteAddress"), "status": opt_text(c, TUP, "Status"),
+                    "user_level": levels})
+    return out

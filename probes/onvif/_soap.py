@@ -1,0 +1,208 @@
+"""SOAP 1.2 for ONVIF, sans I/O: build request envelopes, interpret replies, make evidence.
+
+Requests come from a fixed template per operation (`build_envelope`), which is
+also the single point where the read-only allowlist is enforced. Replies are
+classified here into the response element, a fault (unsupported / not
+authorized / other) or a bad reply, from bytes and the HTTP status alone, so
+the rules can be unit-tested with captured replies.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from xml.sax.saxutils import escape
+
+from probes.errors import AuthRejected, BadReply, SoapFault
+from probes.facts import EXCERPT_LIMIT, Evidence
+from probes.onvif import _ns
+from probes.onvif._allowlist import require_read_only
+from probes.onvif._xml import Element, SchemaViolation, child, children, local, parse_xml, text
+
+Params = Sequence[tuple[str, str]]
+
+# Fault subcodes (local names) that mean "this device does not implement the operation".
+_UNSUPPORTED_CODES = frozenset({"ActionNotSupported", "NotSupported", "NoSuchService", "ActionNotImplemented"})
+# Fault subcodes (local names) that mean "credentials missing or refused" (ONVIF Core 5.11.2.1, WS-Security).
+_AUTH_CODES = frozenset({"NotAuthorized", "FailedAuthentication", "InvalidSecurity", "InvalidSecurityToken",
+                         "FailedCheck", "SecurityTokenUnavailable"})
+_AUTH_REASON = re.compile(r"not\s*authori[sz]ed|unauthori[sz]ed|authentication\s+fail", re.IGNORECASE)
+
+
+class OperationUnsupported(SoapFault):
+    """The device answered that it does not implement the operation (ter:ActionNotSupported)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UsernameToken:
+    """WS-UsernameToken PasswordDigest credentials (ONVIF Core 5.9.4.2)."""
+
+    username: str
+    password: str
+
+    def header(self, clock_offset_s: float = 0.0, *, nonce: bytes | None = None,
+               created: datetime | None = None) -> str:
+        """The wsse:Security header; Created is shifted by the device's clock offset so skewed devices accept it."""
+        nonce = nonce if nonce is not None else os.urandom(16)
+        when = created or (datetime.now(UTC) + timedelta(seconds=clock_offset_s))
+        created_s = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+        digest = base64.b64encode(hashlib.sha1(nonce + created_s.encode() + self.password.encode()).digest())
+        return (
+            f'<wsse:Security xmlns:wsse="{_ns.WSSE}" xmlns:wsu="{_ns.WSU}" s:mustUnderstand="1">'
+            f"<wsse:UsernameToken><wsse:Username>{escape(self.username)}</wsse:Username>"
+            f'<wsse:Password Type="{_ns.PASSWORD_DIGEST}">{digest.decode()}</wsse:Password>'
+            f'<wsse:Nonce EncodingType="{_ns.NONCE_BASE64}">{base64.b64encode(nonce).decode()}</wsse:Nonce>'
+            f"<wsu:Created>{created_s}</wsu:Created></wsse:UsernameToken></wsse:Security>"
+        )
+
+
+def split_operation(operation: str) -> tuple[_ns.Service, str]:
+    prefix, _, name = operation.partition(":")
+    return _ns.Service(prefix), name
+
+
+def soap_action(operation: str) -> str:
+    service, name = split_operation(operation)
+    return f"{service.namespace}/{name}"
+
+
+def build_envelope(operation: str, params: Params = (), security_header: str | None = None) -> bytes:
+    """The request for an allowlisted read operation; raises ForbiddenOperation for anything else."""
+    require_read_only(operation)
+    service, name = split_operation(operation)
+    prefix = service.value
+    body = "".join(f"<{prefix}:{escape(k)}>{escape(v)}</{prefix}:{escape(k)}>" for k, v in params)
+    header = f"<s:Header>{security_header}</s:Header>" if security_header else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{_ns.SOAP_ENV}">{header}'
+        f'<s:Body><{prefix}:{name} xmlns:{prefix}="{service.namespace}">{body}</{prefix}:{name}></s:Body>'
+        f"</s:Envelope>"
+    ).encode()
+
+
+def content_type(operation: str) -> str:
+    return f'application/soap+xml; charset=utf-8; action="{soap_action(operation)}"'
+
+
+# ---------------------------------------------------------------- replies
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    code: str | None
+    subcodes: tuple[str, ...]
+    reason: str
+
+    @property
+    def is_auth(self) -> bool:
+        return bool(_AUTH_CODES.intersection(self.subcodes)) or bool(_AUTH_REASON.search(self.reason)) or (
+            self.code is not None and self.code in _AUTH_CODES)
+
+    @property
+    def is_unsupported(self) -> bool:
+        return bool(_UNSUPPORTED_CODES.intersection(self.subcodes)) or (
+            self.code is not None and self.code in _UNSUPPORTED_CODES)
+
+    def describe(self) -> str:
+        codes = "/".join(c for c in (self.code, *self.subcodes) if c)
+        return f"SOAP fault {codes or '(no code)'}: {self.reason or '(no reason)'}"
+
+
+def _qlocal(el: Element | None) -> str | None:
+    """Local name of a QName-valued element (env:Sender -> Sender)."""
+    value = text(el)
+    if not value:
+        return None
+    return value.rpartition(":")[2]
+
+
+def parse_fault(fault: Element) -> Fault:
+    """A SOAP 1.2 (or 1.1) Fault element, read without trusting prefixes."""
+    env = _ns.SOAP_ENV
+    code_el = child(fault, env, "Code")
+    if code_el is not None:  # SOAP 1.2
+        code = _qlocal(child(code_el, env, "Value"))
+        subs: list[str] = []
+        sub = child(code_el, env, "Subcode")
+        while sub is not None and len(subs) < 8:
+            if (v := _qlocal(child(sub, env, "Value"))) is not None:
+                subs.append(v)
+            sub = child(sub, env, "Subcode")
+        reason_el = child(fault, env, "Reason")
+        reasons = [text(t) or "" for t in children(reason_el, env, "Text")] if reason_el is not None else []
+        return Fault(code, tuple(subs), "; ".join(r for r in reasons if r)[:300])
+    # SOAP 1.1: unqualified faultcode / faultstring
+    code11 = _qlocal(fault.find("faultcode"))
+    reason11 = text(fault.find("faultstring")) or ""
+    return Fault(code11, (), reason11[:300])
+
+
+def interpret(operation: str, status: int, raw: bytes) -> Element:
+    """The <OpResponse> element of a reply, or raise the DeviceError that explains why there is none."""
+    if not raw.strip():
+        if status == 200:
+            raise BadReply(f"empty HTTP 200 reply (the device probably does not implement {operation})",
+                           operation=operation)
+        raise BadReply(f"HTTP {status} with an empty body", operation=operation)
+    try:
+        root = parse_xml(raw)
+    except BadReply as exc:
+        if status not in (200, 400, 500):
+            raise BadReply(f"HTTP {status} without a SOAP reply: {_excerpt(raw)}", operation=operation) from None
+        prefix = f"HTTP {status}: " if status != 200 else ""
+        raise BadReply(f"{prefix}{exc}", operation=operation) from None
+    if local(root) != "Envelope" or root.nsmap.get(root.prefix) not in (_ns.SOAP_ENV, _ns.SOAP11_ENV):
+        raise BadReply(f"HTTP {status}: reply is XML but not a SOAP envelope (root element {local(root)})",
+                       operation=operation)
+    env_ns = root.nsmap.get(root.prefix)
+    body = child(root, env_ns, "Body")
+    if body is None:
+        raise BadReply(f"HTTP {status}: SOAP envelope without a Body", operation=operation)
+    first = next((c for c in body if isinstance(c.tag, str)), None)
+    if first is None:
+        raise BadReply(f"HTTP {status}: empty SOAP Body", operation=operation)
+    if local(first) == "Fault" and first.nsmap.get(first.prefix) in (_ns.SOAP_ENV, _ns.SOAP11_ENV):
+        fault = parse_fault(first)
+        where = f" (HTTP {status})"
+        if fault.is_auth:
+            raise AuthRejected(fault.describe() + where, operation=operation)
+        cls = OperationUnsupported if fault.is_unsupported else SoapFault
+        raise cls(fault.describe() + where, operation=operation, code=fault.code,
+                  subcode=fault.subcodes[0] if fault.subcodes else None)
+    if status != 200:
+        raise BadReply(f"HTTP {status} with a non-fault body ({local(first)})", operation=operation)
+    service, name = split_operation(operation)
+    expected = f"{{{service.namespace}}}{name}Response"
+    if first.tag != expected:
+        raise SchemaViolation(f"expected {service.value}:{name}Response, got {first.tag}", operation=operation)
+    return first
+
+
+def _excerpt(raw: bytes, limit: int = 80) -> str:
+    text = " ".join(raw[: limit * 2].decode("utf-8", errors="replace").split())
+    return repr(text[:limit])
+
+
+# ---------------------------------------------------------------- evidence
+
+_SECRET = re.compile(rb"(<(?:[\w.-]+:)?(Password|Passphrase|Secret|Key|Token)\b[^>]*>)([^<]*)", re.IGNORECASE)
+_BODY = re.compile(rb"<(?:[\w.-]+:)?Body\b[^>]*>")
+
+
+def redact(raw: bytes) -> bytes:
+    """Blank out the text of password-like elements: device-stored secrets never reach reports."""
+    return _SECRET.sub(lambda m: m.group(1) + (b"***" if m.group(3).strip() else b""), raw)
+
+
+def evidence(operation: str, raw: bytes, received_at: datetime | None) -> Evidence:
+    """Evidence for a raw reply: excerpt starts at the SOAP Body and has secrets redacted; hash is of the raw bytes."""
+    m = _BODY.search(raw[:65536])
+    start = m.end() if m else 0
+    excerpt_src = redact(raw[start: start + EXCERPT_LIMIT * 8])
+    excerpt = " ".join(excerpt_src.decode("utf-8", errors="replace").split())[:EXCERPT_LIMIT]
+    return Evidence(operation=operation, excerpt=excerpt, sha256=hashlib.sha256(raw).hexdigest(),
+                    received_at=received_at or datetime.now(UTC))

@@ -1,0 +1,251 @@
+"""Moving SOAP bytes to one device: caps, timeouts, auth negotiation, circuit breaking.
+
+One `DeviceChannel` per device, on the reader's shared aiohttp session. It never
+sends to another host than the device address it was created for, never follows
+redirects, reads at most `max_reply_bytes` per reply (enforced while streaming),
+and bounds each request by `request_timeout_s`.
+
+Auth (ONVIF Core 5.9.4): WS-UsernameToken PasswordDigest first (Created shifted
+by the device clock offset); a 401 with a Digest challenge switches to HTTP
+Digest. The first authenticated request runs alone so the scheme is settled
+before anything else is sent, and each scheme gets at most one failed attempt
+per device: after that, remaining requests go out without credentials (which is
+not a login attempt), so accounts never lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from aiohttp import DigestAuthMiddleware
+
+from probes.errors import AuthRejected, BadReply, DeviceError, DeviceTimeout
+from probes.facts import Evidence
+from probes.onvif._allowlist import require_read_only
+from probes.onvif._soap import Params, UsernameToken, build_envelope, content_type, interpret
+from probes.onvif._xml import Element
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 65536
+TIMEOUTS_BEFORE_SKIP = 2  # a service URL that timed out this often is dead: skip it rather than wait again
+
+
+class AuthScheme(StrEnum):
+    WS_USERNAME_TOKEN = "ws-usernametoken"
+    HTTP_DIGEST = "http-digest"
+
+
+@dataclass(slots=True)
+class Reply:
+    """A successful reply: the <OpResponse> element and what is needed for evidence."""
+
+    operation: str
+    element: Element
+    raw: bytes
+    received_at: datetime
+    sent_at: datetime
+    authenticated: AuthScheme | None
+    evidence: Evidence | None = None  # computed once, shared by every fact from this reply
+
+
+def attach(exc: DeviceError, raw: bytes | None, received_at: datetime | None) -> DeviceError:
+    """Keep the raw reply on the error so the failed fact still carries evidence."""
+    exc.raw = raw  # type: ignore[attr-defined]
+    exc.received_at = received_at  # type: ignore[attr-defined]
+    return exc
+
+
+class Unreachable(DeviceError):
+    """The service could not be reached (connection refused, reset, or an earlier timeout on the same URL)."""
+
+
+@dataclass(slots=True)
+class AuthState:
+    scheme: AuthScheme | None = None
+    accepted: list[AuthScheme] = field(default_factory=list)
+    failed: dict[AuthScheme, str] = field(default_factory=dict)  # scheme -> reason of its one failed attempt
+    gave_up: str | None = None  # set when credentials are unusable: later calls go without credentials
+    gave_up_at: str | None = None  # the operation where that happened
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class DeviceChannel:
+    """Sends allowlisted SOAP requests to one device and interprets the replies."""
+
+    def __init__(self, http: aiohttp.ClientSession, address: str, *, username: str | None,
+                 password: str | None, request_timeout_s: float, max_reply_bytes: int,
+                 per_device_concurrency: int) -> None:
+        self._http = http
+        self.address = address
+        self._token = UsernameToken(username, password) if username is not None and password is not None else None
+        self._username, self._password = username, password
+        self._timeout = request_timeout_s
+        self._cap = max_reply_bytes
+        self._sem = asyncio.Semaphore(per_device_concurrency)
+        self._digest: dict[str, DigestAuthMiddleware] = {}
+        self._dead: dict[str, str] = {}  # url -> reason it is not asked again
+        self._timeouts: dict[str, int] = {}  # url -> requests that timed out
+        self.clock_offset_s = 0.0
+        self.auth = AuthState()
+        self.sent: list[str] = []  # operations sent, in order (for tests and debugging)
+
+    @property
+    def has_credentials(self) -> bool:
+        return self._token is not None
+
+    def rewrite(self, xaddr: str, reached: str | None = None) -> str:
+        """The service URL on the address we reached the device at; never another host.
+
+        Devices behind NAT or with several interfaces report XAddrs with another host
+        (and the port as seen from inside). Then we keep the path but use the scheme and
+        port of `reached`, the device URL that answered us. An XAddr on the device's own
+        address keeps its port.
+        """
+        parts = urlsplit(xaddr.strip())
+        if parts.scheme not in ("http", "https"):
+            raise BadReply(f"service address {xaddr!r} is not an http(s) URL")
+        scheme, port = parts.scheme, parts.port
+        if parts.hostname != self.address and reached is not None:
+            via = urlsplit(reached)
+            scheme, port = via.scheme, via.port
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        netloc = f"{host}:{port}" if port else host
+        return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+    async def call(self, url: str, operation: str, params: Params = (), *, auth: bool = True) -> Reply:
+        """Send one read operation and return its response element, or raise a DeviceError."""
+        require_read_only(operation)  # allowlist check before anything else happens
+        if url in self._dead:
+            raise Unreachable(self._dead[url], operation=operation)
+        if not auth or self._token is None:
+            return await self._send(url, operation, params, None)
+        if self.auth.scheme is None and not self.auth.gave_up:
+            async with self.auth.lock:  # settle the scheme with one request at a time
+                if self.auth.scheme is None and not self.auth.gave_up:
+                    return await self._negotiate(url, operation, params)
+        if self.auth.gave_up:
+            try:
+                return await self._send(url, operation, params, None)
+            except AuthRejected as exc:
+                raise attach(AuthRejected(f"{exc} (our credentials were refused at {self.auth.gave_up_at}, so "
+                                          "none were sent)", operation=operation),
+                             getattr(exc, "raw", None), getattr(exc, "received_at", None)) from None
+        return await self._send(url, operation, params, self.auth.scheme)
+
+    async def _negotiate(self, url: str, operation: str, params: Params) -> Reply:
+        try:
+            reply = await self._send(url, operation, params, AuthScheme.WS_USERNAME_TOKEN)
+        except _DigestChallenge:
+            try:
+                reply = await self._send(url, operation, params, AuthScheme.HTTP_DIGEST)
+            except AuthRejected as exc:
+                self.auth.failed[AuthScheme.HTTP_DIGEST] = str(exc)
+                self.auth.gave_up = f"credentials rejected with HTTP Digest at {operation}: {exc}"
+                self.auth.gave_up_at = operation
+                raise
+            self._settle(AuthScheme.HTTP_DIGEST)
+            return reply
+        except AuthRejected as exc:
+            self.auth.failed[AuthScheme.WS_USERNAME_TOKEN] = str(exc)
+            self.auth.gave_up = f"credentials rejected with WS-UsernameToken at {operation}: {exc}"
+            self.auth.gave_up_at = operation
+            raise
+        self._settle(AuthScheme.WS_USERNAME_TOKEN)
+        return reply
+
+    def _settle(self, scheme: AuthScheme) -> None:
+        self.auth.scheme = scheme
+        if scheme not in self.auth.accepted:
+            self.auth.accepted.append(scheme)
+
+    async def _send(self, url: str, operation: str, params: Params, scheme: AuthScheme | None) -> Reply:
+        header = None
+        if scheme is AuthScheme.WS_USERNAME_TOKEN and self._token is not None:
+            header = self._token.header(self.clock_offset_s)
+        body = build_envelope(operation, params, header)
+        middlewares: tuple[DigestAuthMiddleware, ...] = ()
+        if scheme is AuthScheme.HTTP_DIGEST:
+            origin = url.split("/", 3)[:3]
+            key = "/".join(origin)
+            if key not in self._digest:
+                self._digest[key] = DigestAuthMiddleware(self._username or "", self._password or "")
+            middlewares = (self._digest[key],)
+        async with self._sem:
+            sent_at = datetime.now(UTC)
+            self.sent.append(operation)
+            status, raw, www_auth = await self._post(url, operation, body, middlewares)
+            received_at = datetime.now(UTC)
+        if status == 401:
+            challenge = www_auth.split(" ", 1)[0].lower()
+            if scheme is AuthScheme.WS_USERNAME_TOKEN and challenge == "digest" \
+                    and AuthScheme.HTTP_DIGEST not in self.auth.failed:
+                raise _DigestChallenge("HTTP 401: refused, with an HTTP Digest challenge", operation=operation)
+            why = {"digest": "HTTP Digest", "basic": "HTTP Basic (not sent: cleartext)"}.get(challenge, "HTTP auth")
+            if scheme is None:
+                msg = f"HTTP 401: the device requires {why}; sent without credentials"
+            elif scheme is AuthScheme.HTTP_DIGEST:
+                msg = "HTTP 401: HTTP Digest credentials refused"
+            else:
+                msg = f"HTTP 401: WS-UsernameToken refused; the device asks for {why}"
+            raise attach(AuthRejected(msg, operation=operation), raw, received_at)
+        try:
+            element = interpret(operation, status, raw)
+        except DeviceError as exc:
+            raise attach(exc, raw, received_at) from None
+        return Reply(operation, element, raw, received_at, sent_at, scheme)
+
+    async def _post(self, url: str, operation: str, body: bytes,
+                    middlewares: tuple[DigestAuthMiddleware, ...]) -> tuple[int, bytes, str]:
+        headers = {"Content-Type": content_type(operation), "Accept-Encoding": "identity",
+                   "Connection": "keep-alive"}
+        try:
+            async with asyncio.timeout(self._timeout):
+                async with self._http.post(url, data=body, headers=headers, allow_redirects=False,
+                                           middlewares=middlewares) as resp:
+                    raw = await self._read_capped(resp, operation)
+                    challenges = resp.headers.getall("WWW-Authenticate", [])
+                    # prefer a Digest challenge when a device offers several (e.g. Basic and Digest)
+                    digest = next((c for c in challenges if c.lower().startswith("digest")), None)
+                    return resp.status, raw, digest or (challenges[0] if challenges else "")
+        except TimeoutError:
+            self._timeouts[url] = self._timeouts.get(url, 0) + 1
+            if self._timeouts[url] >= TIMEOUTS_BEFORE_SKIP:
+                self._dead[url] = (f"{url} did not answer {self._timeouts[url]} earlier requests within "
+                                   f"{self._timeout:g} s; not asked again")
+            raise DeviceTimeout(f"no complete reply within {self._timeout:g} s", operation=operation) from None
+        except aiohttp.ClientConnectorError as exc:
+            self._dead[url] = f"cannot connect to {url}: {exc.os_error or exc}"
+            raise Unreachable(self._dead[url], operation=operation) from None
+        except aiohttp.ClientPayloadError as exc:
+            raise BadReply(f"truncated or malformed HTTP body: {exc}", operation=operation) from None
+        except aiohttp.ClientResponseError as exc:
+            raise BadReply(f"malformed HTTP reply: {exc.message}", operation=operation) from None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            raise Unreachable(f"connection to {url} failed: {exc}", operation=operation) from None
+        except aiohttp.ClientError as exc:
+            raise DeviceError(f"HTTP error: {exc}", operation=operation) from None
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse, operation: str) -> bytes:
+        """The body, never more than the cap: an oversized reply is cut and reported, not buffered."""
+        declared = resp.content_length
+        buf = bytearray()
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            buf += chunk
+            if len(buf) > self._cap:
+                resp.close()  # drop the connection rather than drain a huge body
+                raw = bytes(buf[: self._cap])
+                raise attach(BadReply(f"reply larger than the {self._cap}-byte cap; cut off after "
+                                      f"{self._cap} bytes" + (f" (declared {declared})" if declared else ""),
+                                      operation=operation), raw, datetime.now(UTC))
+        return bytes(buf)
+
+
+class _DigestChallenge(AuthRejected):
+    """Internal: a WS-UsernameToken request was answered 401 with a Digest challenge."""

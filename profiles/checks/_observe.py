@@ -1,0 +1,164 @@
+"""Interpretations of raw facts shared by several checks (audio in use, retention, cloud services ...).
+
+Each helper reads facts through the context (so they become evidence and a
+missing fact raises Unknown), and returns plain values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from profiles.checks._registry import MISSING, CheckContext
+
+UNLIMITED = math.inf
+
+# Substrings of analytics module/rule types that identify or track individuals (case-insensitive).
+IDENTIFYING_ANALYTICS = ("facerecognition", "face_recognition", "facematch", "facedetect", "reidentification",
+                         "re-identification", "reid", "persontracking", "objecttracking", "tracking",
+                         "licenseplate", "licence", "numberplate", "anpr", "gait", "biometric")
+
+
+def audio_profiles(ctx: CheckContext[Any]) -> list[str]:
+    """Tokens of media profiles that stream or record audio."""
+    return list(ctx.fact("media.audio_in_profiles") or [])
+
+
+def is_recording(ctx: CheckContext[Any]) -> bool:
+    """Whether at least one recording job is Active (derived fact, else from the jobs list)."""
+    active = ctx.maybe("recording.active")
+    if active is not MISSING:
+        return bool(active)
+    ctx.forget("recording.active")
+    jobs = ctx.fact("recording.jobs") or []
+    return any(str(job.get("mode", "")).lower() == "active" for job in jobs)
+
+
+def active_jobs(ctx: CheckContext[Any]) -> list[dict[str, Any]]:
+    jobs = ctx.fact("recording.jobs") or []
+    return [job for job in jobs if str(job.get("mode", "")).lower() == "active"]
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """Observed maximum retention over all recordings on the device."""
+
+    hours: float  # UNLIMITED when a recording has no maximum
+    recordings: int
+    unlimited: tuple[str, ...]  # tokens of recordings without a maximum
+
+    def describe(self) -> str:
+        if self.unlimited:
+            return f"no maximum retention on {', '.join(self.unlimited)} (kept until the disk is full)"
+        return f"maximum retention {format_hours(self.hours)}"
+
+
+def retention(ctx: CheckContext[Any]) -> Retention | None:
+    """The device's retention, or None when it has no recordings (nothing is stored on it)."""
+    recordings = ctx.fact("recording.recordings") or []
+    if not recordings:
+        return None
+    unlimited: list[str] = []
+    longest = 0.0
+    for rec in recordings:
+        seconds = rec.get("max_retention_seconds")
+        if not seconds:  # None or 0: ONVIF says 0 = unlimited
+            unlimited.append(str(rec.get("token", "?")))
+            continue
+        longest = max(longest, float(seconds) / 3600)
+    return Retention(UNLIMITED if unlimited else longest, len(recordings), tuple(unlimited))
+
+
+def format_hours(hours: float) -> str:
+    if hours == UNLIMITED:
+        return "unlimited"
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours / 24:g} days ({hours:g} h)"
+    return f"{hours:g} h"
+
+
+def biometric_analytics(ctx: CheckContext[Any]) -> list[str]:
+    """Analytics module/rule types that identify people (derived fact)."""
+    return [str(x) for x in (ctx.fact("analytics.biometric") or [])]
+
+
+def identifying_analytics(ctx: CheckContext[Any]) -> list[str]:
+    """Biometric analytics plus any configured module/rule that tracks or identifies individuals."""
+    found = list(biometric_analytics(ctx))
+    for key in ("analytics.modules", "analytics.rules"):
+        value = ctx.maybe(key)
+        if value is MISSING:
+            continue
+        for item in value or []:
+            kind = str(item.get("type", ""))
+            if any(marker in kind.lower() for marker in IDENTIFYING_ANALYTICS) and kind not in found:
+                found.append(kind)
+    ctx.forget("analytics.modules", "analytics.rules")  # the derived fact is enough; the lists add detail
+    return found
+
+
+def is_thermal(ctx: CheckContext[Any]) -> bool:
+    return bool(ctx.fact("thermal.radiometry"))
+
+
+def enabled_masks(ctx: CheckContext[Any]) -> int:
+    masks = ctx.fact("privacy.masks") or []
+    return sum(1 for mask in masks if mask.get("enabled", True))
+
+
+def https_enabled(ctx: CheckContext[Any]) -> bool:
+    protocols = ctx.fact("network.protocols") or []
+    return any(str(p.get("name", "")).upper() == "HTTPS" and p.get("enabled") for p in protocols)
+
+
+def anonymous_operations(ctx: CheckContext[Any]) -> list[str]:
+    return [str(op) for op in (ctx.fact("auth.anonymous_operations") or [])]
+
+
+def ptz_patrolling(ctx: CheckContext[Any]) -> list[str]:
+    """What moves the PTZ head on its own: auto-start/running tours, auto-tracking. Empty if nothing."""
+    reasons: list[str] = []
+    for tour in ctx.fact("ptz.tours") or []:
+        status = str(tour.get("status", ""))
+        if tour.get("auto_start") or status.lower() == "touring":
+            reasons.append(f"preset tour {tour.get('name') or tour.get('token')!r} "
+                           f"({'auto-start' if tour.get('auto_start') else status})")
+    tracking = ctx.maybe("ptz.auto_tracking")
+    if tracking is not MISSING and tracking:
+        reasons.append("auto-tracking")
+    ctx.forget("ptz.auto_tracking")  # a vendor extension: its absence does not block the judgement
+    return reasons
+
+
+def cloud_services(ctx: CheckContext[Any]) -> list[str]:
+    """Observed remote/cloud services that receive data. Unknown facts are remembered via ctx.maybe."""
+    found: list[str] = []
+    uplinks = ctx.maybe("cloud.uplinks")
+    if uplinks is not MISSING:
+        for up in uplinks or []:
+            if str(up.get("status", "")).lower() in ("connected", "connecting", ""):
+                found.append(f"uplink {up.get('remote_address')} ({up.get('status') or 'configured'})")
+    brokers = ctx.maybe("cloud.event_brokers")
+    if brokers is not MISSING:
+        for broker in brokers or []:
+            found.append(f"event broker {broker.get('address')}")
+    targets = ctx.maybe("storage.targets")
+    if targets is not MISSING:
+        for target in targets or []:
+            if not target.get("local", False):
+                found.append(f"remote storage {target.get('type')} {target.get('uri') or ''}".rstrip())
+    ddns = ctx.maybe("cloud.dynamic_dns")
+    if ddns is not MISSING and ddns and str(ddns.get("type", "")).lower() not in ("noupdate", "none", ""):
+        found.append(f"dynamic DNS {ddns.get('name') or ddns.get('type')}")
+    return found
+
+
+def external_storage(ctx: CheckContext[Any]) -> list[str]:
+    targets = ctx.fact("storage.targets") or []
+    return [f"{t.get('type')} {t.get('uri') or ''}".rstrip() for t in targets if not t.get("local", False)]
+
+
+def max_resolution(ctx: CheckContext[Any]) -> tuple[int, int]:
+    res = ctx.fact("media.max_resolution") or {}
+    return int(res.get("width") or 0), int(res.get("height") or 0)

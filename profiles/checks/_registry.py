@@ -1,0 +1,337 @@
+"""The check contract: a check is a small pure function `(CheckContext) -> CheckOutcome`.
+
+The context hands a check the device's facts, its declaration, the site
+inventory, every device of the scan (for fleet-level rules), the evaluation
+time and the rule's validated parameters. Reading a fact or a declaration field
+through the context records it as evidence, and a fact that is not `ok` (or a
+missing declaration) raises `Unknown`, which the engine turns into an `unknown`
+result naming what is missing: a check cannot accidentally pass on a fact that
+was never read.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from probes.facts import DeviceFacts, Fact, FactStatus
+from profiles.findings import EvidenceRef, Result
+from profiles.inventory import AreaType, Declaration, Hours, Inventory, Sector
+
+P = TypeVar("P", bound=BaseModel)
+
+MISSING: Any = object()  # sentinel returned by CheckContext.maybe for a fact that is not ok
+
+# Facts whose service the device may simply not have. When such a fact is `unsupported` and the device's
+# service list (tds:GetServices, read ok) has no such service, the feature is observed to be absent: the
+# value below is used, with evidence status "absent" naming GetServices. Anything else stays unknown.
+_ABSENT_WITHOUT_SERVICE: dict[str, tuple[str, Any]] = {
+    "cloud.uplinks": ("uplink", []),
+    "analytics.modules": ("analytics", []),
+    "analytics.rules": ("analytics", []),
+    "analytics.biometric": ("analytics", []),
+    "thermal.radiometry": ("thermal", False),
+    "thermal.configurations": ("thermal", []),
+    "ptz.nodes": ("ptz", []),
+    "ptz.present": ("ptz", False),
+    "ptz.presets": ("ptz", []),
+    "ptz.tours": ("ptz", []),
+    "recording.recordings": ("recording", []),
+    "recording.jobs": ("recording", []),
+    "recording.active": ("recording", False),
+    "recording.summary": ("search", {"data_from": None, "data_until": None, "recordings": 0}),
+}
+
+
+def service_absent(device: DeviceFacts, key: str) -> tuple[bool, Any]:
+    """(True, empty value) when `key` is unsupported because GetServices shows the device lacks the service."""
+    spec = _ABSENT_WITHOUT_SERVICE.get(key)
+    if spec is None or device.get(key).status is not FactStatus.UNSUPPORTED:
+        return False, None
+    services = device.get("services")
+    if not services.ok or not isinstance(services.value, list):
+        return False, None
+    marker = f"/{spec[0]}/wsdl"
+    if any(marker in str(svc.get("namespace", "")).lower() for svc in services.value if isinstance(svc, dict)):
+        return False, None  # the service exists, so unsupported means something else: stay unknown
+    return True, spec[1]
+
+
+class Params(BaseModel):
+    """Base of every check's parameter model: strict (unknown params are errors) and immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(Params):
+    """For checks without parameters."""
+
+
+class Unknown(Exception):
+    """Raised inside a check when a needed fact or declaration is missing; becomes Result.UNKNOWN."""
+
+
+class NotApplicable(Exception):
+    """Raised inside a check when the rule does not concern this device; becomes Result.NOT_APPLICABLE."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """What a check concluded: a result, a human message and the evidence it relied on."""
+
+    result: Result
+    message: str
+    evidence: tuple[EvidenceRef, ...] = ()
+
+
+@dataclass(slots=True)
+class CheckContext(Generic[P]):
+    """Everything a check may look at. Build one per (device, rule); it collects evidence as it is read."""
+
+    device: DeviceFacts | None
+    declaration: Declaration | None
+    inventory: Inventory
+    devices: Sequence[DeviceFacts]
+    at: datetime
+    params: P
+    matches: Mapping[str, str] = field(default_factory=dict)  # device_id -> declared name
+    note: str | None = None  # e.g. why matching failed (ambiguous selectors)
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # fact key -> why it is unknown (see `maybe`)
+    evidence_cache: dict[str, EvidenceRef] = field(default_factory=dict)  # shared per device by the engine
+    fleet_cache: dict[Any, Any] = field(default_factory=dict)  # shared by every check of one evaluation
+
+    # ---- facts -------------------------------------------------------------------------------------------------
+
+    def _record(self, key: str, fact: Fact) -> None:
+        ref = self.evidence_cache.get(key)
+        if ref is None:  # facts are immutable, so one EvidenceRef per device and key serves every rule
+            ref = self.evidence_cache[key] = EvidenceRef(key=key, status=str(fact.status), value=fact.value,
+                                                         source=fact.source or None)
+        self.evidence.append(ref)
+
+    def _device(self) -> DeviceFacts:
+        if self.device is None:
+            raise NotApplicable("no camera was found for this declaration")
+        return self.device
+
+    def _absent(self, key: str) -> tuple[bool, Any]:
+        absent, value = service_absent(self._device(), key)
+        if absent:
+            ref = self.evidence_cache.get(key)
+            if ref is None:
+                ref = self.evidence_cache[key] = EvidenceRef(key=key, status="absent", value=value,
+                                                             source="tds:GetServices")
+            self.evidence.append(ref)
+        return absent, value
+
+    def fact(self, key: str) -> Any:
+        """The value of an `ok` fact; otherwise raise Unknown naming the fact and why it is missing.
+
+        A feature fact whose whole service is missing from GetServices reads as absent (empty/false)."""
+        fact = self._device().get(key)
+        if not fact.ok:
+            absent, value = self._absent(key)
+            if absent:
+                return value
+        self._record(key, fact)
+        if not fact.ok:
+            raise Unknown(describe_missing_fact(key, fact))
+        return fact.value
+
+    def maybe(self, key: str) -> Any:
+        """The value of an `ok` fact, or MISSING (remembered; `require_all` turns it into Unknown later).
+
+        Lets a check fail on what it did observe even when another fact is unknown, while still never
+        passing without every fact it needs.
+        """
+        fact = self._device().get(key)
+        if not fact.ok:
+            absent, value = self._absent(key)
+            if absent:
+                return value
+        self._record(key, fact)
+        if not fact.ok:
+            self.missing[key] = describe_missing_fact(key, fact)
+            return MISSING
+        return fact.value
+
+    def require_all(self) -> None:
+        """Raise Unknown if any fact read with `maybe` was missing."""
+        if self.missing:
+            raise Unknown("; ".join(self.missing.values()))
+
+    def forget(self, *keys: str) -> None:
+        """Drop facts from the missing set when another fact made them unnecessary."""
+        for key in keys:
+            self.missing.pop(key, None)
+
+    # ---- declarations ------------------------------------------------------------------------------------------
+
+    @property
+    def decl(self) -> Declaration:
+        """The matched declaration; raise Unknown when the camera is not declared."""
+        if self.declaration is None:
+            reason = self.note or "the camera is not declared in the site inventory (see GDPR-INV-1)"
+            raise Unknown(f"{reason}; declare it under `cameras:` so this rule can be judged")
+        return self.declaration
+
+    def _not_placeholder(self, decl: Declaration, name: str) -> None:
+        """A field `camaudit init` filled with a guess cannot be judged until someone reviews it."""
+        placeholders = getattr(decl, "placeholders", None)
+        if placeholders:
+            shown = _site_name(name)
+            if name in placeholders or shown in placeholders:
+                raise Unknown(f"declaration field `{shown}` of camera {decl.name!r} is still a placeholder "
+                              f"(listed in `placeholders`): review it and remove it from that list")
+
+    def declared(self, name: str, *, required: bool = True) -> Any:
+        """A declaration field; record it as evidence. Missing (None/empty) and required -> Unknown."""
+        decl = self.decl
+        self._not_placeholder(decl, name)
+        value = getattr(decl, name)
+        present = value not in (None, [], {}, "")
+        shown = _site_name(name)  # the site file's spelling (`class`, not `camera_class`)
+        key = f"declaration.{shown}"
+        ref = self.evidence_cache.get(key)
+        if ref is None:
+            ref = self.evidence_cache[key] = EvidenceRef(key=key, status="declared" if present else "missing",
+                                                         value=_plain(value), source="site file")
+        self.evidence.append(ref)
+        if not present and required:
+            raise Unknown(f"declaration field `{shown}` is missing for camera {decl.name!r}: "
+                          f"add it to the site file")
+        return value
+
+    @property
+    def sector(self) -> Sector | None:
+        """The declared sector of the camera, defaulting to the site's."""
+        decl = self.decl
+        self._not_placeholder(decl, "sector")
+        return decl.sector or self.inventory.sector
+
+    @property
+    def area(self) -> AreaType:
+        return self.decl.area
+
+    @property
+    def name(self) -> str:
+        if self.declaration is not None:
+            return self.declaration.name
+        return self.device.label if self.device else "?"
+
+    # ---- time --------------------------------------------------------------------------------------------------
+
+    @property
+    def local_at(self) -> datetime:
+        """The evaluation time in the site's time zone."""
+        return self.at.astimezone(zoneinfo.ZoneInfo(self.inventory.timezone))
+
+    @property
+    def today(self) -> date:
+        return self.local_at.date()
+
+    def premises_hours(self) -> Hours:
+        """Opening hours of the premises the camera watches (declaration, else site); Unknown if neither."""
+        hours = self.decl.opening_hours or self.inventory.opening_hours
+        self.evidence.append(EvidenceRef(
+            key="declaration.opening_hours", status="declared" if hours else "missing",
+            value=hours.model_dump(exclude_defaults=True) if hours else None, source="site file"))
+        if hours is None:
+            raise Unknown(f"no opening hours declared for camera {self.decl.name!r}: add `opening_hours` to the "
+                          f"camera or to the site")
+        return hours
+
+    def premises_open(self) -> bool:
+        local = self.local_at
+        return self.premises_hours().is_open(local.date(), local.time())
+
+    # ---- outcomes ----------------------------------------------------------------------------------------------
+
+    def _out(self, result: Result, message: str) -> CheckOutcome:
+        return CheckOutcome(result, message, tuple(self.evidence))
+
+    def passed(self, message: str) -> CheckOutcome:
+        return self._out(Result.PASS, message)
+
+    def failed(self, message: str) -> CheckOutcome:
+        return self._out(Result.FAIL, message)
+
+    def not_applicable(self, message: str) -> CheckOutcome:
+        return self._out(Result.NOT_APPLICABLE, message)
+
+    def unknown(self, message: str) -> CheckOutcome:
+        return self._out(Result.UNKNOWN, message)
+
+
+def _site_name(field_name: str) -> str:
+    info = Declaration.model_fields.get(field_name)
+    return info.alias if info is not None and info.alias else field_name
+
+
+def describe_missing_fact(key: str, fact: Fact) -> str:
+    why = fact.reason or "no reason given"
+    source = f" from {fact.source}" if fact.source else ""
+    return f"fact `{key}` is {fact.status}{source} ({why})"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+CheckFn = Callable[[CheckContext[Any]], CheckOutcome]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """A registered check: its id, function, parameter model and where it runs."""
+
+    id: str
+    fn: CheckFn
+    params: type[Params]
+    summary: str
+    on_missing: bool = False  # also runs for declared cameras that were not found (device is None)
+
+    def validate_params(self, raw: Mapping[str, Any]) -> Params:
+        return self.params.model_validate(dict(raw))
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def run_check(spec: CheckSpec, ctx: CheckContext[Any]) -> CheckOutcome:
+    """Run one check; Unknown/NotApplicable become results, and a crash becomes an `error` outcome."""
+    try:
+        return spec.fn(ctx)
+    except Unknown as exc:
+        return CheckOutcome(Result.UNKNOWN, str(exc), tuple(ctx.evidence))
+    except NotApplicable as exc:
+        return CheckOutcome(Result.NOT_APPLICABLE, str(exc), tuple(ctx.evidence))
+    except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal to the scan
+        return CheckOutcome(Result.ERROR, f"check {spec.id} crashed: {type(exc).__name__}: {exc}",
+                            tuple(ctx.evidence))
+
+
+def check(check_id: str, *, params: type[Params] = NoParams,
+          on_missing: bool = False) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under `check_id` (snake_case, unique)."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if check_id in REGISTRY:
+            raise ValueError(f"check {check_id!r} registered twice")
+        summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else check_id
+        REGISTRY[check_id] = CheckSpec(check_id, fn, params, summary, on_missing)
+        return fn
+
+    return register

@@ -1,0 +1,85 @@
+"""Masking checks: views beyond the premises (streets, neighbours, public space) are masked (GDPR 25, GR 6.1, CZ §2.11.4)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from profiles.checks import _observe as obs
+from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, check
+from profiles.inventory import AreaType, Sector
+
+_BEYOND = [AreaType.PERIMETER, AreaType.PUBLIC_STREET, AreaType.NEIGHBOUR_PROPERTY]
+
+
+class FeatureMinimisationParams(Params):
+    """GDPR art 5(1)(c)/25: audio and PTZ off unless justified; masks where the view leaves the premises."""
+
+    mask_areas: list[AreaType] = Field(default_factory=lambda: list(_BEYOND),
+                                       description="Areas whose view reaches beyond the premises")
+
+
+@check("feature_minimisation", params=FeatureMinimisationParams)
+def feature_minimisation(ctx: CheckContext[FeatureMinimisationParams]) -> CheckOutcome:
+    """Audio and PTZ only when justified, masks where the view leaves the premises, recording only in hours."""
+    decl = ctx.decl
+    problems: list[str] = []
+    audio = ctx.maybe("media.audio_in_profiles")
+    if audio is not MISSING and audio and decl.audio is None:
+        problems.append(f"audio on (profiles {', '.join(map(str, audio))}) without a declared justification")
+    ptz = ctx.maybe("ptz.present")
+    if ptz is not MISSING and ptz and decl.ptz is None:
+        problems.append("pan/tilt/zoom present without a declared justification")
+    if decl.covers_public_space or decl.area in ctx.params.mask_areas:
+        masks = ctx.maybe("privacy.masks")
+        if masks is not MISSING and not any(m.get("enabled", True) for m in masks or []):
+            problems.append(f"view reaches beyond the premises ({decl.area}) but no privacy mask is enabled")
+    if not decl.recording:  # declared as live view only
+        recording = ctx.maybe("recording.active")
+        if recording is not MISSING and recording:
+            problems.append("declared as live view only (`recording: false`), but a recording job is active")
+    if decl.operating_hours is not None:  # the camera may only record within its declared operating hours
+        ctx.declared("operating_hours")
+        local = ctx.local_at
+        if not decl.operating_hours.is_open(local.date(), local.time()):
+            recording = ctx.maybe("recording.active")
+            if recording is not MISSING and recording:
+                problems.append(f"recording at {local:%a %H:%M} ({ctx.inventory.timezone}), outside its declared "
+                                f"operating hours")
+    ctx.declared("audio", required=False)
+    ctx.declared("ptz", required=False)
+    if problems:
+        return ctx.failed("; ".join(problems))
+    ctx.require_all()
+    return ctx.passed("no unjustified audio or PTZ; masks where needed")
+
+
+class StreetParams(Params):
+    """GR art 6.1: perimeter cameras must not film roads/sidewalks, except at high-security sites."""
+
+    areas: list[AreaType] = Field(default_factory=lambda: [AreaType.PERIMETER, AreaType.PUBLIC_STREET])
+    exempt_sectors: list[Sector] = Field(default_factory=lambda: [
+        Sector.BANK, Sector.PUBLIC_ADMINISTRATION, Sector.CRITICAL_INFRASTRUCTURE, Sector.EU_INSTITUTION])
+
+
+@check("street_masked", params=StreetParams)
+def street_masked(ctx: CheckContext[StreetParams]) -> CheckOutcome:
+    """Perimeter/street cameras mask the adjacent road and sidewalk (unless the site is high-security)."""
+    decl = ctx.decl
+    if decl.area not in ctx.params.areas and not decl.covers_public_space:
+        return ctx.not_applicable(f"area {decl.area} does not face a street")
+    if ctx.sector in ctx.params.exempt_sectors:
+        return ctx.passed(f"{ctx.sector}: high-security site, street capture may be allowed")
+    if obs.enabled_masks(ctx):
+        return ctx.passed("privacy masks enabled on the perimeter view")
+    return ctx.failed(f"{decl.area} camera without any privacy mask: adjacent roads and sidewalks may be filmed")
+
+
+@check("public_space_masked")
+def public_space_masked(ctx: CheckContext[Params]) -> CheckOutcome:
+    """A camera declared as covering public space limits it with privacy masks."""
+    if not ctx.declared("covers_public_space", required=False) and ctx.decl.area != AreaType.PUBLIC_STREET:
+        return ctx.not_applicable("not declared as covering public space")
+    count = obs.enabled_masks(ctx)
+    if count:
+        return ctx.passed(f"covers public space, limited by {count} privacy mask(s)")
+    return ctx.failed("covers public space but no privacy mask blurs or hides it")

@@ -1,0 +1,269 @@
+"""Terminal output: a progress display while scanning and a summary at the end.
+
+Device strings are hostile: they may carry rich markup ("[bold]") or terminal
+escape sequences. They are always wrapped in `Text` (never parsed as markup) after
+`term_safe` has removed control and bidi-override characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Self
+
+from rich import box
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from profiles.findings import Finding, Result, Severity
+from reports._index import device_index
+from reports.model import ScanResult
+
+# C0/C1 controls, DEL, and bidi/zero-width formatting characters that can reorder or hide text.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]")
+
+RESULT_STYLE = {
+    Result.PASS: "green",
+    Result.FAIL: "bold red",
+    Result.UNKNOWN: "yellow",
+    Result.NOT_APPLICABLE: "dim",
+    Result.WAIVED: "cyan",
+    Result.MANUAL: "magenta",
+    Result.ERROR: "bold magenta",
+}
+SEVERITY_STYLE = {
+    Severity.INFO: "dim",
+    Severity.LOW: "blue",
+    Severity.MEDIUM: "yellow",
+    Severity.HIGH: "red",
+    Severity.CRITICAL: "bold white on red",
+}
+_COUNT_COLUMNS = (
+    Result.FAIL,
+    Result.UNKNOWN,
+    Result.WAIVED,
+    Result.MANUAL,
+    Result.ERROR,
+    Result.PASS,
+    Result.NOT_APPLICABLE,
+)
+
+
+def term_safe(value: object, limit: int = 200) -> str:
+    """Text with control characters replaced by '?', cut to `limit` characters."""
+    text = _UNSAFE.sub("?", "" if value is None else str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def safe_text(value: object, style: str = "", limit: int = 200) -> Text:
+    """A rich Text that prints `value` literally (no markup, no escapes)."""
+    return Text(term_safe(value, limit), style=style)
+
+
+class ScanProgress:
+    """Progress of a scan over devices.
+
+    `with ScanProgress(console) as p: p.discovered(n); p.advance(label, status)`.
+
+    The first argument may be the console or the expected number of devices.
+    """
+
+    def __init__(
+        self,
+        console: Console | int | None = None,
+        *,
+        total: int | None = None,
+        description: str = "Reading cameras",
+        transient: bool = False,
+    ) -> None:
+        if isinstance(console, int):
+            console, total = None, console
+        self.console = console or Console(stderr=True)
+        self.counts: Counter[str] = Counter()
+        self._description = description
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[last]}", markup=False),
+            console=self.console,
+            transient=transient,
+        )
+        self._total = total
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> Self:
+        self._progress.start()
+        self._task = self._progress.add_task(self._description, total=self._total, last="")
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def _task_id(self) -> TaskID:
+        if self._task is None:
+            raise RuntimeError("use ScanProgress as a context manager (with ScanProgress(...) as progress)")
+        return self._task
+
+    def discovered(self, total: int) -> None:
+        """Set the number of devices once discovery knows it."""
+        self._progress.update(self._task_id(), total=total)
+
+    set_total = discovered
+
+    def advance(self, device_label: str, status: str = "ok") -> None:
+        """One device done; `status` is tallied (ok, error, unreachable ...) and shown with its label."""
+        self.counts[str(status)] += 1
+        tally = " ".join(f"{k}:{v}" for k, v in sorted(self.counts.items()))
+        self._progress.update(
+            self._task_id(),
+            advance=1,
+            last=f"{term_safe(device_label, 40)} [{term_safe(status, 20)}]  {tally}",
+        )
+
+
+def _counts_row(findings: Iterable[Finding], columns: Sequence[Result] = _COUNT_COLUMNS) -> list[Text]:
+    counts = Counter(f.result for f in findings)
+    return [
+        Text(str(counts[r]) if counts[r] else "·", style=RESULT_STYLE[r] if counts[r] else "dim")
+        for r in columns
+    ]
+
+
+_SHORT_HEADER = {"not_applicable": "n/a", "unknown": "unkn", "waived": "waiv", "manual": "man"}
+
+
+def _count_table(title: str, *first: str, narrow: bool = False,
+                 columns: Sequence[Result] = _COUNT_COLUMNS) -> Table:
+    """Counts per result; on narrow terminals short headers and one-line, ellipsised names."""
+    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in first:
+        if name == "address":
+            table.add_column(name, no_wrap=True, min_width=11)
+        else:
+            table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=22 if narrow else 40)
+    for r in columns:
+        header = _SHORT_HEADER.get(str(r), str(r)) if narrow else str(r).replace("_", " ")
+        table.add_column(header, justify="right", style=RESULT_STYLE[r], no_wrap=True, min_width=len(header))
+    return table
+
+
+def render_summary(result: ScanResult, console: Console, *, max_failures: int = 200) -> None:
+    """Summary per camera, per profile and per severity; failing findings; errors."""
+    meta = result.meta
+    console.print(
+        Text.assemble(
+            ("camaudit ", "bold"),
+            (f"{meta.scanner_version}  ", "dim"),
+            safe_text(meta.site_title or meta.site, "bold"),
+            (f"  scan {term_safe(meta.scan_id)}  {meta.started_at:%Y-%m-%d %H:%M %Z}", "dim"),
+        )
+    )
+    console.print(
+        Text.assemble(
+            ("scope ", "dim"),
+            safe_text(", ".join(meta.scope) or "-"),
+            ("  profiles ", "dim"),
+            safe_text(", ".join(meta.profiles) or "-"),
+        )
+    )
+
+    by_device: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_device.setdefault(f.device_id, []).append(f)
+    index = device_index(result)
+
+    narrow = console.width < 120
+    seen = {f.result for f in result.findings}
+    counted = [r for r in _COUNT_COLUMNS if r in seen or not narrow]  # narrow: hide all-zero columns
+    columns = ("camera", "address") if narrow else ("camera", "address", "model")
+    cams = _count_table(f"Cameras ({len(result.devices)})", *columns, narrow=narrow, columns=counted)
+    ids = [d.device_id for d in result.devices] + [i for i in by_device if i not in index]
+    for device_id in ids:
+        dev = index.get(device_id)
+        name = result.declared_names.get(device_id) or (dev.label if dev else device_id)
+        model = (
+            " ".join(str(x) for x in (dev.value("identity.manufacturer"), dev.value("identity.model")) if x)
+            if dev
+            else ""
+        )
+        cells = [safe_text(name, limit=60), safe_text(dev.address if dev else "", limit=45)]
+        if not narrow:
+            cells.append(safe_text(model or "unknown", limit=50))
+        cams.add_row(*cells, *_counts_row(by_device.get(device_id, []), counted))
+    console.print(cams)
+
+    profiles = _count_table("Profiles", "profile", narrow=narrow, columns=counted)
+    by_profile: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_profile.setdefault(f.profile, []).append(f)
+    for profile in sorted(by_profile):
+        profiles.add_row(safe_text(profile), *_counts_row(by_profile[profile], counted))
+    console.print(profiles)
+
+    failing = [f for f in result.findings if f.result is Result.FAIL]
+    sev = Table(title="Failing findings by severity", title_justify="left", header_style="bold",
+                box=box.SIMPLE_HEAD, pad_edge=False)
+    for s in reversed(Severity):
+        sev.add_column(str(s), justify="right", style=SEVERITY_STYLE[s])
+    sev_counts = Counter(f.severity for f in failing)
+    sev.add_row(*(str(sev_counts[s]) for s in reversed(Severity)))
+    console.print(sev)
+
+    if failing:
+        failing.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.device_name))
+        table = Table(title=f"Failing findings ({len(failing)})", title_justify="left", header_style="bold",
+                      box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("sev" if narrow else "severity", no_wrap=True, max_width=8)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("camera", overflow="ellipsis", no_wrap=True, max_width=18 if narrow else 30)
+        table.add_column("message", overflow="fold", ratio=1)
+        for f in failing[:max_failures]:
+            name = result.declared_names.get(f.device_id, f.device_name)
+            table.add_row(
+                Text(str(f.severity), style=SEVERITY_STYLE[f.severity]),
+                safe_text(f.rule_id),
+                safe_text(name, limit=60),
+                safe_text(f.message, limit=400),
+            )
+        console.print(table)
+        if len(failing) > max_failures:
+            console.print(
+                Text(
+                    f"… and {len(failing) - max_failures} more failing findings; see the HTML or CSV report.",
+                    style="dim",
+                )
+            )
+    else:
+        console.print(Text("No failing findings.", style="green"))
+
+    errors = [("scan", e) for e in meta.errors]
+    errors += [
+        (result.declared_names.get(d.device_id) or d.label, e) for d in result.devices for e in d.errors
+    ]
+    errors += [
+        (f.device_name, f"{f.rule_id}: {f.message}") for f in result.findings if f.result is Result.ERROR
+    ]
+    if errors:
+        console.print(Text(f"Errors ({len(errors)})", style="bold red"))
+        for where, what in errors[:max_failures]:
+            console.print(Text.assemble("  ", safe_text(where, "red", 60), ": ", safe_text(what, limit=400)))
+        if len(errors) > max_failures:
+            console.print(Text(f"  … and {len(errors) - max_failures} more", style="dim"))

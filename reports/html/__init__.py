@@ -1,0 +1,399 @@
+"""The HTML report: one self-contained file that makes no network request of any kind.
+
+Summary, charts (inline SVG) and scan metadata are rendered here with Jinja2
+(autoescape on). The findings table and the camera sections are rendered in the
+browser from a JSON data island (`<script type="application/json">`, with `<`,
+`>`, `&` and U+2028/2029 escaped), so that 1,000 cameras x 60 findings stay a
+fast page: strings are interned once and rows are arrays of small integers.
+A Content-Security-Policy built from the SHA-256 hashes of the one inline style
+and the one inline script forbids every other script, style and request.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from probes.facts import FactStatus
+from profiles.findings import Change, Result, Severity
+from reports.model import ScanResult
+
+RESULTS = list(Result)
+SEVERITIES = list(Severity)
+CHANGES = [None, *Change]
+FACT_STATUSES = list(FactStatus)
+VALUE_LIMIT = 300  # characters of a fact value shown in the report
+EXCERPT_LIMIT = 400
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ }}` value: control and bidi-override characters shown as U+FFFD (then autoescaped)."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return _UNSAFE.sub("\ufffd", value)
+
+
+_env = Environment(
+    loader=PackageLoader("reports.html", "."),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    finalize=_finalize,
+)
+
+
+def _asset(name: str) -> str:
+    return files("reports.html").joinpath(name).read_text(encoding="utf-8")
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source expression that allows exactly this inline script or style."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def json_island(data: Any) -> str:
+    """JSON safe inside a <script type="application/json"> element (no way to close it or open a comment)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    for raw, esc in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, esc)
+    return text
+
+
+class _Interner:
+    """A string table: each distinct text is stored once and referred to by index."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, text: str | None) -> int:
+        if text is None or text == "":
+            return -1
+        idx = self._index.get(text)
+        if idx is None:
+            idx = self._index[text] = len(self.items)
+            self.items.append(text)
+        return idx
+
+
+def _short(value: Any, limit: int = VALUE_LIMIT) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _outcome(results: Counter) -> str:
+    """A camera's overall state: failing, incomplete (unknown/error/manual left), or compliant."""
+    if results[Result.FAIL]:
+        return "failing"
+    if results[Result.UNKNOWN] or results[Result.ERROR] or results[Result.MANUAL]:
+        return "incomplete"
+    return "compliant"
+
+
+@dataclass
+class Segment:
+    label: str
+    value: int
+    css: str
+    x: float = 0.0
+    width: float = 0.0
+
+
+@dataclass
+class Bar:
+    label: str
+    segments: list[Segment]
+    total: int = 0
+    note: str = ""
+
+
+@dataclass
+class Chart:
+    title: str
+    bars: list[Bar]
+    legend: list[Segment] = field(default_factory=list)
+    scale: int = 1
+
+    def layout(self, width: float = 100.0) -> Chart:
+        """Place segments: the longest bar spans `width` user units."""
+        self.scale = max([b.total for b in self.bars] + [1])
+        for bar in self.bars:
+            x = 0.0
+            for seg in bar.segments:
+                seg.x = x
+                seg.width = width * seg.value / self.scale
+                x += seg.width
+        return self
+
+
+def _stacked(title: str, groups: dict[str, Counter], keys: list, css: dict, names: dict) -> Chart:
+    bars = []
+    for label, counts in groups.items():
+        segs = [Segment(names[k], counts[k], css[k]) for k in keys if counts[k]]
+        bars.append(Bar(label, segs, sum(counts[k] for k in keys)))
+    legend = [Segment(names[k], 0, css[k]) for k in keys]
+    return Chart(title, bars, legend).layout()
+
+
+def _charts(result: ScanResult, per_device: dict[str, Counter]) -> list[Chart]:
+    res_css = {r: f"r-{r}" for r in Result}
+    res_names = {r: str(r).replace("_", " ") for r in Result}
+    order = [
+        Result.FAIL,
+        Result.WAIVED,
+        Result.ERROR,
+        Result.UNKNOWN,
+        Result.MANUAL,
+        Result.PASS,
+        Result.NOT_APPLICABLE,
+    ]
+    failing = Counter(f.severity for f in result.findings if f.result is Result.FAIL)
+    waived = Counter(f.severity for f in result.findings if f.result is Result.WAIVED)
+    by_sev = {
+        str(s): Counter({Result.FAIL: failing[s], Result.WAIVED: waived[s]}) for s in reversed(Severity)
+    }
+    charts = [
+        _stacked(
+            "Failing and waived findings by severity",
+            by_sev,
+            [Result.FAIL, Result.WAIVED],
+            res_css,
+            res_names,
+        )
+    ]
+    by_profile: dict[str, Counter] = {}
+    for f in result.findings:
+        by_profile.setdefault(f.profile, Counter())[f.result] += 1
+    charts.append(
+        _stacked("Findings by profile", dict(sorted(by_profile.items())), order, res_css, res_names)
+    )
+
+    outcome_css = {"failing": "o-failing", "incomplete": "o-incomplete", "compliant": "o-compliant"}
+    outcome_names = {k: k for k in outcome_css}
+    keys = list(outcome_css)
+    by_class: dict[str, Counter] = {}
+    by_area: dict[str, Counter] = {}
+    for dev in result.devices:
+        declared = result.declared.get(dev.device_id)
+        outcome = _outcome(per_device.get(dev.device_id, Counter()))
+        cls = f"class {declared.camera_class}" if declared and declared.camera_class else "undeclared"
+        area = str(declared.area).replace("_", " ") if declared and declared.area else "undeclared"
+        by_class.setdefault(cls, Counter())[outcome] += 1
+        by_area.setdefault(area, Counter())[outcome] += 1
+    for title, groups in (("Cameras per declared class", by_class), ("Cameras per area type", by_area)):
+        ordered = dict(sorted(groups.items(), key=lambda kv: (kv[0] == "undeclared", kv[0])))
+        chart = _stacked(title, ordered, keys, outcome_css, outcome_names)
+        for bar, counts in zip(chart.bars, ordered.values(), strict=True):
+            total = sum(counts.values())
+            bar.note = f"{round(100 * counts['compliant'] / total)}% compliant" if total else ""
+        charts.append(chart)
+    return charts
+
+
+def build_data(result: ScanResult) -> dict[str, Any]:
+    """The data island: interned strings, devices with facts, rules, and findings as integer rows."""
+    text = _Interner()
+    devices: list[dict[str, Any]] = []
+    dev_pos: dict[str, int] = {}
+    for dev in result.devices:
+        declared = result.declared.get(dev.device_id)
+        facts = []
+        for key in sorted(dev.facts):
+            fact = dev.facts[key]
+            ev = fact.evidence
+            facts.append(
+                [
+                    key,
+                    FACT_STATUSES.index(fact.status),
+                    text(_short(fact.value)) if fact.ok else -1,
+                    fact.source,
+                    fact.reason or "",
+                    text(ev.operation if ev else None),
+                    text(ev.excerpt[:EXCERPT_LIMIT] if ev else None),
+                    ev.sha256[:16] if ev and ev.sha256 else "",
+                ]
+            )
+        dev_pos[dev.device_id] = len(devices)
+        devices.append(
+            {
+                "id": dev.device_id,
+                "name": result.declared_names.get(dev.device_id) or dev.label,
+                "declared": dev.device_id in result.declared_names,
+                "address": dev.address,
+                "port": dev.port,
+                "mac": dev.mac or "",
+                "manufacturer": _short(dev.value("identity.manufacturer") or "", 80),
+                "model": _short(dev.value("identity.model") or "", 80),
+                "firmware": _short(dev.value("identity.firmware") or "", 80),
+                "serial": _short(dev.value("identity.serial") or "", 80),
+                "signals": dev.signals,
+                "cls": declared.camera_class if declared else None,
+                "area": str(declared.area) if declared and declared.area else "",
+                "errors": dev.errors,
+                "facts": facts,
+            }
+        )
+    rules: list[list[Any]] = []
+    rule_pos: dict[tuple, int] = {}
+    rows: list[int] = []
+    for f in result.findings:
+        pos = dev_pos.get(f.device_id)
+        if pos is None:  # site-level finding, or a device without a fact sheet
+            pos = dev_pos[f.device_id] = len(devices)
+            devices.append(
+                {
+                    "id": f.device_id,
+                    "name": f.device_name,
+                    "declared": False,
+                    "site": f.device_id == "site",
+                    "address": "",
+                    "port": None,
+                    "mac": "",
+                    "manufacturer": "",
+                    "model": "",
+                    "firmware": "",
+                    "serial": "",
+                    "signals": [],
+                    "cls": None,
+                    "area": "",
+                    "errors": [],
+                    "facts": [],
+                }
+            )
+        ref = f.reference
+        rkey = (f.rule_id, f.profile, f.title, f.severity, ref.source, ref.article, ref.title, f.remediation)
+        rpos = rule_pos.get(rkey)
+        if rpos is None:
+            rpos = rule_pos[rkey] = len(rules)
+            rules.append(
+                [
+                    f.rule_id,
+                    f.profile,
+                    f.title,
+                    SEVERITIES.index(f.severity),
+                    f"{ref.source} {ref.article}",
+                    ref.title or "",
+                    f.remediation,
+                    f.check,
+                ]
+            )
+        waiver = (
+            (
+                f"waived until {f.waiver.expires.isoformat()}{' (expired)' if f.waiver.expired else ''} by "
+                f"{f.waiver.approver}: {f.waiver.justification}"
+            )
+            if f.waiver
+            else None
+        )
+        evidence = "; ".join(
+            f"{e.key} [{e.status}]" + (f" = {_short(e.value, 120)}" if e.value is not None else "")
+            for e in f.evidence
+        )
+        rows += [
+            rpos,
+            pos,
+            RESULTS.index(f.result),
+            CHANGES.index(f.change),
+            text(f.message),
+            text(evidence),
+            text(waiver),
+        ]
+    return {
+        "v": 1,
+        "results": [str(r) for r in RESULTS],
+        "severities": [str(s) for s in SEVERITIES],
+        "changes": ["" if c is None else str(c) for c in CHANGES],
+        "factStatuses": [str(s) for s in FACT_STATUSES],
+        "text": text.items,
+        "devices": devices,
+        "rules": rules,
+        "rowWidth": 7,
+        "rows": rows,
+    }
+
+
+def _change_view(result: ScanResult) -> dict[str, Any] | None:
+    """Counts and the most important rows for 'since last scan', when the history diff marked changes."""
+    marked = [f for f in result.findings if f.change is not None]
+    if not marked:
+        return None
+    counts = Counter(f.change for f in marked)
+    notable = [
+        f
+        for f in marked
+        if f.change in (Change.NEW, Change.CHANGED, Change.RESOLVED)
+        and (f.result in (Result.FAIL, Result.ERROR) or f.change is Change.RESOLVED)
+    ]
+    notable.sort(
+        key=lambda f: (list(Change).index(f.change or Change.PERSISTING), -f.severity.rank, f.rule_id)
+    )
+    return {
+        "counts": {str(c): counts[c] for c in Change},
+        "rows": notable[:100],
+        "more": max(0, len(notable) - 100),
+        "previous": result.meta.previous_scan_id,
+    }
+
+
+def render_html(result: ScanResult) -> str:
+    """The complete report as one HTML string."""
+    per_device: dict[str, Counter] = {}
+    for f in result.findings:
+        per_device.setdefault(f.device_id, Counter())[f.result] += 1
+    totals = Counter(f.result for f in result.findings)
+    outcomes = Counter(_outcome(per_device.get(d.device_id, Counter())) for d in result.devices)
+    css = _asset("style.css")
+    js = _asset("app.js")
+    csp = (
+        f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    errors = list(result.meta.errors)
+    errors += [
+        f"{result.declared_names.get(d.device_id) or d.label}: {e}" for d in result.devices for e in d.errors
+    ]
+    crashed = [f for f in result.findings if f.result is Result.ERROR]
+    return _env.get_template("report.html.j2").render(
+        result=result,
+        meta=result.meta,
+        csp=csp,
+        css=Markup(css),
+        js=Markup(js),
+        data=Markup(json_island(build_data(result))),
+        charts=_charts(result, per_device),
+        totals={str(r): totals[r] for r in Result},
+        outcomes=outcomes,
+        n_findings=len(result.findings),
+        failing_sev=Counter(str(f.severity) for f in result.findings if f.result is Result.FAIL),
+        errors=errors,
+        crashed=len(crashed),
+        changes=_change_view(result),
+        results=[str(r) for r in Result],
+        severities=[str(s) for s in reversed(Severity)],
+        profiles=sorted({f.profile for f in result.findings}),
+    )
+
+
+def write_html(result: ScanResult, path: Path) -> None:
+    """Write the self-contained HTML report."""
+    Path(path).write_text(render_html(result), encoding="utf-8")
+
+
+__all__ = ["build_data", "csp_hash", "json_island", "render_html", "write_html"]

@@ -1,0 +1,402 @@
+(function () {
+  "use strict";
+  var t0 = performance.now();
+  var D = JSON.parse(document.getElementById("camaudit-data").textContent);
+  var W = D.rowWidth, R = D.rows, N = R.length / W, T = D.text, RULES = D.rules, DEVS = D.devices;
+  var RESULT_ORDER = { fail: 0, error: 1, unknown: 2, manual: 3, waived: 4, pass: 5, not_applicable: 6 };
+  var CHANGE_ORDER = { "new": 0, changed: 1, resolved: 2, persisting: 3, "": 4 };
+  var resultRank = D.results.map(function (r) { return RESULT_ORDER[r]; });
+  var changeRank = D.changes.map(function (c) { return CHANGE_ORDER[c]; });
+
+  /* Build elements with textContent only: every string may come from a camera. */
+  var UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text).replace(UNSAFE, "\ufffd");
+    return e;
+  }
+  function badge(prefix, value, label) {
+    return el("span", "badge " + prefix + value, label === undefined ? String(value).replace("_", " ") : label);
+  }
+  function txt(i) { return i < 0 ? "" : T[i]; }
+
+  /* Per-device aggregates, computed once. */
+  var devRows = DEVS.map(function () { return []; });
+  var devCounts = DEVS.map(function () { return new Int32Array(D.results.length); });
+  for (var i = 0; i < N; i++) {
+    var o = i * W;
+    devRows[R[o + 1]].push(i);
+    devCounts[R[o + 1]][R[o + 2]]++;
+  }
+  var RI = {};
+  D.results.forEach(function (r, k) { RI[r] = k; });
+  function outcome(d) {
+    var c = devCounts[d];
+    if (c[RI.fail]) return "failing";
+    if (c[RI.unknown] || c[RI.error] || c[RI.manual]) return "incomplete";
+    return "compliant";
+  }
+
+  /* ---------------- findings table ---------------- */
+  var form = document.getElementById("filters");
+  var tbody = document.querySelector("#findings-table tbody");
+  var status = document.getElementById("table-status");
+  var pageInfo = document.getElementById("page-info");
+  var hasChange = !!form.elements.change;
+  var state = { sort: "result", dir: 1, page: 0, size: 50 };
+  var view = new Int32Array(N), nView = 0;
+  var hay = null;
+
+  function buildHaystack() {
+    hay = new Array(N);
+    for (var i = 0; i < N; i++) {
+      var o = i * W, rule = RULES[R[o]], dev = DEVS[R[o + 1]];
+      hay[i] = (rule[0] + "\u0001" + rule[2] + "\u0001" + dev.name + "\u0001" + dev.address + "\u0001" +
+                dev.model + "\u0001" + txt(R[o + 4]) + "\u0001" + rule[4]).toLowerCase();
+    }
+  }
+
+  var camSelect = form.elements.camera;
+  DEVS.forEach(function (dev, k) {
+    var opt = el("option", null, dev.name + (dev.address ? " (" + dev.address + ")" : ""));
+    opt.value = String(k);
+    camSelect.appendChild(opt);
+  });
+
+  function applyFilters() {
+    var f = form.elements;
+    var res = f.result.value, sev = f.severity.value, prof = f.profile.value, cam = f.camera.value;
+    var rule = f.rule.value.trim().toLowerCase(), q = f.q.value.trim().toLowerCase();
+    var chg = hasChange ? f.change.value : "";
+    var resIdx = res ? D.results.indexOf(res) : -1, sevIdx = sev ? D.severities.indexOf(sev) : -1;
+    var camIdx = cam ? parseInt(cam, 10) : -1, chgIdx = chg && chg !== "!" ? D.changes.indexOf(chg) : -1;
+    if (q && !hay) buildHaystack();
+    var ruleOk = RULES.map(function (r) {
+      return (sevIdx < 0 || r[3] === sevIdx) && (!prof || r[1] === prof) &&
+             (!rule || r[0].toLowerCase().indexOf(rule) >= 0);
+    });
+    var n = 0, ord = sortedOrder();
+    for (var k = 0; k < N; k++) {
+      var i = ord[k], o = i * W;
+      if (!ruleOk[R[o]]) continue;
+      if (resIdx >= 0 && R[o + 2] !== resIdx) continue;
+      if (camIdx >= 0 && R[o + 1] !== camIdx) continue;
+      if (chgIdx >= 0 && R[o + 3] !== chgIdx) continue;
+      if (chg === "!" && changeRank[R[o + 3]] > 2) continue;
+      if (q && hay[i].indexOf(q) < 0) continue;
+      view[n++] = i;
+    }
+    nView = n;  /* already in sort order: filtering walks the sorted order, so no sort per keystroke */
+    state.page = 0;
+    render();
+  }
+
+  function rankBy(items, str) {
+    /* Rank of each item when sorted by str(item), natural order ("cam-2" before "cam-10"). */
+    var coll = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+    var idx = items.map(function (_, k) { return k; });
+    idx.sort(function (a, b) { return coll.compare(str(items[a]), str(items[b])); });
+    var rank = new Int32Array(items.length);
+    idx.forEach(function (k, r) { rank[k] = r; });
+    return rank;
+  }
+  function sortKey(name) {
+    var key = new Float64Array(N), rank = null;
+    if (name === "camera") rank = rankBy(DEVS, function (d) { return d.name; });
+    if (name === "rule") rank = rankBy(RULES, function (r) { return r[0]; });
+    if (name === "profile") rank = rankBy(RULES, function (r) { return r[1] + "\u0000" + r[0]; });
+    for (var i = 0; i < N; i++) {
+      var o = i * W, rule = RULES[R[o]], res = resultRank[R[o + 2]];
+      switch (name) {
+        case "result": key[i] = res * 10 + (4 - rule[3]); break;
+        case "severity": key[i] = (4 - rule[3]) * 10 + res; break;
+        case "change": key[i] = changeRank[R[o + 3]] * 10 + res; break;
+        case "camera": key[i] = rank[R[o + 1]] * 100 + res * 10 + (4 - rule[3]); break;
+        default: key[i] = rank[R[o]] * 10 + res;  /* rule, profile */
+      }
+    }
+    return key;
+  }
+  var keyCache = {}, order = null;
+  function sortedOrder() {
+    /* Every row in the current sort order; rebuilt only when the sort changes. */
+    if (order) return order;
+    var dir = state.dir;
+    var key = keyCache[state.sort] || (keyCache[state.sort] = sortKey(state.sort));
+    order = new Int32Array(N);
+    for (var i = 0; i < N; i++) order[i] = i;
+    order.sort(function (a, b) { return (key[a] - key[b]) * dir || a - b; });
+    return order;
+  }
+
+  function findingCell(rule, o) {
+    var td = el("td", "msg");
+    td.appendChild(el("b", null, rule[2]));
+    td.appendChild(el("span", null, txt(R[o + 4])));
+    return td;
+  }
+
+  function render() {
+    var pages = Math.max(1, Math.ceil(nView / state.size));
+    if (state.page >= pages) state.page = pages - 1;
+    var start = state.page * state.size, end = Math.min(nView, start + state.size);
+    var frag = document.createDocumentFragment();
+    for (var k = start; k < end; k++) {
+      var i = view[k], o = i * W, rule = RULES[R[o]], dev = DEVS[R[o + 1]];
+      var tr = el("tr");
+      var td = el("td"); td.appendChild(badge("r-", D.results[R[o + 2]])); tr.appendChild(td);
+      td = el("td"); td.appendChild(badge("s-", D.severities[rule[3]])); tr.appendChild(td);
+      tr.appendChild(el("td", null, rule[1]));
+      td = el("td");
+      var a = el("a", "camlink", dev.name);
+      a.href = "#cam-" + R[o + 1];
+      a.setAttribute("data-cam", String(R[o + 1]));
+      td.appendChild(a);
+      if (dev.address) td.appendChild(el("div", "cmeta", dev.address));
+      tr.appendChild(td);
+      td = el("td", "mono", rule[0]);
+      td.title = rule[4] + (rule[5] ? " – " + rule[5] : "");
+      tr.appendChild(td);
+      tr.appendChild(findingCell(rule, o));
+      if (hasChange) {
+        td = el("td");
+        var c = D.changes[R[o + 3]];
+        if (c) td.appendChild(badge("c-", c));
+        tr.appendChild(td);
+      }
+      frag.appendChild(tr);
+    }
+    tbody.textContent = "";
+    tbody.appendChild(frag);
+    status.textContent = nView === N ? N.toLocaleString() + " findings"
+      : nView.toLocaleString() + " of " + N.toLocaleString() + " findings match";
+    pageInfo.textContent = nView ? "rows " + (start + 1).toLocaleString() + "–" + end.toLocaleString() +
+      " · page " + (state.page + 1) + " of " + pages : "no rows";
+    document.querySelectorAll("#findings-table th button").forEach(function (b) {
+      var on = b.getAttribute("data-sort") === state.sort;
+      b.className = on ? (state.dir > 0 ? "asc" : "desc") : "";
+      b.parentNode.setAttribute("aria-sort", on ? (state.dir > 0 ? "ascending" : "descending") : "none");
+    });
+  }
+
+  var timer = null;
+  form.addEventListener("input", function (ev) {
+    clearTimeout(timer);
+    if (ev.target.type === "search") timer = setTimeout(applyFilters, 120);
+    else applyFilters();
+  });
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); applyFilters(); });
+  form.addEventListener("reset", function () { setTimeout(applyFilters, 0); });
+  document.querySelector("#findings-table thead").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-sort]");
+    if (!b) return;
+    var s = b.getAttribute("data-sort");
+    state.dir = state.sort === s ? -state.dir : 1;
+    state.sort = s;
+    order = null;
+    applyFilters();
+  });
+  document.getElementById("pager").addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-page]");
+    if (!b) return;
+    var pages = Math.max(1, Math.ceil(nView / state.size)), p = b.getAttribute("data-page");
+    state.page = p === "first" ? 0 : p === "last" ? pages - 1 : p === "next" ? Math.min(pages - 1, state.page + 1)
+      : Math.max(0, state.page - 1);
+    render();
+  });
+  document.getElementById("page-size").addEventListener("change", function (ev) {
+    state.size = parseInt(ev.target.value, 10) || 100;
+    state.page = 0;
+    render();
+  });
+  var showChanges = document.getElementById("show-changes");
+  if (showChanges) showChanges.addEventListener("click", function () {
+    form.elements.change.value = "!";
+    applyFilters();
+    document.getElementById("findings").scrollIntoView();
+  });
+
+  /* ---------------- camera sections ---------------- */
+  var list = document.getElementById("camera-list");
+  var camStatus = document.getElementById("camera-status");
+  var sections = [];
+
+  function identity(dev, d) {
+    var dl = el("dl", "ident");
+    function row(k, v) { if (v === undefined || v === null || v === "") return; dl.appendChild(el("dt", null, k)); dl.appendChild(el("dd", null, v)); }
+    row("Device id", dev.id);
+    row("Address", dev.address ? dev.address + (dev.port ? ":" + dev.port : "") : "");
+    row("MAC", dev.mac);
+    row("Manufacturer", dev.manufacturer);
+    row("Model", dev.model);
+    row("Firmware", dev.firmware);
+    row("Serial", dev.serial);
+    row("Declared", dev.declared ? ("class " + (dev.cls || "?") + (dev.area ? ", " + dev.area.replace(/_/g, " ") : "")) : (dev.site ? "site-level rules" : "not in the inventory"));
+    row("Seen by", dev.signals.join(", "));
+    row("State", outcome(d));
+    return dl;
+  }
+
+  function factsTable(dev) {
+    var table = el("table", "grid compact");
+    var head = el("tr");
+    ["fact", "status", "value", "source", "evidence"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var tb = el("tbody");
+    dev.facts.forEach(function (f) {
+      var tr = el("tr");
+      tr.appendChild(el("td", "mono", f[0]));
+      var td = el("td"); td.appendChild(badge("f-", D.factStatuses[f[1]])); tr.appendChild(td);
+      tr.appendChild(f[2] >= 0 ? el("td", "val mono", T[f[2]]) : el("td", "val reason", f[4] || "–"));
+      tr.appendChild(el("td", "mono", f[3]));
+      td = el("td");
+      if (f[6] >= 0) {
+        var det = el("details");
+        det.appendChild(el("summary", null, (txt(f[5]) || "reply") + (f[7] ? " · sha256 " + f[7] + "…" : "")));
+        det.appendChild(el("pre", "excerpt", T[f[6]]));
+        td.appendChild(det);
+      } else if (f[7]) {
+        td.textContent = "sha256 " + f[7] + "…";
+      }
+      tr.appendChild(td);
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+    return table;
+  }
+
+  function findingsTable(d) {
+    var rows = devRows[d].slice().sort(function (a, b) {
+      var ra = RULES[R[a * W]], rb = RULES[R[b * W]];
+      return (resultRank[R[a * W + 2]] - resultRank[R[b * W + 2]]) || (rb[3] - ra[3]) || (a - b);
+    });
+    var table = el("table", "grid compact");
+    var head = el("tr");
+    ["result", "severity", "rule", "finding", "legal reference", "remediation"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var tb = el("tbody");
+    rows.forEach(function (i) {
+      var o = i * W, rule = RULES[R[o]], tr = el("tr");
+      var td = el("td"); td.appendChild(badge("r-", D.results[R[o + 2]]));
+      var c = D.changes[R[o + 3]];
+      if (c && c !== "persisting") { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("c-", c)); }
+      tr.appendChild(td);
+      td = el("td"); td.appendChild(badge("s-", D.severities[rule[3]])); tr.appendChild(td);
+      td = el("td", "mono", rule[0]); td.appendChild(el("div", "cmeta", rule[1])); tr.appendChild(td);
+      td = findingCell(rule, o);
+      if (R[o + 5] >= 0) td.appendChild(el("div", "cmeta", "Relied on: " + T[R[o + 5]]));
+      if (R[o + 6] >= 0) td.appendChild(el("div", "cmeta", T[R[o + 6]]));
+      tr.appendChild(td);
+      td = el("td", null, rule[4]); if (rule[5]) td.appendChild(el("div", "cmeta", rule[5])); tr.appendChild(td);
+      tr.appendChild(el("td", null, rule[6] || "–"));
+      tb.appendChild(tr);
+    });
+    table.appendChild(tb);
+    return table;
+  }
+
+  function fillBody(s) {
+    if (s.filled) return;
+    s.filled = true;
+    var dev = DEVS[s.d], body = s.body;
+    body.appendChild(identity(dev, s.d));
+    if (dev.errors.length) {
+      var ul = el("ul", "errors");
+      dev.errors.forEach(function (e) { ul.appendChild(el("li", null, e)); });
+      body.appendChild(el("h3", null, "Errors"));
+      body.appendChild(ul);
+    }
+    body.appendChild(el("h3", null, "Findings (" + devRows[s.d].length + ")"));
+    body.appendChild(devRows[s.d].length ? findingsTable(s.d) : el("p", "note", "No findings."));
+    if (dev.facts.length) {
+      body.appendChild(el("h3", null, "Facts (" + dev.facts.length + ")"));
+      body.appendChild(factsTable(dev));
+    }
+  }
+
+  DEVS.forEach(function (dev, d) {
+    var det = el("details", "camera " + outcome(d));
+    det.id = "cam-" + d;
+    var sum = el("summary");
+    sum.appendChild(el("span", "cname", dev.name));
+    var meta = [dev.address, [dev.manufacturer, dev.model].filter(Boolean).join(" ")].filter(Boolean).join(" · ");
+    if (meta) sum.appendChild(el("span", "cmeta", meta));
+    var counts = devCounts[d];
+    ["fail", "error", "unknown", "manual", "waived", "pass"].forEach(function (r) {
+      var n = counts[RI[r]];
+      if (n) sum.appendChild(badge("r-", r, r.replace("_", " ") + " " + n));
+    });
+    det.appendChild(sum);
+    var body = el("div", "body");
+    det.appendChild(body);
+    var s = { d: d, det: det, body: body, filled: false,
+              hay: (dev.name + " " + dev.address + " " + dev.manufacturer + " " + dev.model + " " + dev.id + " " + outcome(d)).toLowerCase() };
+    det.addEventListener("toggle", function () { if (det.open) fillBody(s); });
+    sections.push(s);
+    list.appendChild(det);
+  });
+  camStatus.textContent = DEVS.length + " camera" + (DEVS.length === 1 ? "" : "s") + " (and site-level rules, if any)";
+
+  document.getElementById("camera-search").addEventListener("input", function (ev) {
+    var q = ev.target.value.trim().toLowerCase(), shown = 0;
+    sections.forEach(function (s) {
+      var ok = !q || s.hay.indexOf(q) >= 0;
+      s.det.classList.toggle("hidden", !ok);
+      if (ok) shown++;
+    });
+    camStatus.textContent = shown + " of " + sections.length + " shown";
+  });
+  document.getElementById("expand-all").addEventListener("click", function () {
+    var n = 0;
+    sections.forEach(function (s) { if (!s.det.classList.contains("hidden") && n < 200) { fillBody(s); s.det.open = true; n++; } });
+  });
+  document.getElementById("collapse-all").addEventListener("click", function () {
+    sections.forEach(function (s) { s.det.open = false; });
+  });
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("a[data-cam]");
+    if (!a) return;
+    var s = sections[parseInt(a.getAttribute("data-cam"), 10)];
+    if (s) { fillBody(s); s.det.open = true; s.det.classList.remove("hidden"); }
+  });
+  function openFromHash() {
+    var m = /^#cam-(\d+)$/.exec(location.hash);
+    if (m && sections[+m[1]]) { var s = sections[+m[1]]; fillBody(s); s.det.open = true; }
+  }
+  window.addEventListener("hashchange", openFromHash);
+
+  /* Print: small reports print every camera in full; large ones print what is open. */
+  var sizeBeforePrint = null;
+  window.addEventListener("beforeprint", function () {
+    if (sections.length <= 300) sections.forEach(function (s) { fillBody(s); s.det.open = true; });
+    if (nView <= 2000 && state.size < nView) {  /* print every filtered row, not just this page */
+      sizeBeforePrint = state.size;
+      state.size = Math.max(nView, 1);
+      state.page = 0;
+      render();
+    }
+  });
+  window.addEventListener("afterprint", function () {
+    if (sizeBeforePrint !== null) { state.size = sizeBeforePrint; sizeBeforePrint = null; render(); }
+  });
+
+  applyFilters();
+  openFromHash();
+  var ready = performance.now();
+  window.camauditReport = {
+    applyFilters: applyFilters, state: state,
+    timings: { scriptStart: t0, ready: ready, initMs: ready - t0 },
+    count: function () { return nView; },
+    /* Set filter fields (name -> value) and apply them synchronously; returns elapsed milliseconds. */
+    filter: function (values) {
+      var s = performance.now();
+      Object.keys(values).forEach(function (k) { form.elements[k].value = values[k]; });
+      applyFilters();
+      return performance.now() - s;
+    }
+  };
+  document.documentElement.setAttribute("data-ready", "1");
+  /* Build the search index while the reader looks at the page, so the first search is as fast as the next. */
+  (window.requestIdleCallback || function (f) { return setTimeout(f, 200); })(function () { if (!hay) buildHaystack(); });
+})();

@@ -1,0 +1,145 @@
+"""Machine-readable files: the scan document (JSON, with a published JSON Schema) and JSON Lines of findings.
+
+The scan document is versioned by its `schema` field (`camaudit.scan/1`); its
+JSON Schema is generated from the pydantic model and published in
+reports/schema/scan.schema.json (regenerate with `python -m reports.jsonout`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from probes.errors import ConfigError
+from profiles.findings import Finding
+from reports._index import device_index
+from reports._jsonio import escape_separators, json_line
+from reports.model import SCHEMA_ID, ScanResult
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "scan.schema.json"
+FINDING_LINE_SCHEMA = "camaudit.finding/1"
+_CONTEXT_FACTS = ("identity.manufacturer", "identity.model", "identity.firmware", "identity.serial")
+
+
+def scan_json_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of the scan document, as written by `write_json`."""
+    schema = ScanResult.model_json_schema(by_alias=True, mode="serialization")
+    schema["properties"]["schema"] = {
+        "const": SCHEMA_ID,
+        "title": "Schema",
+        "description": "Document type and major version",
+    }
+    schema.setdefault("required", [])
+    if "schema" not in schema["required"]:
+        schema["required"].insert(0, "schema")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://camaudit.invalid/schema/scan/1",  # an identifier, not a location to fetch
+        "title": "camaudit scan document",
+        "description": f"One scan: devices with their facts, and findings. Versioned by schema={SCHEMA_ID}.",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+
+
+def load_scan(path: str | Path) -> ScanResult:
+    """Read a scan document back; a bad file raises ConfigError naming the file, line or field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the scan document: {exc}", path=str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"not JSON: {exc.msg} (column {exc.colno})", path=str(path), line=exc.lineno
+        ) from None
+    if not isinstance(data, dict) or "meta" not in data:
+        raise ConfigError("not a camaudit scan document (no 'meta')", path=str(path))
+    schema = data.get("schema", SCHEMA_ID)
+    if schema != SCHEMA_ID:
+        raise ConfigError(
+            f"schema {schema!r} is not supported (this camaudit reads {SCHEMA_ID})",
+            path=str(path),
+            field="schema",
+        )
+    try:
+        return ScanResult.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"])
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{err['msg']}{more}", path=str(path), field=field) from None
+
+
+def write_json(result: ScanResult, path: Path) -> None:
+    """The whole scan document (what `camaudit report` and `camaudit evaluate` read back)."""
+    Path(path).write_text(result.dump_json() + "\n", encoding="utf-8")
+
+
+def _device_context(finding: Finding, result: ScanResult) -> dict[str, Any]:
+    dev = device_index(result).get(finding.device_id)
+    declared = result.declared.get(finding.device_id)
+    device: dict[str, Any] = {
+        "id": finding.device_id,
+        "name": result.declared_names.get(finding.device_id, finding.device_name),
+    }
+    if dev is not None:
+        device |= {"address": dev.address, "port": dev.port, "mac": dev.mac}
+        for key in _CONTEXT_FACTS:
+            device[key.split(".", 1)[1]] = dev.value(key)
+    if declared is not None:
+        device |= {"declared_class": declared.camera_class, "area": declared.area, "sector": declared.sector}
+    return device
+
+
+def _header(result: ScanResult) -> dict[str, Any]:
+    return {
+        "schema": FINDING_LINE_SCHEMA,
+        "scan_id": result.meta.scan_id,
+        "site": result.meta.site,
+        "scanner_version": result.meta.scanner_version,
+    }
+
+
+def finding_record(finding: Finding, result: ScanResult) -> dict[str, Any]:
+    """A finding with enough device and scan context to stand alone in a SIEM."""
+    record = _header(result)
+    record |= finding.model_dump(mode="json")
+    record["device"] = _device_context(finding, result)
+    return record
+
+
+def write_jsonl(result: ScanResult, path: Path) -> None:
+    """JSON Lines, one finding per line with device context (for SIEMs that tail files).
+
+    Same content as `finding_record`, spliced from pydantic's JSON encoder (several times faster
+    than dumping dicts for 60,000 findings); the device part is encoded once per device.
+    """
+    head = json_line(_header(result))[:-2] + ","
+    devices: dict[str, str] = {}
+    with open(path, "w", encoding="utf-8") as out:
+        for finding in result.findings:
+            device = devices.get(finding.device_id)
+            if device is None:
+                device = devices[finding.device_id] = json_line(_device_context(finding, result))[:-1]
+            body = finding.model_dump_json()[1:-1]
+            out.write(escape_separators(f'{head}{body},"device":{device}}}') + "\n")
+
+
+def main() -> int:
+    """Regenerate the published schema file."""
+    SCHEMA_PATH.parent.mkdir(exist_ok=True)
+    SCHEMA_PATH.write_text(
+        json.dumps(scan_json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print(f"wrote {SCHEMA_PATH}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""MQTT alerts into a SIEM: findings published at least once per change, through a durable outbox.
+
+Public surface (see docs/mqtt.md):
+- `add_mqtt_arguments(parser)`, `mqtt_config_from_args(args) -> MqttConfig | None`
+- `publish_result(result, config) -> PublishStats` (one-shot: `scan`, `demo`)
+- `MqttPublisher(config, site=...)` (long-lived: `watch`)
+- `MqttDeliveryError` and its subclasses (messages are kept in the outbox)
+"""
+
+from reports.mqtt.config import (
+    MqttConfig,
+    MqttFormat,
+    MqttProtocol,
+    add_mqtt_arguments,
+    mqtt_config_from_args,
+)
+from reports.mqtt.errors import (
+    MqttAuthError,
+    MqttDeliveryError,
+    MqttRefusedError,
+    MqttRejectedError,
+    MqttTlsError,
+    MqttUnreachableError,
+)
+from reports.mqtt.messages import is_reported
+from reports.mqtt.outbox import Outbox, OutboxError
+from reports.mqtt.publisher import MqttPublisher, PublishStats, publish_result
+from reports.mqtt.topics import Topics, segment, unsegment
+
+__all__ = [
+    "MqttAuthError",
+    "MqttConfig",
+    "MqttDeliveryError",
+    "MqttFormat",
+    "MqttProtocol",
+    "MqttPublisher",
+    "MqttRefusedError",
+    "MqttRejectedError",
+    "MqttTlsError",
+    "MqttUnreachableError",
+    "Outbox",
+    "OutboxError",
+    "PublishStats",
+    "Topics",
+    "add_mqtt_arguments",
+    "is_reported",
+    "mqtt_config_from_args",
+    "publish_result",
+    "segment",
+    "unsegment",
+]

@@ -1,0 +1,191 @@
+"""From a ScanResult to the MQTT messages it produces (pure: no I/O).
+
+Which findings are sent by default (without `--mqtt-all`): what a SIEM alerts on.
+- change `new` (or no history at all): only when the result is fail, unknown or error;
+  a new *passing* (or not_applicable, waived, manual) finding is not an alert and is not sent;
+- change `changed`: always (a fail turning into pass is good news the SIEM should see);
+- change `resolved`: always (closes the alert);
+- change `persisting`: never (the SIEM already has it).
+Every device's retained `state` message and the scan's started/finished messages are always sent.
+
+Every payload carries a `message_id` (uuid4, fixed at enqueue time; in OCSF payloads it is
+`unmapped.camaudit.message_id`), so consumers can drop the duplicates QoS 1 may deliver.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from profiles.findings import Change, Finding, Result
+from reports._index import device_index, device_name
+from reports.model import ScanMeta, ScanResult
+from reports.mqtt.config import MqttConfig, MqttFormat
+from reports.mqtt.outbox import OutboxMessage
+from reports.mqtt.topics import Topics
+
+SCAN_SCHEMA = "camaudit.mqtt.scan/1"
+STATE_SCHEMA = "camaudit.mqtt.state/1"
+FINDING_SCHEMA = "camaudit.mqtt.finding/1"
+ALERTING_RESULTS = frozenset({Result.FAIL, Result.UNKNOWN, Result.ERROR})
+
+
+class MessageKind(StrEnum):
+    SCAN = "scan"
+    FINDING = "finding"
+    STATE = "state"
+
+
+def effective_change(finding: Finding) -> Change:
+    """A finding without history is new."""
+    return finding.change or Change.NEW
+
+
+def is_reported(finding: Finding, send_all: bool = False) -> bool:
+    """Whether a finding goes out as a message (see the module docstring)."""
+    if send_all:
+        return True
+    change = effective_change(finding)
+    if change is Change.NEW:
+        return finding.result in ALERTING_RESULTS
+    return change in (Change.CHANGED, Change.RESOLVED)
+
+
+def _dumps(obj: Any) -> bytes:
+    """Compact UTF-8 JSON; a lone surrogate (not encodable) falls back to \\u escapes, still valid JSON."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _meta_fields(result: ScanResult, scanner_id: str) -> dict[str, Any]:
+    m = result.meta
+    return {"site": m.site, "scan_id": m.scan_id, "scanner_id": scanner_id}
+
+
+def scan_started(meta: ScanMeta, config: MqttConfig, scanner_id: str) -> OutboxMessage:
+    """`scan/<scan-id>` with event `started` (the scan document's meta is all it needs)."""
+    m = meta
+    mid = _new_id()
+    payload = {"schema": SCAN_SCHEMA, "message_id": mid, "event": "started", "site": m.site, "scan_id": m.scan_id,
+               "scanner_id": scanner_id,
+               "site_title": m.site_title, "scanner_version": m.scanner_version, "started_at": _iso(m.started_at),
+               "profiles": list(m.profiles), "previous_scan_id": m.previous_scan_id}
+    return OutboxMessage(id=mid, kind=MessageKind.SCAN, topic=Topics(config.prefix, m.site).scan(m.scan_id),
+                         payload=_dumps(payload), expiry=config.message_expiry,
+                         user_properties=(("message_id", mid), ("event", "started")))
+
+
+def scan_finished(result: ScanResult, config: MqttConfig, scanner_id: str, published: int) -> OutboxMessage:
+    """`scan/<scan-id>` with event `finished` and counts (how many finding messages this scan sent)."""
+    m = result.meta
+    findings = result.findings
+    counts = {
+        "devices": len(result.devices),
+        "findings": len(findings),
+        "by_result": dict(Counter(str(f.result) for f in findings)),
+        "by_change": dict(Counter(str(effective_change(f)) for f in findings)),
+        "failing_by_severity": dict(Counter(str(f.severity) for f in findings if f.result is Result.FAIL)),
+        "finding_messages": published,
+        "scan_errors": len(m.errors),
+    }
+    mid = _new_id()
+    payload = {"schema": SCAN_SCHEMA, "message_id": mid, "event": "finished", **_meta_fields(result, scanner_id),
+               "started_at": _iso(m.started_at), "finished_at": _iso(m.finished_at),
+               "evaluated_at": _iso(m.evaluated_at), "counts": counts}
+    return OutboxMessage(id=mid, kind=MessageKind.SCAN, topic=Topics(config.prefix, m.site).scan(m.scan_id),
+                         payload=_dumps(payload), expiry=config.message_expiry,
+                         user_properties=(("message_id", mid), ("event", "finished")))
+
+
+def finding_message(finding: Finding, result: ScanResult, config: MqttConfig, scanner_id: str) -> OutboxMessage:
+    """`finding/<device>/<rule>`: OCSF Compliance Finding (default) or native JSON."""
+    mid = _new_id()
+    change = str(effective_change(finding))
+    if config.format is MqttFormat.OCSF:
+        from reports.ocsf import finding_to_ocsf  # imported late: the OCSF mapping is the heavier module
+
+        event = finding_to_ocsf(finding, result)
+        event.setdefault("unmapped", {}).setdefault("camaudit", {})["message_id"] = mid
+        body: dict[str, Any] = event
+    else:
+        body = {"schema": FINDING_SCHEMA, "message_id": mid, **_meta_fields(result, scanner_id), "change": change,
+                "finding": finding.model_dump(mode="json")}
+    props = (("message_id", mid), ("finding_uid", finding.uid), ("rule", finding.rule_id),
+             ("severity", str(finding.severity)), ("result", str(finding.result)), ("change", change))
+    topic = Topics(config.prefix, result.meta.site).finding(finding.device_id, finding.rule_id)
+    return OutboxMessage(id=mid, kind=MessageKind.FINDING, topic=topic, payload=_dumps(body),
+                         expiry=config.message_expiry, user_properties=props)
+
+
+def _posture(results: Counter[str]) -> str:
+    if results.get(Result.FAIL):
+        return "failing"
+    if results.get(Result.UNKNOWN) or results.get(Result.ERROR):
+        return "unknown"
+    if results:
+        return "compliant"
+    return "no_findings"
+
+
+def state_message(device_id: str, findings: list[Finding], result: ScanResult, config: MqttConfig,
+                  scanner_id: str) -> OutboxMessage:
+    """`state/<device>` (retained): the device's posture after this scan."""
+    mid = _new_id()
+    results = Counter(str(f.result) for f in findings)
+    failing = sorted((f for f in findings if f.result is Result.FAIL),
+                     key=lambda f: (-f.severity.rank, f.rule_id))
+    worst = failing[0].severity if failing else None
+    dev = device_index(result).get(device_id)
+    fallback = findings[0].device_name if findings else device_id
+    payload = {
+        "schema": STATE_SCHEMA, "message_id": mid, **_meta_fields(result, scanner_id),
+        "device_id": device_id, "device_name": device_name(result, device_id, fallback),
+        "address": dev.address if dev else None,
+        "evaluated_at": _iso(result.meta.evaluated_at or result.meta.finished_at),
+        "posture": _posture(results), "worst_severity": str(worst) if worst else None,
+        "counts": dict(results),
+        "failing": [{"rule_id": f.rule_id, "severity": str(f.severity), "finding_uid": f.uid} for f in failing],
+        "unknown": sorted(f.rule_id for f in findings if f.result in (Result.UNKNOWN, Result.ERROR)),
+        "device_errors": len(dev.errors) if dev else 0,
+    }
+    props: tuple[tuple[str, str], ...] = (("message_id", mid), ("posture", str(payload["posture"])))
+    if worst:
+        props += (("severity", str(worst)),)
+    return OutboxMessage(id=mid, kind=MessageKind.STATE, topic=Topics(config.prefix, result.meta.site).state(device_id),
+                         payload=_dumps(payload), retain=True, user_properties=props)
+
+
+def _by_device(result: ScanResult) -> dict[str, list[Finding]]:
+    groups: dict[str, list[Finding]] = {d.device_id: [] for d in result.devices}
+    for f in result.findings:
+        groups.setdefault(f.device_id, []).append(f)
+    return groups
+
+
+def result_messages(result: ScanResult, config: MqttConfig, scanner_id: str, *,
+                    include_started: bool = True) -> list[OutboxMessage]:
+    """All messages of one scan, in delivery order: started, findings, device states, finished."""
+    out: list[OutboxMessage] = []
+    if include_started:
+        out.append(scan_started(result.meta, config, scanner_id))
+    chosen: Iterable[Finding] = (f for f in result.findings if is_reported(f, config.send_all))
+    findings = [finding_message(f, result, config, scanner_id) for f in chosen]
+    out += findings
+    out += [state_message(dev, fs, result, config, scanner_id) for dev, fs in _by_device(result).items()]
+    out.append(scan_finished(result, config, scanner_id, len(findings)))
+    return out

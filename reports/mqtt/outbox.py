@@ -1,0 +1,249 @@
+"""The durable outbox: a message is written here before it is published and removed only once acknowledged.
+
+SQLite in WAL mode with `synchronous=FULL`, so an enqueued batch survives a
+killed process and a power cut. All database work runs on one dedicated thread
+(SQLite connections belong to the thread that made them), never on the event
+loop. Rows are delivered in `seq` order; a row that was sent but not yet
+acknowledged when the connection broke is sent again, with the same message id
+(consumers drop duplicates by that id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self, TypeVar
+
+from probes.errors import CamauditError
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    topic       TEXT NOT NULL,
+    payload     BLOB NOT NULL,
+    qos         INTEGER NOT NULL,
+    retain      INTEGER NOT NULL,
+    props       TEXT NOT NULL,
+    enqueued_at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+);
+CREATE TABLE IF NOT EXISTS dead_letter (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    topic       TEXT NOT NULL,
+    payload     BLOB NOT NULL,
+    qos         INTEGER NOT NULL,
+    retain      INTEGER NOT NULL,
+    props       TEXT NOT NULL,
+    enqueued_at REAL NOT NULL,
+    reason      TEXT NOT NULL,
+    refused_at  REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+);
+"""
+_COLUMNS = "seq, id, kind, topic, payload, qos, retain, props, enqueued_at"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One MQTT message as queued: `id` is the uuid consumers dedupe by."""
+
+    id: str
+    kind: str  # MessageKind value (scan, finding, state)
+    topic: str
+    payload: bytes
+    qos: int = 1
+    retain: bool = False
+    content_type: str = "application/json"
+    expiry: int | None = None  # s, MQTT 5 message expiry interval
+    user_properties: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    seq: int = 0  # set when read back from the outbox
+
+    def props_json(self) -> str:
+        return json.dumps({"ct": self.content_type, "exp": self.expiry, "up": list(self.user_properties)})
+
+
+class OutboxError(CamauditError):
+    """The outbox file cannot be opened or written (permissions, disk full, not a database)."""
+
+
+def _row_to_message(row: tuple) -> OutboxMessage:
+    seq, mid, kind, topic, payload, qos, retain, props = row
+    p = json.loads(props)
+    return OutboxMessage(id=mid, kind=kind, topic=topic, payload=bytes(payload), qos=qos, retain=bool(retain),
+                         content_type=p.get("ct") or "application/json", expiry=p.get("exp"),
+                         user_properties=tuple((str(k), str(v)) for k, v in p.get("up", [])), seq=seq)
+
+
+class Outbox:
+    """Async facade over one SQLite file; use as `async with Outbox(path) as box:`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._executor: ThreadPoolExecutor | None = None
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        if self._executor is None:
+            raise RuntimeError("outbox is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def __aenter__(self) -> Self:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camaudit-outbox")
+        try:
+            await self._run(self._open)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._executor is None:
+            return
+        try:
+            await self._run(self._close)
+        finally:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():  # findings describe the camera estate: owner-only, like ssh keys
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise OutboxError(f"cannot open the MQTT outbox {self.path}: {exc}") from None
+        self._db = db
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("outbox is not open")
+        return self._db
+
+    # --- operations (each runs on the outbox thread) -------------------------------------------
+
+    def _put(self, messages: Sequence[OutboxMessage]) -> list[int]:
+        db = self._conn()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "INSERT INTO outbox (id, kind, topic, payload, qos, retain, props) VALUES (?,?,?,?,?,?,?)",
+                [(m.id, m.kind, m.topic, m.payload, m.qos, int(m.retain), m.props_json()) for m in messages])
+            last = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise OutboxError(f"cannot write to the MQTT outbox {self.path}: {exc}") from None
+        # one writer holds the lock for the whole batch and AUTOINCREMENT never reuses a seq: contiguous
+        return list(range(last - len(messages) + 1, last + 1))
+
+    def _fetch(self, after_seq: int, limit: int) -> list[OutboxMessage]:
+        rows = self._conn().execute(
+            "SELECT seq, id, kind, topic, payload, qos, retain, props FROM outbox WHERE seq > ? "
+            "ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
+        return [_row_to_message(r) for r in rows]
+
+    def _delete(self, seqs: Sequence[int]) -> None:
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+        db.execute("COMMIT")
+
+    def _bury(self, refused: Sequence[tuple[int, str]]) -> None:
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
+        for seq, reason in refused:
+            db.execute(f"INSERT OR IGNORE INTO dead_letter ({_COLUMNS}, reason) "
+                       f"SELECT {_COLUMNS}, ? FROM outbox WHERE seq = ?", (reason, seq))
+            db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+        db.execute("COMMIT")
+
+    def _requeue_dead(self) -> int:
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
+        n = db.execute("INSERT INTO outbox (id, kind, topic, payload, qos, retain, props) "
+                       "SELECT id, kind, topic, payload, qos, retain, props FROM dead_letter ORDER BY seq").rowcount
+        db.execute("DELETE FROM dead_letter")
+        db.execute("COMMIT")
+        return n
+
+    def _dead(self) -> list[tuple[str, str, str]]:
+        return [(r[0], r[1], r[2]) for r in self._conn().execute(
+            "SELECT id, topic, reason FROM dead_letter ORDER BY seq")]
+
+    def _count(self, seqs: Sequence[int] | None) -> int:
+        db = self._conn()
+        if seqs is None:
+            return int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        n = 0
+        for i in range(0, len(seqs), 500):
+            chunk = seqs[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            n += int(db.execute(f"SELECT count(*) FROM outbox WHERE seq IN ({marks})", chunk).fetchone()[0])
+        return n
+
+    # --- async API ------------------------------------------------------------------------------
+
+    async def put(self, messages: Iterable[OutboxMessage]) -> list[int]:
+        """Store messages durably (one transaction); returns their sequence numbers."""
+        batch = list(messages)
+        if not batch:
+            return []
+        return await self._run(self._put, batch)
+
+    async def fetch(self, after_seq: int = 0, limit: int = 500) -> list[OutboxMessage]:
+        """The next queued messages after `after_seq`, oldest first."""
+        return await self._run(self._fetch, after_seq, limit)
+
+    async def delete(self, seqs: Sequence[int]) -> None:
+        """Forget acknowledged messages (one transaction)."""
+        if seqs:
+            await self._run(self._delete, list(seqs))
+
+    async def seqs(self) -> list[int]:
+        """Sequence numbers of every queued message (the backlog a one-shot run must also deliver)."""
+        return await self._run(self._seqs)
+
+    def _seqs(self) -> list[int]:
+        return [r[0] for r in self._conn().execute("SELECT seq FROM outbox ORDER BY seq")]
+
+    async def bury(self, refused: Sequence[tuple[int, str]]) -> None:
+        """Move messages the broker refused (MQTT 5 PUBACK failure, e.g. an ACL) to `dead_letter`.
+
+        Resending them cannot help until the broker's configuration changes; they are kept, not lost:
+        `requeue_dead()` puts them back in line.
+        """
+        if refused:
+            await self._run(self._bury, list(refused))
+
+    async def requeue_dead(self) -> int:
+        """Queue every dead letter again (after the broker's ACL was fixed); returns how many."""
+        return await self._run(self._requeue_dead)
+
+    async def dead_letters(self) -> list[tuple[str, str, str]]:
+        """(message id, topic, reason) of every refused message, oldest first."""
+        return await self._run(self._dead)
+
+    async def count(self, seqs: Sequence[int] | None = None) -> int:
+        """How many messages wait (or how many of `seqs` still wait)."""
+        return await self._run(self._count, None if seqs is None else list(seqs))

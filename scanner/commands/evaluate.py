@@ -1,0 +1,107 @@
+"""`camaudit evaluate FACTS.json --site FILE`: re-judge saved facts without touching the network.
+
+Reads a scan document (`camaudit scan --facts-only --json`), or a bare JSON list
+of device fact sheets, evaluates it against the site's declarations and
+profiles (or `--profile`), prints the summary and writes `--json` and other
+reports. Exit codes as for `scan`: 0 clean, 3 failing findings, 2 crashed checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+from rich.console import Console
+
+from probes.errors import ConfigError
+from probes.facts import DeviceFacts
+from reports.model import ScanMeta, ScanResult
+from scanner import __version__
+from scanner.commands import _common
+from scanner.pipeline import evaluate_result, exit_code
+from scanner.site import load_site
+
+MAX_FACTS_BYTES = 512 * 1024 * 1024
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("evaluate", help="evaluate saved facts against a site's declarations and profiles",
+                            description="Re-evaluate a saved scan document (facts) offline: no network traffic.")
+    parser.add_argument("facts", type=Path, metavar="FACTS.json",
+                        help="scan document from `camaudit scan --json` (findings in it are replaced)")
+    parser.add_argument("--site", type=Path, required=True, metavar="FILE", help="site file with the declarations")
+    _common.add_evaluation_arguments(parser)
+    _common.add_output_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def load_facts(path: Path, site_name: str) -> ScanResult:
+    """A scan document, or a JSON list of DeviceFacts wrapped in a fresh one; errors name the file."""
+    try:
+        if path.stat().st_size > MAX_FACTS_BYTES:
+            raise ConfigError(f"file is larger than {MAX_FACTS_BYTES} bytes", path=str(path))
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read facts file: {exc.strerror or exc}", path=str(path)) from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON: {exc.msg}", path=str(path), line=exc.lineno) from None
+    try:
+        if isinstance(data, list):
+            devices = TypeAdapter(list[DeviceFacts]).validate_python(data)
+            now = datetime.now(UTC)
+            meta = ScanMeta(scan_id=f"evaluate-{uuid.uuid4().hex[:12]}", site=site_name, started_at=now,
+                            finished_at=now, scanner_version=__version__)
+            return ScanResult(meta=meta, devices=devices)
+        return ScanResult.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ConfigError(f"not a camaudit scan document: {first['msg']}", path=str(path), field=where) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    site_file = load_site(args.site)
+    site = site_file.site
+    result = load_facts(args.facts, site.name)
+    if result.meta.site != site.name:
+        Console(stderr=True).print(f"[yellow]note:[/] facts were scanned for site {result.meta.site!r}, "
+                                   f"evaluating with site {site.name!r}", highlight=False)
+    at = _common.parse_at(args.at, site.timezone) or datetime.now(UTC)
+    evaluate_result(result, site_file, args.profiles or site.profiles, at=at)
+    paths = _common.output_paths(args)
+    if any(paths.values()):
+        from reports.emit import write_reports
+
+        write_reports(result, **paths)
+    if not args.quiet:
+        console = Console()
+        try:
+            from reports.console import render_summary
+        except ImportError:  # the reports package is optional for this command
+            _simple_summary(result, console)
+        else:
+            render_summary(result, console)
+        for name, path in paths.items():
+            if path:
+                Console(stderr=True).print(f"{name.upper()} written to {path}", highlight=False)
+    return exit_code(result)
+
+
+def _simple_summary(result: ScanResult, console: Console) -> None:
+    from collections import Counter
+
+    from rich.table import Table
+
+    counts = Counter(str(f.result) for f in result.findings)
+    table = Table(title="Findings")
+    for name in ("pass", "fail", "waived", "unknown", "manual", "not_applicable", "error"):
+        table.add_column(name, justify="right")
+    table.add_row(*(str(counts.get(n, 0)) for n in ("pass", "fail", "waived", "unknown", "manual",
+                                                    "not_applicable", "error")))
+    console.print(table)

@@ -1,0 +1,111 @@
+"""`camaudit lab`: run a fleet of virtual ONVIF cameras, print the fleet file schema, check fleet files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from probes.errors import ConfigError
+
+console = Console()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("lab", help="virtual ONVIF cameras: serve a fleet, print its schema, check fleet files",
+                            description="A lab of virtual ONVIF cameras (one process, real sockets) to try a "
+                                        "site file and profiles before a real audit.")
+    lab_sub = parser.add_subparsers(dest="lab_command", metavar="LAB_COMMAND", required=True)
+
+    serve = lab_sub.add_parser("serve", help="serve a fleet in the foreground (Ctrl-C stops it)")
+    serve.add_argument("fleet", metavar="FLEET", nargs="?", type=Path,
+                       help="fleet file (default: the bundled demo fleet)")
+    serve.add_argument("--port-override", type=int, metavar="N",
+                       help="listen on port N instead of each camera's port (0 = ephemeral ports)")
+    serve.add_argument("--bind", metavar="ADDRESS",
+                       help="listen on this address instead of each camera's (e.g. 127.0.0.1)")
+    serve.add_argument("--discovery", action="store_true",
+                       help="also answer WS-Discovery (unicast on each camera address)")
+    serve.add_argument("--reply-delay", type=float, default=0.0, metavar="SECONDS",
+                       help="delay every reply (simulate slow devices)")
+    serve.set_defaults(handler=run_serve)
+
+    schema = lab_sub.add_parser("schema", help="print the JSON Schema of the fleet file")
+    schema.set_defaults(handler=run_schema)
+
+    check = lab_sub.add_parser("check", help="validate fleet files (file:line: field: problem)")
+    check.add_argument("fleets", metavar="FLEET", nargs="+", type=Path)
+    check.set_defaults(handler=run_check)
+
+
+def _load(path: Path):
+    from lab import FleetError, load_fleet
+
+    try:
+        return load_fleet(path)
+    except FleetError as exc:
+        detail = "\n".join(exc.problems[1:])
+        raise ConfigError(exc.detail + (f"\n{detail}" if detail else ""), path=exc.path, line=exc.line,
+                          field=exc.field) from None
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from lab import fleet_json_schema
+
+    print(json.dumps(fleet_json_schema(), indent=2))
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    for path in args.fleets:
+        fleet = _load(path)
+        misbehaving = sum(1 for c in fleet.cameras if c.misbehaviour)
+        print(f"{path}: ok ({len(fleet.cameras)} cameras, {misbehaving} misbehaving)")
+    return 0
+
+
+async def run_serve(args: argparse.Namespace) -> int:
+    from lab import DEMO_FLEET, run_fleet
+
+    path = args.fleet or DEMO_FLEET
+    fleet = _load(path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with run_fleet(fleet, port_override=args.port_override, bind_host_override=args.bind,
+                             discovery=args.discovery, reply_delay_s=args.reply_delay) as running:
+            table = Table(title=f"{path}: {len(running.cameras)} virtual cameras "
+                                f"(started in {running.start_seconds * 1000:.0f} ms)")
+            for column in ("camera", "device service", "model", "auth", "services", "misbehaviour"):
+                table.add_column(column, overflow="fold")
+            for cam in running.cameras:
+                spec = cam.spec
+                table.add_row(
+                    spec.name, cam.xaddr, f"{spec.identity.manufacturer} {spec.identity.model}",
+                    ", ".join(s.value for s in spec.auth.schemes),
+                    " ".join(s.value for s in spec.offered_services),
+                    " ".join(m.mode.value for m in spec.misbehaviour) or "-")
+            console.print(table, highlight=False)
+            console.print("serving; Ctrl-C or SIGTERM stops", highlight=False)
+            await stop.wait()
+    except OSError as exc:  # a camera's address:port is taken or not local
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return 2
+    except ValueError as exc:  # e.g. --bind 0.0.0.0
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return 1
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    console.print("stopped", highlight=False)
+    return 0

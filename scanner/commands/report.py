@@ -1,0 +1,41 @@
+"""`camaudit report FINDINGS.json`: render a saved scan document again (HTML, JSON, JSON Lines, CSV, OCSF)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from scanner.commands._common import add_output_arguments, output_paths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "report",
+        help="render a saved scan document (from --json) into reports again",
+        description="Read a scan document written by `camaudit scan --json` and write the requested reports; "
+        "prints the summary unless --quiet. The exit code follows the document, as for scan.",
+    )
+    parser.add_argument(
+        "document", type=Path, metavar="FINDINGS.json", help="scan document (camaudit.scan/1)"
+    )
+    add_output_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reports.console import render_summary
+    from reports.emit import write_reports
+    from reports.jsonout import load_scan
+    from scanner.pipeline import exit_code
+
+    result = load_scan(args.document)  # ConfigError names the file and field
+    paths = {fmt: path for fmt, path in output_paths(args).items() if path is not None}
+    written = write_reports(result, **paths)
+    if not args.quiet:
+        console = Console()
+        render_summary(result, console)
+        for fmt, path in written.items():
+            console.print(f"{fmt.upper()} written to {path}", highlight=False)
+    return exit_code(result)

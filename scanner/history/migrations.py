@@ -1,0 +1,158 @@
+"""Ordered schema migrations for the history store, one list per SQL dialect.
+
+A store records every applied step in `schema_version`; opening a store applies
+the missing steps in order, each in its own transaction. Never edit a released
+step: add the next one. The two dialects must keep the same version numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+_V2_BACKFILL = """
+UPDATE scans SET
+  devices_count = (SELECT count(*) FROM devices d WHERE d.scan_id = scans.scan_id),
+  fail_count = (SELECT count(*) FROM findings f WHERE f.scan_id = scans.scan_id AND f.result = 'fail'),
+  new_count = (SELECT count(*) FROM findings f WHERE f.scan_id = scans.scan_id AND f.change_state = 'new'),
+  changed_count = (SELECT count(*) FROM findings f WHERE f.scan_id = scans.scan_id AND f.change_state = 'changed'),
+  resolved_count = (SELECT count(*) FROM findings f WHERE f.scan_id = scans.scan_id
+                    AND f.change_state = 'resolved')
+"""
+
+SQLITE: tuple[Migration, ...] = (
+    Migration(1, "scans, devices, facts, findings", (
+        """CREATE TABLE scans (
+            scan_id TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'aborted', 'failed')),
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            previous_scan_id TEXT,
+            scanner_version TEXT,
+            doc_json TEXT)""",
+        "CREATE INDEX scans_site_started ON scans (site, started_at)",
+        """CREATE TABLE devices (
+            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            address TEXT,
+            port INTEGER,
+            label TEXT,
+            doc_json TEXT NOT NULL,
+            PRIMARY KEY (scan_id, seq))""",
+        "CREATE INDEX devices_device ON devices (device_id)",
+        """CREATE TABLE facts (
+            scan_id TEXT NOT NULL,
+            device_seq INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            fact_key TEXT NOT NULL,
+            status TEXT NOT NULL,
+            value_json TEXT,
+            source TEXT,
+            reason TEXT,
+            evidence_json TEXT,
+            PRIMARY KEY (scan_id, device_seq, fact_key),
+            FOREIGN KEY (scan_id, device_seq) REFERENCES devices (scan_id, seq) ON DELETE CASCADE)""",
+        """CREATE TABLE findings (
+            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            result TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            change_state TEXT,
+            doc_json TEXT NOT NULL,
+            PRIMARY KEY (scan_id, seq))""",
+        "CREATE INDEX findings_uid ON findings (uid)",
+    )),
+    Migration(2, "running markers (host, pid, reason) and summary counters", (
+        "ALTER TABLE scans ADD COLUMN host TEXT",
+        "ALTER TABLE scans ADD COLUMN pid INTEGER",
+        "ALTER TABLE scans ADD COLUMN status_reason TEXT",
+        "ALTER TABLE scans ADD COLUMN devices_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE scans ADD COLUMN fail_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE scans ADD COLUMN new_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE scans ADD COLUMN changed_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE scans ADD COLUMN resolved_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE scans ADD COLUMN error_count INTEGER NOT NULL DEFAULT 0",
+        _V2_BACKFILL,
+        "CREATE INDEX scans_status ON scans (status)",
+        "CREATE INDEX findings_rule ON findings (rule_id, result)",
+    )),
+)
+
+POSTGRES: tuple[Migration, ...] = (
+    Migration(1, "scans, devices, facts, findings", (
+        """CREATE TABLE scans (
+            scan_id TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'aborted', 'failed')),
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            previous_scan_id TEXT,
+            scanner_version TEXT,
+            doc_json JSONB)""",
+        "CREATE INDEX scans_site_started ON scans (site, started_at)",
+        """CREATE TABLE devices (
+            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            address TEXT,
+            port INTEGER,
+            label TEXT,
+            doc_json JSONB NOT NULL,
+            PRIMARY KEY (scan_id, seq))""",
+        "CREATE INDEX devices_device ON devices (device_id)",
+        """CREATE TABLE facts (
+            scan_id TEXT NOT NULL,
+            device_seq INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            fact_key TEXT NOT NULL,
+            status TEXT NOT NULL,
+            value_json JSONB,
+            source TEXT,
+            reason TEXT,
+            evidence_json JSONB,
+            PRIMARY KEY (scan_id, device_seq, fact_key),
+            FOREIGN KEY (scan_id, device_seq) REFERENCES devices (scan_id, seq) ON DELETE CASCADE)""",
+        """CREATE TABLE findings (
+            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            result TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            change_state TEXT,
+            doc_json JSONB NOT NULL,
+            PRIMARY KEY (scan_id, seq))""",
+        "CREATE INDEX findings_uid ON findings (uid)",
+    )),
+    Migration(2, "running markers (host, pid, reason) and summary counters", (
+        """ALTER TABLE scans
+            ADD COLUMN host TEXT,
+            ADD COLUMN pid INTEGER,
+            ADD COLUMN status_reason TEXT,
+            ADD COLUMN devices_count INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN fail_count INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN new_count INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN changed_count INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN resolved_count INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN error_count INTEGER NOT NULL DEFAULT 0""",
+        _V2_BACKFILL,
+        "CREATE INDEX scans_status ON scans (status)",
+        "CREATE INDEX findings_rule ON findings (rule_id, result)",
+    )),
+)
+
+LATEST = SQLITE[-1].version
+assert [m.version for m in SQLITE] == [m.version for m in POSTGRES] == list(range(1, LATEST + 1))

@@ -1,0 +1,128 @@
+"""The ONVIF reader against the lab's own misbehaving fleet (lab/fleets/misbehaving.yaml).
+
+Complements test_reader_misbehaving.py (one mode per camera, applied to every
+operation) with the lab engineer's fleet, where modes hit single operations: the
+broken operation must cost its facts only, the neighbours must read completely.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from lab import MISBEHAVING_FLEET, load_fleet, run_fleet
+from probes.discovery.model import DiscoveredDevice
+from probes.facts import DeviceFacts, FactStatus
+from probes.onvif import ONVIF_FACTS, READ_OPERATIONS, OnvifReader
+
+if "onvif_expected" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("onvif_expected", Path(__file__).parent / "expected.py")
+    assert _spec and _spec.loader
+    sys.modules["onvif_expected"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["onvif_expected"])
+expected_mod = sys.modules["onvif_expected"]
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"),
+              pytest.mark.skipif(not MISBEHAVING_FLEET.exists(), reason="lab misbehaving fleet not written yet")]
+
+DEADLINE = 8.0
+FLEET = load_fleet(MISBEHAVING_FLEET) if MISBEHAVING_FLEET.exists() else None
+
+
+class Run:
+    sheets: dict[str, DeviceFacts]
+    received: dict[str, list[str]]
+    addresses: dict[str, str]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def run() -> Run:
+    assert FLEET is not None
+    out = Run()
+    out.sheets, out.received, out.addresses = {}, {}, {}
+    async with run_fleet(FLEET, port_override=0) as running:
+        by_key = {}
+        for cam in running.cameras:
+            by_key[DiscoveredDevice(addresses=[cam.address], xaddrs=[cam.xaddr]).key] = cam
+        async with OnvifReader(username="auditor", password="demo-pass", request_timeout_s=1.5,
+                               device_deadline_s=DEADLINE, max_reply_bytes=1024 * 1024) as reader:
+            async for sheet in reader.read_all([DiscoveredDevice(addresses=[c.address], xaddrs=[c.xaddr])
+                                                for c in running.cameras]):
+                cam = by_key[sheet.device_id]
+                out.sheets[cam.name] = sheet
+                out.addresses[cam.name] = cam.address
+        out.received = {c.name: list(c.received) for c in running.cameras}
+    return out
+
+
+def _fact(run: Run, name: str, key: str) -> object:
+    return run.sheets[name].facts[key]
+
+
+async def test_every_camera_answers_within_the_deadline_with_reasons(run: Run) -> None:
+    assert FLEET is not None and set(run.sheets) == {c.name for c in FLEET.cameras}
+    for name, sheet in run.sheets.items():
+        assert (sheet.read_finished - sheet.read_started).total_seconds() < DEADLINE + 2, name
+        for key in ONVIF_FACTS:
+            fact = sheet.facts[key]
+            assert fact.ok or fact.reason, (name, key)
+        for op in run.received[name]:
+            assert op in READ_OPERATIONS, (name, op)
+
+
+@pytest.mark.parametrize("name", ["good-first", "good-last", "odd-prefixes", "auth-fault-400", "auth-401",
+                                  "auth-fault-200"])
+async def test_neighbours_and_auth_quirk_cameras_read_exactly(run: Run, name: str) -> None:
+    assert FLEET is not None
+    cam = FLEET.camera(name)
+    sheet = run.sheets[name]
+    for key, want in expected_mod.expected_facts(cam, run.addresses[name]).items():
+        fact = sheet.get(expected_mod.fact_key(key))
+        if want is expected_mod.UNSUPPORTED:
+            assert fact.status is FactStatus.UNSUPPORTED, (key, fact)
+        else:
+            assert fact.status is FactStatus.OK, (key, fact)
+            assert expected_mod.actual_value(sheet, key) == want, key
+
+
+@pytest.mark.parametrize(("name", "key", "needle"), [
+    ("slow-drip", "media.profiles", "no complete reply within"),
+    ("truncated", "identity.model", "not well-formed"),
+    ("malformed-xml", "media.profiles", "not well-formed"),
+    ("oversized", "media.profiles", "cap; cut off"),
+    ("entity-expansion", "identity.model", "DOCTYPE"),
+    ("entity-expansion", "identity.hostname", "DOCTYPE"),
+    ("no-reply", "clock.source", "no complete reply within"),
+    ("connection-reset", "clock.source", "connection"),
+    ("dead-services", "recording.recordings", "HTTP 404"),
+])
+async def test_broken_operation_costs_its_facts(run: Run, name: str, key: str, needle: str) -> None:
+    fact = run.sheets[name].facts[key]
+    assert fact.status is FactStatus.ERROR and needle in (fact.reason or ""), fact
+
+
+@pytest.mark.parametrize(("name", "broken"), [
+    ("slow-drip", "media.profiles"), ("truncated", "identity.model"), ("malformed-xml", "media.profiles"),
+    ("oversized", "media.profiles"), ("entity-expansion", "identity.model"), ("dead-services", "ptz.nodes"),
+])
+async def test_rest_of_a_partly_broken_camera_is_read(run: Run, name: str, broken: str) -> None:
+    sheet = run.sheets[name]
+    assert sheet.facts[broken].status is FactStatus.ERROR
+    for key in ("clock.source", "users", "network.ntp", "services"):
+        assert sheet.facts[key].ok, (key, sheet.facts[key])
+
+
+async def test_auth_quirks_on_authless_probes_read_as_refusals(run: Run) -> None:
+    for name in ("auth-fault-400", "auth-401", "auth-fault-200"):
+        fact = run.sheets[name].facts["auth.anonymous_operations"]
+        assert fact.ok and fact.value == [], (name, fact)
+
+
+async def test_auth_loop_is_denied_not_retried(run: Run) -> None:
+    sheet = run.sheets["auth-loop-401"]
+    assert sheet.value("auth.credentials_accepted") is False
+    assert sheet.facts["users"].status is FactStatus.DENIED

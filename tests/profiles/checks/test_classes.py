@@ -1,0 +1,82 @@
+"""CZ class model checks: class_from_features (CZ-CLASS-1), class_from_area (CZ-CLASS-2),
+class_measures (CZ-CLASS-3) and threat_measures (CZ-SEC-1..3)."""
+
+from __future__ import annotations
+
+import pytest
+from factbook import failed, run_case
+
+from profiles.findings import Result as R
+
+AUDIO = {"media.audio_in_profiles": ["Profile_1"]}
+FACE = {"analytics.biometric": ["tt:FaceRecognition"]}
+PTZ_TOUR = {"ptz.present": True, "ptz.tours": [{"token": "T1", "name": "patrol", "status": "Idle",
+                                                 "auto_start": True}]}
+ANON = {"auth.anonymous_operations": ["GetProfiles"]}
+GATEWAY = {"network.gateway": ["192.0.2.1"]}
+
+CASES = [
+    # class_from_features
+    ("class_from_features", {}, {}, {}, R.PASS, "no observed feature implies a class above the declared class 2"),
+    ("class_from_features", AUDIO, {}, {}, R.FAIL, "imply class 4: audio in media profile(s) Profile_1"),
+    ("class_from_features", FACE, {"class_": 3}, {}, R.FAIL, "biometric analytics tt:FaceRecognition"),
+    ("class_from_features", PTZ_TOUR, {}, {}, R.FAIL, "PTZ moving on its own (preset tour 'patrol' (auto-start))"),
+    ("class_from_features", {**PTZ_TOUR, "recording.active": False}, {}, {}, R.PASS, "no observed feature"),
+    ("class_from_features", {"ptz.present": True}, {}, {}, R.PASS, "no observed feature"),
+    ("class_from_features", AUDIO, {"class_": 4}, {}, R.PASS, "declared class 4"),
+    ("class_from_features", {"media.audio_in_profiles": failed("media.audio_in_profiles")}, {}, {}, R.UNKNOWN,
+     "fact `media.audio_in_profiles` is error"),
+    ("class_from_features", {**AUDIO, "analytics.biometric": failed("analytics.biometric")}, {}, {}, R.FAIL,
+     "audio in media profile(s)"),
+    ("class_from_features", {**PTZ_TOUR, "ptz.tours": failed("ptz.tours")}, {}, {}, R.UNKNOWN, "ptz.tours"),
+    # class_from_area
+    ("class_from_area", {}, {"area": "school_corridor", "sector": "school"}, {}, R.FAIL,
+     "declared class 2, but a camera watching school_corridor is at least class 3"),
+    ("class_from_area", {}, {"area": "school_corridor", "class_": 3}, {}, R.PASS, "meets the minimum class 3"),
+    ("class_from_area", {}, {"area": "entrance", "sector": "school", "class_": 1}, {}, R.FAIL,
+     "entrance in a school is at least class 2"),
+    ("class_from_area", {}, {"area": "entrance", "sector": "office", "class_": 1}, {}, R.PASS, "minimum class 1"),
+    ("class_from_area", {}, {"area": "workplace", "class_": 3}, {}, R.FAIL, "at least class 4"),
+    ("class_from_area", {}, {"area": "warehouse", "class_": 1},
+     {"table": [{"area": "warehouse", "min_class": 2}]}, R.FAIL, "at least class 2"),
+    ("class_from_area", {}, None, {}, R.UNKNOWN, "not declared in the site inventory"),
+    # class_measures
+    ("class_measures", {}, {"class_": 4}, {}, R.PASS, "class 4 requires access_control"),
+    ("class_measures", ANON, {"class_": 1}, {}, R.FAIL, "access_control: answers without credentials: GetProfiles"),
+    ("class_measures", GATEWAY, {"class_": 2}, {}, R.PASS, "time_stamps in place"),
+    ("class_measures", GATEWAY, {"class_": 3}, {}, R.FAIL, "network_separation: not on a closed camera network"),
+    ("class_measures", {"storage.targets": [{"token": "S", "type": "CIFS", "uri": "smb://nas/cams", "local": False}]},
+     {"class_": 3}, {}, R.FAIL, "recordings leave the recorder (CIFS smb://nas/cams)"),
+    ("class_measures", {"network.protocols": [{"name": "HTTPS", "enabled": False, "ports": [443]}]}, {"class_": 4},
+     {}, R.FAIL, "encrypted_transport: HTTPS disabled"),
+    ("class_measures", {"media.osd_datetime": failed("media.osd_datetime")}, {"class_": 2}, {}, R.UNKNOWN,
+     "time_stamps: fact `media.osd_datetime` is error"),
+    ("class_measures", {}, {"class_": 1}, {"by_class": {2: ["access_control"]}}, R.NOT_APPLICABLE,
+     "no observable measure is mandatory for class 1"),
+    # threat_measures
+    ("threat_measures", GATEWAY, {"class_": 3}, {"measures": ["network_separation"], "required_from_class": 3},
+     R.FAIL, "default gateway 192.0.2.1"),
+    ("threat_measures", GATEWAY, {"class_": 2}, {"measures": ["network_separation"], "required_from_class": 3},
+     R.NOT_APPLICABLE, "mandatory from class 3"),
+    ("threat_measures", {}, {"class_": 3}, {"measures": ["network_separation"]}, R.PASS, "network_separation in place"),
+    ("threat_measures", {"cloud.uplinks": [{"remote_address": "wss://x.example", "status": "Connected"}]},
+     {"class_": 3}, {"measures": ["network_separation"]}, R.FAIL, "uplink to wss://x.example"),
+    ("threat_measures", {"network.gateway": failed("network.gateway")}, {"class_": 3},
+     {"measures": ["network_separation"]}, R.UNKNOWN, "fact `network.gateway` is error"),
+]
+
+
+@pytest.mark.parametrize(("check_id", "facts", "fields", "params", "result", "text"), CASES)
+def test_class_checks(check_id, facts, fields, params, result, text) -> None:
+    run_case(check_id, facts, fields, params, result, text)
+
+
+def test_threat_measures_needs_at_least_one_measure() -> None:
+    from pydantic import ValidationError
+
+    from profiles.checks import REGISTRY
+
+    with pytest.raises(ValidationError):
+        REGISTRY["threat_measures"].validate_params({"measures": []})
+    with pytest.raises(ValidationError):
+        REGISTRY["threat_measures"].validate_params({"measures": ["telepathy"]})

@@ -1,0 +1,44 @@
+"""Cloud checks: GDPR-TRANSFER-1 (cloud_declared) and CZ-TRANSFER-1 (third_country_transfer)."""
+
+from __future__ import annotations
+
+import pytest
+from factbook import failed, run_case
+
+from profiles.findings import Result as R
+
+UPLINK = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Connected"}]}
+OFFLINE = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Offline"}]}
+S3 = {"storage.targets": [{"token": "S", "type": "ObjectStorageS3", "uri": "https://s3.example/b", "local": False}]}
+DDNS = {"cloud.dynamic_dns": {"type": "ClientUpdates", "name": "cam.ddns.example"}}
+EU = {"cloud": [{"provider": "VendorCloud", "region": "eu-central-1", "in_eea": True}]}
+US = {"cloud": [{"provider": "VendorCloud", "region": "us-east-1", "in_eea": False}]}
+US_SAFE = {"cloud": [{"provider": "VendorCloud", "region": "us-east-1", "in_eea": False, "tia_ref": "TIA-3",
+                      "encrypted": True}]}
+
+CASES = [
+    ("cloud_declared", {}, {}, {}, R.PASS, "no cloud or remote service observed"),
+    ("cloud_declared", OFFLINE, {}, {}, R.PASS, "no cloud or remote service observed"),
+    ("cloud_declared", UPLINK, {}, {}, R.FAIL, "uplink wss://cloud.vendor.example:443 (Connected)"),
+    ("cloud_declared", S3, {}, {}, R.FAIL, "remote storage ObjectStorageS3 https://s3.example/b"),
+    ("cloud_declared", DDNS, {}, {}, R.FAIL, "dynamic DNS cam.ddns.example"),
+    ("cloud_declared", UPLINK, EU, {}, R.PASS, "declared: VendorCloud (eu-central-1)"),
+    ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks", "unsupported", "no uplink service")}, {}, {},
+     R.PASS, "no cloud or remote service observed"),  # GetServices lists no uplink service: none
+    ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks", "unsupported", "GetUplinks not implemented"),
+                        "services": [{"namespace": "http://www.onvif.org/ver10/uplink/wsdl"}]}, {}, {},
+     R.UNKNOWN, "fact `cloud.uplinks` is unsupported"),
+    ("cloud_declared", {**S3, "cloud.uplinks": failed("cloud.uplinks")}, {}, {}, R.FAIL, "remote storage"),
+    ("third_country_transfer", {}, {}, {}, R.PASS, "no cloud or remote service observed or declared"),
+    ("third_country_transfer", UPLINK, {}, {}, R.FAIL, "whether it leaves the EEA, is not documented"),
+    ("third_country_transfer", UPLINK, EU, {}, R.PASS, "safeguarded: VendorCloud (eu-central-1)"),
+    ("third_country_transfer", UPLINK, US, {}, R.FAIL, "outside the EEA without a transfer impact assessment"),
+    ("third_country_transfer", {}, US_SAFE, {}, R.PASS, "safeguarded: VendorCloud (us-east-1)"),
+    ("third_country_transfer", {"cloud.event_brokers": failed("cloud.event_brokers")}, {}, {}, R.UNKNOWN,
+     "cloud.event_brokers"),
+]
+
+
+@pytest.mark.parametrize(("check_id", "facts", "fields", "params", "result", "text"), CASES)
+def test_cloud_checks(check_id, facts, fields, params, result, text) -> None:
+    run_case(check_id, facts, fields, params, result, text)

@@ -1,0 +1,141 @@
+"""Sector and time-aware checks (GR art 14.3-21): fixed evaluation times in the site's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from factbook import TUESDAY_10, TUESDAY_22, failed, run_case
+
+from profiles.findings import Result as R
+
+H = 3600
+PRAGUE = ZoneInfo("Europe/Prague")
+SCHOOL = {"sector": "school", "area": "school_corridor", "class_": 3}
+SHORT = {"recording.recordings": [{"token": "R1", "max_retention_seconds": 24 * H}]}
+SCHEDULED = {**SHORT, "recording.jobs": [{"token": "J1", "recording": "R1", "mode": "Active",
+                                          "schedule": "AfterHours"}]}
+IDLE = {**SHORT, "recording.jobs": [{"token": "J1", "recording": "R1", "mode": "Idle", "schedule": None}],
+        "recording.active": False}
+HOTEL = {"allowed": ["entrance", "reception"], "banned": ["hotel_corridor"]}
+SHOP = {"allowed": ["cash_desk"], "banned": ["fitting_room"], "conditional": {"sales_floor": "large store"},
+        "while_open": True}
+SUNDAY_10 = datetime(2026, 11, 29, 10, 0, tzinfo=PRAGUE)
+SATURDAY_06 = datetime(2026, 11, 28, 6, 0, tzinfo=PRAGUE)
+
+CASES = [
+    # school_hours (GR-SCHOOL-1)
+    ("school_hours", SHORT, SCHOOL, {}, TUESDAY_10, R.FAIL,
+     "recording at Tue 10:00 (Europe/Prague) while the school is open"),
+    ("school_hours", SHORT, SCHOOL, {}, TUESDAY_22, R.FAIL, "has no schedule: it also records during school hours"),
+    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_22, R.PASS, "school closed at Tue 22:00"),
+    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_10, R.FAIL, "while the school is open"),
+    ("school_hours", IDLE, SCHOOL, {}, TUESDAY_10, R.PASS, "school open, not recording"),
+    ("school_hours", {**IDLE, "recording.recordings": [{"token": "R1", "max_retention_seconds": 7 * 24 * H}]},
+     SCHOOL, {}, TUESDAY_10, R.FAIL, "must be deleted on the next working day"),
+    ("school_hours", {**IDLE, "cloud.uplinks": [{"remote_address": "wss://parents.example", "status": "Connected"}]},
+     SCHOOL, {}, TUESDAY_10, R.FAIL, "streams or uploads to uplink wss://parents.example"),
+    ("school_hours", {**SCHEDULED, "cloud.uplinks": failed("cloud.uplinks")}, SCHOOL, {}, TUESDAY_22, R.UNKNOWN,
+     "cloud.uplinks"),
+    ("school_hours", {"recording.jobs": failed("recording.jobs")}, SCHOOL, {}, TUESDAY_10, R.UNKNOWN,
+     "fact `recording.jobs` is error"),
+    ("school_hours", SHORT, {**SCHOOL, "opening_hours": {"weekdays": ["08:00-12:00"]}}, {}, TUESDAY_10, R.FAIL,
+     "while the school is open"),
+    # sector_areas (GR-HOTEL-1 / GR-SHOP-1)
+    ("sector_areas", {}, {"sector": "hotel", "area": "reception"}, HOTEL, TUESDAY_10, R.PASS, "allowed place"),
+    ("sector_areas", {}, {"sector": "hotel", "area": "hotel_corridor"}, HOTEL, TUESDAY_10, R.FAIL,
+     "cameras are not allowed in a hotel_corridor in a hotel"),
+    ("sector_areas", {}, {"sector": "hotel", "area": "lift"}, HOTEL, TUESDAY_10, R.FAIL,
+     "not among the places allowed"),
+    ("sector_areas", {}, {"sector": "hotel", "area": "lift"}, {**HOTEL, "unlisted": "manual"}, TUESDAY_10,
+     R.MANUAL, "verify"),
+    ("sector_areas", {}, {"sector": "shop", "area": "sales_floor"}, SHOP, TUESDAY_10, R.MANUAL,
+     "allowed only if large store"),
+    ("sector_areas", {}, {"sector": "shop", "area": "sales_floor"}, SHOP, TUESDAY_22, R.NOT_APPLICABLE,
+     "premises closed at Tue 22:00 (Europe/Prague): the general rules apply"),
+    ("sector_areas", {}, {"sector": "shop", "area": "fitting_room"}, SHOP, TUESDAY_22, R.FAIL, "fitting_room"),
+    ("sector_areas", {}, None, SHOP, TUESDAY_10, R.UNKNOWN, "not declared"),
+    # hospital_areas (GR-HOSP-1)
+    ("hospital_areas", {}, {"sector": "hospital", "area": "waiting_room"}, {}, TUESDAY_10, R.FAIL,
+     "not allowed in a waiting_room"),
+    ("hospital_areas", {}, {"sector": "hospital", "area": "entrance"}, {}, TUESDAY_10, R.PASS, "allowed place"),
+    ("hospital_areas", {}, {"sector": "hospital", "area": "parking"}, {}, TUESDAY_10, R.MANUAL,
+     "verify it is a critical installation"),
+    ("hospital_areas", {}, {"sector": "hospital", "area": "patient_room"}, {}, TUESDAY_10, R.FAIL,
+     "not allowed in a patient_room"),
+    ("hospital_areas", SHORT, {"sector": "hospital", "area": "icu", "purposes": ["patient_care"]}, {}, TUESDAY_10,
+     R.FAIL, "no authority permit attested"),
+    ("hospital_areas", SHORT, {"sector": "hospital", "area": "icu", "purposes": ["patient_care"],
+                               "attestations": {"authority_permit": True}}, {}, TUESDAY_10, R.PASS, "permit"),
+    ("hospital_areas", {"recording.recordings": [{"token": "R1", "max_retention_seconds": 72 * H}]},
+     {"sector": "hospital", "area": "icu", "purposes": ["patient_care"], "attestations": {"authority_permit": True}},
+     {}, TUESDAY_10, R.FAIL, "exceeds 2 days (48 h)"),
+    ("hospital_areas", {"recording.recordings": failed("recording.recordings")},
+     {"sector": "hospital", "area": "icu", "purposes": ["patient_care"]}, {}, TUESDAY_10, R.UNKNOWN,
+     "recording.recordings"),
+    # other_premises (GR-OTHER-1)
+    ("other_premises", {}, {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_10, R.PASS, "by day"),
+    ("other_premises", {}, {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.FAIL,
+     "fuel station at night (20:00-08:00), Tue 22:00: only fuel_pumps, warehouse may be watched"),
+    ("other_premises", {}, {"sector": "fuel_station", "area": "fuel_pumps"}, {}, SATURDAY_06, R.PASS, "at night"),
+    ("other_premises", {"recording.active": False, "recording.jobs": []},
+     {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.PASS, "not recording"),
+    ("other_premises", {"recording.active": failed("recording.active"), "recording.jobs": failed("recording.jobs")},
+     {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.UNKNOWN, "recording.jobs"),
+    ("other_premises", {}, {"sector": "place_of_worship", "area": "worship_interior",
+                            "opening_hours": {"sun": ["09:00-12:00"]}}, {}, SUNDAY_10, R.FAIL,
+     "open to the public at Sun 10:00, and the camera is recording"),
+    ("other_premises", {}, {"sector": "place_of_worship", "area": "worship_interior",
+                            "opening_hours": {"sun": ["09:00-12:00"]}}, {}, TUESDAY_10, R.PASS, "closed to the public"),
+    ("other_premises", {}, {"sector": "museum", "area": "exhibits"}, {}, TUESDAY_10, R.PASS, "museum camera"),
+    ("other_premises", {}, {"sector": "museum", "area": "dining"}, {}, TUESDAY_10, R.FAIL, "aim at the exhibits"),
+    ("other_premises", {}, {"sector": "hotel"}, {}, TUESDAY_10, R.NOT_APPLICABLE, "no art 21 rule"),
+    # sector_regime (GR-HOURS-1): informational, tells which regime applies
+    ("sector_regime", {}, {"sector": "bank"}, {}, TUESDAY_10, R.PASS, "premises open at Tue 2026-11-24 10:00"),
+    ("sector_regime", {}, {"sector": "bank"}, {}, TUESDAY_22, R.PASS, "the general rules apply"),
+]
+
+
+@pytest.mark.parametrize(("check_id", "facts", "fields", "params", "at", "result", "text"), CASES)
+def test_sector_checks(check_id, facts, fields, params, at, result, text) -> None:
+    run_case(check_id, facts, fields, params, result, text, at=at)
+
+
+def test_time_rules_need_opening_hours() -> None:
+    from factbook import camera, decl, inventory, judge
+
+    declaration = decl(**{"sector": "school", "area": "school_corridor", "class": 3})
+    outcome = judge("school_hours", camera(), declaration, inv=inventory(declaration, opening_hours=None))
+    assert outcome.result is R.UNKNOWN
+    assert "no opening hours declared for camera 'cam'" in outcome.message
+
+
+def test_evaluation_time_is_converted_to_the_site_time_zone() -> None:
+    """09:30 UTC on a Tuesday is 10:30 in Prague (open) but 04:30 in New York (closed)."""
+    from factbook import camera, decl, inventory, judge
+
+    at = datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("UTC"))
+    declaration = decl(sector="bank")
+    prague = judge("sector_regime", camera(), declaration, at=at, inv=inventory(declaration))
+    new_york = judge("sector_regime", camera(), declaration, at=at,
+                     inv=inventory(declaration, timezone="America/New_York"))
+    assert "open at Tue 2026-11-24 10:30" in prague.message
+    assert "closed at Tue 2026-11-24 04:30" in new_york.message
+
+
+def test_school_fails_on_what_it_saw_even_if_retention_is_unknown() -> None:
+    from factbook import camera, decl, judge
+
+    device = camera(facts={"recording.recordings": failed("recording.recordings")})
+    outcome = judge("school_hours", device, decl(**{"sector": "school", "area": "school_corridor", "class": 3}))
+    assert outcome.result is R.FAIL and "while the school is open" in outcome.message
+
+
+def test_sector_regime_unknown_without_hours() -> None:
+    """GR-HOURS-1 is informational (no fail case): it says which regime applies, or what to declare."""
+    from factbook import camera, decl, inventory, judge
+
+    declaration = decl(sector="shop")
+    outcome = judge("sector_regime", camera(), declaration, inv=inventory(declaration, opening_hours=None))
+    assert outcome.result is R.UNKNOWN and "add `opening_hours`" in outcome.message

@@ -1,0 +1,92 @@
+"""The scan document validates against its published schema and round-trips; bad files give located errors."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from probes.errors import ConfigError
+from reports.jsonout import SCHEMA_PATH, load_scan, scan_json_schema, write_json, write_jsonl
+from reports.model import SCHEMA_ID
+
+
+def _validator():
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_published_schema_is_current():
+    assert json.loads(SCHEMA_PATH.read_text(encoding="utf-8")) == scan_json_schema(), (
+        "the scan model changed: regenerate with `python -m reports.jsonout` and review the diff"
+    )
+
+
+def test_written_document_validates_and_round_trips(scan, tmp_path):
+    path = tmp_path / "scan.json"
+    write_json(scan, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["schema"] == SCHEMA_ID
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator().iter_errors(doc)]
+    assert errors == []
+    assert load_scan(path) == scan
+
+
+def test_schema_rejects_what_the_model_rejects(scan):
+    doc = json.loads(scan.dump_json())
+    doc["findings"][0]["result"] = "maybe"
+    doc["schema"] = "camaudit.scan/2"
+    del doc["meta"]["scan_id"]
+    assert len(list(_validator().iter_errors(doc))) >= 3
+
+
+def test_jsonl_has_one_self_contained_finding_per_line(scan, tmp_path):
+    path = tmp_path / "findings.jsonl"
+    write_jsonl(scan, path)
+    lines = path.read_text(encoding="utf-8").splitlines()  # U+2028 in device names must not split a line
+    assert len(lines) == len(scan.findings)
+    first = json.loads(lines[0])
+    f = scan.findings[0]
+    assert (first["uid"], first["rule_id"], first["result"]) == (f.uid, f.rule_id, f.result)
+    assert first["device"]["address"] == scan.devices[0].address
+    assert first["device"]["manufacturer"] == "Axis"
+    assert first["scan_id"] == scan.meta.scan_id and first["schema"] == "camaudit.finding/1"
+    names = {json.loads(line)["device"]["name"] for line in lines}
+    assert "</script><img src=x onerror=alert(2)>\u2028" in names
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [
+        ("{not json", "bad.json:1: not JSON"),
+        ('{"schema": "camaudit.scan/9", "meta": {}}', "schema"),
+        ("[1, 2]", "not a camaudit scan document"),
+    ],
+)
+def test_bad_documents_are_located(tmp_path, content, expect):
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_scan(path)
+    assert str(path) in str(err.value) and expect in str(err.value)
+
+
+def test_invalid_field_is_named(scan, tmp_path):
+    doc = json.loads(scan.dump_json())
+    doc["findings"][2]["severity"] = "apocalyptic"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"findings\.2\.severity"):
+        load_scan(path)
+
+
+def test_jsonl_fast_path_matches_the_record_api(scan, tmp_path):
+    from reports.jsonout import finding_record
+
+    path = tmp_path / "findings.jsonl"
+    write_jsonl(scan, path)
+    lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+    for line, finding in zip(lines, scan.findings, strict=True):
+        assert json.loads(line) == json.loads(json.dumps(finding_record(finding, scan)))
