@@ -253,6 +253,16 @@ def raise_priority() -> str:
     return f"nice {BENCH_NICE}"
 
 
+def prepare_process() -> str:
+    """Priority as above, and SIGTERM turned into SystemExit so `with` blocks (labs, namespaces) clean up."""
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    return raise_priority()
+
+
 def machine() -> str:
     cores = os.cpu_count() or 0
     mem_kib = 0

@@ -30,7 +30,7 @@ from _common import (
     LabProcess,
     Report,
     load_average,
-    raise_priority,
+    prepare_process,
     run_json_subprocess,
     target_max,
 )
@@ -167,7 +167,7 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                 CACHE_DIR.mkdir(exist_ok=True)
                 scan(site, work, env, profile=str(CACHE_DIR / f"profile-audit-{n}"))
                 pyspy(site, work, env, CACHE_DIR / f"pyspy-audit-{n}.txt")
-                report.notes.append(f"audit {n}: profiles in bench/.cache/profile-audit-{n}.txt/.html "
+                report.notes.append(f"audit {n}: profiles in bench/.cache/profile-audit-{n}.txt "
                                     f"(pyinstrument) and bench/.cache/pyspy-audit-{n}.txt (py-spy)")
         scan_requests = mid - before
         if verbose:
@@ -246,7 +246,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="also profile one audit per size (pyinstrument + py-spy) into bench/.cache/")
     args = parser.parse_args()
-    raise_priority()
+    prepare_process()
     report = Report()
     for n in (int(s) for s in args.sizes.split(",")):
         run_size(n, slow=args.slow, profiles=args.profiles.split(","), report=report, verbose=args.verbose,

@@ -24,8 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, LabProcess, Report, raise_priority, target_min
-from audit import PASSWORD_ENV, scan, write_site
+from _common import BENCH_DIR, LabProcess, Report, prepare_process, target_min
+from audit import PASSWORD_ENV, floor, scan, scan_settings, write_site
 
 PEER_VENV = Path(os.environ.get("CAMAUDIT_PEER_VENV", BENCH_DIR / ".peer-venv"))
 PEER_PACKAGE = "onvif-python==0.4.7"
@@ -72,6 +72,7 @@ def run(n: int, report: Report, *, profiles: list[str]) -> None:
             write_site(info, site, profiles=profiles)
             scan(site, work, env, capture=capture)
             fig = scan(site, work, env)
+            flo = floor(capture, info, env, scan_settings())
             proc = subprocess.run([str(python), str(BENCH_DIR / "peer_read.py"), str(capture),
                                    "--username", info.get("username") or ""],
                                   capture_output=True, text=True, cwd=work, timeout=3600,
@@ -90,6 +91,9 @@ def run(n: int, report: Report, *, profiles: list[str]) -> None:
     ratio = peer["wall_s"] / facts_s if facts_s > 0 else None
     report.add(label, "peer / camaudit (same facts)", round(ratio, 1) if ratio else None, "x", "≥ 50x",
                target_min(ratio, 50.0))
+    report.add(label, "peer / raw floor (the same requests, unparsed)",
+               round(peer["wall_s"] / flo["wall_s"], 1) if flo["wall_s"] else None, "x",
+               note=f"floor {flo['wall_s']:.2f} s: the most any client could reach against this lab on this machine")
     whole = peer["wall_s"] / fig["wall_s"] if fig["wall_s"] else None
     report.add(label, "peer / camaudit whole audit", round(whole, 1) if whole else None, "x",
                note="camaudit also discovers, evaluates and writes reports")
@@ -110,7 +114,7 @@ def main() -> None:
     parser.add_argument("--profiles", default="gdpr-baseline,cz-uoou-2024")
     parser.add_argument("--json-out")
     args = parser.parse_args()
-    raise_priority()
+    prepare_process()
     report = Report()
     run(args.cameras, report, profiles=args.profiles.split(","))
     report.emit(args.json_out)

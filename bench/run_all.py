@@ -88,14 +88,23 @@ def _parse_report_html(stdout: str) -> Report:
 def run_one(name: str, argv: list[str], json_out: Path, timeout: float) -> Report:
     print(f"== {name}: {' '.join(Path(a).name if a.startswith('/') else a for a in argv)}", flush=True)
     t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, *argv], cwd=REPO, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
     try:
-        proc = subprocess.run([sys.executable, *argv], cwd=REPO, timeout=timeout, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        proc.terminate()  # SIGTERM: the benchmark cleans up its labs and namespaces
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
         report = Report()
         report.add(name, "benchmark", "timed out", "", note=f"after {timeout:.0f} s")
         return report
+    proc_out = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     took = time.perf_counter() - t0
+    proc = proc_out  # type: ignore[assignment]
     sys.stdout.write(proc.stdout)
     if proc.returncode == 0 and name == "report" and not json_out.exists():
         print(f"   ({took:.0f} s)", flush=True)
@@ -104,7 +113,8 @@ def run_one(name: str, argv: list[str], json_out: Path, timeout: float) -> Repor
         report = Report()
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         report.add(name, "benchmark", "failed", "", note=last[:200])
-        report.notes.append(f"{name} failed (exit {proc.returncode}):\n\n```\n{proc.stderr[-2000:]}\n```")
+        tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
+        report.notes.append(f"{name} failed (exit {proc.returncode}):\n\n```\n{tail}\n```")
         print(proc.stderr[-3000:], file=sys.stderr)
         return report
     print(f"   ({took:.0f} s)", flush=True)
@@ -146,7 +156,7 @@ def main() -> int:
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800, help="per benchmark, seconds")
     args = parser.parse_args()
-    priority = raise_priority()
+    priority = prepare_process()
     load_before = load_average()
     default = benchmarks(args.quick)
     table = {**default, **EXTRAS}

@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--username", help="auditor user (password from $CAMAUDIT_BENCH_PASSWORD)")
     parser.add_argument("--capture", help="write every HTTP request sent to this JSONL file")
-    parser.add_argument("--profile", help="profile the audit with pyinstrument; write FILE.txt and FILE.html")
+    parser.add_argument("--profile", help="profile the audit with pyinstrument; write FILE.txt")
     args = parser.parse_args()
     records: list[dict[str, object]] = []
     if args.capture:
@@ -154,7 +154,6 @@ def main() -> None:
         profiler.stop()
         Path(args.profile + ".txt").write_text(profiler.output_text(unicode=True, show_all=False),
                                                encoding="utf-8")
-        Path(args.profile + ".html").write_text(profiler.output_html(), encoding="utf-8")
     else:
         figures = asyncio.run(audit(args))
     if args.capture:

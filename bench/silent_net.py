@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, REPO, Report, raise_priority, target_max
+from _common import BENCH_DIR, REPO, Report, prepare_process, target_max
 
 NETWORK = "192.0.2.0/24"  # RFC 5737 TEST-NET-1, only inside our namespaces
 SCANNER_IP = "192.0.2.254"
@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=80)
     parser.add_argument("--json-out")
     args = parser.parse_args()
-    raise_priority()
+    prepare_process()
     report = Report()
     run(args.cameras, args.port, report)
     report.emit(args.json_out)

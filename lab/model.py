@@ -186,6 +186,26 @@ class MisbehaviourMode(StrEnum):
     SERVICES_LISTED_BUT_DEAD = "services_listed_but_dead"  # GetServices lists services that answer 404
 
 
+class TlsVersion(StrEnum):
+    TLS1_0 = "TLS1.0"
+    TLS1_1 = "TLS1.1"
+    TLS1_2 = "TLS1.2"
+    TLS1_3 = "TLS1.3"
+
+
+class TlsAdvertise(StrEnum):
+    """Which URLs XAddrs, GetServices and WS-Discovery name."""
+
+    HTTP = "http"
+    HTTPS = "https"
+    BOTH = "both"  # two GetServices entries per service and two WS-Discovery XAddrs (http first)
+
+
+class KeyType(StrEnum):
+    RSA = "rsa"
+    EC = "ec"
+
+
 class EntityPayload(StrEnum):
     BILLION_LAUGHS = "billion_laughs"
     EXTERNAL_ENTITY = "external_entity"
@@ -566,6 +586,41 @@ class Network(Strict):
         return setting.enabled, list(setting.ports or [_STANDARD_PORTS[name]])
 
 
+class Tls(Strict):
+    """An HTTPS listener serving the same SOAP app; its certificate is generated at fleet start."""
+
+    enabled: bool = False
+    port: int = Field(default=443, ge=0, le=65535, description="HTTPS port (0 = ephemeral); with "
+                      "--port-override it is ephemeral too, unless plain_http is false")
+    plain_http: bool = Field(default=True, description="also serve plain HTTP on the camera's `port`; "
+                             "false = an HTTPS-only camera")
+    advertise: TlsAdvertise | None = Field(default=None, description="URLs in XAddrs and GetServices: http, https "
+                                           "or both; default https for an HTTPS-only camera, else http")
+    self_signed: bool = Field(default=True, description="false = issued by a per-fleet 'camaudit lab CA'")
+    expired: bool = Field(default=False, description="a certificate that expired yesterday")
+    key_type: KeyType = KeyType.RSA
+    key_bits: int = Field(default=2048, description="RSA 1024..4096 (1024 = weak) or EC 256/384")
+    min_version: TlsVersion = Field(default=TlsVersion.TLS1_2, description="lowest TLS version accepted")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Tls:
+        if self.key_type is KeyType.RSA and not 1024 <= self.key_bits <= 4096:
+            raise ValueError("RSA key_bits must be 1024..4096")
+        if self.key_type is KeyType.EC and self.key_bits not in (256, 384):
+            raise ValueError("EC key_bits must be 256 or 384")
+        if not self.plain_http and self.advertise in (TlsAdvertise.HTTP, TlsAdvertise.BOTH):
+            raise ValueError("an HTTPS-only camera (plain_http: false) can only advertise https")
+        return self
+
+    @property
+    def advertised(self) -> TlsAdvertise:
+        if not self.enabled:
+            return TlsAdvertise.HTTP
+        if self.advertise is not None:
+            return self.advertise
+        return TlsAdvertise.HTTP if self.plain_http else TlsAdvertise.HTTPS
+
+
 # ---------------------------------------------------------------- analytics and thermal
 
 KNOWN_QNAME_PREFIXES = {
@@ -686,6 +741,7 @@ class Camera(Strict):
     dynamic_dns: DynamicDns | None = None
     remote_user: RemoteUser | None = None
     network: Network = Field(default_factory=Network)
+    tls: Tls = Field(default_factory=Tls, description="HTTPS listener (off by default)")
     analytics: Analytics | None = None
     thermal: Thermal | None = None
     misbehaviour: list[Misbehaviour] = Field(
@@ -714,6 +770,11 @@ class Camera(Strict):
             raise ValueError("services must include device")
         if Service.SEARCH in services and Service.RECORDING not in services:
             raise ValueError("the search service needs the recording service")
+        https = self.network.protocols.get(NetworkProtocolName.HTTPS)
+        if self.tls.enabled and https is not None and not https.enabled:
+            raise ValueError("tls.enabled contradicts network.protocols.HTTPS.enabled: false")
+        if self.tls.enabled and self.tls.plain_http and self.tls.port and self.tls.port == self.port:
+            raise ValueError("tls.port must differ from port while plain_http is served there")
         return self
 
     # -- derived values (used by the server and the discovery responders)

@@ -32,6 +32,7 @@ from lab.model import (
     Fleet,
     MisbehaviourMode,
     Service,
+    TlsAdvertise,
     UserLevel,
 )
 from lab.services import ADMIN_OPERATIONS, OPERATIONS, Ctx, response_prefix
@@ -63,6 +64,7 @@ class ReceivedRequest:
     username: str | None
     scheme: str | None  # "ws-usernametoken" | "http-digest" | None
     at: datetime
+    tls: bool = False  # arrived on the camera's HTTPS listener
 
 
 @dataclass
@@ -71,8 +73,9 @@ class RunningCamera:
 
     spec: Camera
     address: str
-    port: int
+    port: int  # the plain HTTP port; for an HTTPS-only camera (tls.plain_http: false) the HTTPS port
     requests: list[ReceivedRequest] = field(default_factory=list)
+    tls_port: int | None = None  # where HTTPS is served (tls.enabled)
 
     @property
     def received(self) -> list[str]:
@@ -84,11 +87,33 @@ class RunningCamera:
         return self.spec.name
 
     @property
+    def plain_http(self) -> bool:
+        return self.tls_port is None or self.spec.tls.plain_http
+
+    @property
     def xaddr(self) -> str:
-        return f"http://{self.address}:{self.port}{SERVICE_INFO[Service.DEVICE][1]}"
+        """The device service URL the camera advertises (https when `tls.advertise` says so)."""
+        return self.xaddrs[-1] if self.spec.tls.advertised is TlsAdvertise.HTTPS else self.xaddrs[0]
+
+    @property
+    def xaddrs(self) -> list[str]:
+        """Every device service URL the camera advertises (WS-Discovery XAddrs), http first."""
+        return [self.service_url(Service.DEVICE, s) for s in _schemes(self.spec, self.tls_port)]
+
+    @property
+    def http_xaddr(self) -> str | None:
+        return self.service_url(Service.DEVICE, "http") if self.plain_http else None
+
+    @property
+    def https_xaddr(self) -> str | None:
+        return self.service_url(Service.DEVICE, "https") if self.tls_port is not None else None
+
+    def service_url(self, service: Service, scheme: str) -> str:
+        port = self.tls_port if scheme == "https" else self.port
+        return f"{scheme}://{self.address}:{port}{SERVICE_INFO[service][1]}"
 
     def service_xaddr(self, service: Service) -> str:
-        return f"http://{self.address}:{self.port}{SERVICE_INFO[service][1]}"
+        return self.service_url(service, "https" if self.spec.tls.advertised is TlsAdvertise.HTTPS else "http")
 
     def clear(self) -> None:
         self.requests.clear()
@@ -113,11 +138,20 @@ class RunningFleet:
         return {cam.name: cam.received for cam in self.cameras}
 
 
+def _schemes(cam: Camera, tls_port: int | None) -> list[str]:
+    """URL schemes a camera advertises, http first."""
+    if tls_port is None:
+        return ["http"]
+    return {TlsAdvertise.HTTP: ["http"], TlsAdvertise.HTTPS: ["https"],
+            TlsAdvertise.BOTH: ["http", "https"]}[cam.tls.advertised]
+
+
 class _LabApp:
     """The request handler shared by every camera socket."""
 
     def __init__(self, reply_delay_s: float) -> None:
         self.by_socket: dict[tuple[str, int], RunningCamera] = {}
+        self.tls_sockets: set[tuple[str, int]] = set()
         self.reply_delay_s = reply_delay_s
         self.stop = asyncio.Event()
 
@@ -125,8 +159,9 @@ class _LabApp:
         transport = request.transport
         sockname = transport.get_extra_info("sockname") if transport else None
         rc = self.by_socket.get((sockname[0], sockname[1])) if sockname else None
-        if rc is None:
+        if rc is None or sockname is None:
             return web.Response(status=404, text="no camera here")
+        over_tls = (sockname[0], sockname[1]) in self.tls_sockets
         path_service = SERVICE_BY_PATH.get(request.path)
         if path_service is None:
             return web.Response(status=404, text="Not Found")
@@ -136,14 +171,14 @@ class _LabApp:
         try:
             req = parse_request(raw)
         except BadRequest as exc:
-            rc.requests.append(ReceivedRequest("?:invalid-request", False, None, None, datetime.now(UTC)))
+            rc.requests.append(ReceivedRequest("?:invalid-request", False, None, None, datetime.now(UTC), over_tls))
             return self._fault(rc, SoapFault("Sender", ("ter:WellFormed",), str(exc)))
-        return await self._dispatch(request, rc, path_service, req)
+        return await self._dispatch(request, rc, path_service, req, over_tls)
 
     # -- the steps of one request
 
     async def _dispatch(self, request: web.Request, rc: RunningCamera, path_service: Service,
-                        req: SoapRequest) -> web.StreamResponse:
+                        req: SoapRequest, over_tls: bool = False) -> web.StreamResponse:
         cam = rc.spec
         service = path_service
         ns_service = SERVICE_BY_NS.get(req.namespace)
@@ -154,7 +189,7 @@ class _LabApp:
         real_now = datetime.now(UTC)
         auth = self._authenticate(request, rc, req, real_now)
         rc.requests.append(ReceivedRequest(name, auth.ok, auth.username,
-                                           auth.scheme.value if auth.scheme else None, real_now))
+                                           auth.scheme.value if auth.scheme else None, real_now, over_tls))
 
         def misbehaving(mode: MisbehaviourMode) -> Any:
             return cam.misbehaves(mode, prefix, req.operation)
@@ -186,14 +221,15 @@ class _LabApp:
                 return self._fault(rc, not_authorized())
 
         handler = OPERATIONS.get((service, req.operation))
-        if handler is None:
+        if handler is None or _declared_unimplemented(cam, prefix, req.operation):
             return self._unimplemented(rc, misbehaving, action_not_supported(name))
 
         extra_ns = cam.analytics.prefix_map() if cam.analytics else None
         env = Envelope(odd_prefixes=cam.misbehaves(MisbehaviourMode.ODD_NAMESPACE_PREFIXES) is not None,
                        extra_ns=extra_ns)
         ctx = Ctx(cam=cam, host=rc.address, port=rc.port, real_now=real_now,
-                  list_all_services=cam.misbehaves(MisbehaviourMode.SERVICES_LISTED_BUT_DEAD) is not None)
+                  list_all_services=cam.misbehaves(MisbehaviourMode.SERVICES_LISTED_BUT_DEAD) is not None,
+                  tls_port=rc.tls_port, schemes=tuple(_schemes(cam, rc.tls_port)))
         status = 200
         try:
             resp_el = env.response(response_prefix(service, req.operation), req.operation)
@@ -270,6 +306,16 @@ class _LabApp:
         return web.Response(status=status, body=body, headers={"Content-Type": SOAP_CT})
 
 
+_UNIMPLEMENTED_MODES = (MisbehaviourMode.EMPTY_200_FOR_UNIMPLEMENTED, MisbehaviourMode.STACKTRACE_200_FOR_UNIMPLEMENTED,
+                        MisbehaviourMode.HTTP500_FOR_UNIMPLEMENTED)
+
+
+def _declared_unimplemented(cam: Camera, prefix: str, operation: str) -> bool:
+    """A *_for_unimplemented misbehaviour that names this operation: the camera lacks it (and answers oddly)."""
+    return any(item.mode in _UNIMPLEMENTED_MODES and item.operations is not None
+               and item.applies_to(prefix, operation) for item in cam.misbehaviour)
+
+
 def _listen(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -301,6 +347,13 @@ class FleetStartError(OSError):
     """A camera could not listen on its address:port (an OSError, like the bind failure behind it)."""
 
 
+def _listen_or_fail(cam: Camera, host: str, port: int) -> socket.socket:
+    try:
+        return _listen(host, port)
+    except OSError as exc:
+        raise FleetStartError(f"camera {cam.name}: cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def _responder_cameras(running: list[RunningCamera]) -> list[Any]:
     from lab.responders import ResponderCamera  # the discovery engineer's module
 
@@ -308,7 +361,8 @@ def _responder_cameras(running: list[RunningCamera]) -> list[Any]:
     for rc in running:
         cam = rc.spec
         out.append(ResponderCamera(
-            endpoint_uuid=cam.endpoint_uuid.removeprefix("urn:uuid:"), address=rc.address, xaddrs=[rc.xaddr], scopes=cam.scopes,
+            endpoint_uuid=cam.endpoint_uuid.removeprefix("urn:uuid:"), address=rc.address, xaddrs=rc.xaddrs,
+            scopes=cam.scopes,
             types=["dn:NetworkVideoTransmitter", "tds:Device"],
             discoverable=cam.network.discovery_mode is DiscoveryMode.DISCOVERABLE, name=cam.name,
             manufacturer=cam.identity.manufacturer, model=cam.identity.model, serial=cam.serial, mac=cam.mac,
@@ -351,22 +405,41 @@ async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host
     lab_app = _LabApp(reply_delay_s)
     app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     app.router.add_route("*", "/{tail:.*}", lab_app.handle)
+    # shutdown_timeout belongs to the runner (aiohttp >= 3.9 warns when a site gets it); never pass it to a site
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     running: list[RunningCamera] = []
+    certificates = None
     try:
         for cam in fleet.cameras:
             host = bind_host_override or cam.address
             port = cam.port if port_override is None else port_override
-            try:
-                sock = _listen(host, port)
-            except OSError as exc:
-                raise FleetStartError(f"camera {cam.name}: cannot listen on {host}:{port}: {exc.strerror}") from None
-            bound_host, bound_port = sock.getsockname()[:2]
-            rc = RunningCamera(spec=cam, address=bound_host, port=bound_port)
-            lab_app.by_socket[(bound_host, bound_port)] = rc
+            rc: RunningCamera | None = None
+            if not cam.tls.enabled or cam.tls.plain_http:
+                sock = _listen_or_fail(cam, host, port)
+                bound_host, bound_port = sock.getsockname()[:2]
+                rc = RunningCamera(spec=cam, address=bound_host, port=bound_port)
+                lab_app.by_socket[(bound_host, bound_port)] = rc
+                await web.SockSite(runner, sock).start()
+            if cam.tls.enabled:
+                if certificates is None:
+                    from lab.tls import (
+                        CertificateFactory,  # needs `cryptography`; only fleets with TLS use it
+                    )
+
+                    certificates = CertificateFactory()
+                tls_port = cam.tls.port if port_override is None else (port_override if rc is None else 0)
+                sock = _listen_or_fail(cam, host, tls_port)
+                bound_host, bound_port = sock.getsockname()[:2]
+                if rc is None:
+                    rc = RunningCamera(spec=cam, address=bound_host, port=bound_port)
+                rc.tls_port = bound_port
+                lab_app.by_socket[(bound_host, bound_port)] = rc
+                lab_app.tls_sockets.add((bound_host, bound_port))
+                ssl_context = certificates.server_context(cam, bound_host)
+                await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+            assert rc is not None
             running.append(rc)
-            await web.SockSite(runner, sock).start()
         result = RunningFleet(fleet=fleet, cameras=running, start_seconds=time.perf_counter() - started)
         if discovery:
             if not discovery_available():

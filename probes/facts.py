@@ -218,6 +218,17 @@ _SPECS = [
     _spec("thermal.radiometry", "bool", "tth:GetServiceCapabilities", "Radiometric (temperature-measuring) camera"),
     _spec("thermal.configurations", "list[{token, polarity, color_palette}]", "tth:GetConfigurations",
           "Thermal configurations"),
+    # transport security (observed TLS handshake, not a setting)
+    _spec("tls.versions",
+          "{served: bool, port: int, negotiated: str | None ('TLSv1.3' ...), cipher: str | None, "
+          "legacy_accepted: bool | None (TLS 1.0/1.1 handshake completed; None = not testable), "
+          "onvif_over_https: bool}",
+          "tls-handshake", "What the device's HTTPS port really negotiates; served=false when the port that "
+          "GetNetworkProtocols names refused TLS. unsupported: HTTPS off and ONVIF read over plain HTTP"),
+    _spec("tls.certificate",
+          "{subject, issuer, self_signed: bool, not_before: iso, not_after: iso, expired: bool, "
+          "key_type: 'rsa'|'ec'|..., key_bits: int | None, signature_hash: str | None, sha256: hex}",
+          "tls-handshake", "The server certificate presented in that handshake (not verified: recorded)"),
     # users and clock
     _spec("users", "list[{username, level}]", "tds:GetUsers", "Accounts and their levels"),
     _spec("clock.skew_seconds", "float", "tds:GetSystemDateAndTime", "Device clock minus scanner clock (UTC)"),

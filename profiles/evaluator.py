@@ -15,7 +15,7 @@ from datetime import datetime
 
 from probes.facts import DeviceFacts
 from profiles.checks import REGISTRY, CheckContext, CheckOutcome, NoParams, run_check
-from profiles.findings import EvidenceRef, Finding, Result, WaiverRef, finding_uid
+from profiles.findings import NO_DECLARATION, EvidenceRef, Finding, Result, WaiverRef, finding_uid
 from profiles.inventory import Declaration, Inventory, Waiver
 from profiles.matching import DeviceKeys, MatchResult, match_devices, selector_strength
 from profiles.model import Profile, Rule
@@ -129,7 +129,7 @@ class _Engine:
                 if device is not None:
                     self._emit(rule, device, None, CheckOutcome(
                         Result.UNKNOWN, f"{note or 'the camera is not declared'}: cannot tell whether this "
-                                        f"sector/area rule applies (declare it; see GDPR-INV-1)"))
+                                        f"sector/area rule applies (declare it; see GDPR-INV-1)", (NO_DECLARATION,)))
                 return
             guessed = rule.applies_to.placeholder_fields(decl)
             if guessed:
@@ -157,7 +157,7 @@ class _Engine:
         key = rule.manual.attestation
         if decl is None:
             return CheckOutcome(Result.UNKNOWN, f"{note or 'the camera is not declared'}: nobody can attest "
-                                                f"{key!r} for it")
+                                                f"{key!r} for it", (NO_DECLARATION,))
         if key in Declaration.model_fields and key != "attestations":
             value = getattr(decl, key)
             where = f"declaration.{key}"

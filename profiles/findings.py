@@ -69,6 +69,11 @@ class WaiverRef(BaseModel):
     expired: bool = False
 
 
+# Evidence of an `unknown` that only a declaration can settle: the camera is not (or ambiguously) declared.
+# Reports group such findings per camera ("38 rules need a declaration") instead of listing each one.
+NO_DECLARATION = EvidenceRef(key="declaration", status="missing")
+
+
 def finding_uid(site: str, device_id: str, rule_id: str) -> str:
     """Stable identity of 'this rule on this device at this site' across scans."""
     return hashlib.sha256(f"{site}\x1f{device_id}\x1f{rule_id}".encode()).hexdigest()[:32]
@@ -97,3 +102,9 @@ class Finding(BaseModel):
     @property
     def failing(self) -> bool:
         return self.result is Result.FAIL
+
+    @property
+    def needs_declaration(self) -> bool:
+        """Unknown because the camera has no declaration (see NO_DECLARATION); never a pass."""
+        return self.result is Result.UNKNOWN and any(
+            e.key == NO_DECLARATION.key and e.status == NO_DECLARATION.status for e in self.evidence)

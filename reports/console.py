@@ -29,7 +29,7 @@ from rich.text import Text
 
 from profiles.findings import Finding, Result, Severity
 from reports._index import device_index
-from reports.model import ScanResult
+from reports.model import DriftSummary, ScanResult
 
 # C0/C1 controls, DEL, and bidi/zero-width formatting characters that can reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]")
@@ -138,19 +138,30 @@ class ScanProgress:
         )
 
 
-def _counts_row(findings: Iterable[Finding], columns: Sequence[Result] = _COUNT_COLUMNS) -> list[Text]:
-    counts = Counter(f.result for f in findings)
-    return [
+def _counts_row(findings: Iterable[Finding], columns: Sequence[Result] = _COUNT_COLUMNS, *,
+                decl: bool = False) -> list[Text]:
+    """Counts per result; with `decl`, unknowns that wait for a declaration get their own last column."""
+    counts: Counter[Result] = Counter()
+    waiting = 0
+    for f in findings:
+        if decl and f.needs_declaration:
+            waiting += 1
+        else:
+            counts[f.result] += 1
+    cells = [
         Text(str(counts[r]) if counts[r] else "·", style=RESULT_STYLE[r] if counts[r] else "dim")
         for r in columns
     ]
+    if decl:
+        cells.append(Text(str(waiting) if waiting else "·", style="yellow" if waiting else "dim"))
+    return cells
 
 
 _SHORT_HEADER = {"not_applicable": "n/a", "unknown": "unkn", "waived": "waiv", "manual": "man"}
 
 
 def _count_table(title: str, *first: str, narrow: bool = False,
-                 columns: Sequence[Result] = _COUNT_COLUMNS) -> Table:
+                 columns: Sequence[Result] = _COUNT_COLUMNS, decl: bool = False) -> Table:
     """Counts per result; on narrow terminals short headers and one-line, ellipsised names."""
     table = Table(title=title, title_justify="left", show_lines=False, header_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False)
@@ -162,11 +173,79 @@ def _count_table(title: str, *first: str, narrow: bool = False,
     for r in columns:
         header = _SHORT_HEADER.get(str(r), str(r)) if narrow else str(r).replace("_", " ")
         table.add_column(header, justify="right", style=RESULT_STYLE[r], no_wrap=True, min_width=len(header))
+    if decl:  # unknown, but only for want of a declaration: grouped so they do not drown the other unknowns
+        header = "decl"  # explained by the line under the table (_undeclared_note)
+        table.add_column(header, justify="right", style="yellow", no_wrap=True, min_width=len(header))
     return table
 
 
+def _waiting_text(total: int) -> str:
+    plural = "s" if total != 1 else ""
+    return (f"{total} rule result{plural} need a declaration (column `decl`: unknown until the camera is "
+            f"declared under `cameras:`; see GDPR-INV-1): ")
+
+
+def _undeclared_note(result: ScanResult, waiting: dict[str, int], console: Console) -> None:
+    """One line for the cameras whose rules wait for a declaration (their findings stay in JSON/CSV/OCSF)."""
+    if not waiting:
+        return
+    names = [result.declared_names.get(i) or next((d.label for d in result.devices if d.device_id == i), i)
+             for i in waiting]
+    shown = ", ".join(term_safe(n, 60) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    total = sum(waiting.values())
+    console.print(Text.assemble(
+        (f"{len(waiting)} undeclared camera{'s' if len(waiting) != 1 else ''}: ", "yellow"),
+        (_waiting_text(total), ""),
+        (shown, ""),
+    ))
+
+
+def render_changes(drift: DriftSummary | None, console: Console, *, limit: int = 15) -> None:
+    """'Changes since last scan': new/vanished cameras, important fact changes, finding states (short)."""
+    if drift is None:
+        return
+    if drift.first:
+        console.print(Text("Changes since last scan: none to compare, this is the first recorded scan of the site.",
+                           style="dim"))
+        return
+    head = Text("Changes since last scan", style="bold")
+    when = f", {drift.previous_started_at:%Y-%m-%d %H:%M %Z}" if drift.previous_started_at else ""
+    head.append(f" (scan {term_safe(drift.previous_scan_id)}{when})", style="dim")
+    console.print(head)
+    c = drift.findings
+    console.print(Text(f"  cameras: +{len(drift.new_devices)} -{len(drift.vanished_devices)}; "
+                       f"fact changes: {drift.fact_changes_total}; findings: {c.new} new, {c.changed} changed, "
+                       f"{c.resolved} resolved, {c.persisting} persisting"))
+    lines: list[Text] = []
+    for d in drift.new_devices:
+        lines.append(Text.assemble(("  + ", "red"), "new camera ", safe_text(d.name, limit=60),
+                                   (f" ({term_safe(d.address, 45)})", "dim")))
+    for d in drift.vanished_devices:
+        lines.append(Text.assemble(("  - ", "green"), "vanished camera ", safe_text(d.name, limit=60),
+                                   (f" ({term_safe(d.address, 45)})", "dim")))
+    important = [f for f in drift.fact_changes if f.important]
+    for f in important:
+        lines.append(Text.assemble(("  ~ ", "yellow"), safe_text(f.device_name, "bold", 60), ": ",
+                                   safe_text(f.sentence, limit=200)))
+    for line in lines[:limit]:
+        console.print(line)
+    more = len(lines) - limit if len(lines) > limit else 0
+    minor = drift.fact_changes_total - len(important)
+    rest = [f"{more} more change{'s' if more != 1 else ''}"] if more else []
+    if minor:
+        rest.append(f"{minor} minor fact change{'s' if minor != 1 else ''}")
+    if rest:
+        console.print(Text(f"  … {' and '.join(rest)}: see `camaudit diff --all` or the HTML report", style="dim"))
+    if drift.empty:
+        console.print(Text("  No changes.", style="green"))
+
+
 def render_summary(result: ScanResult, console: Console, *, max_failures: int = 200) -> None:
-    """Summary per camera, per profile and per severity; failing findings; errors."""
+    """Summary per camera, per profile and per severity; failing findings; changes since last scan; errors.
+
+    Unknowns that only wait for a declaration (`Finding.needs_declaration`) are counted in their own
+    `need decl.` column and named once per undeclared camera, so they do not drown the other results.
+    """
     meta = result.meta
     console.print(
         Text.assemble(
@@ -191,10 +270,12 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
     index = device_index(result)
 
     narrow = console.width < 120
-    seen = {f.result for f in result.findings}
+    waiting = Counter(f.device_id for f in result.findings if f.needs_declaration)
+    decl = bool(waiting)
+    seen = {f.result for f in result.findings if not (decl and f.needs_declaration)}
     counted = [r for r in _COUNT_COLUMNS if r in seen or not narrow]  # narrow: hide all-zero columns
     columns = ("camera", "address") if narrow else ("camera", "address", "model")
-    cams = _count_table(f"Cameras ({len(result.devices)})", *columns, narrow=narrow, columns=counted)
+    cams = _count_table(f"Cameras ({len(result.devices)})", *columns, narrow=narrow, columns=counted, decl=decl)
     ids = [d.device_id for d in result.devices] + [i for i in by_device if i not in index]
     for device_id in ids:
         dev = index.get(device_id)
@@ -207,15 +288,16 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
         cells = [safe_text(name, limit=60), safe_text(dev.address if dev else "", limit=45)]
         if not narrow:
             cells.append(safe_text(model or "unknown", limit=50))
-        cams.add_row(*cells, *_counts_row(by_device.get(device_id, []), counted))
+        cams.add_row(*cells, *_counts_row(by_device.get(device_id, []), counted, decl=decl))
     console.print(cams)
+    _undeclared_note(result, waiting, console)
 
-    profiles = _count_table("Profiles", "profile", narrow=narrow, columns=counted)
+    profiles = _count_table("Profiles", "profile", narrow=narrow, columns=counted, decl=decl)
     by_profile: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_profile.setdefault(f.profile, []).append(f)
     for profile in sorted(by_profile):
-        profiles.add_row(safe_text(profile), *_counts_row(by_profile[profile], counted))
+        profiles.add_row(safe_text(profile), *_counts_row(by_profile[profile], counted, decl=decl))
     console.print(profiles)
 
     failing = [f for f in result.findings if f.result is Result.FAIL]
@@ -253,6 +335,8 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
             )
     else:
         console.print(Text("No failing findings.", style="green"))
+
+    render_changes(result.drift, console)
 
     errors = [("scan", e) for e in meta.errors]
     errors += [

@@ -26,9 +26,10 @@ from pydantic import BaseModel, Field
 
 from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import Change, EvidenceRef, Finding, Result
-from reports.model import ScanResult
+from reports.model import DriftCounts, DriftDevice, DriftFactChange, DriftSummary, ScanResult
 from scanner._gc import paused_gc
 
+SUMMARY_FACT_LIMIT = 500  # fact changes carried in a scan document's drift summary (important ones first)
 VOLATILE_KEYS = frozenset({"clock.skew_seconds", "recording.summary"})  # change on every scan
 RESOLVED_MARKER = "drift.resolved"  # evidence key of synthetic resolved findings
 _NOT_FAILING_ANYMORE = frozenset({Result.PASS, Result.NOT_APPLICABLE})
@@ -110,6 +111,22 @@ class Drift(BaseModel):
     @property
     def empty(self) -> bool:
         return not (self.new_devices or self.vanished_devices or self.fact_changes or self.changed_findings)
+
+    def summary(self, limit: int = SUMMARY_FACT_LIMIT) -> DriftSummary:
+        """The compact form carried by the scan document (`ScanResult.drift`): same sentences, capped lists."""
+        facts = sorted(self.fact_changes, key=lambda c: (not c.important, c.device_name, c.key))[:limit]
+        counts = self.counts
+        return DriftSummary(
+            previous_scan_id=self.previous_scan_id, previous_started_at=self.previous_started_at,
+            new_devices=[DriftDevice(device_id=d.device_id, name=d.name, address=d.address) for d in self.new_devices],
+            vanished_devices=[DriftDevice(device_id=d.device_id, name=d.name, address=d.address)
+                              for d in self.vanished_devices],
+            fact_changes=[DriftFactChange(device_id=c.device_id, device_name=c.device_name, key=c.key,
+                                          before=fact_display(c.key, c.before), after=fact_display(c.key, c.after),
+                                          sentence=c.summary, important=c.important) for c in facts],
+            fact_changes_total=len(self.fact_changes),
+            findings=DriftCounts(**{k: counts[k] for k in ("new", "changed", "resolved", "persisting")}),
+        )
 
 
 # --------------------------------------------------------------------------- findings
@@ -372,6 +389,21 @@ def _state(fact: Fact | None) -> FactState | None:
     return None if fact is None else FactState(status=fact.status, value=fact.value, reason=fact.reason)
 
 
+def fact_display(key: str, state: FactState | None) -> str | None:
+    """A short text for one side of a fact change ("72 h", "Profile_1", "(denied)"); None: not read."""
+    if state is None:
+        return None
+    if not state.ok:
+        return f"({state.status.value})"
+    if key == "recording.recordings":
+        return "retention " + _human_seconds(_max_retention(state.value))
+    if key == "media.audio_in_profiles":
+        return ", ".join(map(str, state.value or [])) or "no audio"
+    if key == "users" and isinstance(state.value, list):
+        return ", ".join(sorted(str(u.get("username")) for u in state.value if isinstance(u, dict))) or "none"
+    return _short(state.value)
+
+
 def fact_summary(key: str, before: FactState | None, after: FactState | None) -> str:
     """One sentence about a fact change (readable for the important keys, generic for others)."""
     if before is not None and after is not None and before.ok and after.ok:
@@ -443,4 +475,7 @@ def compare(current: ScanResult, previous: ScanResult | None) -> Drift:
 def diff_scans(current: ScanResult, previous: ScanResult | None) -> tuple[ScanResult, Drift]:
     """Annotate `current` against `previous` and describe the drift: the one call the pipeline needs."""
     with paused_gc():
-        return annotate(current, previous), compare(current, previous)
+        drift = compare(current, previous)
+        annotated = annotate(current, previous)
+        annotated.drift = drift.summary()
+        return annotated, drift

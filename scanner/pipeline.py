@@ -152,6 +152,7 @@ def evaluate_result(result: ScanResult, site_file: SiteFile, profile_refs: Seque
     profiles = load_profiles(list(profile_refs))
     evaluation = evaluate(result.devices, site_inventory(site_file.site), profiles, at=when)
     result.findings = evaluation.findings
+    result.drift = None  # describes findings that were just replaced; recording the scan fills it again
     result.declared_names = dict(evaluation.matches)
     by_name = {cam.name: cam for cam in site_file.site.cameras}
     result.declared = {

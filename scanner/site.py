@@ -160,7 +160,7 @@ class ScanSettings(BaseModel):
     per_device_concurrency: int = Field(default=4, ge=1, le=32)
     device_deadline_s: float = Field(default=30.0, gt=0, le=600)
     request_timeout_s: float = Field(default=5.0, gt=0, le=120)
-    discovery_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    discovery_timeout_s: float = Field(default=2.0, gt=0, le=60, description="Seconds to listen for discovery answers (raise on WAN/VPN links)")
     max_reply_bytes: int = Field(default=2 * 1024 * 1024, ge=4096)
 
 

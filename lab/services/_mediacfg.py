@@ -22,6 +22,10 @@ def asc_token(source: str) -> str:
     return f"ASC_{source}"
 
 
+def aoc_token(output: str) -> str:
+    return f"AOC_{output}"
+
+
 def aec_token(profile: MediaProfile) -> str:
     return f"AEC_{profile.token}"
 
@@ -60,6 +64,15 @@ def audio_source_configuration(parent: Any, name: str, cam: Camera, source: str)
     sub(el, "tt:Name", asc_token(source))
     sub(el, "tt:UseCount", use_count_asc(cam, source))
     sub(el, "tt:SourceToken", source)
+    return el
+
+
+def audio_output_configuration(parent: Any, name: str, output: str) -> Any:
+    el = sub(parent, name, attrs={"token": aoc_token(output)})
+    sub(el, "tt:Name", aoc_token(output))
+    sub(el, "tt:UseCount", 0)
+    sub(el, "tt:OutputToken", output)
+    sub(el, "tt:OutputLevel", 50)
     return el
 
 

@@ -27,13 +27,21 @@ class Ctx:
     port: int
     real_now: datetime
     list_all_services: bool = False  # services_listed_but_dead
+    tls_port: int | None = None  # the HTTPS listener, when tls.enabled
+    schemes: tuple[str, ...] = ("http",)  # advertised URL schemes, http first (tls.advertise)
 
     @property
     def now(self) -> datetime:
         return self.real_now + timedelta(seconds=self.cam.clock.offset_seconds)
 
-    def xaddr(self, service: Service) -> str:
-        return f"http://{self.host}:{self.port}{SERVICE_INFO[service][1]}"
+    def base_url(self, scheme: str | None = None) -> str:
+        """scheme://host:port of the camera (https on the TLS port when that is what it advertises)."""
+        scheme = scheme or self.schemes[-1]
+        return f"{scheme}://{self.host}:{self.tls_port if scheme == 'https' else self.port}"
+
+    def xaddr(self, service: Service, scheme: str | None = None) -> str:
+        """The service URL; without `scheme` the preferred advertised one (https when advertised)."""
+        return f"{self.base_url(scheme)}{SERVICE_INFO[service][1]}"
 
     @property
     def listed_services(self) -> list[Service]:

@@ -12,7 +12,7 @@ D = Service.DEVICE
 
 
 def _https(ctx: Ctx) -> bool:
-    return ctx.cam.network.protocol(NetworkProtocolName.HTTPS)[0]
+    return ctx.tls_port is not None or ctx.cam.network.protocol(NetworkProtocolName.HTTPS)[0]
 
 
 @capabilities(D)
@@ -49,11 +49,11 @@ def get_device_information(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 @op(D, "GetServices")
 def get_services(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     include = (req.arg("IncludeCapability") or "false").lower() in ("true", "1")
-    for service in ctx.listed_services:
+    for service, scheme in ((s, scheme) for s in ctx.listed_services for scheme in ctx.schemes):
         prefix, _, (major, minor) = SERVICE_INFO[service]
-        el = sub(resp, "tds:Service")
+        el = sub(resp, "tds:Service")  # tls.advertise both: one entry per scheme, http first
         sub(el, "tds:Namespace", NS[prefix])
-        sub(el, "tds:XAddr", ctx.xaddr(service))
+        sub(el, "tds:XAddr", ctx.xaddr(service, scheme))
         if include and service in CAPABILITIES:
             CAPABILITIES[service](ctx, sub(el, "tds:Capabilities"))
         version = sub(el, "tds:Version")
@@ -264,6 +264,10 @@ def get_ntp(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 def get_network_protocols(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     for name in NetworkProtocolName:
         enabled, ports = ctx.cam.network.protocol(name)
+        if name is NetworkProtocolName.HTTPS and ctx.tls_port is not None:
+            enabled, ports = True, [ctx.tls_port]  # what really listens (tests run on ephemeral ports)
+        elif name is NetworkProtocolName.HTTP and ctx.tls_port is not None and not ctx.cam.tls.plain_http:
+            enabled = False  # an HTTPS-only camera
         el = sub(resp, "tds:NetworkProtocols")
         sub(el, "tt:Name", name.value)
         sub(el, "tt:Enabled", enabled)

@@ -149,4 +149,11 @@ def get_stream_uri(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 @op(M, "GetSnapshotUri")
 def get_snapshot_uri(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     profile = mc.find_profile(ctx.cam, req.arg("ProfileToken"))
-    _media_uri(resp, f"http://{ctx.host}:{ctx.port}/onvif/snapshot/{profile.token}")
+    _media_uri(resp, f"{ctx.base_url()}/onvif/snapshot/{profile.token}")
+
+
+@op(M, "GetVideoAnalyticsConfigurations")
+def get_video_analytics_configurations(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
+    """ONVIF Media 5.8: every video analytics configuration of the device."""
+    if ctx.cam.analytics is not None:
+        mc.analytics_configuration(resp, "trt:Configurations", ctx.cam)

@@ -127,4 +127,27 @@ def get_stream_uri(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 @op(M2, "GetSnapshotUri")
 def get_snapshot_uri(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     profile = mc.find_profile(ctx.cam, req.arg("ProfileToken"))
-    sub(resp, "tr2:Uri", f"http://{ctx.host}:{ctx.port}/onvif/snapshot/{profile.token}")
+    sub(resp, "tr2:Uri", f"{ctx.base_url()}/onvif/snapshot/{profile.token}")
+
+
+@op(M2, "GetAudioOutputConfigurations")
+def get_audio_output_configurations(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
+    """ONVIF Media2 5.3: tt:AudioOutputConfiguration per output; lab profiles attach no audio output."""
+    wanted, profile = req.arg("ConfigurationToken"), req.arg("ProfileToken")
+    if profile:
+        mc.find_profile(ctx.cam, profile)  # an unknown profile is ter:NoProfile
+        return  # no lab profile has an audio output configuration
+    for output in ctx.cam.media.audio_outputs:
+        if not wanted or mc.aoc_token(output.token) == wanted:
+            mc.audio_output_configuration(resp, "tr2:Configurations", output.token)
+
+
+@op(M2, "GetAnalyticsConfigurations")
+def get_analytics_configurations(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
+    """ONVIF Media2 5.2: the analytics configurations (the lab has at most one, used by every profile)."""
+    wanted, profile = req.arg("ConfigurationToken"), req.arg("ProfileToken")
+    if profile:
+        mc.find_profile(ctx.cam, profile)
+    analytics = ctx.cam.analytics
+    if analytics is not None and (not wanted or analytics.configuration_token == wanted):
+        mc.analytics_configuration(resp, "tr2:Configurations", ctx.cam)

@@ -23,17 +23,18 @@ from probes.discovery._merge import merge
 from probes.discovery.model import DiscoveredDevice, DiscoveryReport, Signal
 from probes.scope import Scope
 
-__all__ = ["DEFAULT_PORTS", "DiscoveredDevice", "DiscoveryReport", "Signal", "discover", "discover_report"]
+__all__ = ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport", "Signal", "discover", "discover_report"]
 
 log = logging.getLogger(__name__)
 
+DEFAULT_TIMEOUT = 2.0  # s to listen: four times WS-Discovery APP_MAX_DELAY (500 ms); raise it on WAN/VPN links
 DEFAULT_PORTS: tuple[int, ...] = (80, 443, 554, 2020, 8000, 8080, 8443, 8899, 37777)
 MULTICAST_SIGNALS = frozenset({Signal.WS_DISCOVERY, Signal.MDNS, Signal.SSDP, Signal.ARP})
 ACTIVE_SIGNALS = frozenset(Signal) - {Signal.DECLARED}
 
 
 async def discover(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interfaces: Sequence[str] = (),
-                   signals: set[Signal] | None = None, timeout: float = 3.0,
+                   signals: set[Signal] | None = None, timeout: float = DEFAULT_TIMEOUT,
                    extra_targets: Sequence[tuple[str, int]] = (), concurrency: int = 256) -> list[DiscoveredDevice]:
     """The merged devices in scope (see discover_report for what was skipped and why)."""
     report = await discover_report(scope, ports=ports, interfaces=interfaces, signals=signals, timeout=timeout,
@@ -42,7 +43,7 @@ async def discover(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interf
 
 
 async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interfaces: Sequence[str] = (),
-                          signals: set[Signal] | None = None, timeout: float = 3.0,
+                          signals: set[Signal] | None = None, timeout: float = DEFAULT_TIMEOUT,
                           extra_targets: Sequence[tuple[str, int]] = (),
                           concurrency: int = 256) -> DiscoveryReport:
     """Run the signals at once, merge what they saw, and say which signals did not run and why.

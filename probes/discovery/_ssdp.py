@@ -49,7 +49,7 @@ def parse_reply(data: bytes) -> SsdpReply:
     """Parse an M-SEARCH response; raises SsdpError."""
     if len(data) > MAX_REPLY:
         raise SsdpError(f"{len(data)} byte reply is over the {MAX_REPLY} byte limit")
-    lines = data.decode("latin-1").split("\r\n")
+    lines = data.decode("latin-1").replace("\r\n", "\n").split("\n")  # some embedded stacks send bare LF
     status = lines[0].split(None, 2)
     if len(status) < 2 or not status[0].upper().startswith("HTTP/") or status[1] != "200":
         raise SsdpError(f"not an SSDP search reply: {lines[0][:80]!r}")
@@ -80,14 +80,17 @@ class UpnpDevice:
 def parse_description(data: bytes) -> UpnpDevice:
     """Parse a UPnP device description; raises one of SSDP_ERRORS."""
     root = parse_xml(data, limit=MAX_DESCRIPTION)
-    if root.tag != f"{{{NS_UPNP_DEVICE}}}root":
+    # Some camera firmware omits xmlns="urn:schemas-upnp-org:device-1-0" on <root>; the elements are the
+    # same, so an un-namespaced <root> is read the same way (any other namespace is refused).
+    ns = f"{{{NS_UPNP_DEVICE}}}" if root.tag == f"{{{NS_UPNP_DEVICE}}}root" else "" if root.tag == "root" else None
+    if ns is None:
         raise SsdpError(f"root element {root.tag!r} is not a UPnP device description")
-    device = root.find(f"{{{NS_UPNP_DEVICE}}}device")
+    device = root.find(f"{ns}device")
     if device is None:
         raise SsdpError("description without a device element")
 
     def field(name: str) -> str | None:
-        return text(device.find(f"{{{NS_UPNP_DEVICE}}}{name}"))[:200] or None
+        return text(device.find(f"{ns}{name}"))[:200] or None
 
     udn = field("UDN")
     return UpnpDevice(friendly_name=field("friendlyName"), manufacturer=field("manufacturer"),

@@ -1,6 +1,10 @@
 """TCP connect sweep of camera ports, then an ONVIF device-service check on open HTTP(S) ports.
 
 Any SOAP envelope (even a fault or a 401 body) from /onvif/device_service means an ONVIF device.
+The check tries TLS first on 443/8443, and on any other port falls back to TLS when plain HTTP
+fails in a way that looks like a TLS server (connection dropped, TLS alert bytes, or an HTTP 400
+saying "HTTPS"/"SSL"/"TLS"). An ONVIF service found over TLS becomes an https XAddr of the device,
+so the reader uses https there (certificates are not verified: cameras use self-signed ones).
 """
 
 from __future__ import annotations
@@ -8,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import re
 import socket
+import ssl
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -79,6 +86,7 @@ class Sweep:
     silent: list[tuple[str, int]] = field(default_factory=list)
     onvif: dict[str, set[int]] = field(default_factory=dict)  # ports where the ONVIF device service answered
     guids: dict[str, str] = field(default_factory=dict)  # GetEndpointReference per address
+    tls: dict[str, set[int]] = field(default_factory=dict)  # of those, ports where it answered over TLS
 
 
 async def sweep(scope: Scope, targets: Iterable[tuple[str, int]], *, concurrency: int, timeout: float) -> Sweep:
@@ -128,37 +136,67 @@ def endpoint_guid(data: bytes) -> str | None:
     return normalize_uuid(guid) if guid and len(guid) <= 256 else None
 
 
-async def _post(session: aiohttp.ClientSession, url: str, body: bytes) -> bytes:
+_TLS_WORDS = re.compile(rb"https|ssl|tls", re.IGNORECASE)
+_TLS_RECORD = (b"\x15\x03", b"\x16\x03")  # a TLS alert / handshake record where HTTP was expected
+
+
+def tls_context() -> ssl.SSLContext:
+    """No verification (self-signed cameras); weak keys and old versions allowed, so such a camera is found."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    return ctx
+
+
+def looks_like_tls(status: int, body: bytes) -> bool:
+    """A plain-HTTP reply that says "this is a TLS port" (nginx, lighttpd and camera web servers do)."""
+    return body.startswith(_TLS_RECORD) or (status == 400 and bool(_TLS_WORDS.search(body[:2048])))
+
+
+async def _post(session: aiohttp.ClientSession, url: str, body: bytes) -> tuple[int, bytes]:
     async with session.post(url, data=body, allow_redirects=False,
                             headers={"Content-Type": "application/soap+xml; charset=utf-8"}) as response:
-        return await response.content.read(MAX_SOAP_REPLY + 1)
+        return response.status, await response.content.read(MAX_SOAP_REPLY + 1)
 
 
 async def onvif_check(session: aiohttp.ClientSession, address: str, port: int) -> tuple[bool, str | None]:
-    """(is ONVIF, endpoint uuid) for one open port.
+    """(is ONVIF, endpoint uuid) for one open port (see `onvif_probe`, which also says whether over TLS)."""
+    is_onvif, guid, _ = await onvif_probe(session, address, port)
+    return is_onvif, guid
+
+
+async def onvif_probe(session: aiohttp.ClientSession, address: str, port: int) -> tuple[bool, str | None, bool]:
+    """(is ONVIF, endpoint uuid, over TLS) for one open port.
 
     POSTs GetSystemDateAndTime (pre-auth in ONVIF Core) to the device service: any SOAP envelope back
     means ONVIF. Then GetEndpointReference (also pre-auth) for the endpoint uuid, so that a camera in
-    NonDiscoverable mode keeps the same device id as when it answered WS-Discovery.
+    NonDiscoverable mode keeps the same device id as when it answered WS-Discovery. TLS first on
+    443/8443; elsewhere TLS only after plain HTTP failed or answered like a TLS port.
     """
     schemes = ("https", "http") if port in TLS_FIRST else ("http", "https")
     host = f"[{address}]" if ":" in address else address
     for scheme in schemes:
         url = f"{scheme}://{host}:{port}{DEVICE_SERVICE_PATH}"
         try:
-            body = await _post(session, url, GET_SYSTEM_DATE_AND_TIME)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            status, body = await _post(session, url, GET_SYSTEM_DATE_AND_TIME)
+        except (aiohttp.ClientError, TimeoutError, ValueError, ssl.SSLError) as exc:
             log.debug("ONVIF check %s: %s", url, exc)
             continue
         if not is_soap_envelope(body):
-            return False, None
+            if scheme == "http" and looks_like_tls(status, body):
+                continue  # a TLS server's answer to plain HTTP: try https on the same port
+            return False, None, False
         try:
-            guid = endpoint_guid(await _post(session, url, GET_ENDPOINT_REFERENCE))
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            guid = endpoint_guid((await _post(session, url, GET_ENDPOINT_REFERENCE))[1])
+        except (aiohttp.ClientError, TimeoutError, ValueError, ssl.SSLError) as exc:
             log.debug("GetEndpointReference %s: %s", url, exc)
             guid = None
-        return True, guid
-    return False, None
+        return True, guid, scheme == "https"
+    return False, None, False
 
 
 def quick_timeout(timeout: float) -> float:
@@ -191,8 +229,15 @@ async def finish(scope: Scope, first: Sweep, *, live: set[str], concurrency: int
             first.open_ports.setdefault(address, set()).update(ports)
     return [DiscoveredDevice(addresses=[address], open_ports=sorted(ports),
                              onvif_ports=sorted(first.onvif.get(address, set())),
+                             xaddrs=_tls_xaddrs(address, first.tls.get(address, set())),
                              endpoint_uuid=first.guids.get(address), signals=[Signal.TCP])
             for address, ports in sorted(first.open_ports.items()) if ports]
+
+
+def _tls_xaddrs(address: str, ports: set[int]) -> list[str]:
+    """https device service URLs where the ONVIF check succeeded over TLS (plain HTTP needs no XAddr)."""
+    host = f"[{address}]" if ":" in address else address
+    return [f"https://{host}:{port}{DEVICE_SERVICE_PATH}" for port in sorted(ports)]
 
 
 async def _check(into: Sweep, open_ports: dict[str, set[int]], *, concurrency: int, timeout: float) -> None:
@@ -200,16 +245,18 @@ async def _check(into: Sweep, open_ports: dict[str, set[int]], *, concurrency: i
     checks = [(a, p) for a, ports in open_ports.items() for p in sorted(ports) if p not in NOT_HTTP]
     if not checks:
         return
-    connector = aiohttp.TCPConnector(limit=min(concurrency, 64), ssl=False, force_close=True)
+    connector = aiohttp.TCPConnector(limit=min(concurrency, 64), ssl=tls_context(), force_close=True)
     client_timeout = aiohttp.ClientTimeout(total=max(timeout, HTTP_TIMEOUT))
     semaphore = asyncio.Semaphore(min(concurrency, 64))
     async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
 
         async def check(address: str, port: int) -> None:
             async with semaphore:
-                is_onvif, guid = await onvif_check(session, address, port)
+                is_onvif, guid, over_tls = await onvif_probe(session, address, port)
             if is_onvif:
                 into.onvif.setdefault(address, set()).add(port)
+                if over_tls:
+                    into.tls.setdefault(address, set()).add(port)
             if guid:
                 into.guids.setdefault(address, guid)
 

@@ -75,10 +75,20 @@ def new_message_id() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
+def _probe_prefix(ns: str, i: int) -> str:
+    return KNOWN_PREFIXES.get(ns, f"p{i}")
+
+
 def build_probe(message_id: str, types: tuple[tuple[str, str], ...] = (TYPE_NVT,)) -> bytes:
-    """A multicast/unicast Probe for `types` (namespace, local name); all listed types must match."""
-    decls = " ".join(f'xmlns:p{i}="{ns}"' for i, (ns, _) in enumerate(types))
-    names = " ".join(f"p{i}:{local}" for i, (_, local) in enumerate(types))
+    """A multicast/unicast Probe for `types` (namespace, local name); all listed types must match.
+
+    Shaped like ONVIF Device Manager's Probe, the one every camera firmware is tested against: the
+    conventional prefixes (dn:NetworkVideoTransmitter, tds:Device) declared on the Envelope *and* again on
+    Types, because some cameras compare the type text literally or only look up prefixes on the Types
+    element (openhab/openhab-addons#9022, ZoneMinder/zoneminder#1410/#1645).
+    """
+    decls = " ".join(f'xmlns:{_probe_prefix(ns, i)}="{ns}"' for i, (ns, _) in enumerate(types))
+    names = " ".join(f"{_probe_prefix(ns, i)}:{local}" for i, (ns, local) in enumerate(types))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<s:Envelope xmlns:s="{NS_SOAP12}" xmlns:a="{NS_WSA}" xmlns:d="{NS_WSD}" {decls}>'
@@ -89,7 +99,7 @@ def build_probe(message_id: str, types: tuple[tuple[str, str], ...] = (TYPE_NVT,
         "</a:ReplyTo>"
         "<a:To s:mustUnderstand=\"1\">urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To>"
         "</s:Header>"
-        f"<s:Body><d:Probe><d:Types>{names}</d:Types></d:Probe></s:Body>"
+        f"<s:Body><d:Probe><d:Types {decls}>{names}</d:Types></d:Probe></s:Body>"
         "</s:Envelope>"
     ).encode()
 
@@ -100,12 +110,30 @@ def normalize_uuid(address: str) -> str:
     lowered = value.lower()
     for prefix in ("urn:uuid:", "uuid:"):
         if lowered.startswith(prefix):
-            value = value[len(prefix):]
+            value = value[len(prefix):].strip()  # "uuid: 1234..." (space after the colon) is seen in the wild
             break
     try:
         return str(uuid.UUID(value))
     except ValueError:
         return value.lower()
+
+
+def canonical_message_id(value: str) -> str:
+    """A uuid MessageID in the form we send ("urn:uuid:<lower-case uuid>"); anything else unchanged.
+
+    WS-Discovery 2005/04 examples write "uuid:..." while WS-Addressing uses "urn:uuid:...", and firmware
+    echoes our MessageID back in RelatesTo in either spelling (agsh/onvif#30) or upper case: all of these
+    relate to the same Probe.
+    """
+    value = value.strip()
+    lowered = value.lower()
+    for prefix in ("urn:uuid:", "uuid:"):
+        if lowered.startswith(prefix):
+            try:
+                return f"urn:uuid:{uuid.UUID(value[len(prefix):])}"
+            except ValueError:
+                return value
+    return value
 
 
 def _tokens(element: etree._Element | None) -> tuple[str, ...]:
@@ -165,7 +193,7 @@ def parse_message(data: bytes) -> WsdMessage:
     return WsdMessage(
         kind=kind,
         message_id=text(header.find(f"{{{NS_WSA}}}MessageID")) or None,
-        relates_to=text(header.find(f"{{{NS_WSA}}}RelatesTo")) or None,
+        relates_to=canonical_message_id(text(header.find(f"{{{NS_WSA}}}RelatesTo"))) or None,
         endpoints=tuple(_endpoint(e) for e in elements),
     )
 

@@ -13,6 +13,7 @@ Every fact is set exactly once, with its status, source and evidence.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
@@ -23,6 +24,7 @@ from probes.discovery.model import DiscoveredDevice
 from probes.errors import AuthRejected, DeviceError
 from probes.facts import FACT_CATALOGUE, Evidence, Fact, FactStatus
 from probes.onvif import _parsers as P
+from probes.onvif import _tls as T
 from probes.onvif._ns import SERVICE_BY_NAMESPACE, Service
 from probes.onvif._soap import OperationUnsupported, Params, evidence
 from probes.onvif._transport import DeviceChannel, Reply
@@ -112,7 +114,8 @@ class Sheet:
 def device_url(device: DiscoveredDevice) -> tuple[str, str]:
     """(address, device service URL): an XAddr on the device's own address, else the standard path."""
     address: str | None = device.addresses[0] if device.addresses else None
-    for x in device.xaddrs:
+    # https first: when a device offers both, credentials never travel over plain HTTP
+    for x in sorted(device.xaddrs, key=lambda u: not u.strip().lower().startswith("https://")):
         host = urlsplit(x).hostname
         if address is None and host:
             address = host
@@ -265,6 +268,7 @@ class DeviceRead:
                                ("recording", self.recording()), ("cloud", self.cloud()),
                                ("thermal", self.thermal()), ("analytics", self.analytics())):
                 group.create_task(coro, name=f"onvif[{self.ch.address}].{name}")
+        await self.tls()  # after network.protocols: it names the HTTPS port of a device read over http
         self.auth_facts()
 
     async def clock(self) -> None:
@@ -305,14 +309,27 @@ class DeviceRead:
                 return
         self.services_known = True
         self.services_reason = op
+        https_seen: set[Service] = set()
         for entry in found:
             svc = SERVICE_BY_NAMESPACE.get(entry["namespace"])
-            if svc is None or svc is Service.DEVICE:
-                continue
+            if svc is None or svc in https_seen:
+                continue  # an https XAddr of a service is never replaced by a plain http one
             try:
-                self.urls[svc] = self.ch.rewrite(entry["xaddr"], self.device_xaddr)
+                url = self.ch.rewrite(entry["xaddr"], self.device_xaddr)
             except DeviceError as exc:
                 log.debug("ignoring service %s: %s", entry["namespace"], exc)
+                continue
+            secure = url.startswith("https://")
+            if svc is Service.DEVICE:
+                # The device service stays where we reached it, unless the device also lists it over https
+                # on its own address: then credentials go over TLS rather than plain HTTP.
+                if not secure or self.device_xaddr.startswith("https://") or \
+                        urlsplit(entry["xaddr"].strip()).hostname != self.ch.address:
+                    continue
+                self.device_xaddr = url
+            self.urls[svc] = url
+            if secure:
+                https_seen.add(svc)
 
     async def anonymous_probe(self) -> None:
         key = "auth.anonymous_operations"
@@ -366,6 +383,74 @@ class DeviceRead:
             self.sheet.fail("auth.credentials_accepted", FactStatus.ERROR, op,
                             f"could not tell: {out if isinstance(out, DeviceError) else 'no auth exchange'}",
                             evidence_of(op, out))
+
+    # ---------------------------------------------------------------- transport security
+
+    async def tls(self) -> None:
+        """tls.versions and tls.certificate from a real handshake with the device's own address."""
+        keys = ("tls.versions", "tls.certificate")
+        self.sheet.start(*keys)
+        source = "tls-handshake"
+        https_ports = [urlsplit(u).port or 443 for u in [self.device_xaddr, *self.urls.values()]
+                       if u.startswith("https://")]
+        over_https = bool(https_ports)
+        ports = list(dict.fromkeys(https_ports))[:1]
+        if not ports:
+            protocols = self.sheet.facts.get("network.protocols")
+            if protocols is None or not protocols.ok:
+                why = (f"network.protocols is {protocols.status}: {protocols.reason}" if protocols
+                       else "network.protocols was not read")
+                for key in keys:
+                    self.sheet.fail(key, FactStatus.NOT_PROBED, source,
+                                    f"ONVIF was read over plain HTTP and the HTTPS port is unknown ({why})")
+                return
+            https = [p for p in protocols.value or [] if str(p.get("name", "")).upper() == "HTTPS"]
+            named = [port for p in https if p.get("enabled") for port in p.get("ports") or []]
+            ports = list(dict.fromkeys(int(port) for port in named if isinstance(port, int) and 0 < port < 65536)
+                         )[:2] or ([443] if any(p.get("enabled") for p in https) else [])
+            if not ports:
+                for key in keys:
+                    self.sheet.fail(key, FactStatus.UNSUPPORTED, source,
+                                    "HTTPS is disabled (tds:GetNetworkProtocols) and ONVIF was read over plain HTTP",
+                                    protocols.evidence)
+                return
+        timeout = self.ch.request_timeout_s
+        refused: list[str] = []
+        for port in ports:
+            try:
+                shake = await T.handshake(self.ch.address, port, timeout)
+            except T.NotTls as exc:
+                refused.append(str(exc))
+                continue
+            except DeviceError as exc:
+                for key in keys:
+                    self.sheet.fail(key, FactStatus.ERROR, source, str(exc))
+                return
+            legacy = await T.accepts_legacy(self.ch.address, port, timeout)
+            cert: dict[str, Any] | DeviceError
+            try:
+                cert = T.certificate_facts(shake.certificate, shake.at)
+            except DeviceError as exc:
+                cert = exc
+            ev = Evidence(operation=source, excerpt=f"{self.ch.address}:{port} {shake.protocol} {shake.cipher}"
+                          + ("" if isinstance(cert, DeviceError) else f" subject={cert['subject']} "
+                             f"issuer={cert['issuer']} not_after={cert['not_after']}"),
+                          sha256=hashlib.sha256(shake.certificate).hexdigest(), received_at=shake.at)
+            self.sheet.ok("tls.versions", {"served": True, "port": port, "negotiated": shake.protocol,
+                                           "cipher": shake.cipher, "legacy_accepted": legacy,
+                                           "onvif_over_https": over_https}, source, ev,
+                          reason=None if legacy is not None else "whether TLS 1.0/1.1 is accepted could not be "
+                                                                 "tested from this host")
+            if isinstance(cert, DeviceError):
+                self.sheet.fail("tls.certificate", FactStatus.ERROR, source, str(cert), ev)
+            else:
+                self.sheet.ok("tls.certificate", cert, source, ev, reason="not verified (recorded as presented)")
+            return
+        reason = "; ".join(refused)
+        self.sheet.ok("tls.versions", {"served": False, "port": ports[0], "negotiated": None, "cipher": None,
+                                       "legacy_accepted": None, "onvif_over_https": False}, source,
+                      reason=f"HTTPS is enabled in tds:GetNetworkProtocols but no TLS was served: {reason}")
+        self.sheet.fail("tls.certificate", FactStatus.UNSUPPORTED, source, f"no TLS served: {reason}")
 
     def auth_facts(self) -> None:
         key = "auth.schemes"

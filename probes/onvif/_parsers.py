@@ -105,14 +105,25 @@ def _snake(name: str) -> str:
     return re.sub(r"_+", "_", name).lower()
 
 
+# tds:SecurityCapabilities attributes that are numbers, not booleans (devicemgmt.wsdl).
+_SECURITY_INT_ATTRS = frozenset({"SupportedEAPMethods", "MaxUsers", "MaxUserNameLength", "MaxPasswordLength",
+                                 "MaxPasswordHistory"})
+
+
 def security_capabilities(resp: Element) -> dict[str, Any]:
     """tds:GetServiceCapabilities Capabilities/Security attributes (TLS1.2, HttpDigest, UsernameToken ...)."""
     caps = need(resp, TDS, "Capabilities")
     sec = need(caps, TDS, "Security")
     out: dict[str, Any] = {}
     for key, value in sec.attrib.items():
-        name = _snake(key.rpartition("}")[2])
-        if value.strip().lower() in ("true", "false", "1", "0"):
+        local_key = key.rpartition("}")[2]
+        name = _snake(local_key)
+        if local_key in _SECURITY_INT_ATTRS:
+            # xs:int / IntList (MaxUsers="1", SupportedEAPMethods="0"): "1" here is a count, never "true".
+            out[name] = value.strip()
+            if value.strip().isdigit():
+                out[name] = int(value.strip())
+        elif value.strip().lower() in ("true", "false", "1", "0"):
             out[name] = to_bool(value, f"Security/@{key}")
         else:
             out[name] = value.strip()
@@ -276,7 +287,7 @@ def dynamic_dns(resp: Element) -> dict[str, Any] | None:
     """None when DDNS is off (Type NoUpdate and no name)."""
     info = need(resp, TDS, "DynamicDNSInformation")
     kind = need_text(info, TT, "Type")
-    name = opt_text(info, TT, "Name")
+    name = opt_text(info, TT, "Name") or None  # Hikvision default: <tt:Name></tt:Name> = no name configured
     if kind == "NoUpdate" and not name:
         return None
     return {"type": kind, "name": name}
@@ -313,6 +324,17 @@ def media1_profiles(resp: Element) -> list[dict[str, Any]]:
     return out
 
 
+def _media2_profile_name(profile: Element) -> str:
+    """tr2:Profiles/tr2:Name per media2.wsdl; several simulators and some firmware write tt:Name (the Media1
+    spelling). The value is the same either way, so that one deviation is accepted; no Name at all is still
+    a schema violation."""
+    if child(profile, TR2, "Name") is not None:
+        return need_text(profile, TR2, "Name")
+    if child(profile, TT, "Name") is not None:
+        return need_text(profile, TT, "Name")
+    return need_text(profile, TR2, "Name")  # raises, naming tr2:Name
+
+
 def media2_profiles(resp: Element) -> list[dict[str, Any]]:
     out = []
     for p in children(resp, TR2, "Profiles"):
@@ -324,7 +346,7 @@ def media2_profiles(resp: Element) -> list[dict[str, Any]]:
         vs = child(cfg, TR2, "VideoSource") if cfg is not None else None
         out.append({
             "token": need_attr(p, "token"),
-            "name": need_text(p, TR2, "Name"),
+            "name": _media2_profile_name(p),
             "video_source": opt_text(vs, TT, "SourceToken") if vs is not None else None,
             "video_encoder": tok("VideoEncoder"),
             "audio_source": tok("AudioSource"),
@@ -483,11 +505,12 @@ def recordings(resp: Element) -> list[dict[str, Any]]:
         for tr in track_els:
             tcfg = need(tr, TT, "Configuration")
             tracks.append(need_text(tcfg, TT, "TrackType"))
+        # Axis leaves SourceId empty (<tt:SourceId></tt:SourceId>): that is "not set", not a source named "".
         out.append({"token": need_text(item, TT, "RecordingToken"),
-                    "source": opt_text(src, TT, "SourceId") if src is not None else None,
+                    "source": (opt_text(src, TT, "SourceId") or None) if src is not None else None,
                     "max_retention_seconds": duration_seconds(retention, "MaximumRetentionTime"),
                     "max_retention": retention,
-                    "content": opt_text(cfg, TT, "Content"),
+                    "content": opt_text(cfg, TT, "Content") or None,
                     "tracks": tracks})
     return out
 

@@ -17,6 +17,7 @@ from probes.errors import DeviceError
 from probes.facts import DeviceFacts
 from probes.onvif._allowlist import ForbiddenOperation
 from probes.onvif._device import DeviceRead, Sheet, device_url
+from probes.onvif._tls import client_context
 from probes.onvif._transport import DeviceChannel
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,9 @@ class OnvifReader:
         connector = aiohttp.TCPConnector(
             limit=self.concurrency * self.per_device_concurrency,
             limit_per_host=self.per_device_concurrency + 1,
-            ssl=False,  # cameras use self-signed certificates; no credential is ever sent in clear text
+            # cameras use self-signed certificates: not verified, recorded (tls.certificate); weak keys and
+            # old TLS versions are allowed so such a device is read and reported rather than unreachable
+            ssl=client_context(),
             keepalive_timeout=5,
             enable_cleanup_closed=True,
         )
@@ -178,6 +181,7 @@ class OnvifReader:
         if run is not None:
             facts.endpoint_uuid = facts.endpoint_uuid or run.endpoint_uuid
             facts.mac = facts.mac or run.mac
+            facts.xaddr = run.device_xaddr  # may have moved to https (GetServices listed both)
             url = urlsplit(run.device_xaddr)
             facts.port = url.port or (443 if url.scheme == "https" else 80)
         facts.read_finished = datetime.now(UTC)

@@ -27,7 +27,16 @@ from probes.onvif._xml import Element, SchemaViolation, child, children, local, 
 Params = Sequence[tuple[str, str]]
 
 # Fault subcodes (local names) that mean "this device does not implement the operation".
-_UNSUPPORTED_CODES = frozenset({"ActionNotSupported", "NotSupported", "NoSuchService", "ActionNotImplemented"})
+_UNSUPPORTED_CODES = frozenset({"ActionNotSupported", "NotSupported", "NoSuchService", "ActionNotImplemented",
+                                "ServiceNotSupported", "AudioNotSupported", "AudioOutputNotSupported",
+                                "OptionalActionNotImplemented"})
+# Reason texts that say "no such operation" when the code does not: gSOAP's built-in fault for an operation
+# without a handler ("Method 'tds:GetFoo' not implemented: method name or namespace not recognized", sent by
+# many gSOAP-based cameras and simulators as a plain env:Sender/Client fault), and the ONVIF spec wording.
+_UNSUPPORTED_REASON = re.compile(
+    r"not implemented: method name or namespace not recognized|optional action not implemented"
+    r"|\b(?:action|operation|method)\b[^.;]{0,80}?\bnot (?:supported|implemented)\b"
+    r"|no such (?:operation|method|action)", re.IGNORECASE)
 # Fault subcodes (local names) that mean "credentials missing or refused" (ONVIF Core 5.11.2.1, WS-Security).
 _AUTH_CODES = frozenset({"NotAuthorized", "FailedAuthentication", "InvalidSecurity", "InvalidSecurityToken",
                          "FailedCheck", "SecurityTokenUnavailable"})
@@ -105,7 +114,7 @@ class Fault:
     @property
     def is_unsupported(self) -> bool:
         return bool(_UNSUPPORTED_CODES.intersection(self.subcodes)) or (
-            self.code is not None and self.code in _UNSUPPORTED_CODES)
+            self.code is not None and self.code in _UNSUPPORTED_CODES) or bool(_UNSUPPORTED_REASON.search(self.reason))
 
     def describe(self) -> str:
         codes = "/".join(c for c in (self.code, *self.subcodes) if c)
@@ -135,10 +144,20 @@ def parse_fault(fault: Element) -> Fault:
         reason_el = child(fault, env, "Reason")
         reasons = [text(t) or "" for t in children(reason_el, env, "Text")] if reason_el is not None else []
         return Fault(code, tuple(subs), "; ".join(r for r in reasons if r)[:300])
-    # SOAP 1.1: unqualified faultcode / faultstring
-    code11 = _qlocal(fault.find("faultcode"))
-    reason11 = text(fault.find("faultstring")) or ""
+    # SOAP 1.1: unqualified faultcode / faultstring. Hikvision firmware also sends these children inside a
+    # SOAP 1.2 Fault, qualified with the 1.2 envelope prefix (env:faultcode): accept both spellings.
+    code11 = _qlocal(_child_any(fault, "faultcode"))
+    reason11 = text(_child_any(fault, "faultstring")) or ""
     return Fault(code11, (), reason11[:300])
+
+
+def _child_any(el: Element, name: str) -> Element | None:
+    """An unqualified child, else one in a SOAP envelope namespace (never any other namespace)."""
+    for ns in (None, _ns.SOAP11_ENV, _ns.SOAP_ENV):
+        found = el.find(name) if ns is None else child(el, ns, name)
+        if found is not None:
+            return found
+    return None
 
 
 def interpret(operation: str, status: int, raw: bytes) -> Element:
@@ -149,7 +168,7 @@ def interpret(operation: str, status: int, raw: bytes) -> Element:
                            operation=operation)
         raise BadReply(f"HTTP {status} with an empty body", operation=operation)
     try:
-        root = parse_xml(raw)
+        root = _parse_reply(raw)
     except BadReply as exc:
         if status not in (200, 400, 500):
             raise BadReply(f"HTTP {status} without a SOAP reply: {_excerpt(raw)}", operation=operation) from None
@@ -180,6 +199,27 @@ def interpret(operation: str, status: int, raw: bytes) -> Element:
     if first.tag != expected:
         raise SchemaViolation(f"expected {service.value}:{name}Response, got {first.tag}", operation=operation)
     return first
+
+
+_BAD_ENCODING = re.compile(r"not proper UTF-8|Invalid bytes in character encoding")  # libxml2 wording varies
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _parse_reply(raw: bytes) -> Element:
+    """parse_xml, plus one repair seen on real firmware: invalid bytes in a reply that is UTF-8 by
+    declaration (or by default). Cheap cameras put GBK/Latin-1 device or OSD names into otherwise UTF-8
+    SOAP (home-assistant/core#89620). The bytes become U+FFFD, visibly, in that one text value; the
+    structure is unaffected. Any other encoding problem stays an error."""
+    try:
+        return parse_xml(raw)
+    except BadReply as exc:
+        if not _BAD_ENCODING.search(str(exc)):
+            raise
+        declared = _DECLARED_ENCODING.match(raw[:200])
+        if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            raise
+        repaired = raw.decode("utf-8", errors="replace").encode("utf-8")
+        return parse_xml(repaired)
 
 
 def _excerpt(raw: bytes, limit: int = 80) -> str:

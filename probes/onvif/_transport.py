@@ -5,6 +5,10 @@ sends to another host than the device address it was created for, never follows
 redirects, reads at most `max_reply_bytes` per reply (enforced while streaming),
 and bounds each request by `request_timeout_s`.
 
+HTTPS: certificates are not verified (cameras use self-signed ones); what the
+device presents is recorded as `tls.*` facts by `_tls`. When a device offers
+both http and https XAddrs, the reader uses https (see `_device`).
+
 Auth (ONVIF Core 5.9.4): WS-UsernameToken PasswordDigest first (Created shifted
 by the device clock offset); a 401 with a Digest challenge switches to HTTP
 Digest. The first authenticated request runs alone so the scheme is settled
@@ -95,6 +99,10 @@ class DeviceChannel:
         self.clock_offset_s = 0.0
         self.auth = AuthState()
         self.sent: list[str] = []  # operations sent, in order (for tests and debugging)
+
+    @property
+    def request_timeout_s(self) -> float:
+        return self._timeout
 
     @property
     def has_credentials(self) -> bool:

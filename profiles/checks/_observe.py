@@ -112,6 +112,36 @@ def https_enabled(ctx: CheckContext[Any]) -> bool:
     return any(str(p.get("name", "")).upper() == "HTTPS" and p.get("enabled") for p in protocols)
 
 
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """Whether camera access is encrypted, and how we know."""
+
+    encrypted: bool
+    how: str
+    observed: bool  # from a real TLS handshake (else from the GetNetworkProtocols setting)
+
+
+def transport_encryption(ctx: CheckContext[Any]) -> Transport | None:
+    """The observed TLS handshake when there is one, else the HTTPS setting; None when neither is known.
+
+    A handshake beats the setting both ways: HTTPS "enabled" on a port that refuses TLS is not encryption.
+    When None, the missing fact is in `ctx.missing` (read with `maybe`).
+    """
+    tls = ctx.maybe("tls.versions")
+    if tls is not MISSING and isinstance(tls, dict):
+        port = tls.get("port")
+        if tls.get("served"):
+            return Transport(True, f"TLS handshake observed on port {port} ({tls.get('negotiated') or 'TLS'})", True)
+        return Transport(False, f"HTTPS is enabled in the settings, but port {port} serves no TLS", True)
+    ctx.forget("tls.versions")  # not observed (e.g. HTTPS off, or HTTPS port unknown): judge the setting
+    protocols = ctx.maybe("network.protocols")
+    if protocols is MISSING:
+        return None
+    enabled = any(str(p.get("name", "")).upper() == "HTTPS" and p.get("enabled") for p in protocols or [])
+    return Transport(enabled, "HTTPS enabled in the settings (no TLS handshake observed)" if enabled
+                     else "HTTPS disabled", False)
+
+
 def anonymous_operations(ctx: CheckContext[Any]) -> list[str]:
     return [str(op) for op in (ctx.fact("auth.anonymous_operations") or [])]
 
@@ -149,8 +179,10 @@ def cloud_services(ctx: CheckContext[Any]) -> list[str]:
             if not target.get("local", False):
                 found.append(f"remote storage {target.get('type')} {target.get('uri') or ''}".rstrip())
     ddns = ctx.maybe("cloud.dynamic_dns")
-    if ddns is not MISSING and ddns and str(ddns.get("type", "")).lower() not in ("noupdate", "none", ""):
-        found.append(f"dynamic DNS {ddns.get('name') or ddns.get('type')}")
+    # Only a device that updates a DNS name itself reaches out (ClientUpdates with a name); ServerUpdates is the
+    # local DHCP server's job, and ClientUpdates without a name (a common factory default) updates nothing.
+    if ddns is not MISSING and ddns and str(ddns.get("type", "")).lower() == "clientupdates" and ddns.get("name"):
+        found.append(f"dynamic DNS {ddns.get('name')}")
     return found
 
 

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from probes.facts import DeviceFacts, Fact, FactStatus
-from profiles.findings import EvidenceRef, Result
+from profiles.findings import NO_DECLARATION, EvidenceRef, Result
 from profiles.inventory import AreaType, Declaration, Hours, Inventory, Sector
 
 P = TypeVar("P", bound=BaseModel)
@@ -178,6 +178,7 @@ class CheckContext(Generic[P]):
         """The matched declaration; raise Unknown when the camera is not declared."""
         if self.declaration is None:
             reason = self.note or "the camera is not declared in the site inventory (see GDPR-INV-1)"
+            self.evidence.append(NO_DECLARATION)  # reports group these per camera (Finding.needs_declaration)
             raise Unknown(f"{reason}; declare it under `cameras:` so this rule can be judged")
         return self.declaration
 

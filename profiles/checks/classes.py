@@ -104,7 +104,7 @@ class Measure(StrEnum):
     TIME_STAMPS = "time_stamps"  # recordings carry time data (date/time overlay)
     LOCAL_STORAGE = "local_storage"  # recordings stay in the camera/recorder, no external storage
     NETWORK_SEPARATION = "network_separation"  # no default route, no cloud uplink: a closed camera network
-    ENCRYPTED_TRANSPORT = "encrypted_transport"  # HTTPS offered
+    ENCRYPTED_TRANSPORT = "encrypted_transport"  # TLS really served (handshake), else HTTPS enabled in settings
 
 
 def _access_control(ctx: CheckContext[Any]) -> str | None:
@@ -140,7 +140,10 @@ def _network_separation(ctx: CheckContext[Any]) -> str | None:
 
 
 def _encrypted_transport(ctx: CheckContext[Any]) -> str | None:
-    return None if obs.https_enabled(ctx) else "HTTPS disabled"
+    transport = obs.transport_encryption(ctx)
+    if transport is None:
+        raise Unknown(ctx.missing.pop("network.protocols", "network.protocols is unknown"))
+    return None if transport.encrypted else transport.how
 
 
 MEASURES: dict[Measure, Callable[[CheckContext[Any]], str | None]] = {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
 
-from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, check
+from probes.facts import FactStatus
+from profiles.checks import _observe as obs
+from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
 
 
 def _clock_problem(ctx: CheckContext[Any], max_skew_s: float, require_ntp: bool) -> str | None:
@@ -36,18 +39,20 @@ def access_security(ctx: CheckContext[AccessSecurityParams]) -> CheckOutcome:
     anonymous = ctx.maybe("auth.anonymous_operations")
     if anonymous is not MISSING and anonymous:
         problems.append(f"answers without credentials: {', '.join(map(str, anonymous))}")
+    transport = None
     if ctx.params.require_tls:
-        protocols = ctx.maybe("network.protocols")
-        if protocols is not MISSING and not any(
-                str(p.get("name", "")).upper() == "HTTPS" and p.get("enabled") for p in protocols or []):
-            problems.append("HTTPS is not enabled (credentials and video travel in clear text)")
+        transport = obs.transport_encryption(ctx)
+        if transport is not None and not transport.encrypted:
+            problems.append("HTTPS is not enabled (credentials and video travel in clear text)"
+                            if not transport.observed else f"{transport.how} (credentials travel in clear text)")
     clock = _clock_problem(ctx, ctx.params.max_clock_skew_s, require_ntp=False)
     if clock:
         problems.append(clock)
     if problems:
         return ctx.failed("; ".join(problems))
     ctx.require_all()
-    return ctx.passed("authentication required for every probed operation, HTTPS offered, clock synchronised")
+    how = f" ({transport.how})" if transport is not None and transport.observed else ""
+    return ctx.passed(f"authentication required for every probed operation, HTTPS offered{how}, clock synchronised")
 
 
 class IntegrityParams(Params):
@@ -88,10 +93,9 @@ class PrivacyByDesignParams(Params):
 def privacy_by_design(ctx: CheckContext[PrivacyByDesignParams]) -> CheckOutcome:
     """Transmission is encrypted, access is controlled and (optionally) privacy masks are used."""
     problems: list[str] = []
-    protocols = ctx.maybe("network.protocols")
-    if protocols is not MISSING and not any(
-            str(p.get("name", "")).upper() == "HTTPS" and p.get("enabled") for p in protocols or []):
-        problems.append("no encrypted transport (HTTPS disabled)")
+    transport = obs.transport_encryption(ctx)
+    if transport is not None and not transport.encrypted:
+        problems.append(f"no encrypted transport ({transport.how})")
     anonymous = ctx.maybe("auth.anonymous_operations")
     if anonymous is not MISSING and anonymous:
         problems.append(f"no access control on {', '.join(map(str, anonymous))}")
@@ -104,3 +108,76 @@ def privacy_by_design(ctx: CheckContext[PrivacyByDesignParams]) -> CheckOutcome:
     ctx.require_all()
     return ctx.passed("encrypted transport and access control in place")
 
+
+class TlsCertificateParams(Params):
+    """What counts as a valid and strong server certificate (self-signed is normal for cameras: not judged)."""
+
+    min_rsa_bits: int = Field(default=2048, ge=512, description="Smallest acceptable RSA/DSA key")
+    min_ec_bits: int = Field(default=256, ge=160, description="Smallest acceptable elliptic-curve key")
+    reject_legacy_tls: bool = Field(default=True, description="Fail when the device still accepts TLS 1.0/1.1")
+
+
+def _weak_key(cert: dict[str, Any], params: TlsCertificateParams) -> str | None:
+    kind, bits = str(cert.get("key_type") or "?").lower(), cert.get("key_bits")
+    if bits is None:
+        return None
+    floor = params.min_ec_bits if kind == "ec" else params.min_rsa_bits if kind in ("rsa", "dsa") else None
+    if floor is not None and int(bits) < floor:
+        return f"weak {kind.upper()} key of {bits} bits (at least {floor} needed)"
+    return None
+
+
+@check("tls_certificate", params=TlsCertificateParams)
+def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
+    """The certificate the device's HTTPS really presents is within its validity period and has a strong key."""
+    device = ctx.device
+    if device is None:
+        return ctx.not_applicable("no camera was found for this declaration")
+    fact = device.get("tls.certificate")
+    if fact.status is FactStatus.UNSUPPORTED:
+        ctx.maybe("tls.certificate")  # evidence: why there is no certificate
+        ctx.forget("tls.certificate")
+        return ctx.not_applicable(f"no TLS served, so no certificate to judge ({fact.reason})")
+    cert = ctx.fact("tls.certificate")
+    problems: list[str] = []
+    not_after = _parse_time(cert.get("not_after"))
+    not_before = _parse_time(cert.get("not_before"))
+    if not_after is not None and ctx.at > not_after:
+        problems.append(f"certificate expired on {not_after.date().isoformat()}")
+    elif not_after is None and cert.get("expired"):
+        problems.append("certificate expired")
+    if not_before is not None and ctx.at < not_before:
+        problems.append(f"certificate not valid before {not_before.date().isoformat()}")
+    weak = _weak_key(cert, ctx.params)
+    if weak:
+        problems.append(weak)
+    if str(cert.get("signature_hash") or "").lower() in ("md5", "sha1"):
+        problems.append(f"signed with {cert['signature_hash']}")
+    legacy_unknown = None
+    if ctx.params.reject_legacy_tls:
+        versions = ctx.maybe("tls.versions")
+        if versions is not MISSING and isinstance(versions, dict):
+            if versions.get("legacy_accepted"):
+                problems.append("TLS 1.0/1.1 still accepted")
+            elif versions.get("legacy_accepted") is None:
+                legacy_unknown = ("whether TLS 1.0/1.1 is still accepted could not be tested from this host "
+                                  "(reject_legacy_tls: false judges the certificate alone)")
+    if problems:
+        return ctx.failed("; ".join(problems))
+    ctx.require_all()
+    if legacy_unknown:
+        raise Unknown(legacy_unknown)
+    kind = f"{str(cert.get('key_type', '?')).upper()} {cert.get('key_bits')}-bit"
+    issued = "self-signed" if cert.get("self_signed") else f"issued by {cert.get('issuer')}"
+    until = not_after.date().isoformat() if not_after else "?"
+    return ctx.passed(f"certificate valid until {until}, {kind} key, {issued}")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

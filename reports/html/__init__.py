@@ -253,7 +253,10 @@ def build_data(result: ScanResult) -> dict[str, Any]:
     rules: list[list[Any]] = []
     rule_pos: dict[tuple, int] = {}
     rows: list[int] = []
+    needs_decl: list[int] = []  # row numbers of unknowns that wait for a declaration (collapsed by default)
     for f in result.findings:
+        if f.needs_declaration:
+            needs_decl.append(len(rows) // 7)
         pos = dev_pos.get(f.device_id)
         if pos is None:  # site-level finding, or a device without a fact sheet
             pos = dev_pos[f.device_id] = len(devices)
@@ -326,13 +329,39 @@ def build_data(result: ScanResult) -> dict[str, Any]:
         "rules": rules,
         "rowWidth": 7,
         "rows": rows,
+        "needsDecl": needs_decl,
+    }
+
+
+DRIFT_ROW_LIMIT = 200  # rows per list in 'since last scan' (new/vanished cameras, fact changes)
+
+
+def _drift_view(result: ScanResult) -> dict[str, Any] | None:
+    """New and vanished cameras and changed facts from the scan's drift summary (capped lists)."""
+    drift = result.drift
+    if drift is None:
+        return None
+    facts = sorted(drift.fact_changes, key=lambda c: (not c.important, c.device_name, c.key))
+    return {
+        "first": drift.first,
+        "previous_started_at": drift.previous_started_at,
+        "new_devices": drift.new_devices[:DRIFT_ROW_LIMIT],
+        "new_more": max(0, len(drift.new_devices) - DRIFT_ROW_LIMIT),
+        "n_new": len(drift.new_devices),
+        "vanished_devices": drift.vanished_devices[:DRIFT_ROW_LIMIT],
+        "vanished_more": max(0, len(drift.vanished_devices) - DRIFT_ROW_LIMIT),
+        "n_vanished": len(drift.vanished_devices),
+        "facts": facts[:DRIFT_ROW_LIMIT],
+        "facts_more": max(0, drift.fact_changes_total - min(len(facts), DRIFT_ROW_LIMIT)),
+        "n_facts": drift.fact_changes_total,
+        "empty": drift.empty,
     }
 
 
 def _change_view(result: ScanResult) -> dict[str, Any] | None:
     """Counts and the most important rows for 'since last scan', when the history diff marked changes."""
     marked = [f for f in result.findings if f.change is not None]
-    if not marked:
+    if not marked and result.drift is None:
         return None
     counts = Counter(f.change for f in marked)
     notable = [
@@ -348,7 +377,8 @@ def _change_view(result: ScanResult) -> dict[str, Any] | None:
         "counts": {str(c): counts[c] for c in Change},
         "rows": notable[:100],
         "more": max(0, len(notable) - 100),
-        "previous": result.meta.previous_scan_id,
+        "previous": result.meta.previous_scan_id or (result.drift.previous_scan_id if result.drift else None),
+        "drift": _drift_view(result),
     }
 
 
@@ -370,6 +400,7 @@ def render_html(result: ScanResult) -> str:
         f"{result.declared_names.get(d.device_id) or d.label}: {e}" for d in result.devices for e in d.errors
     ]
     crashed = [f for f in result.findings if f.result is Result.ERROR]
+    waiting = Counter(f.device_id for f in result.findings if f.needs_declaration)
     return _env.get_template("report.html.j2").render(
         result=result,
         meta=result.meta,
@@ -385,6 +416,7 @@ def render_html(result: ScanResult) -> str:
         errors=errors,
         crashed=len(crashed),
         changes=_change_view(result),
+        undeclared={"cameras": len(waiting), "findings": sum(waiting.values())},
         results=[str(r) for r in Result],
         severities=[str(s) for s in reversed(Severity)],
         profiles=sorted({f.profile for f in result.findings}),

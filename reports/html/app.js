@@ -44,6 +44,10 @@
   var status = document.getElementById("table-status");
   var pageInfo = document.getElementById("page-info");
   var hasChange = !!form.elements.change;
+  /* Unknowns that only wait for a declaration: folded away unless "waiting for a declaration" is ticked. */
+  var waitsDecl = new Uint8Array(N);
+  (D.needsDecl || []).forEach(function (i) { waitsDecl[i] = 1; });
+  var nWaiting = (D.needsDecl || []).length;
   var state = { sort: "result", dir: 1, page: 0, size: 50 };
   var view = new Int32Array(N), nView = 0;
   var hay = null;
@@ -69,6 +73,7 @@
     var res = f.result.value, sev = f.severity.value, prof = f.profile.value, cam = f.camera.value;
     var rule = f.rule.value.trim().toLowerCase(), q = f.q.value.trim().toLowerCase();
     var chg = hasChange ? f.change.value : "";
+    var showDecl = !f.decl || f.decl.checked;
     var resIdx = res ? D.results.indexOf(res) : -1, sevIdx = sev ? D.severities.indexOf(sev) : -1;
     var camIdx = cam ? parseInt(cam, 10) : -1, chgIdx = chg && chg !== "!" ? D.changes.indexOf(chg) : -1;
     if (q && !hay) buildHaystack();
@@ -84,6 +89,7 @@
       if (camIdx >= 0 && R[o + 1] !== camIdx) continue;
       if (chgIdx >= 0 && R[o + 3] !== chgIdx) continue;
       if (chg === "!" && changeRank[R[o + 3]] > 2) continue;
+      if (!showDecl && waitsDecl[i]) continue;
       if (q && hay[i].indexOf(q) < 0) continue;
       view[n++] = i;
     }
@@ -169,8 +175,10 @@
     }
     tbody.textContent = "";
     tbody.appendChild(frag);
-    status.textContent = nView === N ? N.toLocaleString() + " findings"
-      : nView.toLocaleString() + " of " + N.toLocaleString() + " findings match";
+    status.textContent = (nView === N ? N.toLocaleString() + " findings"
+      : nView.toLocaleString() + " of " + N.toLocaleString() + " findings match") +
+      (nWaiting && form.elements.decl && !form.elements.decl.checked
+        ? " (" + nWaiting.toLocaleString() + " unknown for want of a declaration folded away)" : "");
     pageInfo.textContent = nView ? "rows " + (start + 1).toLocaleString() + "–" + end.toLocaleString() +
       " · page " + (state.page + 1) + " of " + pages : "no rows";
     document.querySelectorAll("#findings-table th button").forEach(function (b) {

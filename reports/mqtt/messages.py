@@ -3,6 +3,9 @@
 Which findings are sent by default (without `--mqtt-all`): what a SIEM alerts on.
 - change `new` (or no history at all): only when the result is fail, unknown or error;
   a new *passing* (or not_applicable, waived, manual) finding is not an alert and is not sent;
+  an `unknown` that only waits for a declaration (`Finding.needs_declaration`) is not sent either:
+  the undeclared camera's GDPR-INV-1 `fail` is the one alert, and the device's `state` message
+  counts the rest (`needs_declaration`), so one new camera is one alert, not ~40;
 - change `changed`: always (a fail turning into pass is good news the SIEM should see);
 - change `resolved`: always (closes the alert);
 - change `persisting`: never (the SIEM already has it).
@@ -51,7 +54,7 @@ def is_reported(finding: Finding, send_all: bool = False) -> bool:
         return True
     change = effective_change(finding)
     if change is Change.NEW:
-        return finding.result in ALERTING_RESULTS
+        return finding.result in ALERTING_RESULTS and not finding.needs_declaration
     return change in (Change.CHANGED, Change.RESOLVED)
 
 
@@ -102,14 +105,47 @@ def scan_finished(result: ScanResult, config: MqttConfig, scanner_id: str, publi
         "failing_by_severity": dict(Counter(str(f.severity) for f in findings if f.result is Result.FAIL)),
         "finding_messages": published,
         "scan_errors": len(m.errors),
+        "needs_declaration": sum(1 for f in findings if f.needs_declaration),
     }
     mid = _new_id()
     payload = {"schema": SCAN_SCHEMA, "message_id": mid, "event": "finished", **_meta_fields(result, scanner_id),
                "started_at": _iso(m.started_at), "finished_at": _iso(m.finished_at),
-               "evaluated_at": _iso(m.evaluated_at), "counts": counts}
+               "evaluated_at": _iso(m.evaluated_at), "counts": counts, "drift": _scan_drift(result)}
     return OutboxMessage(id=mid, kind=MessageKind.SCAN, topic=Topics(config.prefix, m.site).scan(m.scan_id),
                          payload=_dumps(payload), expiry=config.message_expiry,
                          user_properties=(("message_id", mid), ("event", "finished")))
+
+
+DRIFT_DEVICE_LIMIT = 500  # devices listed per direction in the finished message's drift
+
+
+def _scan_drift(result: ScanResult) -> dict[str, Any] | None:
+    """The drift summary in brief: previous scan, new/vanished cameras, counts (None: not recorded)."""
+    drift = result.drift
+    if drift is None:
+        return None
+
+    def devices(items: list) -> list[dict[str, str]]:
+        return [{"device_id": d.device_id, "name": d.name, "address": d.address} for d in items[:DRIFT_DEVICE_LIMIT]]
+
+    return {"version": drift.version, "previous_scan_id": drift.previous_scan_id,
+            "previous_started_at": _iso(drift.previous_started_at),
+            "new_devices": devices(drift.new_devices), "vanished_devices": devices(drift.vanished_devices),
+            "fact_changes": drift.fact_changes_total, "findings": drift.findings.model_dump()}
+
+
+def device_drift(result: ScanResult) -> dict[str, dict[str, Any]]:
+    """Per device: whether it is new and its fact-change sentences (from the scan's drift summary)."""
+    drift = result.drift
+    if drift is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for d in drift.new_devices:
+        out.setdefault(d.device_id, {"new_device": True, "fact_changes": []})
+    for c in drift.fact_changes:
+        entry = out.setdefault(c.device_id, {"new_device": False, "fact_changes": []})
+        entry["fact_changes"].append({"key": c.key, "sentence": c.sentence, "before": c.before, "after": c.after})
+    return out
 
 
 def finding_message(finding: Finding, result: ScanResult, config: MqttConfig, scanner_id: str) -> OutboxMessage:
@@ -142,9 +178,18 @@ def _posture(results: Counter[str]) -> str:
     return "no_findings"
 
 
+_NO_DRIFT: dict[str, Any] = {"new_device": False, "fact_changes": []}
+
+
 def state_message(device_id: str, findings: list[Finding], result: ScanResult, config: MqttConfig,
-                  scanner_id: str) -> OutboxMessage:
-    """`state/<device>` (retained): the device's posture after this scan."""
+                  scanner_id: str, drift: dict[str, dict[str, Any]] | None = None) -> OutboxMessage:
+    """`state/<device>` (retained): the device's posture after this scan, and what changed on it.
+
+    `drift` is `device_drift(result)` (pass it when sending many states; computed when omitted).
+    The `drift` field is None when the scan was not recorded in the history (nothing to compare).
+    """
+    if drift is None:
+        drift = device_drift(result)
     mid = _new_id()
     results = Counter(str(f.result) for f in findings)
     failing = sorted((f for f in findings if f.result is Result.FAIL),
@@ -162,6 +207,8 @@ def state_message(device_id: str, findings: list[Finding], result: ScanResult, c
         "failing": [{"rule_id": f.rule_id, "severity": str(f.severity), "finding_uid": f.uid} for f in failing],
         "unknown": sorted(f.rule_id for f in findings if f.result in (Result.UNKNOWN, Result.ERROR)),
         "device_errors": len(dev.errors) if dev else 0,
+        "needs_declaration": sum(1 for f in findings if f.needs_declaration),
+        "drift": drift.get(device_id, _NO_DRIFT) if result.drift is not None else None,
     }
     props: tuple[tuple[str, str], ...] = (("message_id", mid), ("posture", str(payload["posture"])))
     if worst:
@@ -186,6 +233,7 @@ def result_messages(result: ScanResult, config: MqttConfig, scanner_id: str, *,
     chosen: Iterable[Finding] = (f for f in result.findings if is_reported(f, config.send_all))
     findings = [finding_message(f, result, config, scanner_id) for f in chosen]
     out += findings
-    out += [state_message(dev, fs, result, config, scanner_id) for dev, fs in _by_device(result).items()]
+    drift = device_drift(result)
+    out += [state_message(dev, fs, result, config, scanner_id, drift) for dev, fs in _by_device(result).items()]
     out.append(scan_finished(result, config, scanner_id, len(findings)))
     return out

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from probes.discovery import DEFAULT_PORTS, DiscoveredDevice, DiscoveryReport, Signal, discover_report
+from probes.discovery import DEFAULT_PORTS, DEFAULT_TIMEOUT, DiscoveredDevice, DiscoveryReport, Signal, discover_report
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError
 from scanner.site import load_site
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         metavar="SIGNAL", help="signals to use (default: all): "
                         + ", ".join(s.value for s in Signal if s is not Signal.DECLARED))
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help="how long to listen for answers (default 3, or the site's discovery_timeout_s)")
+                        help="how long to listen for answers (default 2, or the site's discovery_timeout_s)")
     parser.add_argument("--concurrency", type=int, default=256, help="TCP connections at once (default 256)")
     parser.add_argument("--allow-public", action="store_true", help="allow globally routable targets")
     parser.add_argument("--json", metavar="FILE", help="write the devices as JSON ('-' for stdout)")
@@ -81,7 +81,7 @@ async def run(args: argparse.Namespace) -> int:
         raise ConfigError("must be 1-4096", field="--concurrency")
     signals = {Signal(s) for s in args.signals} if args.signals else None
     report = await discover_report(scope, ports=ports, interfaces=interfaces, signals=signals,
-                                   timeout=3.0 if timeout is None else timeout, extra_targets=extra,
+                                   timeout=DEFAULT_TIMEOUT if timeout is None else timeout, extra_targets=extra,
                                    concurrency=args.concurrency)
     to_stdout = args.json == "-"
     console = Console(stderr=to_stdout)

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="interface for multicast discovery and ARP (repeatable)")
     parser.add_argument("--signals", nargs="+", choices=[s.value for s in Signal if s is not Signal.DECLARED],
                         help="discovery signals to use (default: all that apply)")
-    parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="discovery timeout (default 3)")
+    parser.add_argument("--timeout", type=float, default=2.0, metavar="S", help="discovery timeout (default 2)")
     parser.set_defaults(handler=run)
 
 

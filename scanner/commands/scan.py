@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
+
+from probes.errors import ConfigError
 
 from probes.discovery import Signal
 from scanner.commands import _common
@@ -42,19 +44,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
 def adhoc_site(args: argparse.Namespace) -> SiteFile:
     """A site built from --targets/--host: nothing declared, baseline profile."""
-    credentials = None
-    if args.user:
-        if not args.password_env:
-            raise SystemExit("camaudit scan: --user needs --password-env VAR (passwords are never arguments)")
-        credentials = CredentialsRef(username=args.user, password_env=args.password_env)
-    hosts = list(args.host)
-    targets = list(args.targets)
-    if not targets and not hosts:
-        raise SystemExit("camaudit scan: give --site FILE, or --targets CIDR / --host IP:PORT")
-    for host in hosts:
-        ipaddress.ip_address(host.rsplit(":", 1)[0])
-    site = Site(name="adhoc", scope=ScopeConfig(targets=targets, hosts=hosts, allow_public=args.allow_public),
-                credentials=credentials, profiles=["gdpr-baseline"])
+    if args.user and not args.password_env:
+        raise ConfigError("--user needs --password-env VAR (passwords are never command-line arguments)")
+    if not args.targets and not args.host:
+        raise ConfigError("give --site FILE, or --targets CIDR / --host IP:PORT")
+    try:
+        credentials = (CredentialsRef(username=args.user, password_env=args.password_env) if args.user
+                       else None)
+        scope = ScopeConfig(targets=list(args.targets), hosts=list(args.host), allow_public=args.allow_public)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(str(first["msg"]).removeprefix("Value error, ").replace("set allow_public: true", "use --allow-public"),
+                          field="--" + str(first["loc"][0]) if first["loc"] else None) from None
+    site = Site(name="adhoc", scope=scope, credentials=credentials, profiles=["gdpr-baseline"])
     return SiteFile(site=site, path=Path.cwd() / "adhoc-site.yaml")
 
 

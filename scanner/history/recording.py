@@ -34,7 +34,8 @@ async def store_scan(store: HistoryStore, result: ScanResult, *,
     """Compare `result` with the site's previous complete scan, then store it (annotated) in one transaction.
 
     Returns the annotated copy (`Finding.change` set, resolved findings added,
-    `previous_scan_id` set), the drift and the stored summary row.
+    `previous_scan_id` and the compact `drift` summary set, both stored with it), the full
+    drift and the stored summary row.
     """
     previous = await store.previous_scan(result.meta.site, before=result.meta.started_at)
     annotated, drift = diff_scans(result, previous)
@@ -43,8 +44,9 @@ async def store_scan(store: HistoryStore, result: ScanResult, *,
 
 
 def adopt(result: ScanResult, annotated: ScanResult) -> None:
-    """Copy the annotation into `result` in place (callers that keep writing reports from it)."""
+    """Copy the annotation and the drift summary into `result` in place (callers keep writing reports from it)."""
     result.findings = annotated.findings
+    result.drift = annotated.drift
     result.meta.previous_scan_id = annotated.meta.previous_scan_id
 
 

@@ -86,18 +86,25 @@ class Reply:
         return [v.text for v in self.xml.iter(f"{{{NS['env']}}}Value")]
 
 
-def url(cam: Any, prefix: str) -> str:
-    return f"http://{cam.address}:{cam.port}/onvif/{PATHS[prefix]}"
+def url(cam: Any, prefix: str, scheme: str | None = None) -> str:
+    """The service URL; https (on the camera's TLS port) for an HTTPS-only camera or when asked."""
+    tls_port = getattr(cam, "tls_port", None)
+    if scheme is None:
+        scheme = "https" if tls_port is not None and not cam.spec.tls.plain_http else "http"
+    port = tls_port if scheme == "https" else cam.port
+    return f"{scheme}://{cam.address}:{port}/onvif/{PATHS[prefix]}"
 
 
 async def soap(session: aiohttp.ClientSession, cam: Any, prefix: str, operation: str, args: str = "", *,
                user: str | None = "auditor", password: str = "demo-pass", skew_s: float | None = None,
-               path_prefix: str | None = None, **kwargs: Any) -> Reply:
+               path_prefix: str | None = None, scheme: str | None = None, **kwargs: Any) -> Reply:
     """POST one operation; WS-UsernameToken unless user is None. skew_s defaults to the camera's clock offset."""
     header = ""
     if user is not None:
         offset = cam.spec.clock.offset_seconds if skew_s is None else skew_s
         header = ws_security(user, password, skew_s=offset)
-    async with session.post(url(cam, path_prefix or prefix), data=envelope(prefix, operation, args, header),
+    if (scheme == "https" or url(cam, prefix).startswith("https")) and "ssl" not in kwargs:
+        kwargs["ssl"] = False  # lab certificates are self-signed
+    async with session.post(url(cam, path_prefix or prefix, scheme), data=envelope(prefix, operation, args, header),
                             headers={"Content-Type": "application/soap+xml; charset=utf-8"}, **kwargs) as resp:
         return Reply(resp.status, resp.headers, await resp.read())

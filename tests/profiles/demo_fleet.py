@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from factbook import camera
+from factbook import camera, failed
 
-from probes.facts import DeviceFacts
+from probes.facts import DeviceFacts, FactStatus
 
 H = 3600
 
@@ -72,6 +72,8 @@ def demo_devices() -> list[DeviceFacts]:
              network__protocols=[{"name": "HTTP", "enabled": True, "ports": [80]},
                                  {"name": "HTTPS", "enabled": False, "ports": [443]},
                                  {"name": "RTSP", "enabled": True, "ports": [554]}],
+             tls__versions=failed("tls.versions", FactStatus.UNSUPPORTED, "HTTPS is disabled"),
+             tls__certificate=failed("tls.certificate", FactStatus.UNSUPPORTED, "HTTPS is disabled"),
              clock__source="Manual", clock__skew_seconds=-900.0, network__ntp={"from_dhcp": False, "servers": []},
              **NO_RECORDING),
         _cam(19, "6f7a8b9c-1919-4d0e-8b19-c056e3a8b919", "HIKVISION", "DS-2TD1217B-3/PA", "V5.5.61 build 211020",

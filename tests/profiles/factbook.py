@@ -77,6 +77,12 @@ def baseline(address: str = "127.0.10.50", mac: str = "00:11:22:33:44:55") -> di
         "analytics.biometric": [],
         "thermal.radiometry": False,
         "thermal.configurations": [],
+        "tls.versions": {"served": True, "port": 443, "negotiated": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384",
+                         "legacy_accepted": False, "onvif_over_https": False},
+        "tls.certificate": {"subject": "CN=cam,O=AXIS", "issuer": "CN=cam,O=AXIS", "self_signed": True,
+                            "not_before": "2026-01-01T00:00:00+00:00", "not_after": "2036-01-01T00:00:00+00:00",
+                            "expired": False, "key_type": "rsa", "key_bits": 2048, "signature_hash": "sha256",
+                            "sha256": "ab" * 32},
         "users": [{"username": "auditor", "level": "Administrator"}],
         "clock.skew_seconds": 0.3,
         "clock.source": "NTP",
@@ -91,10 +97,20 @@ def failed(key: str, status: FactStatus = FactStatus.ERROR, reason: str = "timed
 def camera(*, address: str = "127.0.10.50", uuid: str | None = "00000000-0000-4000-8000-000000000050",
            mac: str = "00:11:22:33:44:55", facts: dict[str, Any] | None = None, **overrides: Any) -> DeviceFacts:
     values = baseline(address, mac)
-    for key, value in {**{k.replace("__", "."): v for k, v in overrides.items()}, **(facts or {})}.items():
+    given = {**{k.replace("__", "."): v for k, v in overrides.items()}, **(facts or {})}
+    for key, value in given.items():
         if key not in FACT_CATALOGUE:
             raise KeyError(f"unknown fact key {key!r}")
         values[key] = value
+    protocols = values.get("network.protocols")
+    if isinstance(protocols, Fact) and not protocols.ok:
+        for key in ("tls.versions", "tls.certificate"):  # as the reader does: the HTTPS port is unknown
+            if key not in given:
+                values[key] = failed(key, FactStatus.NOT_PROBED, "the HTTPS port is unknown")
+    elif isinstance(protocols, list) and not any(p.get("name") == "HTTPS" and p.get("enabled") for p in protocols):
+        for key in ("tls.versions", "tls.certificate"):  # as the reader does: HTTPS off, no handshake to observe
+            if key not in given:
+                values[key] = failed(key, FactStatus.UNSUPPORTED, "HTTPS is disabled (tds:GetNetworkProtocols)")
     built = {}
     for key, value in values.items():
         if value is ABSENT:

@@ -10,6 +10,7 @@ Import it as `from tests.reports.factory import make_scan` (repo root on sys.pat
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 from probes.facts import DeviceFacts, Evidence, Fact, FactStatus
@@ -445,3 +446,36 @@ def make_scan(
         previous_scan_id="scan-20261122-0300" if with_changes else None,
     )
     return ScanResult(meta=meta, devices=devices, declared_names=names, declared=declared, findings=findings)
+
+
+def add_drift(scan: ScanResult, *, n_new: int = 2, n_vanished: int = 1, n_facts: int = 3,
+              waiting: int = 0) -> ScanResult:
+    """Give `scan` a drift summary (hostile names included) and mark `waiting` unknowns of its undeclared
+    cameras as waiting for a declaration; returns the scan (changed in place)."""
+    from profiles.findings import NO_DECLARATION
+    from reports.model import DriftCounts, DriftDevice, DriftFactChange, DriftSummary
+
+    devs = scan.devices
+    new = [DriftDevice(device_id=d.device_id, name=scan.declared_names.get(d.device_id) or d.label,
+                       address=d.address) for d in devs[:n_new]]
+    vanished = [DriftDevice(device_id=f"uuid:gone-{i}", name=f"<b>gone-{i}</b>", address=f"192.0.2.{i % 250 + 1}")
+                for i in range(n_vanished)]
+    facts = []
+    for i in range(n_facts):
+        d = devs[i % len(devs)]
+        name = scan.declared_names.get(d.device_id) or d.label
+        facts.append(DriftFactChange(device_id=d.device_id, device_name=name, key="media.audio_in_profiles",
+                                     before="no audio", after="<i>Profile_1</i>",
+                                     sentence=f"audio turned on (profiles: <i>Profile_{i}</i>)", important=i % 2 == 0))
+    changes = Counter(f.change for f in scan.findings if f.change is not None)
+    scan.drift = DriftSummary(previous_scan_id="scan-before", previous_started_at=T0 - timedelta(hours=6),
+                              new_devices=new, vanished_devices=vanished, fact_changes=facts,
+                              fact_changes_total=n_facts,
+                              findings=DriftCounts(**{c.value: changes[c] for c in Change}))
+    undeclared = {d.device_id for d in devs} - set(scan.declared_names)
+    marked = 0
+    for k, f in enumerate(scan.findings):
+        if marked < waiting and f.device_id in undeclared and f.result is Result.UNKNOWN:
+            scan.findings[k] = f.model_copy(update={"evidence": [NO_DECLARATION], "change": Change.NEW})
+            marked += 1
+    return scan

@@ -38,8 +38,12 @@ def _svc(cam: Any) -> set[str]:
     return {str(s) for s in cam.offered_services}
 
 
-def expected_facts(cam: Any, address: str) -> dict[str, Any]:
-    """fact key -> expected value (UNSUPPORTED: the fact must have status unsupported)."""
+def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[str, Any]:
+    """fact key -> expected value (UNSUPPORTED: the fact must have status unsupported).
+
+    `tls_port`: where the lab really serves HTTPS (tests run on ephemeral ports); the lab reports it in
+    GetNetworkProtocols, and the tls.* facts are then expected from the handshake.
+    """
     svc = _svc(cam)
     m2 = "media2" in svc
     schemes = [str(s) for s in cam.auth.schemes]
@@ -79,8 +83,7 @@ def expected_facts(cam: Any, address: str) -> dict[str, Any]:
                         "search_domains": list(cam.network.dns.search_domains)},
         "network.ntp": {"from_dhcp": cam.network.ntp.from_dhcp, "servers": list(cam.network.ntp.servers)},
         "network.protocols": sorted(
-            ({"name": name, "enabled": cam.network.protocol(name)[0], "ports": cam.network.protocol(name)[1]}
-             for name in ("HTTP", "HTTPS", "RTSP")), key=lambda p: p["name"]),
+            (_protocol(cam, name, tls_port) for name in ("HTTP", "HTTPS", "RTSP")), key=lambda p: p["name"]),
         "network.zero_configuration": {"enabled": cam.network.zero_configuration.enabled,
                                        "addresses": list(cam.network.zero_configuration.addresses)},
         "network.discovery_mode": str(cam.network.discovery_mode),
@@ -155,6 +158,13 @@ def expected_facts(cam: Any, address: str) -> dict[str, Any]:
         exp["recording.recordings"] = UNSUPPORTED
         exp["recording.jobs"] = UNSUPPORTED
         exp["recording.active"] = False
+    if cam.tls.enabled and tls_port is not None:
+        exp["tls.versions.summary"] = {"served": True, "port": tls_port,
+                                       "legacy_accepted": str(cam.tls.min_version) in ("TLS1.0", "TLS1.1")}
+        exp["tls.certificate.summary"] = {"self_signed": cam.tls.self_signed, "expired": cam.tls.expired,
+                                          "key_type": str(cam.tls.key_type), "key_bits": cam.tls.key_bits}
+    elif not cam.network.protocol("HTTPS")[0]:
+        exp["tls.certificate"] = UNSUPPORTED
     an = cam.analytics
     if an is not None:
         module_types = [m.type for m in an.modules]
@@ -171,8 +181,24 @@ def expected_facts(cam: Any, address: str) -> dict[str, Any]:
     return exp
 
 
+def _protocol(cam: Any, name: str, tls_port: int | None) -> dict[str, Any]:
+    enabled, ports = cam.network.protocol(name)
+    if cam.tls.enabled and tls_port is not None:
+        if name == "HTTPS":
+            enabled, ports = True, [tls_port]
+        elif name == "HTTP" and not cam.tls.plain_http:
+            enabled = False
+    return {"name": name, "enabled": enabled, "ports": ports}
+
+
 def actual_value(sheet: Any, key: str) -> Any:
     """The comparable value for an expected key (some keys are projections of a fact's value)."""
+    if key == "tls.versions.summary":
+        v = sheet.value("tls.versions")
+        return {k: v[k] for k in ("served", "port", "legacy_accepted")}
+    if key == "tls.certificate.summary":
+        v = sheet.value("tls.certificate")
+        return {k: v[k] for k in ("self_signed", "expired", "key_type", "key_bits")}
     if key == "media.profiles.tokens":
         return [p["token"] for p in sheet.value("media.profiles")]
     if key == "media.video_encoders.settings":
@@ -188,8 +214,8 @@ def actual_value(sheet: Any, key: str) -> Any:
         summary = sheet.value("recording.summary")
         span = datetime.fromisoformat(summary["data_until"]) - datetime.fromisoformat(summary["data_from"])
         return round(span.total_seconds() / 86400)
-    if key == "services.namespaces":
-        return sorted(s["namespace"] for s in sheet.value("services"))
+    if key == "services.namespaces":  # a camera advertising http and https lists each service twice
+        return sorted({s["namespace"] for s in sheet.value("services")})
     if key == "capabilities.security.auth":
         sec = sheet.value("capabilities.security")
         return {k: sec[k] for k in ("username_token", "http_digest", "tls1_2")}
@@ -206,7 +232,7 @@ def actual_value(sheet: Any, key: str) -> Any:
 def fact_key(key: str) -> str:
     """The FACT_CATALOGUE key an expected key is about."""
     for base in ("media.profiles", "media.video_encoders", "media.audio_encoders", "recording.recordings",
-                 "recording.summary", "services", "capabilities.security"):
+                 "recording.summary", "services", "capabilities.security", "tls.versions", "tls.certificate"):
         if key.startswith(base + "."):
             return base
     return key

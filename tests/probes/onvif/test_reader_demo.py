@@ -37,6 +37,7 @@ class DemoRun:
         self.sheets: dict[str, DeviceFacts] = {}
         self.received: dict[str, list[str]] = {}
         self.addresses: dict[str, str] = {}
+        self.tls_ports: dict[str, int | None] = {}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -51,6 +52,7 @@ async def demo() -> DemoRun:
                 cam = devices[sheet.device_id]
                 run.sheets[cam.name] = sheet
                 run.addresses[cam.name] = cam.address
+                run.tls_ports[cam.name] = cam.tls_port
         run.received = {c.name: list(c.received) for c in running.cameras}
     return run
 
@@ -58,7 +60,7 @@ async def demo() -> DemoRun:
 def _cases() -> list[Any]:
     cases = []
     for cam in FLEET.cameras:
-        for key in expected_mod.expected_facts(cam, cam.address):
+        for key in expected_mod.expected_facts(cam, cam.address, 1 if cam.tls.enabled else None):
             cases.append(pytest.param(cam.name, key, id=f"{cam.name}:{key}"))
     return cases
 
@@ -67,7 +69,7 @@ def _cases() -> list[Any]:
 async def test_fact_read_back_exactly(demo: DemoRun, name: str, key: str) -> None:
     cam = FLEET.camera(name)
     sheet = demo.sheets[name]
-    want = expected_mod.expected_facts(cam, demo.addresses[name])[key]
+    want = expected_mod.expected_facts(cam, demo.addresses[name], demo.tls_ports[name])[key]
     fact = sheet.get(expected_mod.fact_key(key))
     if want is expected_mod.UNSUPPORTED:
         assert fact.status is FactStatus.UNSUPPORTED, fact

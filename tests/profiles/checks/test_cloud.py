@@ -22,6 +22,12 @@ CASES = [
     ("cloud_declared", UPLINK, {}, {}, R.FAIL, "uplink wss://cloud.vendor.example:443 (Connected)"),
     ("cloud_declared", S3, {}, {}, R.FAIL, "remote storage ObjectStorageS3 https://s3.example/b"),
     ("cloud_declared", DDNS, {}, {}, R.FAIL, "dynamic DNS cam.ddns.example"),
+    # factory default on many cameras: ClientUpdates with no name updates nothing
+    ("cloud_declared", {"cloud.dynamic_dns": {"type": "ClientUpdates", "name": None}}, {}, {}, R.PASS,
+     "no cloud or remote service observed"),
+    # the local DHCP server updates DNS, the camera reaches out to nobody
+    ("cloud_declared", {"cloud.dynamic_dns": {"type": "ServerUpdates", "name": "cam7"}}, {}, {}, R.PASS,
+     "no cloud or remote service observed"),
     ("cloud_declared", UPLINK, EU, {}, R.PASS, "declared: VendorCloud (eu-central-1)"),
     ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks", "unsupported", "no uplink service")}, {}, {},
      R.PASS, "no cloud or remote service observed"),  # GetServices lists no uplink service: none

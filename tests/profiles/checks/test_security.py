@@ -1,4 +1,5 @@
-"""Security checks: GDPR-SEC-1 (access_security), CZ-ACC-1 (integrity_measures), GR-PBD-1 (privacy_by_design)."""
+"""Security checks: GDPR-SEC-1 (access_security), CZ-ACC-1 (integrity_measures), GR-PBD-1 (privacy_by_design),
+GDPR-SEC-2 (tls_certificate)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,24 @@ from profiles.findings import Result as R
 NO_HTTPS = {"network.protocols": [{"name": "HTTP", "enabled": True, "ports": [80]},
                                   {"name": "HTTPS", "enabled": False, "ports": [443]}]}
 ANON = {"auth.anonymous_operations": ["GetDeviceInformation", "GetStreamUri"]}
+SERVED = {"served": True, "port": 8443, "negotiated": "TLSv1.2", "cipher": "ECDHE-RSA-AES128-GCM-SHA256",
+          "legacy_accepted": False, "onvif_over_https": True}
+# HTTPS claimed in the settings, but the named port refused TLS (observed): not encrypted
+CLAIMED_NOT_SERVED = {"tls.versions": {**SERVED, "served": False, "port": 443, "negotiated": None, "cipher": None},
+                      "tls.certificate": failed("tls.certificate", "unsupported", "no TLS served")}
+# the setting says off, but a TLS handshake was really observed (e.g. ONVIF read over https): encrypted
+OBSERVED_DESPITE_SETTING = {**NO_HTTPS, "tls.versions": SERVED}
+# HTTPS port unknown (protocols denied), device read over http: neither the handshake nor the setting is known
+TRANSPORT_UNKNOWN = {"network.protocols": failed("network.protocols", "denied", "refused"),
+                     "tls.versions": failed("tls.versions", "not_probed", "HTTPS port unknown")}
+
+
+def _cert(**changes):
+    base = {"subject": "CN=cam", "issuer": "CN=cam", "self_signed": True, "not_before": "2026-01-01T00:00:00+00:00",
+            "not_after": "2027-01-01T00:00:00+00:00", "expired": False, "key_type": "rsa", "key_bits": 2048,
+            "signature_hash": "sha256", "sha256": "ab" * 32}
+    return {"tls.certificate": {**base, **changes}}
+
 
 CASES = [
     ("access_security", {}, {}, {}, R.PASS, "authentication required"),
@@ -36,6 +55,40 @@ CASES = [
     ("privacy_by_design", {}, {}, {"require_masks": True}, R.FAIL, "no privacy mask"),
     ("privacy_by_design", {"network.protocols": failed("network.protocols")}, {}, {}, R.UNKNOWN,
      "network.protocols"),
+    # transport encryption: the observed handshake first, the GetNetworkProtocols setting as the fallback
+    ("access_security", {"tls.versions": SERVED}, {}, {}, R.PASS, "TLS handshake observed on port 8443 (TLSv1.2)"),
+    ("access_security", CLAIMED_NOT_SERVED, {}, {}, R.FAIL, "port 443 serves no TLS"),
+    ("access_security", OBSERVED_DESPITE_SETTING, {}, {}, R.PASS, "HTTPS offered"),
+    ("access_security", TRANSPORT_UNKNOWN, {}, {}, R.UNKNOWN, "network.protocols"),
+    ("privacy_by_design", {"tls.versions": SERVED}, {}, {}, R.PASS, "encrypted transport"),
+    ("privacy_by_design", CLAIMED_NOT_SERVED, {}, {}, R.FAIL,
+     "no encrypted transport (HTTPS is enabled in the settings, but port 443 serves no TLS)"),
+    ("privacy_by_design", TRANSPORT_UNKNOWN, {}, {}, R.UNKNOWN, "network.protocols"),
+    # GDPR-SEC-2: the certificate really presented (evaluated at AT, see factbook)
+    ("tls_certificate", _cert(), {}, {}, R.PASS, "certificate valid until 2027-01-01, RSA 2048-bit key, self-signed"),
+    ("tls_certificate", _cert(key_type="ec", key_bits=256, self_signed=False, issuer="CN=lab CA"), {}, {}, R.PASS,
+     "EC 256-bit key, issued by CN=lab CA"),
+    ("tls_certificate", _cert(not_after="2026-06-01T00:00:00+00:00", expired=True), {}, {}, R.FAIL,
+     "certificate expired on 2026-06-01"),
+    ("tls_certificate", _cert(key_bits=1024), {}, {}, R.FAIL, "weak RSA key of 1024 bits (at least 2048 needed)"),
+    ("tls_certificate", _cert(key_bits=1024), {}, {"min_rsa_bits": 1024}, R.PASS, "RSA 1024-bit key"),
+    ("tls_certificate", _cert(key_type="ec", key_bits=192), {}, {}, R.FAIL, "weak EC key of 192 bits"),
+    ("tls_certificate", _cert(signature_hash="sha1"), {}, {}, R.FAIL, "signed with sha1"),
+    ("tls_certificate", {**_cert(), "tls.versions": {**SERVED, "legacy_accepted": True}}, {}, {}, R.FAIL,
+     "TLS 1.0/1.1 still accepted"),
+    ("tls_certificate", {**_cert(), "tls.versions": {**SERVED, "legacy_accepted": True}}, {},
+     {"reject_legacy_tls": False}, R.PASS, "certificate valid"),
+    ("tls_certificate", {**_cert(), "tls.versions": failed("tls.versions")}, {}, {}, R.UNKNOWN,
+     "fact `tls.versions` is error"),
+    ("tls_certificate", {**_cert(), "tls.versions": {**SERVED, "legacy_accepted": None}}, {}, {}, R.UNKNOWN,
+     "could not be tested"),
+    ("tls_certificate", {**_cert(key_bits=1024), "tls.versions": failed("tls.versions")}, {}, {}, R.FAIL,
+     "weak RSA key"),
+    ("tls_certificate", NO_HTTPS, {}, {}, R.NOT_APPLICABLE, "no TLS served"),
+    ("tls_certificate", CLAIMED_NOT_SERVED, {}, {}, R.NOT_APPLICABLE, "no TLS served"),
+    ("tls_certificate", {"tls.certificate": failed("tls.certificate")}, {}, {}, R.UNKNOWN,
+     "fact `tls.certificate` is error"),
+    ("tls_certificate", TRANSPORT_UNKNOWN, {}, {}, R.UNKNOWN, "tls.certificate"),
 ]
 
 

@@ -1,0 +1,96 @@
+"""The benchmark harness's own logic: what the floor renews must still authenticate, and figures survive the trip.
+
+The floor client replays captured requests; if its renewed WS-UsernameToken or its
+HTTP Digest answers were wrong, the lab would answer faults and the floor would look
+faster than it is. So both are checked against the lab's own, independent verifiers.
+No timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import floor  # noqa: E402
+import peer_read  # noqa: E402
+import run_all  # noqa: E402
+from _common import Report, Row  # noqa: E402
+
+from lab.auth import challenge, check_http_digest, check_username_token  # noqa: E402
+from lab.model import Auth, User, UserLevel  # noqa: E402
+from lab.soap import parse_request  # noqa: E402
+from probes.onvif._soap import UsernameToken, build_envelope  # noqa: E402
+
+PASSWORD = "bench-pass"
+AUTH = Auth(users={"auditor": User(password=PASSWORD, level=UserLevel.ADMINISTRATOR)})
+
+
+@pytest.mark.parametrize("offset_s", [0.0, -900.0, 600.0])
+def test_renewed_username_token_is_accepted_by_a_skewed_camera(offset_s: float) -> None:
+    sent_at = time.time() - 3600  # captured an hour ago: the old Created would be refused
+    old_created = datetime.fromtimestamp(sent_at, UTC) + timedelta(seconds=offset_s)
+    header = UsernameToken("auditor", PASSWORD).header(created=old_created)
+    body = build_envelope("tds:GetUsers", security_header=header)
+    camera_now = datetime.now(UTC) + timedelta(seconds=offset_s)
+
+    stale = parse_request(body).token
+    assert stale is not None and not check_username_token(stale, AUTH, camera_now).ok
+
+    renewed = floor.fresh_token(body, sent_at, PASSWORD)
+    token = parse_request(renewed).token
+    assert token is not None
+    assert token.nonce != stale.nonce
+    assert check_username_token(token, AUTH, camera_now).ok
+    assert renewed.split(b"<s:Body>")[1] == body.split(b"<s:Body>")[1]  # the request itself is untouched
+
+
+def test_digest_answer_is_accepted_by_the_lab() -> None:
+    cam = floor.Camera("127.0.0.1:1")
+    cam.challenge = floor._parse_challenge(challenge(AUTH.realm, "cam-key"))  # noqa: SLF001
+    header = floor.digest_header(cam, "POST", "http://127.0.0.1:1/onvif/device_service", "auditor", PASSWORD)
+    assert header is not None
+    assert check_http_digest(header, "POST", AUTH, "cam-key", "/onvif/device_service").ok
+    wrong = floor.digest_header(cam, "POST", "http://127.0.0.1:1/onvif/device_service", "auditor", "nope")
+    assert wrong is not None and not check_http_digest(wrong, "POST", AUTH, "cam-key").ok
+
+
+def test_peer_reads_operation_and_typed_parameters_from_a_captured_body() -> None:
+    body = build_envelope("tds:GetServices", (("IncludeCapability", "false"),))
+    namespace, operation, params = peer_read.operation_of(body) or ("", "", {})
+    assert namespace == "http://www.onvif.org/ver10/device/wsdl"
+    assert operation == "GetServices"
+    assert params == {"IncludeCapability": False}
+    assert peer_read.operation_of(b"<not xml") is None
+
+
+def test_report_rows_round_trip_and_show_misses() -> None:
+    report = Report(rows=[Row("audit 1000", "wall time", 47.5, "s", "≤ 20 s", False),
+                          Row("mqtt", "rate", 3643.0, "msg/s", "≥ 2,000 msg/s", True)], notes=["a note"])
+    again = Report.from_json(report.to_json())
+    assert again == report
+    table = again.markdown()
+    assert "| audit 1000 | wall time | 47.5 s | ≤ 20 s | **missed** |" in table
+    assert "| mqtt | rate | 3,643 msg/s | ≥ 2,000 msg/s | met |" in table
+    assert table.endswith("- a note")
+
+
+def test_report_html_output_becomes_rows() -> None:
+    out = run_all._parse_report_html(  # noqa: SLF001
+        "sample scan: 1000 cameras, 60,001 findings (built in 2.1 s)\n"
+        "HTML render in Python: 1.33 s (3,873,567 characters); file size 3.87 MB (3,873,624 bytes)\n"
+        "Chromium render (navigation start -> first frame after ready), median of 3: 1745 ms  [696, 1745, 1878]\n"
+        "slowest filter until frame (median): 78.0 ms\n")
+    by_metric = {r.metric: r for r in out.rows}
+    render = by_metric["Chromium render: navigation to first frame after ready"]
+    assert render.value == 1745.0 and render.met is False
+    assert by_metric["filter applied until next frame (slowest filter)"].met is True
+    assert by_metric["HTML file size"].value == 3.87
+    garbled = run_all._parse_report_html("something else entirely")  # noqa: SLF001
+    assert garbled.rows[0].value == "output not understood"

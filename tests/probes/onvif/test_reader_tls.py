@@ -1,0 +1,181 @@
+"""The ONVIF reader over HTTPS: exact reads of HTTPS-only lab cameras, tls.* facts from the real handshake,
+https preferred over http, and honest statuses when no TLS is served."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from lab import parse_fleet, run_fleet
+from probes.discovery.model import DiscoveredDevice
+from probes.facts import FACT_CATALOGUE, DeviceFacts, FactStatus
+from probes.onvif import ONVIF_FACTS, OnvifReader
+
+_path = Path(__file__).parent / "expected.py"
+if "onvif_expected" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("onvif_expected", _path)
+    assert _spec and _spec.loader
+    sys.modules["onvif_expected"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["onvif_expected"])
+expected_mod = sys.modules["onvif_expected"]
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+FLEET = parse_fleet("""
+version: 1
+defaults:
+  port: 0
+  auth: {users: {auditor: {password: demo-pass, level: Administrator}}}
+  recording:
+    recordings: [{token: Recording_1, max_retention: PT72H}]
+    jobs: [{token: RecordingJob_1, recording: Recording_1, mode: Active, source: Profile_1}]
+cameras:
+  # HTTPS only, self-signed RSA 2048: read exactly, over TLS only
+  - {name: https-only, address: 127.0.14.1, tls: {enabled: true, plain_http: false, port: 0}}
+  # http and https advertised (GetServices lists both): the reader must use https, digest-only auth
+  - {name: both, address: 127.0.14.2, auth: {schemes: [http-digest]},
+     tls: {enabled: true, port: 0, advertise: both, self_signed: false, expired: true, key_type: ec, key_bits: 256}}
+  # weak key, TLS 1.0 accepted, HTTPS only, NonDiscoverable (found by the TCP sweep in the discovery tests)
+  - {name: weak, address: 127.0.14.3, network: {discovery_mode: NonDiscoverable},
+     tls: {enabled: true, plain_http: false, port: 0, key_bits: 1024, min_version: TLS1.0}}
+  # XAddrs stay http, HTTPS served on the side: the handshake is still observed
+  - {name: side-https, address: 127.0.14.4, tls: {enabled: true, port: 0}}
+  # GetNetworkProtocols claims HTTPS on port 1, where nothing listens (443 might on a developer machine)
+  - {name: claims-https, address: 127.0.14.5, network: {protocols: {HTTPS: {enabled: true, ports: [1]}}}}
+  # HTTPS disabled, plain HTTP only
+  - {name: no-https, address: 127.0.14.6, network: {protocols: {HTTPS: {enabled: false}}}}
+""", "tls-reader-test.yaml")
+
+
+class Run:
+    def __init__(self) -> None:
+        self.sheets: dict[str, DeviceFacts] = {}
+        self.cams: dict[str, object] = {}
+        self.requests: dict[str, list[object]] = {}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def run() -> Run:
+    out = Run()
+    async with run_fleet(FLEET, port_override=0) as running:
+        # as discovery reports them: WS-Discovery XAddrs (both schemes for "both")
+        devices = {DiscoveredDevice(addresses=[c.address], xaddrs=c.xaddrs).key: c for c in running.cameras}
+        async with OnvifReader(username="auditor", password="demo-pass", request_timeout_s=3,
+                               device_deadline_s=20) as reader:
+            async for sheet in reader.read_all([DiscoveredDevice(addresses=[c.address], xaddrs=c.xaddrs)
+                                                for c in running.cameras]):
+                cam = devices[sheet.device_id]
+                out.sheets[cam.name] = sheet
+                out.cams[cam.name] = cam
+        out.requests = {c.name: list(c.requests) for c in running.cameras}
+    return out
+
+
+async def test_tls_facts_are_in_the_catalogue() -> None:
+    assert {"tls.versions", "tls.certificate"} <= set(FACT_CATALOGUE) and "tls.certificate" in ONVIF_FACTS
+    assert "self_signed" in FACT_CATALOGUE["tls.certificate"].shape
+
+
+@pytest.mark.parametrize("name", [c.name for c in FLEET.cameras])
+async def test_every_camera_read_exactly(run: Run, name: str) -> None:
+    cam = run.cams[name]
+    sheet = run.sheets[name]
+    assert sheet.errors == []
+    for key, want in expected_mod.expected_facts(cam.spec, cam.address, cam.tls_port).items():
+        fact = sheet.get(expected_mod.fact_key(key))
+        if want is expected_mod.UNSUPPORTED:
+            assert fact.status is FactStatus.UNSUPPORTED, (key, fact)
+        else:
+            assert fact.status is FactStatus.OK, (key, fact)
+            assert expected_mod.actual_value(sheet, key) == want, key
+
+
+async def test_https_only_camera_read_over_tls_only(run: Run) -> None:
+    for name in ("https-only", "weak"):
+        sheet, cam = run.sheets[name], run.cams[name]
+        assert sheet.xaddr == cam.xaddr and sheet.xaddr.startswith("https://") and sheet.port == cam.tls_port
+        assert run.requests[name] and all(r.tls for r in run.requests[name])
+        assert sheet.value("auth.credentials_accepted") is True
+        versions = sheet.value("tls.versions")
+        assert versions["onvif_over_https"] is True and versions["negotiated"] == "TLSv1.3"
+
+
+async def test_https_preferred_when_both_are_offered(run: Run) -> None:
+    sheet, cam = run.sheets["both"], run.cams["both"]
+    assert sheet.xaddr == cam.https_xaddr
+    credentialed = [r for r in run.requests["both"] if r.username]
+    assert credentialed and all(r.tls for r in credentialed)  # no password (digest) over plain HTTP
+    assert all(r.tls for r in run.requests["both"])
+    assert sheet.value("auth.schemes") == ["http-digest"]
+
+
+async def test_certificate_facts(run: Run) -> None:
+    now = datetime.now(UTC)
+    good = run.sheets["https-only"].value("tls.certificate")
+    assert good["self_signed"] is True and good["expired"] is False and good["key_type"] == "rsa"
+    assert good["key_bits"] == 2048 and good["subject"] == good["issuer"] == "CN=https-only,O=camaudit-lab"
+    assert datetime.fromisoformat(good["not_after"]) > now and len(good["sha256"]) == 64
+    expired = run.sheets["both"].value("tls.certificate")
+    assert expired["expired"] is True and datetime.fromisoformat(expired["not_after"]) < now
+    assert expired["self_signed"] is False and expired["issuer"] == "CN=camaudit lab CA,O=camaudit lab"
+    assert (expired["key_type"], expired["key_bits"]) == ("ec", 256)
+    weak = run.sheets["weak"].value("tls.certificate")
+    assert (weak["key_type"], weak["key_bits"]) == ("rsa", 1024)
+    assert run.sheets["weak"].value("tls.versions")["legacy_accepted"] is True
+    assert run.sheets["https-only"].value("tls.versions")["legacy_accepted"] is False
+    fact = run.sheets["both"].facts["tls.certificate"]
+    assert fact.source == "tls-handshake" and fact.evidence is not None and fact.evidence.sha256 == expired["sha256"]
+
+
+async def test_handshake_observed_beside_http_xaddrs(run: Run) -> None:
+    sheet, cam = run.sheets["side-https"], run.cams["side-https"]
+    assert sheet.xaddr.startswith("http://")
+    versions = sheet.value("tls.versions")
+    assert versions["served"] is True and versions["port"] == cam.tls_port and versions["onvif_over_https"] is False
+
+
+async def test_claimed_but_not_served(run: Run) -> None:
+    sheet = run.sheets["claims-https"]
+    versions = sheet.facts["tls.versions"]
+    assert versions.ok and versions.value["served"] is False and versions.value["port"] == 1
+    assert "refused" in (versions.reason or "")
+    cert = sheet.facts["tls.certificate"]
+    assert cert.status is FactStatus.UNSUPPORTED and "no TLS served" in (cert.reason or "")
+
+
+async def test_https_disabled_is_unsupported(run: Run) -> None:
+    for key in ("tls.versions", "tls.certificate"):
+        fact = run.sheets["no-https"].facts[key]
+        assert fact.status is FactStatus.UNSUPPORTED and "HTTPS is disabled" in (fact.reason or ""), fact
+
+
+async def test_https_port_unknown_without_credentials() -> None:
+    """Read over http without credentials: GetNetworkProtocols is denied, so the HTTPS port is unknown."""
+    fleet = parse_fleet("version: 1\ncameras: [{name: anon, address: 127.0.14.9, port: 0, tls: {enabled: true,"
+                        " port: 0}, auth: {users: {auditor: {password: demo-pass}}}}]\n")
+    async with run_fleet(fleet, port_override=0) as running:
+        cam = running.cameras[0]
+        async with OnvifReader(username=None, password=None) as reader:
+            sheet = await reader.read(DiscoveredDevice(addresses=[cam.address], xaddrs=[cam.xaddr]))
+    fact = sheet.facts["tls.versions"]
+    assert fact.status is FactStatus.NOT_PROBED and "HTTPS port is unknown" in (fact.reason or "")
+
+
+async def test_moves_to_https_when_get_services_lists_both() -> None:
+    """Discovery knew only the http XAddr; GetServices lists http and https: credentials go over https."""
+    async with run_fleet(FLEET, port_override=0) as running:
+        cam = running.camera("both")
+        async with OnvifReader(username="auditor", password="demo-pass") as reader:
+            sheet = await reader.read(DiscoveredDevice(addresses=[cam.address], xaddrs=[cam.http_xaddr]))
+        requests = list(cam.requests)
+    assert sheet.errors == [] and sheet.value("identity.model") == cam.spec.identity.model
+    assert sheet.xaddr == cam.https_xaddr and sheet.port == cam.tls_port
+    plain = [r.operation for r in requests if not r.tls]
+    assert plain and all(op in ("tds:GetSystemDateAndTime", "tds:GetServices") for op in plain), plain
+    assert all(r.tls for r in requests if r.username)  # never a credential over plain HTTP
+    assert sheet.value("tls.versions")["onvif_over_https"] is True
