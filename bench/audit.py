@@ -143,7 +143,7 @@ def scan_settings() -> dict[str, int]:
 
 
 def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose: bool,
-             profile: bool = False, slow_concurrency: int = 0) -> None:
+             profile: bool = False, slow_concurrency: int = 0, repeat: int = 1) -> None:
     settings = scan_settings()
     with tempfile.TemporaryDirectory(prefix=f"camaudit-bench-{n}-") as tmp:
         work = Path(tmp)
@@ -154,34 +154,36 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
             site = work / "site.yaml"
             write_site(info, site, profiles=profiles)
             warm = scan(site, work, env, capture=capture)
-            before = lab.stats().get("requests", 0)
             load = load_average()
-            c0 = lab.cpu_s()
-            fig = scan(site, work, env)
-            c1 = lab.cpu_s()
-            mid = lab.stats().get("requests", 0)
-            flo = floor(capture, info, env, settings)
-            c2 = lab.cpu_s()
-            after = lab.stats().get("requests", 0)
+            runs = []  # (scan figures, floor figures, lab requests during the scan, lab CPU scan, lab CPU floor)
+            for _ in range(max(1, repeat)):  # alternate scan and floor; the best of each is kept
+                before = lab.stats().get("requests", 0)
+                c0 = lab.cpu_s()
+                one = scan(site, work, env)
+                c1 = lab.cpu_s()
+                mid = lab.stats().get("requests", 0)
+                one_floor = floor(capture, info, env, settings)
+                runs.append((one, one_floor, mid - before, c1 - c0, lab.cpu_s() - c1))
             if profile:
                 CACHE_DIR.mkdir(exist_ok=True)
                 scan(site, work, env, profile=str(CACHE_DIR / f"profile-audit-{n}"))
                 pyspy(site, work, env, CACHE_DIR / f"pyspy-audit-{n}.txt")
                 report.notes.append(f"audit {n}: profiles in bench/.cache/profile-audit-{n}.txt "
                                     f"(pyinstrument) and bench/.cache/pyspy-audit-{n}.txt (py-spy)")
-        scan_requests = mid - before
+        fig, _, scan_requests, lab_scan_cpu, _ = min(runs, key=lambda r: r[0]["wall_s"])
+        flo, lab_floor_cpu = min(((r[1], r[4]) for r in runs), key=lambda r: r[0]["wall_s"])
         if verbose:
-            print(json.dumps({"n": n, "warm": warm, "scan": fig, "floor": flo,
-                              "lab_requests": [before, mid, after]}, indent=1), file=sys.stderr)
+            print(json.dumps({"n": n, "warm": warm, "runs": runs}, indent=1), file=sys.stderr)
+        best = f"best of {len(runs)}: " if len(runs) > 1 else ""
         label = f"audit {n}"
         report.add(label, "wall time (discovery+facts+evaluation+reports)", fig["wall_s"], "s",
                    "≤ 20 s" if n >= 1000 else "", target_max(fig["wall_s"], 20) if n >= 1000 else None,
-                   note=f"discovery {fig['discovery_s']:.2f} s, facts done {fig['facts_done_s']:.2f} s, "
+                   note=f"{best}discovery {fig['discovery_s']:.2f} s, facts done {fig['facts_done_s']:.2f} s, "
                         f"evaluated {fig['evaluated_s']:.2f} s")
         report.add(label, "CPU time (scanner process)", fig["cpu_s"], "s",
                    note=f"{1000 * fig['cpu_s'] / max(1, scan_requests):.2f} ms per SOAP request; the lab process "
-                        f"used {c1 - c0:.1f} s CPU meanwhile, the floor client {flo['cpu_s']:.1f} s "
-                        f"(lab {c2 - c1:.1f} s); load average before: {load}")
+                        f"used {lab_scan_cpu:.1f} s CPU meanwhile, the floor client {flo['cpu_s']:.1f} s "
+                        f"(lab {lab_floor_cpu:.1f} s); load average before: {load}")
         at = fig.get("rss_mb_at", {})
         report.add(label, "peak RSS (scanner process)", fig["peak_rss_mb"], "MB", "≤ 300 MB",
                    target_max(fig["peak_rss_mb"], 300),
@@ -194,7 +196,7 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
         report.add(label, "SOAP requests/s", round(scan_requests / fig["wall_s"], 1) if fig["wall_s"] else None,
                    "req/s")
         report.add(label, "raw floor wall time (same requests)", flo["wall_s"], "s",
-                   note=f"{flo['requests']} requests, CPU {flo['cpu_s']:.2f} s, statuses {flo['statuses']}")
+                   note=f"{best}{flo['requests']} requests, CPU {flo['cpu_s']:.2f} s, statuses {flo['statuses']}")
         ratio = fig["wall_s"] / flo["wall_s"] if flo["wall_s"] else None
         report.add(label, "camaudit / floor (whole audit)", round(ratio, 2) if ratio else None, "x",
                    "≤ 2x" if n >= 1000 else "", target_max(ratio, 2.0) if n >= 1000 else None)
@@ -241,6 +243,10 @@ def main() -> None:
     parser.add_argument("--profiles", default="gdpr-baseline,cz-uoou-2024")
     parser.add_argument("--json-out")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="measure scan and floor this many times (alternating), keep the best of each")
+    parser.add_argument("--repeat-max-size", type=int, default=300,
+                        help="repeat only for fleets up to this size (1,000 cameras take minutes per run)")
     parser.add_argument("--slow-concurrency", type=int, default=256,
                         help="also run the slow case with this scan.concurrency (0: no)")
     parser.add_argument("--profile", action="store_true",
@@ -250,7 +256,8 @@ def main() -> None:
     report = Report()
     for n in (int(s) for s in args.sizes.split(",")):
         run_size(n, slow=args.slow, profiles=args.profiles.split(","), report=report, verbose=args.verbose,
-                 profile=args.profile, slow_concurrency=args.slow_concurrency)
+                 profile=args.profile, slow_concurrency=args.slow_concurrency,
+                 repeat=args.repeat if n <= args.repeat_max_size else 1)
     report.emit(args.json_out)
 
 

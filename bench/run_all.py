@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH_DIR, REPO, Report, load_average, machine, raise_priority
+from _common import BENCH_DIR, REPO, Report, load_average, machine, prepare_process
 
 README = BENCH_DIR / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -102,20 +102,18 @@ def run_one(name: str, argv: list[str], json_out: Path, timeout: float) -> Repor
         report = Report()
         report.add(name, "benchmark", "timed out", "", note=f"after {timeout:.0f} s")
         return report
-    proc_out = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     took = time.perf_counter() - t0
-    proc = proc_out  # type: ignore[assignment]
-    sys.stdout.write(proc.stdout)
+    sys.stdout.write(stdout)
     if proc.returncode == 0 and name == "report" and not json_out.exists():
         print(f"   ({took:.0f} s)", flush=True)
-        return _parse_report_html(proc.stdout)
+        return _parse_report_html(stdout)
     if proc.returncode != 0 or not json_out.exists():
         report = Report()
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
         report.add(name, "benchmark", "failed", "", note=last[:200])
-        tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
+        tail = "\n".join(stderr.strip().splitlines()[-8:])
         report.notes.append(f"{name} failed (exit {proc.returncode}):\n\n```\n{tail}\n```")
-        print(proc.stderr[-3000:], file=sys.stderr)
+        print(stderr[-3000:], file=sys.stderr)
         return report
     print(f"   ({took:.0f} s)", flush=True)
     return Report.from_json(json_out.read_text(encoding="utf-8"))

@@ -76,9 +76,33 @@ def load_scan(path: str | Path) -> ScanResult:
         raise ConfigError(f"{err['msg']}{more}", path=str(path), field=field) from None
 
 
+_STREAMED = ("devices", "findings")  # the large lists: written one item per line
+
+
 def write_json(result: ScanResult, path: Path) -> None:
-    """The whole scan document (what `camaudit report` and `camaudit evaluate` read back)."""
-    Path(path).write_text(result.dump_json() + "\n", encoding="utf-8")
+    """The whole scan document (what `camaudit report` and `camaudit evaluate` read back).
+
+    Streamed field by field, and item by item for devices and findings, so that a 1,000-camera
+    document (~80 MB) never exists in memory as one string; each item is one line.
+    """
+    serializer = ScanResult.__pydantic_serializer__
+    with Path(path).open("wb") as out:
+        out.write(b"{")
+        for index, (name, info) in enumerate(ScanResult.model_fields.items()):
+            key = json.dumps(info.alias or name).encode()
+            out.write(b"\n  " if index == 0 else b",\n  ")
+            out.write(key + b": ")
+            items = getattr(result, name)
+            if name in _STREAMED:
+                out.write(b"[")
+                for position, item in enumerate(items):
+                    out.write(b"\n    " if position == 0 else b",\n    ")
+                    out.write(type(item).__pydantic_serializer__.to_json(item, by_alias=True))
+                out.write(b"\n  ]" if items else b"]")
+            else:
+                whole = serializer.to_json(result, include={name}, by_alias=True)  # b'{"key":value}'
+                out.write(whole[len(key) + 2:-1])
+        out.write(b"\n}\n")
 
 
 def _device_context(finding: Finding, result: ScanResult) -> dict[str, Any]:

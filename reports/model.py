@@ -116,6 +116,10 @@ class ScanResult(BaseModel):
     def dump_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
 
+    def dump_json_bytes(self) -> bytes:
+        """UTF-8 JSON straight from the serializer: no intermediate str (the document can be 100+ MB)."""
+        return self.__pydantic_serializer__.to_json(self, indent=2, by_alias=True)
+
     @classmethod
     def load(cls, path: str | Path) -> ScanResult:
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))

@@ -64,7 +64,23 @@ def _configure_logging(verbosity: int) -> None:
                                                                                   show_path=False)])
 
 
+def _raise_open_files_limit(wanted: int = 8192) -> None:
+    """Concurrent reads hold sockets (devices x per-device connections); the common soft limit of 1024 is low."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass  # keep the soft limit; the semaphores still bound what we open
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _raise_open_files_limit()
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)

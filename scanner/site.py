@@ -156,7 +156,7 @@ class ScanSettings(BaseModel):
 
     model_config = _STRICT
 
-    concurrency: int = Field(default=64, ge=1, le=2000, description="Devices read at once")
+    concurrency: int = Field(default=128, ge=1, le=2000, description="Devices read at once (x per_device_concurrency sockets)")
     per_device_concurrency: int = Field(default=4, ge=1, le=32)
     device_deadline_s: float = Field(default=30.0, gt=0, le=600)
     request_timeout_s: float = Field(default=5.0, gt=0, le=120)

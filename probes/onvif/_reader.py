@@ -40,7 +40,7 @@ class OnvifReader:
     Reusable but not reentrant: use `async with` once at a time.
     """
 
-    def __init__(self, *, username: str | None, password: str | None, concurrency: int = 64,
+    def __init__(self, *, username: str | None, password: str | None, concurrency: int = 128,
                  per_device_concurrency: int = 4, device_deadline_s: float = 30, request_timeout_s: float = 5,
                  max_reply_bytes: int = 2 * MiB) -> None:
         if concurrency < 1 or per_device_concurrency < 1:

@@ -11,6 +11,8 @@ was never read.
 
 from __future__ import annotations
 
+import functools
+
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -270,6 +272,7 @@ class CheckContext(Generic[P]):
         return self._out(Result.UNKNOWN, message)
 
 
+@functools.cache
 def _site_name(field_name: str) -> str:
     info = Declaration.model_fields.get(field_name)
     return info.alias if info is not None and info.alias else field_name

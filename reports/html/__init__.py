@@ -384,6 +384,18 @@ def _change_view(result: ScanResult) -> dict[str, Any] | None:
 
 def render_html(result: ScanResult) -> str:
     """The complete report as one HTML string."""
+    return _env.get_template("report.html.j2").render(**_context(result))
+
+
+def write_html(result: ScanResult, path: Path) -> None:
+    """Write the self-contained HTML report, streamed: the page never exists twice in memory."""
+    with Path(path).open("w", encoding="utf-8") as out:
+        for chunk in _env.get_template("report.html.j2").generate(**_context(result)):
+            out.write(chunk)
+
+
+def _context(result: ScanResult) -> dict[str, object]:
+    """Everything the template needs."""
     per_device: dict[str, Counter] = {}
     for f in result.findings:
         per_device.setdefault(f.device_id, Counter())[f.result] += 1
@@ -399,33 +411,28 @@ def render_html(result: ScanResult) -> str:
     errors += [
         f"{result.declared_names.get(d.device_id) or d.label}: {e}" for d in result.devices for e in d.errors
     ]
-    crashed = [f for f in result.findings if f.result is Result.ERROR]
+    crashed = sum(1 for f in result.findings if f.result is Result.ERROR)
     waiting = Counter(f.device_id for f in result.findings if f.needs_declaration)
-    return _env.get_template("report.html.j2").render(
-        result=result,
-        meta=result.meta,
-        csp=csp,
-        css=Markup(css),
-        js=Markup(js),
-        data=Markup(json_island(build_data(result))),
-        charts=_charts(result, per_device),
-        totals={str(r): totals[r] for r in Result},
-        outcomes=outcomes,
-        n_findings=len(result.findings),
-        failing_sev=Counter(str(f.severity) for f in result.findings if f.result is Result.FAIL),
-        errors=errors,
-        crashed=len(crashed),
-        changes=_change_view(result),
-        undeclared={"cameras": len(waiting), "findings": sum(waiting.values())},
-        results=[str(r) for r in Result],
-        severities=[str(s) for s in reversed(Severity)],
-        profiles=sorted({f.profile for f in result.findings}),
-    )
-
-
-def write_html(result: ScanResult, path: Path) -> None:
-    """Write the self-contained HTML report."""
-    Path(path).write_text(render_html(result), encoding="utf-8")
+    return {
+        "result": result,
+        "meta": result.meta,
+        "csp": csp,
+        "css": Markup(css),
+        "js": Markup(js),
+        "data": Markup(json_island(build_data(result))),
+        "charts": _charts(result, per_device),
+        "totals": {str(r): totals[r] for r in Result},
+        "outcomes": outcomes,
+        "n_findings": len(result.findings),
+        "failing_sev": Counter(str(f.severity) for f in result.findings if f.result is Result.FAIL),
+        "errors": errors,
+        "crashed": crashed,
+        "changes": _change_view(result),
+        "undeclared": {"cameras": len(waiting), "findings": sum(waiting.values())},
+        "results": [str(r) for r in Result],
+        "severities": [str(s) for s in reversed(Severity)],
+        "profiles": sorted({f.profile for f in result.findings}),
+    }
 
 
 __all__ = ["build_data", "csp_hash", "json_island", "render_html", "write_html"]

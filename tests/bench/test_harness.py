@@ -18,15 +18,15 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
-import floor  # noqa: E402
-import peer_read  # noqa: E402
-import run_all  # noqa: E402
-from _common import Report, Row  # noqa: E402
+import floor
+import peer_read
+import run_all
+from _common import Report, Row
 
-from lab.auth import challenge, check_http_digest, check_username_token  # noqa: E402
-from lab.model import Auth, User, UserLevel  # noqa: E402
-from lab.soap import parse_request  # noqa: E402
-from probes.onvif._soap import UsernameToken, build_envelope  # noqa: E402
+from lab.auth import challenge, check_http_digest, check_username_token
+from lab.model import Auth, User, UserLevel
+from lab.soap import parse_request
+from probes.onvif._soap import UsernameToken, build_envelope
 
 PASSWORD = "bench-pass"
 AUTH = Auth(users={"auditor": User(password=PASSWORD, level=UserLevel.ADMINISTRATOR)})
@@ -53,7 +53,7 @@ def test_renewed_username_token_is_accepted_by_a_skewed_camera(offset_s: float) 
 
 def test_digest_answer_is_accepted_by_the_lab() -> None:
     cam = floor.Camera("127.0.0.1:1")
-    cam.challenge = floor._parse_challenge(challenge(AUTH.realm, "cam-key"))  # noqa: SLF001
+    cam.challenge = floor._parse_challenge(challenge(AUTH.realm, "cam-key"))
     header = floor.digest_header(cam, "POST", "http://127.0.0.1:1/onvif/device_service", "auditor", PASSWORD)
     assert header is not None
     assert check_http_digest(header, "POST", AUTH, "cam-key", "/onvif/device_service").ok
@@ -82,7 +82,7 @@ def test_report_rows_round_trip_and_show_misses() -> None:
 
 
 def test_report_html_output_becomes_rows() -> None:
-    out = run_all._parse_report_html(  # noqa: SLF001
+    out = run_all._parse_report_html(
         "sample scan: 1000 cameras, 60,001 findings (built in 2.1 s)\n"
         "HTML render in Python: 1.33 s (3,873,567 characters); file size 3.87 MB (3,873,624 bytes)\n"
         "Chromium render (navigation start -> first frame after ready), median of 3: 1745 ms  [696, 1745, 1878]\n"
@@ -92,5 +92,5 @@ def test_report_html_output_becomes_rows() -> None:
     assert render.value == 1745.0 and render.met is False
     assert by_metric["filter applied until next frame (slowest filter)"].met is True
     assert by_metric["HTML file size"].value == 3.87
-    garbled = run_all._parse_report_html("something else entirely")  # noqa: SLF001
+    garbled = run_all._parse_report_html("something else entirely")
     assert garbled.rows[0].value == "output not understood"

@@ -90,3 +90,18 @@ def test_jsonl_fast_path_matches_the_record_api(scan, tmp_path):
     lines = path.read_text(encoding="utf-8").split("\n")[:-1]
     for line, finding in zip(lines, scan.findings, strict=True):
         assert json.loads(line) == json.loads(json.dumps(finding_record(finding, scan)))
+
+
+def test_streamed_json_equals_the_model_dump(tmp_path: Path) -> None:
+    """write_json streams item by item; the document must still be exactly the model's JSON."""
+    import json
+
+    from tests.reports.factory import add_drift, make_scan
+    from reports.jsonout import write_json
+    from reports.model import ScanResult
+
+    for scan in (add_drift(make_scan(7, findings_per_device=4)), make_scan(0, findings_per_device=0)):
+        path = tmp_path / "scan.json"
+        write_json(scan, path)
+        assert json.loads(path.read_text(encoding="utf-8")) == json.loads(scan.model_dump_json(by_alias=True))
+        assert ScanResult.load(path).model_dump() == scan.model_dump()
