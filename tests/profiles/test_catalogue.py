@@ -9,7 +9,8 @@ import pytest
 
 from profiles import load_profiles, shipped_ids
 
-CATALOGUE = Path("/work/shared/rules-catalogue.md")
+# shared/ sits beside the repository (as on the team's machines and in CI)
+CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "rules-catalogue.md"
 
 # Fallback when the catalogue file is not available (e.g. outside the team's machine).
 KNOWN_IDS = {
