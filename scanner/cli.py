@@ -82,13 +82,17 @@ def _raise_open_files_limit(wanted: int = 8192) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _raise_open_files_limit()
     parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    commands = _registered(parser)
+    if "demo" in commands and not commands.intersection(raw) and not {"-h", "--help", "--version"} & set(raw):
+        # `camaudit [options]` without a command runs the demo; its own options (e.g. -q, --html) pass through
+        global_flags = [a for a in raw if a in ("-v", "-vv", "-vvv", "--verbose")]
+        raw = [*global_flags, "demo", *(a for a in raw if a not in global_flags)]
+    args = parser.parse_args(raw)
     if not getattr(args, "command", None):
-        args = parser.parse_args(["demo", *(argv or [])]) if "demo" in _registered(parser) else args
-        if not getattr(args, "command", None):
-            parser.print_help()
-            return exitcodes.USAGE
+        parser.print_help()
+        return exitcodes.USAGE
+    _configure_logging(args.verbose)
     handler = args.handler
     try:
         if inspect.iscoroutinefunction(handler):

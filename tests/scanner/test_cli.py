@@ -1,0 +1,53 @@
+"""The CLI spine: version, help, documented exit codes, and `camaudit` alone running the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scanner import __version__
+from scanner.cli import COMMANDS, main
+
+
+def _run(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, check=False)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"camaudit {__version__}"
+
+
+def test_help_lists_every_command() -> None:
+    out = _run("--help").stdout
+    for name in COMMANDS:
+        assert f"    {name} " in out, name
+    assert "Exit codes" in out
+
+
+def test_usage_errors_exit_1() -> None:
+    assert _run("scan", "--no-such-option").returncode == 1
+    bad = _run("scan", "--targets", "8.8.8.0/24")
+    assert bad.returncode == 1 and "--allow-public" in bad.stderr
+
+
+@pytest.mark.slow
+def test_no_command_runs_the_demo_end_to_end(tmp_path: Path) -> None:
+    """`camaudit -q --json F` = the demo: 14 lab cameras discovered, read, judged; failing findings exit 3."""
+    done = _run("-q", "--json", "scan.json", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert (tmp_path / "camaudit-demo.html").is_file()  # the demo's default report
+    scan = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
+    assert len(scan["devices"]) == 14
+    assert not any(d["errors"] for d in scan["devices"])
+    failing = {(f["device_name"], f["rule_id"]) for f in scan["findings"] if f["result"] == "fail"}
+    assert ("lobby-old", "GDPR-INV-2") in failing  # declared but absent
+    assert ("hotel-corridor", "GR-HOTEL-1") in failing
+    assert not any(name in ("hotel-lobby", "parking-lot") for name, _ in failing)  # the good examples
