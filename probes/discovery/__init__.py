@@ -53,7 +53,10 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
         ports: TCP ports swept on every address in scope.
         interfaces: interfaces for multicast/ARP; empty = auto-select real LAN interfaces.
         signals: the signals to use (default: all).
-        timeout: seconds to listen for answers (also scales the TCP quick pass: timeout/10, 0.3-1 s).
+        timeout: the whole discovery's budget in seconds: every signal listens until start + timeout and
+            the TCP second pass gets what remains (also scales the TCP quick pass: timeout/10, 0.3-1 s).
+            Only work on devices that already answered may run past it (ONVIF check of an open port,
+            UPnP description, mDNS resolve, retry of a live host's silent ports), each with a short minimum.
         extra_targets: (address, port) pairs to sweep as well; listed even when nothing answers.
         concurrency: TCP connections at once.
     """
@@ -61,6 +64,7 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
     from probes.discovery import _arp_probe, _mdns_probe, _ssdp_probe, _tcp_probe, _wsd_probe
 
     started = time.monotonic()
+    deadline = asyncio.get_running_loop().time() + timeout  # one budget for everything (same clock)
     wanted = set(ACTIVE_SIGNALS if signals is None else signals) - {Signal.DECLARED}
     report = DiscoveryReport()
     chosen: list[Interface] = []
@@ -80,18 +84,20 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
     jobs: dict[Signal, Awaitable[Any]] = {}
     if Signal.WS_DISCOVERY_UNICAST in wanted:
         unicast_targets = list(dict.fromkeys([*hosts, *(h for h, _ in extra)]))
-        jobs[Signal.WS_DISCOVERY_UNICAST] = _wsd_probe.unicast_probe(scope, unicast_targets, timeout=timeout)
+        jobs[Signal.WS_DISCOVERY_UNICAST] = _wsd_probe.unicast_probe(scope, unicast_targets, timeout=timeout,
+                                                                      deadline=deadline)
     if chosen and Signal.WS_DISCOVERY in wanted:
-        jobs[Signal.WS_DISCOVERY] = _wsd_probe.multicast_probe(scope, chosen, timeout=timeout)
+        jobs[Signal.WS_DISCOVERY] = _wsd_probe.multicast_probe(scope, chosen, timeout=timeout, deadline=deadline)
     if chosen and Signal.MDNS in wanted:
-        jobs[Signal.MDNS] = _mdns_probe.browse(scope, chosen, timeout=timeout)
+        jobs[Signal.MDNS] = _mdns_probe.browse(scope, chosen, timeout=timeout, deadline=deadline)
     if chosen and Signal.SSDP in wanted:
-        jobs[Signal.SSDP] = _ssdp_probe.search(scope, chosen, timeout=timeout)
+        jobs[Signal.SSDP] = _ssdp_probe.search(scope, chosen, timeout=timeout, deadline=deadline)
     if chosen and Signal.ARP in wanted and Signal.ARP not in report.skipped:
         jobs[Signal.ARP] = _arp_probe.sweep(scope, chosen, timeout=min(timeout / 3, 1.0))  # LAN: replies in ms
     if Signal.TCP in wanted:
         tcp_targets = [(h, p) for h in hosts for p in ports] + extra
-        jobs[Signal.TCP] = _tcp_probe.first_pass(scope, tcp_targets, concurrency=concurrency, timeout=timeout)
+        jobs[Signal.TCP] = _tcp_probe.first_pass(scope, tcp_targets, concurrency=concurrency, timeout=timeout,
+                                                      deadline=deadline)
 
     records: list[DiscoveredDevice] = []
     first_pass: _tcp_probe.Sweep | None = None
@@ -117,7 +123,7 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
         live = {a for r in records for a in r.addresses} | {h for h, _ in extra}
         try:
             records.extend(await _tcp_probe.finish(scope, first_pass, live=live, concurrency=concurrency,
-                                                   timeout=timeout))
+                                                   timeout=timeout, deadline=deadline))
             report.signals_run.append(Signal.TCP)
         except Exception as exc:
             log.warning("discovery signal tcp failed: %s", exc, exc_info=exc)

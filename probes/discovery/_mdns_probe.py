@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
+from probes.discovery._budget import deadline_of, remaining
 from probes.discovery._interfaces import Interface
 from probes.discovery._oui import normalize_mac
 from probes.discovery._wsd import normalize_uuid
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 SERVICE_TYPES = ("_axis-video._tcp.local.", "_onvif._tcp.local.", "_psia._tcp.local.", "_rtsp._tcp.local.",
                  "_http._tcp.local.")
 MAX_TXT_VALUE = 200
+RESOLVE_GRACE = 0.3  # s past the deadline for resolving services already seen (a LAN answer takes ms)
 
 _TXT_KEYS = {
     "mac": ("macaddress", "mac", "hwaddr", "hw"),
@@ -53,10 +55,13 @@ def txt_fields(properties: dict[bytes, bytes | None]) -> dict[str, str]:
     return found
 
 
-async def browse(scope: Scope, interfaces: Sequence[Interface], *, timeout: float) -> list[DiscoveredDevice]:
+async def browse(scope: Scope, interfaces: Sequence[Interface], *, timeout: float,
+                 deadline: float | None = None) -> list[DiscoveredDevice]:
+    """Browse until `deadline` (default: `timeout` from now); services seen by then get RESOLVE_GRACE more."""
     from zeroconf import IPVersion, ServiceStateChange
     from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
+    deadline = deadline_of(deadline, timeout)
     devices: list[DiscoveredDevice] = []
     tasks: set[asyncio.Task[None]] = set()
     zc = AsyncZeroconf(interfaces=[i.address for i in interfaces], ip_version=IPVersion.V4Only)
@@ -88,9 +93,9 @@ async def browse(scope: Scope, interfaces: Sequence[Interface], *, timeout: floa
 
     browser = AsyncServiceBrowser(zc.zeroconf, list(SERVICE_TYPES), handlers=[on_change])
     try:
-        await asyncio.sleep(timeout)
+        await asyncio.sleep(remaining(deadline))
         if tasks:
-            await asyncio.wait(set(tasks), timeout=max(timeout / 2, 0.5))
+            await asyncio.wait(set(tasks), timeout=max(remaining(deadline), RESOLVE_GRACE))
     finally:
         for task in tasks:
             task.cancel()

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from probes.discovery._budget import deadline_of, remaining
 from probes.discovery._interfaces import Interface
 from probes.discovery._ssdp import (
     MAX_DESCRIPTION,
@@ -28,10 +29,16 @@ from probes.scope import Scope
 log = logging.getLogger(__name__)
 
 SEARCH_TARGETS = ("upnp:rootdevice",)
+DESCRIBE_MIN = 1.0  # s, at least, for fetching descriptions of devices that answered (even past the deadline)
 _FETCH_ERRORS: tuple[type[Exception], ...] = (*SSDP_ERRORS, aiohttp.ClientError, TimeoutError)
 
 
-async def search(scope: Scope, interfaces: Sequence[Interface], *, timeout: float) -> list[DiscoveredDevice]:
+async def search(scope: Scope, interfaces: Sequence[Interface], *, timeout: float,
+                 deadline: float | None = None) -> list[DiscoveredDevice]:
+    """M-SEARCH, listen for two thirds of `timeout`, then fetch descriptions until `deadline` (default:
+    `timeout` from now), giving devices that answered at least DESCRIBE_MIN."""
+    deadline = deadline_of(deadline, timeout)
+    listen_until = deadline - timeout / 3  # devices answer within MX (about timeout/2): in by then
     replies: dict[str, tuple[str, SsdpReply]] = {}  # LOCATION -> (source, reply)
 
     def on_datagram(data: bytes, source: str) -> None:
@@ -58,11 +65,11 @@ async def search(scope: Scope, interfaces: Sequence[Interface], *, timeout: floa
                         log.debug("M-SEARCH failed: %s", exc)
             if repeat == 0:
                 await asyncio.sleep(0.1)
-        await asyncio.sleep(max(0.0, timeout * 2 / 3 - 0.1))
+        await asyncio.sleep(remaining(listen_until))
     finally:
         for transport in transports:
             transport.close()
-    return await _describe(scope, list(replies.values()), timeout=max(timeout / 2, 2.0))
+    return await _describe(scope, list(replies.values()), timeout=max(remaining(deadline), DESCRIBE_MIN))
 
 
 async def _describe(scope: Scope, found: list[tuple[str, SsdpReply]], *, timeout: float) -> list[DiscoveredDevice]:

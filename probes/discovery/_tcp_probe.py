@@ -23,6 +23,7 @@ from enum import StrEnum
 import aiohttp
 from lxml import etree
 
+from probes.discovery._budget import deadline_of, remaining
 from probes.discovery._wsd import normalize_uuid
 from probes.discovery._xml import PARSE_ERRORS, parse_xml, text
 from probes.discovery.model import DiscoveredDevice, Signal
@@ -31,10 +32,13 @@ from probes.scope import Scope
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 1.0  # s, second pass: a LAN camera accepts within milliseconds, a silent address never does
-QUICK_CONNECT_MIN = 0.3  # s, first pass (timeout/10, at least this)
+QUICK_CONNECT_MIN = 0.3  # s, first pass (timeout/10, at least this) ...
+QUICK_CONNECT_FLOOR = 0.15  # s ... unless the pass would overrun the deadline: then down to this (LAN: ms)
+QUICK_SHARE = 0.7  # of the budget for the quick pass; its ONVIF checks and the loop's own overhead get the rest
 NOT_HTTP = frozenset({554, 37777})  # RTSP, Dahua private protocol: no ONVIF check there
 TLS_FIRST = frozenset({443, 8443})
-HTTP_TIMEOUT = 3.0  # s, at least, per ONVIF check: a busy camera takes a second or two for its first SOAP reply
+HTTP_TIMEOUT = 3.0  # s, at least, per ONVIF check (even past the deadline): a busy camera takes a second or two
+# for its first SOAP reply, and dropping a camera whose port is open costs more than a late discovery
 MAX_SOAP_REPLY = 64 * 1024
 SOAP_NAMESPACES = ("http://www.w3.org/2003/05/soap-envelope", "http://schemas.xmlsoap.org/soap/envelope/")
 DEVICE_SERVICE_PATH = "/onvif/device_service"
@@ -87,6 +91,7 @@ class Sweep:
     onvif: dict[str, set[int]] = field(default_factory=dict)  # ports where the ONVIF device service answered
     guids: dict[str, str] = field(default_factory=dict)  # GetEndpointReference per address
     tls: dict[str, set[int]] = field(default_factory=dict)  # of those, ports where it answered over TLS
+    connect_timeout: float = 0.0  # s, the connect timeout this sweep used
 
 
 async def sweep(scope: Scope, targets: Iterable[tuple[str, int]], *, concurrency: int, timeout: float) -> Sweep:
@@ -94,7 +99,7 @@ async def sweep(scope: Scope, targets: Iterable[tuple[str, int]], *, concurrency
 
     A fixed pool of workers pulls from one iterator, so a /16 costs `concurrency` tasks, not a million.
     """
-    result = Sweep()
+    result = Sweep(connect_timeout=timeout)
     pairs = iter(dict.fromkeys(targets))
 
     async def worker() -> None:
@@ -204,27 +209,49 @@ def quick_timeout(timeout: float) -> float:
     return min(max(timeout / 10, QUICK_CONNECT_MIN), CONNECT_TIMEOUT)
 
 
+def fitted_quick_timeout(timeout: float, pairs: int, concurrency: int, budget: float) -> float:
+    """quick_timeout, shortened (not below QUICK_CONNECT_FLOOR) so that `pairs` silent connects,
+    `concurrency` at a time, fit in QUICK_SHARE of `budget` seconds: a silent /24 on 9 ports is
+    ~2,200 connects that each wait the whole timeout."""
+    waves = max(1.0, pairs / max(1, concurrency))
+    return max(min(quick_timeout(timeout), QUICK_SHARE * budget / waves), QUICK_CONNECT_FLOOR)
+
+
 async def first_pass(scope: Scope, targets: Iterable[tuple[str, int]], *, concurrency: int,
-                     timeout: float) -> Sweep:
-    """Quick sweep of every pair, then the ONVIF checks of what it found open (while other signals listen)."""
-    result = await sweep(scope, targets, concurrency=concurrency, timeout=quick_timeout(timeout))
-    await _check(result, result.open_ports, concurrency=concurrency, timeout=timeout)
+                     timeout: float, deadline: float | None = None) -> Sweep:
+    """Quick sweep of every pair (fitted into the budget), then the ONVIF checks of what it found open
+    (while other signals listen)."""
+    deadline = deadline_of(deadline, timeout)
+    pairs = list(dict.fromkeys(targets))
+    connect = fitted_quick_timeout(timeout, len(pairs), concurrency, remaining(deadline))
+    result = await sweep(scope, pairs, concurrency=concurrency, timeout=connect)
+    log.debug("discovery: tcp quick pass (%d pairs, connect timeout %.3f s) done %.2f s after the start",
+              len(pairs), connect, timeout - (deadline - _now()))
+    await _check(result, result.open_ports, concurrency=concurrency, deadline=deadline)
     return result
 
 
+def retry_timeout(timeout: float, deadline: float, quick: float) -> float:
+    """Connect timeout of the second pass: what remains of the budget, but at least twice the quick one
+    (a retry no more patient than the first try would find nothing new), at most the old fixed one."""
+    return min(max(remaining(deadline), 2 * quick), max(CONNECT_TIMEOUT, timeout / 3))
+
+
 async def finish(scope: Scope, first: Sweep, *, live: set[str], concurrency: int,
-                 timeout: float) -> list[DiscoveredDevice]:
+                 timeout: float, deadline: float | None = None) -> list[DiscoveredDevice]:
     """Second pass, then one record per address with open ports.
 
-    Pairs that were silent in the quick first pass are tried again with the full connect
-    timeout, but only on hosts that showed life (a port answered, or another signal saw
-    them): a host that answers nothing anywhere is treated as absent, which is what keeps
-    a /24 of silent addresses down to seconds.
+    Pairs that were silent in the quick first pass are tried again with a patient connect
+    timeout (retry_timeout), but only on hosts that showed life (a port answered, or another
+    signal saw them): a host that answers nothing anywhere is treated as absent, which is
+    what keeps a /24 of silent addresses down to seconds.
     """
+    deadline = deadline_of(deadline, timeout)
     retry = [(a, p) for a, p in first.silent if a in first.alive or a in live]
     if retry:
-        second = await sweep(scope, retry, concurrency=concurrency, timeout=max(CONNECT_TIMEOUT, timeout / 3))
-        await _check(first, second.open_ports, concurrency=concurrency, timeout=timeout)
+        patient = retry_timeout(timeout, deadline, first.connect_timeout or quick_timeout(timeout))
+        second = await sweep(scope, retry, concurrency=concurrency, timeout=patient)
+        await _check(first, second.open_ports, concurrency=concurrency, deadline=deadline)
         for address, ports in second.open_ports.items():
             first.open_ports.setdefault(address, set()).update(ports)
     return [DiscoveredDevice(addresses=[address], open_ports=sorted(ports),
@@ -240,13 +267,18 @@ def _tls_xaddrs(address: str, ports: set[int]) -> list[str]:
     return [f"https://{host}:{port}{DEVICE_SERVICE_PATH}" for port in sorted(ports)]
 
 
-async def _check(into: Sweep, open_ports: dict[str, set[int]], *, concurrency: int, timeout: float) -> None:
-    """ONVIF check of every open HTTP(S)-capable port; results go into `into`."""
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+async def _check(into: Sweep, open_ports: dict[str, set[int]], *, concurrency: int, deadline: float) -> None:
+    """ONVIF check of every open HTTP(S)-capable port, until `deadline` but each given at least
+    HTTP_TIMEOUT; results go into `into`."""
     checks = [(a, p) for a, ports in open_ports.items() for p in sorted(ports) if p not in NOT_HTTP]
     if not checks:
         return
     connector = aiohttp.TCPConnector(limit=min(concurrency, 64), ssl=tls_context(), force_close=True)
-    client_timeout = aiohttp.ClientTimeout(total=max(timeout, HTTP_TIMEOUT))
+    client_timeout = aiohttp.ClientTimeout(total=max(remaining(deadline), HTTP_TIMEOUT))
     semaphore = asyncio.Semaphore(min(concurrency, 64))
     async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
 

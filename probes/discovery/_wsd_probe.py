@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Self
 from urllib.parse import urlsplit
 
+from probes.discovery._budget import deadline_of, remaining
 from probes.discovery._interfaces import Interface
 from probes.discovery._udp import multicast_listener, multicast_sender, open_collector, udp_socket
 from probes.discovery._wsd import (
@@ -73,14 +74,18 @@ class _Replies:
             self.devices.append(endpoint_device(endpoint, source, self.signal, self.scope, segment=self.segment))
 
 
-async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
-                        port: int = WSD_PORT) -> list[DiscoveredDevice]:
+async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float, port: int = WSD_PORT,
+                        deadline: float | None = None) -> list[DiscoveredDevice]:
     """Probe every target on UDP `port`; answers come from routed subnets too.
 
     Datagrams to a silent address on an attached subnet wait in the kernel's ARP queue
     for ~3 s, charged to the sending socket's buffer; so targets are spread over several
     sockets (TARGETS_PER_SOCKET each) instead of one, or later targets would wait behind
     the silent ones.
+
+    Listens until `deadline` (default: `timeout` from now); only when the last Probe left
+    later than LAST_WAIT before it (a scope too large to send in time) does it listen
+    LAST_WAIT past the last Probe instead.
     """
     replies = _Replies(scope, Signal.WS_DISCOVERY_UNICAST)
     # the gate, before anything is sent (WS-Discovery over IPv6 would need FF02::C and a v6 socket: not yet)
@@ -88,7 +93,8 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
     n_sockets = max(1, min(MAX_SOCKETS, -(-len(targets) // TARGETS_PER_SOCKET)))
     transports = [await open_collector(udp_socket(), replies, limit=MAX_DATAGRAM) for _ in range(n_sockets)]
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    started = loop.time()
+    deadline = deadline_of(deadline, timeout)
     try:
         probes = []
         for types in PROBE_TYPES:
@@ -108,11 +114,12 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
                     await asyncio.sleep(0.002)
             if round_ == 0:
                 await asyncio.sleep(gap)
+        # a scope too large to send before the deadline is still sent whole: an unsent Probe finds nothing
         await _drained(transports, limit=30.0)
         log.debug("WS-Discovery: %d unicast targets, %d sockets, all sent after %.2f s", len(targets), n_sockets,
-                  timeout - (deadline - loop.time()))
-        # listen until `timeout` after the first Probe, and at least LAST_WAIT after the last one
-        await asyncio.sleep(max(deadline - loop.time(), LAST_WAIT))
+                  loop.time() - started)
+        # listen until the deadline, and at least LAST_WAIT after the last Probe left
+        await asyncio.sleep(max(remaining(deadline), LAST_WAIT if loop.time() > deadline - LAST_WAIT else 0.0))
     finally:
         for transport in transports:
             transport.close()
@@ -129,9 +136,13 @@ async def _drained(transports: Sequence[asyncio.DatagramTransport], *, limit: fl
         await asyncio.sleep(0.05)
 
 
-async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *,
-                          timeout: float) -> list[DiscoveredDevice]:
-    """Multicast Probe (both device types, sent twice) on each interface; answers arrive unicast."""
+async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *, timeout: float,
+                          deadline: float | None = None) -> list[DiscoveredDevice]:
+    """Multicast Probe (both device types, sent twice) on each interface; answers arrive unicast.
+
+    Listens until `deadline` (default: `timeout` from now).
+    """
+    deadline = deadline_of(deadline, timeout)
     transports = []
     collectors: list[_Replies] = []
     sent: list[list[bytes]] = []
@@ -157,7 +168,7 @@ async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *,
                         log.debug("multicast Probe failed: %s", exc)
             if repeat == 0:
                 await asyncio.sleep(0.1)
-        await asyncio.sleep(max(0.0, timeout - 0.1))
+        await asyncio.sleep(remaining(deadline))
     finally:
         for transport in transports:
             transport.close()

@@ -13,6 +13,7 @@ Every fact is set exactly once, with its status, source and evidence.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -40,6 +41,20 @@ MAX_FANOUT = 16  # per-configuration calls (PTZ presets/tours, analytics) a devi
 
 ANONYMOUS_PROBES: tuple[str, ...] = ("tds:GetDeviceInformation", "trt:GetProfiles", "tr2:GetProfiles", "tds:GetUsers")
 """Operations outside PRE_AUTH that we try once without credentials (not a login attempt)."""
+
+REUSABLE_ANONYMOUS: frozenset[str] = frozenset({"tds:GetDeviceInformation"})
+"""Anonymous probes whose reply is reused for the fact instead of asking again with credentials.
+
+Only operations whose answer cannot depend on who asks: the device information is one
+fixed record. Not the profiles (some firmware filters profiles by user level) nor the
+users (a device may list fewer accounts to a lower level): those are asked again.
+"""
+
+
+@functools.lru_cache(maxsize=256)
+def service_of(op: str) -> Service:
+    """The service of a prefixed operation ("tds:GetUsers" -> DEVICE); cached: the enum lookup is per request."""
+    return Service(op.partition(":")[0])
 
 _SEVERITY = {FactStatus.OK: 0, FactStatus.UNSUPPORTED: 1, FactStatus.NOT_PROBED: 2, FactStatus.DENIED: 3,
              FactStatus.ERROR: 4}
@@ -147,6 +162,9 @@ class DeviceRead:
         self.endpoint_uuid = endpoint_uuid  # from discovery; else asked with tds:GetEndpointReference
         self.mac: str | None = None
         self.anonymous: set[str] = set()
+        # successful anonymous probes, by (operation, params): an identical authless request is not sent twice
+        self.anonymous_replies: dict[tuple[str, tuple[tuple[str, str], ...]], Reply] = {}
+        self.prefetched: dict[str, Reply] = {}  # successful replies read early, reused instead of asking again
         self.profiles: list[dict[str, Any]] | None = None
         self.profiles_fact: Fact | None = None
         self._profiles_ready = asyncio.Event()
@@ -154,7 +172,12 @@ class DeviceRead:
     # ---------------------------------------------------------------- plumbing
 
     async def call(self, op: str, params: Params = (), *, auth: bool = True) -> Outcome:
-        service = Service(op.partition(":")[0])
+        if self.anonymous_replies and (not auth or not self.ch.has_credentials or self.ch.auth.gave_up):
+            # this request would go out without credentials, exactly like the anonymous probe that answered
+            cached = self.anonymous_replies.get((op, tuple(params)))
+            if cached is not None:
+                return cached
+        service = service_of(op)
         url = self.urls.get(service)
         if url is None:
             if not self.services_known:
@@ -275,13 +298,19 @@ class DeviceRead:
         self.sheet.start("clock.source", "clock.skew_seconds")
         op = "tds:GetSystemDateAndTime"
         out = await self.call_pre_auth(op)
-        value = self.record("clock.source", op, out, lambda el: P.system_date_time(el)["source"])
+        parsed: dict[str, Any] = {}
+
+        def source(el: Element) -> Any:  # parsed once for both clock facts
+            parsed.update(P.system_date_time(el))
+            return parsed["source"]
+
+        value = self.record("clock.source", op, out, source)
         if value is None:
             f = self.sheet.facts["clock.source"]
             self.sheet.fail("clock.skew_seconds", f.status, op, f.reason or "", f.evidence)
             return
         assert isinstance(out, Reply)
-        utc: datetime | None = P.system_date_time(out.element)["utc"]
+        utc: datetime | None = parsed["utc"]
         ev = evidence_of(op, out)
         if utc is None:
             self.sheet.fail("clock.skew_seconds", FactStatus.ERROR, op, "the device reports no UTCDateTime", ev)
@@ -334,9 +363,12 @@ class DeviceRead:
     async def anonymous_probe(self) -> None:
         key = "auth.anonymous_operations"
         self.sheet.start(key)
-        probes = [op for op in ANONYMOUS_PROBES if Service(op.partition(":")[0]) in self.urls]
+        probes = [op for op in ANONYMOUS_PROBES if service_of(op) in self.urls]
         params = {"tr2:GetProfiles": (("Type", "All"),)}
         outs = await asyncio.gather(*(self.call(op, params.get(op, ()), auth=False) for op in probes))
+        for op, out in zip(probes, outs, strict=True):
+            if isinstance(out, Reply):
+                self.anonymous_replies[(op, tuple(params.get(op, ())))] = out
         unknown = []
         for op, out in zip(probes, outs, strict=True):
             if isinstance(out, Reply):
@@ -356,11 +388,21 @@ class DeviceRead:
                 "identity.hardware_id", "auth.credentials_accepted")
         self.sheet.start(*keys)
         op = "tds:GetDeviceInformation"
+        out: Outcome | None = None
+        settled_on: tuple[str, Outcome] | None = None  # the exchange that settled the auth scheme, if not `op`
         if self.ch.has_credentials and op in self.anonymous:
             # Settle the auth scheme on an operation that needs credentials, or an accepted
             # WS-UsernameToken would prove nothing (the device ignores it for anonymous operations).
-            await self.call("tds:GetNetworkInterfaces")
-        out = await self.call(op)
+            settle_op = "tds:GetNetworkInterfaces"
+            settle = await self.call(settle_op)
+            if isinstance(settle, Reply):
+                self.prefetched[settle_op] = settle  # network.interfaces: the same authenticated question
+            if self.ch.auth.scheme is not None or self.ch.auth.gave_up:
+                settled_on = (settle_op, settle)
+                # the same record as with credentials (REUSABLE_ANONYMOUS): not asked again
+                out = self.anonymous_replies.get((op, ())) if op in REUSABLE_ANONYMOUS else None
+        if out is None:  # without credentials (or after they were refused) this reuses the anonymous reply
+            out = await self.call(op)
         info: dict[str, str] | DeviceError
         try:  # one parse for the five facts of this reply
             info = P.device_information(out.element) if isinstance(out, Reply) else out
@@ -372,13 +414,15 @@ class DeviceRead:
                 self.sheet.fail(key, status_of(info), op, str(info), evidence_of(op, out))
             else:
                 self.sheet.ok(key, info[field], op, evidence_of(op, out))
+        auth_op, auth_out = settled_on if settled_on is not None else (op, out)
         if not self.ch.has_credentials:
             self.sheet.fail("auth.credentials_accepted", FactStatus.NOT_PROBED, op, "no credentials configured")
         elif self.ch.auth.scheme is not None:
-            self.sheet.ok("auth.credentials_accepted", True, op, evidence_of(op, out),
+            self.sheet.ok("auth.credentials_accepted", True, auth_op, evidence_of(auth_op, auth_out),
                           reason=f"accepted via {self.ch.auth.scheme}")
         elif self.ch.auth.gave_up:
-            self.sheet.ok("auth.credentials_accepted", False, op, evidence_of(op, out), reason=self.ch.auth.gave_up)
+            self.sheet.ok("auth.credentials_accepted", False, auth_op, evidence_of(auth_op, auth_out),
+                          reason=self.ch.auth.gave_up)
         else:
             self.sheet.fail("auth.credentials_accepted", FactStatus.ERROR, op,
                             f"could not tell: {out if isinstance(out, DeviceError) else 'no auth exchange'}",
@@ -491,7 +535,13 @@ class DeviceRead:
         await asyncio.gather(*reads)
 
     async def interfaces(self) -> None:
-        nics = await self.read("network.interfaces", "tds:GetNetworkInterfaces", P.network_interfaces)
+        key, op = "network.interfaces", "tds:GetNetworkInterfaces"
+        prefetched = self.prefetched.pop(op, None)  # asked with credentials to settle the auth scheme
+        if prefetched is not None:
+            self.sheet.start(key)
+            nics = self.record(key, op, prefetched, P.network_interfaces)
+        else:
+            nics = await self.read(key, op, P.network_interfaces)
         for nic in nics or []:
             if nic.get("mac") and nic.get("enabled"):
                 self.mac = nic["mac"]

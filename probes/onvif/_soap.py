@@ -10,6 +10,7 @@ the rules can be unit-tested with captured replies.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import re
@@ -70,11 +71,21 @@ class UsernameToken:
         )
 
 
+@functools.lru_cache(maxsize=256)
 def split_operation(operation: str) -> tuple[_ns.Service, str]:
+    """("tds", "GetUsers") as (Service, name); cached: it runs several times per request."""
     prefix, _, name = operation.partition(":")
     return _ns.Service(prefix), name
 
 
+@functools.lru_cache(maxsize=256)
+def _response_tag(operation: str) -> str:
+    """The Clark-notation tag of the expected response element ({ns}GetUsersResponse)."""
+    service, name = split_operation(operation)
+    return f"{{{service.namespace}}}{name}Response"
+
+
+@functools.lru_cache(maxsize=256)
 def soap_action(operation: str) -> str:
     service, name = split_operation(operation)
     return f"{service.namespace}/{name}"
@@ -94,6 +105,7 @@ def build_envelope(operation: str, params: Params = (), security_header: str | N
     ).encode()
 
 
+@functools.lru_cache(maxsize=256)
 def content_type(operation: str) -> str:
     return f'application/soap+xml; charset=utf-8; action="{soap_action(operation)}"'
 
@@ -174,17 +186,17 @@ def interpret(operation: str, status: int, raw: bytes) -> Element:
             raise BadReply(f"HTTP {status} without a SOAP reply: {_excerpt(raw)}", operation=operation) from None
         prefix = f"HTTP {status}: " if status != 200 else ""
         raise BadReply(f"{prefix}{exc}", operation=operation) from None
-    if local(root) != "Envelope" or root.nsmap.get(root.prefix) not in (_ns.SOAP_ENV, _ns.SOAP11_ENV):
+    env_ns = _namespace(root)
+    if local(root) != "Envelope" or env_ns not in _ENVELOPE_NS:
         raise BadReply(f"HTTP {status}: reply is XML but not a SOAP envelope (root element {local(root)})",
                        operation=operation)
-    env_ns = root.nsmap.get(root.prefix)
     body = child(root, env_ns, "Body")
     if body is None:
         raise BadReply(f"HTTP {status}: SOAP envelope without a Body", operation=operation)
     first = next((c for c in body if isinstance(c.tag, str)), None)
     if first is None:
         raise BadReply(f"HTTP {status}: empty SOAP Body", operation=operation)
-    if local(first) == "Fault" and first.nsmap.get(first.prefix) in (_ns.SOAP_ENV, _ns.SOAP11_ENV):
+    if local(first) == "Fault" and _namespace(first) in _ENVELOPE_NS:
         fault = parse_fault(first)
         where = f" (HTTP {status})"
         if fault.is_auth:
@@ -194,13 +206,20 @@ def interpret(operation: str, status: int, raw: bytes) -> Element:
                   subcode=fault.subcodes[0] if fault.subcodes else None)
     if status != 200:
         raise BadReply(f"HTTP {status} with a non-fault body ({local(first)})", operation=operation)
-    service, name = split_operation(operation)
-    expected = f"{{{service.namespace}}}{name}Response"
+    expected = _response_tag(operation)
     if first.tag != expected:
+        service, name = split_operation(operation)
         raise SchemaViolation(f"expected {service.value}:{name}Response, got {first.tag}", operation=operation)
     return first
 
 
+def _namespace(el: Element) -> str | None:
+    """The namespace URI of an element, from its Clark tag (no nsmap dict is built)."""
+    tag = el.tag
+    return tag[1:tag.index("}")] if tag[:1] == "{" else None
+
+
+_ENVELOPE_NS = (_ns.SOAP_ENV, _ns.SOAP11_ENV)
 _BAD_ENCODING = re.compile(r"not proper UTF-8|Invalid bytes in character encoding")  # libxml2 wording varies
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -233,14 +252,23 @@ _SECRET = re.compile(rb"(<(?:[\w.-]+:)?(Password|Passphrase|Secret|Key|Token)\b[
 _BODY = re.compile(rb"<(?:[\w.-]+:)?Body\b[^>]*>")
 
 
+# A necessary condition for a _SECRET match ("<Name" or "<prefix:Name", case-insensitive), tested first
+# because most replies contain no such element and a few substring searches are cheaper than the regex.
+_SECRET_MARKS = tuple(sep + word for word in (b"password", b"passphrase", b"secret", b"key", b"token")
+                      for sep in (b"<", b":"))
+
+
 def redact(raw: bytes) -> bytes:
     """Blank out the text of password-like elements: device-stored secrets never reach reports."""
+    lowered = raw.lower()
+    if not any(mark in lowered for mark in _SECRET_MARKS):
+        return raw
     return _SECRET.sub(lambda m: m.group(1) + (b"***" if m.group(3).strip() else b""), raw)
 
 
 def evidence(operation: str, raw: bytes, received_at: datetime | None) -> Evidence:
     """Evidence for a raw reply: excerpt starts at the SOAP Body and has secrets redacted; hash is of the raw bytes."""
-    m = _BODY.search(raw[:65536])
+    m = _BODY.search(raw, 0, 65536)
     start = m.end() if m else 0
     excerpt_src = redact(raw[start: start + EXCERPT_LIMIT * 8])
     excerpt = " ".join(excerpt_src.decode("utf-8", errors="replace").split())[:EXCERPT_LIMIT]

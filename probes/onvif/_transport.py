@@ -38,6 +38,7 @@ from probes.onvif._xml import Element
 log = logging.getLogger(__name__)
 
 _CHUNK = 65536
+_FIXED_HEADERS = {"Accept-Encoding": "identity", "Connection": "keep-alive"}
 TIMEOUTS_BEFORE_SKIP = 2  # a service URL that timed out this often is dead: skip it rather than wait again
 
 
@@ -211,8 +212,7 @@ class DeviceChannel:
 
     async def _post(self, url: str, operation: str, body: bytes,
                     middlewares: tuple[DigestAuthMiddleware, ...]) -> tuple[int, bytes, str]:
-        headers = {"Content-Type": content_type(operation), "Accept-Encoding": "identity",
-                   "Connection": "keep-alive"}
+        headers = {"Content-Type": content_type(operation), **_FIXED_HEADERS}  # content_type is cached
         try:
             async with asyncio.timeout(self._timeout):
                 async with self._http.post(url, data=body, headers=headers, allow_redirects=False,

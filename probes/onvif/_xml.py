@@ -9,6 +9,7 @@ the wrong type, so a malformed reply becomes an `error` fact, never an empty val
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any, TypeAlias
 
@@ -26,15 +27,23 @@ class SchemaViolation(BadReply):
     """The reply is well-formed XML but does not follow the ONVIF schema."""
 
 
+_local = threading.local()
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
+    """One parser per thread, reused for every reply (lxml parsers must not be shared between threads)."""
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+            remove_comments=True, remove_pis=True, collect_ids=False)
+    return parser
 
 
 def parse_xml(raw: bytes) -> Element:
     """Parse bytes into an element tree, refusing DTDs/entities and anything not well-formed."""
-    head = raw[:65536]
-    if _DOCTYPE.search(head) or (b"\x00" in head and _DOCTYPE.search(head.replace(b"\x00", b""))):
+    if _DOCTYPE.search(raw, 0, 65536) or (raw.find(b"\x00", 0, 65536) != -1
+                                          and _DOCTYPE.search(raw[:65536].replace(b"\x00", b""))):
         raise BadReply("reply contains a DOCTYPE/ENTITY declaration (refused: entity expansion risk)")
     try:
         root = etree.fromstring(raw, parser=_parser())
@@ -51,6 +60,9 @@ def _short(text: str, limit: int = 200) -> str:
 
 
 def local(el: Element) -> str:
+    tag = el.tag
+    if isinstance(tag, str):  # "{ns}name" or "name": no QName object per call
+        return tag.rpartition("}")[2]
     return etree.QName(el).localname
 
 

@@ -128,6 +128,21 @@ async def test_anonymous_operations_recorded(demo: DemoRun) -> None:
     assert demo.sheets["parking-lot"].value("auth.anonymous_operations") == []
 
 
+async def test_anonymous_device_information_is_reused_not_asked_again(demo: DemoRun) -> None:
+    # office-workplace answers GetDeviceInformation and GetProfiles without credentials
+    received = demo.received["office-workplace"]
+    assert received.count("tds:GetDeviceInformation") == 1  # the anonymous probe's reply became identity.*
+    assert received.count("tds:GetNetworkInterfaces") == 1  # the auth-settling call became network.interfaces
+    # profiles may be filtered by user level: asked again with credentials (probe + fact read)
+    assert received.count("tr2:GetProfiles") == 2
+    sheet = demo.sheets["office-workplace"]
+    assert sheet.get("identity.serial").ok and sheet.get("network.interfaces").ok
+    accepted = sheet.get("auth.credentials_accepted")
+    assert accepted.value is True and accepted.source == "tds:GetNetworkInterfaces"
+    # a camera that refused the anonymous probe is asked again with credentials
+    assert demo.received["parking-lot"].count("tds:GetDeviceInformation") == 2
+
+
 async def test_no_credentials_in_fact_sheets(demo: DemoRun) -> None:
     for sheet in demo.sheets.values():
         text = sheet.model_dump_json()

@@ -37,7 +37,7 @@ PRE_AUTH = {"GetSystemDateAndTime", "GetServices", "GetCapabilities", "GetHostna
 
 @dataclass
 class Stub:
-    mode: str  # "wsut" (WS-UsernameToken only) | "digest" (HTTP Digest only) | "redirect"
+    mode: str  # "wsut" (WS-UsernameToken only) | "digest" (HTTP Digest only) | "redirect" | "open" (no auth)
     password: str = "right"
     skew: timedelta = timedelta(0)
     credentialed: list[str] = field(default_factory=list)  # ops that carried credentials
@@ -75,7 +75,7 @@ class Stub:
         auth_header = request.headers.get("Authorization", "")
         if has_wsse or auth_header:
             self.credentialed.append(op)
-        if op in PRE_AUTH:
+        if op in PRE_AUTH or self.mode == "open":
             return self.reply(op)
         if self.mode == "wsut":
             if has_wsse and self.ws_ok(body):
@@ -184,6 +184,18 @@ async def test_wrong_password_is_tried_once_per_scheme(serve, mode: str) -> None
     # challenge (never evaluated) plus one HTTP Digest attempt. Nothing after that carries credentials.
     assert len(stub.credentialed) == (1 if mode == "wsut" else 2), stub.credentialed
     assert len(stub.ops) > 10  # the rest was still asked, without credentials
+
+
+async def test_without_credentials_an_answered_probe_is_not_sent_twice(serve) -> None:  # type: ignore[no-untyped-def]
+    stub = Stub("open")  # answers everything without credentials
+    device = await serve(stub)
+    async with OnvifReader(username=None, password=None, request_timeout_s=2, device_deadline_s=10) as reader:
+        sheet = await reader.read(device)
+    assert sheet.value("auth.anonymous_operations") == ["tds:GetDeviceInformation", "tds:GetUsers"]
+    # the authless fact reads would be byte-for-byte the anonymous probes: their replies are reused
+    assert stub.ops.count("GetDeviceInformation") == 1 and stub.ops.count("GetUsers") == 1, stub.ops
+    assert sheet.value("identity.model") == "S1" and sheet.value("users")
+    assert not stub.credentialed
 
 
 async def test_redirects_are_not_followed(serve) -> None:  # type: ignore[no-untyped-def]
