@@ -15,7 +15,6 @@ import logging
 import re
 import socket
 import ssl
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,6 +26,7 @@ from probes.discovery._budget import deadline_of, remaining
 from probes.discovery._wsd import normalize_uuid
 from probes.discovery._xml import PARSE_ERRORS, parse_xml, text
 from probes.discovery.model import DiscoveredDevice, Signal
+from probes.onvif._tls import client_context
 from probes.scope import Scope
 
 log = logging.getLogger(__name__)
@@ -146,15 +146,9 @@ _TLS_RECORD = (b"\x15\x03", b"\x16\x03")  # a TLS alert / handshake record where
 
 
 def tls_context() -> ssl.SSLContext:
-    """No verification (self-signed cameras); weak keys and old versions allowed, so such a camera is found."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
-    return ctx
+    """The reader's own context (no verification, weak keys and old versions allowed), so the endpoint
+    check finds every camera the reader can then read."""
+    return client_context()
 
 
 def looks_like_tls(status: int, body: bytes) -> bool:
