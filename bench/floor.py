@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from probes import clock
+
 _CREATED = re.compile(rb"(<(?:[\w.-]+:)?Created>)([^<]+)(</(?:[\w.-]+:)?Created>)")
 _NONCE = re.compile(rb"(<(?:[\w.-]+:)?Nonce\b[^>]*>)([^<]+)(</(?:[\w.-]+:)?Nonce>)")
 _PASSWORD = re.compile(rb"(<(?:[\w.-]+:)?Password\b[^>]*>)([^<]+)(</(?:[\w.-]+:)?Password>)")
@@ -84,7 +86,7 @@ def fresh_token(body: bytes, sent_at: float, password: str) -> bytes:
         return body
     old = _parse_created(m_created.group(2))
     offset = (old.timestamp() - sent_at) if old else 0.0
-    when = datetime.now(UTC) + timedelta(seconds=offset)
+    when = clock.now() + timedelta(seconds=offset)
     created = (when.strftime(_TS) + f".{when.microsecond // 1000:03d}Z").encode()
     nonce = os.urandom(16)
     digest = base64.b64encode(hashlib.sha1(nonce + created + password.encode()).digest())

@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from lab import misbehave
+from lab import clock, misbehave
 from lab.auth import AuthResult, challenge, check_http_digest, check_username_token
 from lab.model import (
     PRE_AUTH_OPERATIONS,
@@ -171,7 +171,7 @@ class _LabApp:
         try:
             req = parse_request(raw)
         except BadRequest as exc:
-            rc.requests.append(ReceivedRequest("?:invalid-request", False, None, None, datetime.now(UTC), over_tls))
+            rc.requests.append(ReceivedRequest("?:invalid-request", False, None, None, clock.now(), over_tls))
             return self._fault(rc, SoapFault("Sender", ("ter:WellFormed",), str(exc)))
         return await self._dispatch(request, rc, path_service, req, over_tls)
 
@@ -186,7 +186,7 @@ class _LabApp:
             service = ns_service  # a client that posts everything to one XAddr
         prefix = SERVICE_INFO[service][0]
         name = f"{prefix}:{req.operation}"
-        real_now = datetime.now(UTC)
+        real_now = clock.now()
         auth = self._authenticate(request, rc, req, real_now)
         rc.requests.append(ReceivedRequest(name, auth.ok, auth.username,
                                            auth.scheme.value if auth.scheme else None, real_now, over_tls))

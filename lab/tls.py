@@ -14,7 +14,7 @@ import ipaddress
 import ssl
 import tempfile
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from lab import clock
 from lab.model import Camera, KeyType, TlsVersion
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -38,7 +39,7 @@ class CertificateFactory:
     """Keys, a lab CA and per-camera server contexts for one fleet start."""
 
     def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime.now(UTC)
+        self.now = now or clock.now()
         self._keys: dict[tuple[KeyType, int], PrivateKey] = {}
         self._ca: tuple[x509.Certificate, PrivateKey] | None = None
 

@@ -3,6 +3,15 @@
 This package imports nothing else of camaudit's.
 """
 
+from probes.errors import (
+    AuthRejected,
+    BadReply,
+    CamauditError,
+    ConfigError,
+    DeviceError,
+    DeviceTimeout,
+    SoapFault,
+)
 from probes.facts import (
     FACT_CATALOGUE,
     DeviceFacts,
@@ -11,7 +20,6 @@ from probes.facts import (
     FactSpec,
     FactStatus,
 )
-from probes.errors import AuthRejected, BadReply, CamauditError, ConfigError, DeviceError, DeviceTimeout, SoapFault
 from probes.scope import Scope, ScopeError
 
 __all__ = [

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from probes import clock
 
 EXCERPT_LIMIT = 400  # characters of raw reply kept as evidence
 
@@ -52,7 +54,7 @@ class Evidence(BaseModel):
             operation=operation,
             excerpt=" ".join(text.split())[:EXCERPT_LIMIT],
             sha256=hashlib.sha256(raw).hexdigest(),
-            received_at=received_at or datetime.now(UTC),
+            received_at=received_at or clock.now(),
         )
 
 

@@ -11,8 +11,9 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from probes import clock
 from probes.discovery import DiscoveredDevice, Signal
 from probes.facts import DeviceFacts, Fact, FactStatus
 from reports.model import DeclaredCamera, ScanMeta, ScanResult
@@ -126,7 +127,7 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     """Discover, read and (unless facts_only) evaluate one site. Never raises for a device's misbehaviour."""
     options = options or ScanOptions()
     site = site_file.site
-    started = datetime.now(UTC)
+    started = clock.now()
     meta = ScanMeta(scan_id=options.scan_id, site=site.name, site_title=site.title, started_at=started,
                     scope=[*site.scope.targets, *site.scope.hosts],
                     profiles=list(options.profiles or site.profiles), scanner_version=__version__,
@@ -139,7 +140,7 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     result = ScanResult(meta=meta, devices=devices)
     if not options.facts_only:
         evaluate_result(result, site_file, options.profiles or site.profiles, at=options.at)
-    result.meta.finished_at = datetime.now(UTC)
+    result.meta.finished_at = clock.now()
     return result
 
 
@@ -148,7 +149,7 @@ def evaluate_result(result: ScanResult, site_file: SiteFile, profile_refs: Seque
     """Judge the facts of `result` against the site's declarations and profiles (in place)."""
     from profiles import evaluate, load_profiles
 
-    when = at or datetime.now(UTC)
+    when = at or clock.now()
     profiles = load_profiles(list(profile_refs))
     evaluation = evaluate(result.devices, site_inventory(site_file.site), profiles, at=when)
     result.findings = evaluation.findings

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from croniter import croniter
 
+from probes import clock as product_clock
 from probes.errors import ConfigError
 
 log = logging.getLogger("camaudit.watch")
@@ -147,7 +148,7 @@ class SystemClock:
     """The wall clock, waited on in short steps."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return product_clock.now()
 
     async def sleep_until(self, when: datetime, stop: asyncio.Event) -> bool:
         while not stop.is_set():

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from probes import clock
 from probes.discovery.model import DiscoveredDevice
 from probes.errors import DeviceError
 from probes.facts import DeviceFacts
@@ -130,7 +130,7 @@ class OnvifReader:
 
     async def _read(self, device: DiscoveredDevice) -> DeviceFacts:
         assert self._http is not None
-        started = datetime.now(UTC)
+        started = clock.now()
         sheet = Sheet()
         facts = DeviceFacts(device_id=device.key, address=device.addresses[0] if device.addresses else "?",
                             endpoint_uuid=device.endpoint_uuid, mac=device.mac,
@@ -184,7 +184,7 @@ class OnvifReader:
             facts.xaddr = run.device_xaddr  # may have moved to https (GetServices listed both)
             url = urlsplit(run.device_xaddr)
             facts.port = url.port or (443 if url.scheme == "https" else 80)
-        facts.read_finished = datetime.now(UTC)
+        facts.read_finished = clock.now()
         return facts
 
 

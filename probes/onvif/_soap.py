@@ -16,9 +16,10 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
+from probes import clock
 from probes.errors import AuthRejected, BadReply, SoapFault
 from probes.facts import EXCERPT_LIMIT, Evidence
 from probes.onvif import _ns
@@ -59,7 +60,7 @@ class UsernameToken:
                created: datetime | None = None) -> str:
         """The wsse:Security header; Created is shifted by the device's clock offset so skewed devices accept it."""
         nonce = nonce if nonce is not None else os.urandom(16)
-        when = created or (datetime.now(UTC) + timedelta(seconds=clock_offset_s))
+        when = created or (clock.now() + timedelta(seconds=clock_offset_s))
         created_s = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
         digest = base64.b64encode(hashlib.sha1(nonce + created_s.encode() + self.password.encode()).digest())
         return (
@@ -273,4 +274,4 @@ def evidence(operation: str, raw: bytes, received_at: datetime | None) -> Eviden
     excerpt_src = redact(raw[start: start + EXCERPT_LIMIT * 8])
     excerpt = " ".join(excerpt_src.decode("utf-8", errors="replace").split())[:EXCERPT_LIMIT]
     return Evidence(operation=operation, excerpt=excerpt, sha256=hashlib.sha256(raw).hexdigest(),
-                    received_at=received_at or datetime.now(UTC))
+                    received_at=received_at or clock.now())

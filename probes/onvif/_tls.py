@@ -15,13 +15,14 @@ import hashlib
 import ssl
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
+from probes import clock
 from probes.errors import BadReply, DeviceError, DeviceTimeout
 
 _PERMISSIVE_CIPHERS = "DEFAULT:@SECLEVEL=0"
@@ -78,7 +79,7 @@ async def handshake(address: str, port: int, timeout: float, ctx: ssl.SSLContext
             if obj is None or not der:
                 raise BadReply(f"{address}:{port}: TLS handshake without a server certificate")
             cipher = obj.cipher()
-            return Handshake(port, str(obj.version()), str(cipher[0]) if cipher else "?", der, datetime.now(UTC))
+            return Handshake(port, str(obj.version()), str(cipher[0]) if cipher else "?", der, clock.now())
     except TimeoutError:
         raise DeviceTimeout(f"no TLS handshake with {address}:{port} within {timeout:g} s") from None
     except ConnectionRefusedError:
@@ -146,7 +147,7 @@ def certificate_facts(der: bytes, now: datetime | None = None) -> dict[str, Any]
     except UnsupportedAlgorithm as exc:
         raise BadReply(f"the TLS certificate cannot be parsed: {type(exc).__name__}: {exc}") from None
     key_type, key_bits = _key(cert)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     return {
         "subject": subject[:512],
         "issuer": issuer[:512],

@@ -22,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import DigestAuthMiddleware
 
+from probes import clock
 from probes.errors import AuthRejected, BadReply, DeviceError, DeviceTimeout
 from probes.facts import Evidence
 from probes.onvif._allowlist import require_read_only
@@ -187,10 +188,10 @@ class DeviceChannel:
                 self._digest[key] = DigestAuthMiddleware(self._username or "", self._password or "")
             middlewares = (self._digest[key],)
         async with self._sem:
-            sent_at = datetime.now(UTC)
+            sent_at = clock.now()
             self.sent.append(operation)
             status, raw, www_auth = await self._post(url, operation, body, middlewares)
-            received_at = datetime.now(UTC)
+            received_at = clock.now()
         if status == 401:
             challenge = www_auth.split(" ", 1)[0].lower()
             if scheme is AuthScheme.WS_USERNAME_TOKEN and challenge == "digest" \
@@ -251,7 +252,7 @@ class DeviceChannel:
                 raw = bytes(buf[: self._cap])
                 raise attach(BadReply(f"reply larger than the {self._cap}-byte cap; cut off after "
                                       f"{self._cap} bytes" + (f" (declared {declared})" if declared else ""),
-                                      operation=operation), raw, datetime.now(UTC))
+                                      operation=operation), raw, clock.now())
         return bytes(buf)
 
 

@@ -12,7 +12,6 @@ was never read.
 from __future__ import annotations
 
 import functools
-
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field

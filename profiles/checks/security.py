@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from probes.facts import FactStatus
+from probes.facts import Fact, FactStatus
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
 
@@ -127,6 +127,14 @@ def _weak_key(cert: dict[str, Any], params: TlsCertificateParams) -> str | None:
     return None
 
 
+def _observed_at(fact: Fact) -> datetime | None:
+    """When the certificate was seen (the handshake's time), if the fact recorded it."""
+    when = fact.evidence.received_at if fact.evidence is not None else None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
 @check("tls_certificate", params=TlsCertificateParams)
 def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
     """The certificate the device's HTTPS really presents is within its validity period and has a strong key."""
@@ -142,12 +150,16 @@ def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
     problems: list[str] = []
     not_after = _parse_time(cert.get("not_after"))
     not_before = _parse_time(cert.get("not_before"))
-    if not_after is not None and ctx.at > not_after:
-        problems.append(f"certificate expired on {not_after.date().isoformat()}")
+    # Validity is what the device showed when it was read, not what it would be on the `--at` day:
+    # `--at` moves the calendar (holidays, waivers, declared end dates), never the observation.
+    seen = _observed_at(fact) or ctx.at
+    if not_after is not None and seen > not_after:
+        problems.append(f"certificate expired on {not_after.date().isoformat()} (read on {seen.date().isoformat()})")
     elif not_after is None and cert.get("expired"):
         problems.append("certificate expired")
-    if not_before is not None and ctx.at < not_before:
-        problems.append(f"certificate not valid before {not_before.date().isoformat()}")
+    if not_before is not None and seen < not_before:
+        problems.append(f"certificate not valid before {not_before.date().isoformat()} "
+                        f"(read on {seen.date().isoformat()})")
     weak = _weak_key(cert, ctx.params)
     if weak:
         problems.append(weak)

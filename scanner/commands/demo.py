@@ -38,7 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
 async def run(args: argparse.Namespace) -> int:
     from lab import DEMO_FLEET, DEMO_SITE, load_fleet, run_fleet
     from scanner.commands.scan import run_scan_with_progress
-    from scanner.pipeline import ScanOptions
 
     console = Console(stderr=True, quiet=args.quiet)
     os.environ.setdefault(DEMO_PASSWORD_ENV, DEMO_PASSWORD)

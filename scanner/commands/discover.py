@@ -11,7 +11,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from probes.discovery import DEFAULT_PORTS, DEFAULT_TIMEOUT, DiscoveredDevice, DiscoveryReport, Signal, discover_report
+from probes.discovery import (
+    DEFAULT_PORTS,
+    DEFAULT_TIMEOUT,
+    DiscoveredDevice,
+    DiscoveryReport,
+    Signal,
+    discover_report,
+)
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError
 from scanner.site import load_site

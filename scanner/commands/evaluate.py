@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 
+from probes import clock
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
 from reports.model import ScanMeta, ScanResult
@@ -54,7 +54,7 @@ def load_facts(path: Path, site_name: str) -> ScanResult:
     try:
         if isinstance(data, list):
             devices = TypeAdapter(list[DeviceFacts]).validate_python(data)
-            now = datetime.now(UTC)
+            now = clock.now()
             meta = ScanMeta(scan_id=f"evaluate-{uuid.uuid4().hex[:12]}", site=site_name, started_at=now,
                             finished_at=now, scanner_version=__version__)
             return ScanResult(meta=meta, devices=devices)
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if result.meta.site != site.name:
         Console(stderr=True).print(f"[yellow]note:[/] facts were scanned for site {result.meta.site!r}, "
                                    f"evaluating with site {site.name!r}", highlight=False)
-    at = _common.parse_at(args.at, site.timezone) or datetime.now(UTC)
+    at = _common.parse_at(args.at, site.timezone) or clock.now()
     evaluate_result(result, site_file, args.profiles or site.profiles, at=at)
     paths = _common.output_paths(args)
     if any(paths.values()):

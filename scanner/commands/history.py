@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from probes import clock
 from scanner.history import ScanRecord, ScanStatus, open_history
 from scanner.schedule import format_duration, parse_duration
 
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 async def run(args: argparse.Namespace) -> int:
     async with open_history(args.history) as store:
         if args.prune:
-            cutoff = datetime.now(UTC) - parse_duration(args.prune)
+            cutoff = clock.now() - parse_duration(args.prune)
             deleted = await store.prune(cutoff, args.site)
             Console(stderr=True).print(f"pruned {deleted} scan(s) started before {cutoff:%Y-%m-%d %H:%M} UTC",
                                        highlight=False)

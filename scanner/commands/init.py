@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from probes import clock
 from probes.discovery import DiscoveredDevice, Signal
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
@@ -150,7 +151,7 @@ def site_yaml(*, name: str, targets: Sequence[str], hosts: Sequence[str], ports:
               cameras: Sequence[FoundCamera], username: str | None = None, password_env: str | None = None,
               allow_public: bool = False, now: datetime | None = None) -> str:
     """The starter site file (validated by the caller with parse_site)."""
-    when = (now or datetime.now(UTC)).astimezone(UTC)
+    when = (now or clock.now()).astimezone(UTC)
     lines = [
         f"# camaudit site file, written by `camaudit init` on {when:%Y-%m-%d %H:%M} UTC",
         f"# from a discovery of {comment_text(', '.join(targets), 200)}"

@@ -8,9 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 
-from probes.errors import ConfigError
-
 from probes.discovery import Signal
+from probes.errors import ConfigError
 from scanner.commands import _common
 from scanner.emit import finish_scan
 from scanner.pipeline import ScanOptions, run_scan

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from probes import clock
 from probes.facts import DeviceFacts, Fact
 from profiles.findings import Change, Finding, Result
 from reports.model import ScanResult
@@ -69,7 +70,7 @@ def _scan_rows(result: ScanResult, *, host: str | None, pid: int | None) -> Scan
     doc = result.model_dump(mode="json", by_alias=True, exclude={"devices", "findings"})
     rows = ScanRows(scan={
         "scan_id": meta.scan_id, "site": meta.site, "status": ScanStatus.COMPLETE.value,
-        "started_at": meta.started_at, "finished_at": meta.finished_at or datetime.now(UTC),
+        "started_at": meta.started_at, "finished_at": meta.finished_at or clock.now(),
         "previous_scan_id": meta.previous_scan_id, "scanner_version": meta.scanner_version,
         "doc_json": json.dumps(doc), "host": host, "pid": pid, "status_reason": None, **counts(result),
     })

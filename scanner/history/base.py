@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import socket
 from abc import ABC, abstractmethod
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from probes import clock
 from reports.model import ScanResult
 from scanner.history.model import HistoryError, ScanRecord, ScanStatus
 
@@ -115,7 +116,7 @@ class HistoryStore(ABC):
     async def reap_stale(self, site: str | None = None, *, stale_after: timedelta = STALE_AFTER) -> list[str]:
         """Mark `running` markers whose process is gone as aborted; returns their ids."""
         reaped: list[str] = []
-        now = datetime.now(UTC)
+        now = clock.now()
         for record in await self.list_scans(site, limit=1000, status=ScanStatus.RUNNING):
             old = now - record.started_at >= stale_after
             if record.host == self.host:

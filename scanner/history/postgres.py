@@ -8,10 +8,11 @@ Migrations take an advisory lock, so several scanners may start at once.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from probes import clock
 from reports.model import ScanResult
 from scanner.history._rows import build_scan, record_from_row, scan_rows, utc
 from scanner.history.base import HistoryStore
@@ -91,7 +92,7 @@ class PostgresHistory(HistoryStore):
                 for statement in step.statements:
                     await conn.execute(statement)
                 await conn.execute("INSERT INTO schema_version (version, description, applied_at) "
-                                   "VALUES ($1, $2, $3)", step.version, step.description, datetime.now(UTC))
+                                   "VALUES ($1, $2, $3)", step.version, step.description, clock.now())
 
     async def schema_version(self) -> int:
         return int(await self._p().fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
@@ -127,7 +128,7 @@ class PostgresHistory(HistoryStore):
     async def end_scan(self, scan_id: str, status: ScanStatus, reason: str) -> None:
         await self._p().execute("UPDATE scans SET status = $1, status_reason = $2, finished_at = $3 "
                                 "WHERE scan_id = $4 AND status = 'running'",
-                                status.value, reason, datetime.now(UTC), scan_id)
+                                status.value, reason, clock.now(), scan_id)
 
     async def prune(self, before: datetime, site: str | None = None) -> int:
         status = await self._p().execute(

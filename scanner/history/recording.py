@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
+from probes import clock
 from reports.model import ScanResult
 from scanner import __version__
 from scanner.drift import Drift, diff_scans
@@ -26,7 +27,7 @@ from scanner.history.model import ScanRecord, ScanStatus
 
 def new_scan_id(at: datetime | None = None) -> str:
     """Sortable, readable and unique: 20261123T031500Z-3f9a1c."""
-    return f"{(at or datetime.now(UTC)).astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{(at or clock.now()).astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 async def store_scan(store: HistoryStore, result: ScanResult, *,
@@ -66,7 +67,7 @@ class ScanRun:
     def __init__(self, store: HistoryStore, site: str, *, scan_id: str | None = None,
                  started_at: datetime | None = None) -> None:
         self.store, self.site = store, site
-        self.started_at = started_at or datetime.now(UTC)
+        self.started_at = started_at or clock.now()
         self.scan_id = scan_id or new_scan_id(self.started_at)
         self.reaped: list[str] = []
         self.finished = False

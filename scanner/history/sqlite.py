@@ -13,10 +13,11 @@ import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from probes import clock
 from reports.model import ScanResult
 from scanner.history._rows import build_scan, iso, record_from_row, scan_rows
 from scanner.history.base import HistoryStore
@@ -138,7 +139,7 @@ class SqliteHistory(HistoryStore):
         def write(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE scans SET status = ?, status_reason = ?, finished_at = ? "
                          "WHERE scan_id = ? AND status = 'running'",
-                         (status.value, reason, iso(datetime.now(UTC)), scan_id))
+                         (status.value, reason, iso(clock.now()), scan_id))
         await self._run(write)
 
     async def prune(self, before: datetime, site: str | None = None) -> int:
@@ -237,7 +238,7 @@ def apply_migrations(conn: sqlite3.Connection, steps: tuple[Migration, ...], *, 
             for statement in step.statements:
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
-                         (step.version, step.description, iso(datetime.now(UTC))))
+                         (step.version, step.description, iso(clock.now())))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -26,6 +26,7 @@ from _common import Report, Row
 from lab.auth import challenge, check_http_digest, check_username_token
 from lab.model import Auth, User, UserLevel
 from lab.soap import parse_request
+from probes import clock
 from probes.onvif._soap import UsernameToken, build_envelope
 
 PASSWORD = "bench-pass"
@@ -38,7 +39,7 @@ def test_renewed_username_token_is_accepted_by_a_skewed_camera(offset_s: float) 
     old_created = datetime.fromtimestamp(sent_at, UTC) + timedelta(seconds=offset_s)
     header = UsernameToken("auditor", PASSWORD).header(created=old_created)
     body = build_envelope("tds:GetUsers", security_header=header)
-    camera_now = datetime.now(UTC) + timedelta(seconds=offset_s)
+    camera_now = clock.now() + timedelta(seconds=offset_s)
 
     stale = parse_request(body).token
     assert stale is not None and not check_username_token(stale, AUTH, camera_now).ok

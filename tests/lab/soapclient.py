@@ -10,11 +10,13 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from lxml import etree
+
+from probes import clock
 
 NS = {
     "env": "http://www.w3.org/2003/05/soap-envelope",
@@ -45,7 +47,7 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
 def ws_security(user: str, password: str, *, skew_s: float = 0.0) -> str:
     """A WS-UsernameToken PasswordDigest header, its Created shifted by skew_s seconds."""
     nonce = os.urandom(16)
-    created = (datetime.now(UTC) + timedelta(seconds=skew_s)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    created = (clock.now() + timedelta(seconds=skew_s)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     digest = base64.b64encode(hashlib.sha1(nonce + created.encode() + password.encode()).digest()).decode()
     return (f'<wsse:Security xmlns:wsse="{WSSE}" xmlns:wsu="{WSU}"><wsse:UsernameToken>'
             f"<wsse:Username>{user}</wsse:Username>"

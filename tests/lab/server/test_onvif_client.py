@@ -20,6 +20,7 @@ from onvif import ONVIFCamera, ONVIFService
 from lab.model import AuthScheme, ClockSource, NetworkProtocolName, Service, duration_seconds
 from lab.server import RunningCamera
 from lab.services import OPERATIONS
+from probes import clock as product_clock
 
 WSDL_DIR = onvif.client._WSDL_PATH
 ANALYTICS_NS = "http://www.onvif.org/ver20/analytics/wsdl"
@@ -176,7 +177,7 @@ async def test_real_client_reads_every_configured_fact(demo, name: str) -> None:
     u = clock.UTCDateTime
     cam_now = dt.datetime(u.Date.Year, u.Date.Month, u.Date.Day, u.Time.Hour, u.Time.Minute, u.Time.Second,
                           tzinfo=dt.UTC)
-    skew = (cam_now - dt.datetime.now(dt.UTC)).total_seconds()
+    skew = (cam_now - product_clock.now()).total_seconds()
     assert abs(skew - spec.clock.offset_seconds) < 5
 
     # users and network

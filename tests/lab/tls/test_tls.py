@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 import warnings
-from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -15,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from lab import FleetError, fleet_json_schema, parse_fleet, run_fleet
+from probes import clock
 from tests.lab.soapclient import NS, soap
 
 FLEET = parse_fleet("""
@@ -111,7 +111,7 @@ async def test_camera_advertising_both_lists_http_and_https_entries(lab, tls_htt
 async def test_expired_ca_issued_ec_certificate(lab) -> None:
     cam = lab.camera("both")
     _, cert = await handshake(cam.address, cam.tls_port, permissive())
-    assert cert.not_valid_after_utc < datetime.now(UTC)
+    assert cert.not_valid_after_utc < clock.now()
     assert cert.issuer.rfc4514_string() == "CN=camaudit lab CA,O=camaudit lab" and cert.subject != cert.issuer
     assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey) and cert.public_key().key_size == 256
 

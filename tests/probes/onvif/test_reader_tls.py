@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from lab import parse_fleet, run_fleet
+from probes import clock
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import FACT_CATALOGUE, DeviceFacts, FactStatus
 from probes.onvif import ONVIF_FACTS, OnvifReader
@@ -115,7 +116,7 @@ async def test_https_preferred_when_both_are_offered(run: Run) -> None:
 
 
 async def test_certificate_facts(run: Run) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     good = run.sheets["https-only"].value("tls.certificate")
     assert good["self_signed"] is True and good["expired"] is False and good["key_type"] == "rsa"
     assert good["key_bits"] == 2048 and good["subject"] == good["issuer"] == "CN=https-only,O=camaudit-lab"

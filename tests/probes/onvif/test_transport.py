@@ -13,12 +13,13 @@ import hashlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from probes import clock
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import FactStatus
 from probes.onvif import OnvifReader
@@ -50,7 +51,7 @@ class Stub:
     max_inflight: int = 0
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.skew
+        return clock.now() + self.skew
 
     async def handle(self, request: web.Request) -> web.Response:
         self.inflight += 1

@@ -95,3 +95,35 @@ CASES = [
 @pytest.mark.parametrize(("check_id", "facts", "fields", "params", "result", "text"), CASES)
 def test_security_checks(check_id, facts, fields, params, result, text) -> None:
     run_case(check_id, facts, fields, params, result, text)
+
+
+def _cert_read_on(day: str, **changes):
+    """A certificate fact as the reader records it: the handshake's time is in the evidence."""
+    from datetime import datetime
+
+    from probes.facts import Evidence, Fact
+
+    value = _cert(**changes)["tls.certificate"]
+    seen = datetime.fromisoformat(day)
+    return {"tls.certificate": Fact.observed(value, "tls-handshake",
+                                             Evidence(operation="tls-handshake", received_at=seen))}
+
+
+@pytest.mark.parametrize(("read_on", "at", "changes", "result", "text"), [
+    # valid when read; `--at` a year later moves the calendar, not what the device showed
+    ("2026-06-01T00:00:00+00:00", "2028-01-01T10:00:00+01:00", {}, R.PASS, "certificate valid until 2027-01-01"),
+    # read before the certificate became valid, judged "earlier" by --at: still the observation decides
+    ("2025-12-01T00:00:00+00:00", "2026-11-24T10:00:00+01:00", {}, R.FAIL,
+     "certificate not valid before 2026-01-01 (read on 2025-12-01)"),
+    # expired when read, even if --at names a day inside the validity period
+    ("2027-02-01T00:00:00+00:00", "2026-11-24T10:00:00+01:00", {}, R.FAIL,
+     "certificate expired on 2027-01-01 (read on 2027-02-01)"),
+    # issued the day before the read (as the lab's certificates are): valid, whatever day --at names
+    ("2026-01-02T00:00:00+00:00", "2025-06-01T10:00:00+02:00", {}, R.PASS, "certificate valid"),
+])
+def test_certificate_validity_is_judged_when_read(read_on, at, changes, result, text) -> None:
+    from datetime import datetime
+
+    outcome = run_case("tls_certificate", _cert_read_on(read_on, **changes), {}, {}, result, text,
+                       at=datetime.fromisoformat(at))
+    assert outcome.result is result

@@ -96,9 +96,9 @@ def test_streamed_json_equals_the_model_dump(tmp_path: Path) -> None:
     """write_json streams item by item; the document must still be exactly the model's JSON."""
     import json
 
-    from tests.reports.factory import add_drift, make_scan
     from reports.jsonout import write_json
     from reports.model import ScanResult
+    from tests.reports.factory import add_drift, make_scan
 
     for scan in (add_drift(make_scan(7, findings_per_device=4)), make_scan(0, findings_per_device=0)):
         path = tmp_path / "scan.json"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from probes import clock
 from profiles.findings import Change
 from reports.model import ScanResult
 from scanner.cli import build_parser
@@ -110,7 +111,7 @@ async def test_watch_schedule_failure_and_drift(site, tmp_path, capsys):
 
 async def test_once_exit_code_and_lock(site, tmp_path):
     async def scan(site_file, scan_id):
-        return labscans.scan(labscans.CAMERAS, scan_id=scan_id, started=datetime.now(UTC))
+        return labscans.scan(labscans.CAMERAS, scan_id=scan_id, started=clock.now())
 
     history = tmp_path / "h.sqlite"
     args = args_for("--site", str(site), "--once", "--history", str(history))
@@ -153,7 +154,7 @@ def test_expand_path():
 
 CHILD = textwrap.dedent("""
     import asyncio, importlib.util, sys
-    from datetime import UTC, datetime
+    from probes import clock
     from scanner.cli import build_parser
     from scanner.commands import watch
 
@@ -167,7 +168,7 @@ CHILD = textwrap.dedent("""
         if calls == 2:
             print("SCANNING", scan_id, flush=True)
             await asyncio.sleep(120)  # SIGTERM arrives here
-        return labscans.scan(labscans.CAMERAS, scan_id=scan_id, started=datetime.now(UTC))
+        return labscans.scan(labscans.CAMERAS, scan_id=scan_id, started=clock.now())
 
     args = build_parser().parse_args(["watch", *sys.argv[2:]])
     sys.exit(asyncio.run(watch.run(args, scan=scan)))

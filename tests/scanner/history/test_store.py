@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from probes import clock
 from profiles.findings import Change
 from scanner.history import HistoryError, ScanRun, ScanStatus, open_history, record_scan, store_scan
 from scanner.history.migrations import LATEST
@@ -99,7 +100,7 @@ async def test_stale_marker_of_dead_process_is_reaped(store_location, labscans):
         assert [r.scan_id for r in alive] == ["ghost"] and alive[0].pid == dead.pid
         # a marker from another host is only reaped when it is old
         store.host, real_host = "other-host", store.host
-        await store.begin_scan("remote", labscans.SITE, datetime.now(UTC), "test")
+        await store.begin_scan("remote", labscans.SITE, clock.now(), "test")
         store.host = real_host
         async with ScanRun(store, labscans.SITE) as run:
             assert run.reaped == ["ghost"]
@@ -162,8 +163,8 @@ async def test_live_pid_marker_is_kept_until_stale(store_location, labscans):
         real_getpid = os.getpid
         try:
             os.getpid = os.getppid  # a marker written by a process that is still alive (our parent)
-            await store.begin_scan("busy", labscans.SITE, datetime.now(UTC), "test")
-            await store.begin_scan("ancient", labscans.SITE, datetime.now(UTC) - timedelta(days=2), "test")
+            await store.begin_scan("busy", labscans.SITE, clock.now(), "test")
+            await store.begin_scan("ancient", labscans.SITE, clock.now() - timedelta(days=2), "test")
         finally:
             os.getpid = real_getpid
         assert await store.reap_stale(labscans.SITE) == ["ancient"]  # pid alive but 2 days old: pid reused?

@@ -1,0 +1,25 @@
+"""The lab's clock: the same CAMAUDIT_CLOCK_OFFSET shift as the scanner's (`probes/clock.py`).
+
+The lab imports nothing of camaudit's, so this small reading of the variable is deliberately its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def now() -> datetime:
+    """Current UTC time shifted by CAMAUDIT_CLOCK_OFFSET (e.g. `365d`), so lab certificates follow the test clock."""
+    raw = os.environ.get("CAMAUDIT_CLOCK_OFFSET", "").strip()
+    match = re.match(r"^([+-]?)(\d+(?:\.\d+)?)([smhdw]?)$", raw) if raw else None
+    if raw and not match:
+        raise ValueError(f"CAMAUDIT_CLOCK_OFFSET={raw!r}: expected a signed duration such as 365d or -2h")
+    shift = timedelta(0)
+    if match:
+        seconds = float(match.group(2)) * _UNITS[match.group(3) or "s"]
+        shift = timedelta(seconds=-seconds if match.group(1) == "-" else seconds)
+    return datetime.now(UTC) + shift

@@ -1,0 +1,38 @@
+"""The one clock of the product: every "now" that ends up in a fact, a scan or a schedule comes from here.
+
+Why: results must not depend on the day they are computed, and tests must be able to move the calendar
+without LD_PRELOAD tricks (those hang the network-namespace tests). `CAMAUDIT_CLOCK_OFFSET` shifts this
+clock by a signed duration (`365d`, `-2h`, `+90m`, `3600s`); it exists for testing date-sensitive code
+(CI runs those tests a year ahead) and is never needed in normal use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+ENV = "CAMAUDIT_CLOCK_OFFSET"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PATTERN = re.compile(r"^\s*([+-]?)(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+
+
+def parse_offset(text: str) -> timedelta:
+    """`365d` / `-2h` / `90` (seconds) as a timedelta; ValueError names the bad value."""
+    match = _PATTERN.match(text)
+    if not match:
+        raise ValueError(f"{ENV}={text!r}: expected a signed duration such as 365d, -2h or 90m")
+    sign, number, unit = match.groups()
+    seconds = float(number) * _UNITS[unit or "s"]
+    return timedelta(seconds=-seconds if sign == "-" else seconds)
+
+
+def offset() -> timedelta:
+    """The injected shift (zero unless CAMAUDIT_CLOCK_OFFSET is set)."""
+    raw = os.environ.get(ENV, "").strip()
+    return parse_offset(raw) if raw else timedelta(0)
+
+
+def now() -> datetime:
+    """The current time, timezone-aware in UTC, shifted by the injected offset."""
+    return datetime.now(UTC) + offset()
