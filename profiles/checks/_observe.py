@@ -161,18 +161,31 @@ def ptz_patrolling(ctx: CheckContext[Any]) -> list[str]:
     return reasons
 
 
+def _egress(kind: str, address: Any, status: Any) -> str:
+    """One configured egress, connected or not: a configured service can send whenever it reconnects."""
+    shown = str(status or "").strip()
+    if shown.lower() == "connected":
+        return f"{kind} {address} (Connected)"
+    why = f"{shown}" if shown else "no status reported"
+    return f"{kind} configured to send to {address} (not connected when read: {why})"
+
+
 def cloud_services(ctx: CheckContext[Any]) -> list[str]:
-    """Observed remote/cloud services that receive data. Unknown facts are remembered via ctx.maybe."""
+    """Configured remote/cloud services that can receive data, whatever their connection state when read.
+
+    An uplink or broker that was Offline or Connecting at the moment of reading is still configured to send
+    data out; only an empty list read `ok` (or a service GetServices shows absent) means none. Unknown facts
+    are remembered via ctx.maybe, so "none" is only concluded by `require_all` when every source was read.
+    """
     found: list[str] = []
     uplinks = ctx.maybe("cloud.uplinks")
     if uplinks is not MISSING:
         for up in uplinks or []:
-            if str(up.get("status", "")).lower() in ("connected", "connecting", ""):
-                found.append(f"uplink {up.get('remote_address')} ({up.get('status') or 'configured'})")
+            found.append(_egress("uplink", up.get("remote_address"), up.get("status")))
     brokers = ctx.maybe("cloud.event_brokers")
     if brokers is not MISSING:
         for broker in brokers or []:
-            found.append(f"event broker {broker.get('address')}")
+            found.append(_egress("event broker", broker.get("address"), broker.get("status")))
     targets = ctx.maybe("storage.targets")
     if targets is not MISSING:
         for target in targets or []:

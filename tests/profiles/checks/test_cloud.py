@@ -18,7 +18,9 @@ US_SAFE = {"cloud": [{"provider": "VendorCloud", "region": "us-east-1", "in_eea"
 
 CASES = [
     ("cloud_declared", {}, {}, {}, R.PASS, "no cloud or remote service observed"),
-    ("cloud_declared", OFFLINE, {}, {}, R.PASS, "no cloud or remote service observed"),
+    # configured means capable: an uplink or broker not connected at the moment of reading still sends data out
+    ("cloud_declared", OFFLINE, {}, {}, R.FAIL,
+     "uplink configured to send to wss://cloud.vendor.example:443 (not connected when read: Offline)"),
     ("cloud_declared", UPLINK, {}, {}, R.FAIL, "uplink wss://cloud.vendor.example:443 (Connected)"),
     ("cloud_declared", S3, {}, {}, R.FAIL, "remote storage ObjectStorageS3 https://s3.example/b"),
     ("cloud_declared", DDNS, {}, {}, R.FAIL, "dynamic DNS cam.ddns.example"),
@@ -43,6 +45,46 @@ CASES = [
     ("third_country_transfer", {"cloud.event_brokers": failed("cloud.event_brokers")}, {}, {}, R.UNKNOWN,
      "cloud.event_brokers"),
 ]
+
+# every status an uplink (tup:UplinkStatus) or an event broker (free text in tev) can report, and none at all
+STATUSES = ["Connected", "Connecting", "Offline", None, "", "Error: TLS handshake failed"]
+
+
+def _uplink(status):
+    return {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": status}]}
+
+
+def _broker(status):
+    return {"cloud.event_brokers": [{"address": "mqtts://broker.example:8883", "topic_prefix": "cams",
+                                     "status": status}]}
+
+
+def _expected(kind, address, status):
+    if status == "Connected":
+        return f"{kind} {address} (Connected)"
+    return f"{kind} configured to send to {address} (not connected when read: {status or 'no status reported'})"
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("check_id", ["cloud_declared", "third_country_transfer"])
+def test_configured_uplink_counts_in_every_status(check_id, status) -> None:
+    text = _expected("uplink", "wss://cloud.vendor.example:443", status)
+    run_case(check_id, _uplink(status), {}, {}, R.FAIL, text if check_id == "cloud_declared" else "uplink")
+    run_case(check_id, _uplink(status), EU, {}, R.PASS, "VendorCloud (eu-central-1)")
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("check_id", ["cloud_declared", "third_country_transfer"])
+def test_configured_broker_counts_in_every_status(check_id, status) -> None:
+    text = _expected("event broker", "mqtts://broker.example:8883", status)
+    run_case(check_id, _broker(status), {}, {}, R.FAIL, text if check_id == "cloud_declared" else "event broker")
+
+
+@pytest.mark.parametrize("key", ["cloud.uplinks", "cloud.event_brokers", "storage.targets", "cloud.dynamic_dns"])
+def test_no_cloud_needs_every_cloud_fact_read(key) -> None:
+    """One cloud-related fact not read: "no cloud" cannot be concluded, the rule is unknown naming the fact."""
+    run_case("cloud_declared", {key: failed(key)}, {}, {}, R.UNKNOWN, key)
+    run_case("third_country_transfer", {key: failed(key)}, {}, {}, R.UNKNOWN, key)
 
 
 @pytest.mark.parametrize(("check_id", "facts", "fields", "params", "result", "text"), CASES)
