@@ -126,3 +126,8 @@ async def hold_without_reply(request: web.Request, stop: asyncio.Event) -> None:
             continue
     if request.transport is not None:
         request.transport.abort()
+
+
+def foreign_schema_namespace(body: bytes) -> bytes:
+    """The ONVIF schema types (tt:) bound to another namespace, as some firmware writes GetCapabilities."""
+    return body.replace(b'"http://www.onvif.org/ver10/schema"', b'"http://www.onvif.org/ver20/schema"')

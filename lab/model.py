@@ -184,6 +184,8 @@ class MisbehaviourMode(StrEnum):
     ODD_NAMESPACE_PREFIXES = "odd_namespace_prefixes"  # SOAP-ENV / ns1 / xx prefixes
     SCOPES_CLAIM_MISSING_SERVICES = "scopes_claim_missing_services"  # Profile G/T/M scopes it can't back
     SERVICES_LISTED_BUT_DEAD = "services_listed_but_dead"  # GetServices lists services that answer 404
+    ACTION_NOT_SUPPORTED = "action_not_supported"  # the named operations of an offered service: ActionNotSupported
+    CAPABILITIES_FOREIGN_NAMESPACE = "capabilities_foreign_namespace"  # GetCapabilities in a non-ONVIF namespace
 
 
 class TlsVersion(StrEnum):
@@ -732,6 +734,12 @@ class Camera(Strict):
     clock: Clock = Field(default_factory=Clock)
     services: list[Service] | None = Field(default=None, description="default: device, media, media2, imaging, events, deviceio plus the services the "
                           "configuration implies (ptz, recording+search, analytics, thermal, uplink)")
+    services_listed: list[Service] | None = Field(
+        default=None, description="what tds:GetServices lists, when it differs from the services served (omits or "
+                                  "invents some); default the served ones")
+    capabilities_listed: list[Service] | None = Field(
+        default=None, description="what tds:GetCapabilities lists, when it differs from the services served; "
+                                  "default the served ones")
     media: Media = Field(default_factory=Media)
     ptz: Ptz | None = None
     recording: RecordingConfig | None = None
@@ -882,7 +890,7 @@ class Fleet(Strict):
     @model_validator(mode="after")
     def _unique(self) -> Fleet:
         _unique([c.name for c in self.cameras], "camera name")
-        _unique([c.endpoint_uuid for c in self.cameras], "camera endpoint_uuid")
+        # endpoint uuids and serials may repeat: cloned firmware and NVR channels share them on real networks
         _unique([f"{c.address}:{c.port}" for c in self.cameras if c.port], "camera address:port")
         return self
 

@@ -221,7 +221,9 @@ class _LabApp:
                 return self._fault(rc, not_authorized())
 
         handler = OPERATIONS.get((service, req.operation))
-        if handler is None or _declared_unimplemented(cam, prefix, req.operation):
+        refused = misbehaving(MisbehaviourMode.ACTION_NOT_SUPPORTED)
+        if handler is None or _declared_unimplemented(cam, prefix, req.operation) or (
+                refused is not None and refused.operations is not None):
             return self._unimplemented(rc, misbehaving, action_not_supported(name))
 
         extra_ns = cam.analytics.prefix_map() if cam.analytics else None
@@ -290,6 +292,8 @@ class _LabApp:
 
     async def _send(self, request: web.Request, rc: RunningCamera, misbehaving: Any, body: bytes,
                     status: int) -> web.StreamResponse:
+        if misbehaving(MisbehaviourMode.CAPABILITIES_FOREIGN_NAMESPACE) and b"GetCapabilitiesResponse" in body:
+            body = misbehave.foreign_schema_namespace(body)
         item = misbehaving(MisbehaviourMode.ENTITY_EXPANSION)
         if item:
             body = misbehave.entity_expansion(body, item.payload)

@@ -147,6 +147,8 @@ _SPECS = [
     _spec("identity.hostname", "str", "tds:GetHostname", "Host name"),
     _spec("identity.scopes", "list[str]", "tds:GetScopes | ws-discovery", "ONVIF scopes (name, hardware, location, profile)"),
     _spec("identity.mac_vendor", "str", "arp/oui", "Vendor of the MAC address per the OUI database"),
+    _spec("identity.endpoints", "list[str]", "identity", "ONVIF device service URLs read as this one device "
+          "(same uuid and the same MAC or serial)"),
     # services
     _spec("services", "list[{namespace, xaddr, version}]", "tds:GetServices", "Services offered"),
     _spec("capabilities.security", "{tls1_0, tls1_1, tls1_2, tls1_3, http_digest, username_token, ...: bool}",

@@ -2,9 +2,11 @@
 
 A declaration matches a device when its strongest given key matches (uuid >
 serial > MAC > IP), so a camera that changed IP still matches by uuid; a weaker
-key that disagrees is left for the identity check (GDPR-INV-2). When one device
-fits several declarations, or one declaration fits several devices, nothing is
-matched and the ambiguity is reported: guessing would hide a wrong inventory.
+key that disagrees is left for the identity check (GDPR-INV-2). When the
+strongest key fits several devices (a shared uuid or a default serial), the
+declaration's other keys choose among them: all must fit. When one device still
+fits several declarations, or one declaration several devices, nothing is
+matched and an `ambiguous match` is reported: guessing would hide a wrong inventory.
 """
 
 from __future__ import annotations
@@ -12,17 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from probes.facts import DeviceFacts
+from probes.identity import IdentityKeys, norm_mac, norm_uuid
 from profiles.inventory import Declaration, DeviceSelector
 
 
-def _norm_uuid(value: str) -> str:
-    return value.strip().lower().removeprefix("urn:uuid:")
-
-
-def _norm_mac(value: str) -> str:
-    return value.strip().lower().replace("-", ":")
+_norm_uuid = norm_uuid
+_norm_mac = norm_mac
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +33,18 @@ class DeviceKeys:
     serial: str | None
     macs: frozenset[str]
     address: str
+    addresses: frozenset[str] = frozenset()  # every address the device was read at
 
     @classmethod
     def of(cls, device: DeviceFacts) -> DeviceKeys:
-        macs = set()
-        if device.mac:
-            macs.add(_norm_mac(device.mac))
-        for iface in device.value("network.interfaces") or []:
-            if isinstance(iface, dict) and iface.get("mac"):
-                macs.add(_norm_mac(str(iface["mac"])))
-        serial = device.value("identity.serial")
-        return cls(uuid=_norm_uuid(device.endpoint_uuid) if device.endpoint_uuid else None,
-                   serial=str(serial).strip().lower() if serial else None, macs=frozenset(macs),
-                   address=device.address)
+        keys = IdentityKeys.of(device)
+        addresses = {device.address}
+        for url in device.value("identity.endpoints") or []:
+            host = urlsplit(str(url)).hostname
+            if host:
+                addresses.add(host)
+        return cls(uuid=keys.uuid, serial=keys.serial, macs=keys.macs, address=device.address,
+                   addresses=frozenset(addresses))
 
 
 def selector_strength(selector: DeviceSelector, keys: DeviceKeys) -> tuple[int, str] | None:
@@ -57,7 +56,7 @@ def selector_strength(selector: DeviceSelector, keys: DeviceKeys) -> tuple[int, 
     if selector.mac:
         return (2, "mac") if _norm_mac(selector.mac) in keys.macs else None
     if selector.ip:
-        return (1, "ip") if keys.address == selector.ip else None
+        return (1, "ip") if selector.ip in (keys.addresses or {keys.address}) else None
     return None
 
 
@@ -92,7 +91,8 @@ def match_devices(devices: Sequence[DeviceFacts], declarations: Sequence[Declara
             by_serial[k.serial].append(i)
         for mac in k.macs:
             by_mac[mac].append(i)
-        by_ip[k.address].append(i)
+        for address in k.addresses or {k.address}:
+            by_ip[address].append(i)
 
     candidates: dict[str, list[tuple[int, str]]] = {}  # declaration -> [(device index, key)]
     for decl in declarations:
@@ -107,15 +107,21 @@ def match_devices(devices: Sequence[DeviceFacts], declarations: Sequence[Declara
             hits, key = by_ip.get(sel.ip, []), "ip"
         else:
             hits, key = [], "name"
-        candidates[decl.name] = [(i, key) for i in dict.fromkeys(hits)]
+        hits = list(dict.fromkeys(hits))
+        if len(hits) > 1:  # a shared uuid or serial: the declaration's other keys must all fit
+            narrowed = [i for i in hits if _other_keys_fit(sel, keys[i])]
+            if len(narrowed) == 1:
+                hits, key = narrowed, key + "+" + "+".join(_given(sel, exclude=key))
+        candidates[decl.name] = [(i, key) for i in hits]
 
     per_device: dict[int, list[str]] = defaultdict(list)
     for name, pairs in candidates.items():
         if len(pairs) > 1:
             ids = ", ".join(devices[i].device_id for i, _ in pairs)
-            result.declaration_notes[name] = f"its selector fits {len(pairs)} devices ({ids})"
+            result.declaration_notes[name] = f"ambiguous match: its selector fits {len(pairs)} devices ({ids})"
             for i, _ in pairs:
-                result.device_notes[devices[i].device_id] = f"fits declaration {name!r}, which also fits other devices"
+                result.device_notes[devices[i].device_id] = (f"ambiguous match: fits declaration {name!r}, which "
+                                                             "also fits other devices")
             continue
         for i, _ in pairs:
             per_device[i].append(name)
@@ -123,9 +129,10 @@ def match_devices(devices: Sequence[DeviceFacts], declarations: Sequence[Declara
     for i, names in per_device.items():
         device_id = devices[i].device_id
         if len(names) > 1:
-            result.device_notes[device_id] = f"fits several declarations: {', '.join(names)}"
+            result.device_notes[device_id] = f"ambiguous match: fits several declarations: {', '.join(names)}"
             for name in names:
-                result.declaration_notes[name] = f"the device it fits ({device_id}) also fits another declaration"
+                result.declaration_notes[name] = (f"ambiguous match: the device it fits ({device_id}) also fits "
+                                                  "another declaration")
             continue
         result.matches[device_id] = names[0]
         result.matched_by[device_id] = candidates[names[0]][0][1]
@@ -133,3 +140,21 @@ def match_devices(devices: Sequence[DeviceFacts], declarations: Sequence[Declara
     matched = set(result.matches.values())
     result.unmatched = [d.name for d in declarations if d.name not in matched]
     return result
+
+
+def _given(sel: DeviceSelector, *, exclude: str) -> list[str]:
+    return [k for k in ("uuid", "serial", "mac", "ip") if k != exclude and getattr(sel, k)]
+
+
+def _other_keys_fit(sel: DeviceSelector, keys: DeviceKeys) -> bool:
+    """Every weaker key the declaration gives fits the device (and at least one is given)."""
+    checks = []
+    if sel.serial:
+        checks.append(keys.serial == sel.serial.strip().lower())
+    if sel.mac:
+        checks.append(_norm_mac(sel.mac) in keys.macs)
+    if sel.ip:
+        checks.append(sel.ip in (keys.addresses or {keys.address}))
+    if sel.uuid:
+        checks.append(keys.uuid == _norm_uuid(sel.uuid))
+    return bool(checks) and all(checks)

@@ -16,6 +16,7 @@ from datetime import datetime
 from probes import clock
 from probes.discovery import DiscoveredDevice, Signal
 from probes.facts import DeviceFacts, Fact, FactStatus
+from probes.identity import endpoint_reads, group_endpoints
 from reports.model import DeclaredCamera, ScanMeta, ScanResult
 from scanner import __version__
 from scanner.site import Credentials, SiteFile, site_inventory
@@ -85,7 +86,7 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
     creds = options.credentials
     if creds is None and site.credentials is not None:
         creds = site.credentials.resolve(site_file.path.parent)
-    readable = [d for d in devices if d.xaddrs or d.onvif_ports]
+    readable = [e for d in devices if d.xaddrs or d.onvif_ports for e in endpoint_reads(d)]  # every endpoint
     results = [_unread(d, "no ONVIF endpoint answered (RTSP only)") for d in devices
                if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
     async with OnvifReader(
@@ -101,26 +102,11 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
             results.append(device_facts)
             if options.on_device:
                 options.on_device(device_facts)
-    for device_facts in results:
-        device_facts.device_id = stable_device_id(device_facts)
+    # identity decided after reading: endpoints that agree are one device, ids re-keyed to what was read
+    # so history, drift and finding uids survive an IP or port change (probes/identity.py)
+    results = group_endpoints(results)
     results.sort(key=lambda d: (d.address, d.port or 0))
     return results
-
-
-def stable_device_id(device: DeviceFacts) -> str:
-    """The most durable identity learned: endpoint uuid, then serial, then MAC, else the address.
-
-    Discovery names a device by what it saw first (a TCP-only camera is `addr:ip:port`); once its
-    identity is read, re-key it so history, drift and finding uids survive an IP or port change.
-    """
-    if device.endpoint_uuid:
-        return f"uuid:{device.endpoint_uuid.lower().removeprefix('urn:uuid:')}"
-    serial = device.value("identity.serial")
-    if serial:
-        return f"serial:{serial}"
-    if device.mac:
-        return f"mac:{device.mac.lower()}"
-    return device.device_id
 
 
 async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> ScanResult:

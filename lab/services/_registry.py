@@ -45,10 +45,18 @@ class Ctx:
 
     @property
     def listed_services(self) -> list[Service]:
-        offered = self.cam.offered_services
+        """What tds:GetServices names (services_listed, else the served ones)."""
+        offered = self.cam.offered_services if self.cam.services_listed is None else self.cam.services_listed
         if self.list_all_services:
             return offered + [s for s in Service if s not in offered]
         return offered
+
+    @property
+    def capability_services(self) -> list[Service]:
+        """What tds:GetCapabilities names (capabilities_listed, else the served ones)."""
+        if self.cam.capabilities_listed is not None:
+            return list(self.cam.capabilities_listed)
+        return self.listed_services if self.cam.services_listed is None else self.cam.offered_services
 
     def has(self, service: Service) -> bool:
         return service in self.cam.offered_services

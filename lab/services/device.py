@@ -70,7 +70,7 @@ def get_capabilities(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     if not wanted <= set(_CATEGORIES):
         raise SoapFault("Sender", ("ter:InvalidArgVal", "ter:NoSuchService"), "unknown capability category")
     every = "All" in wanted
-    listed = set(ctx.listed_services)
+    listed = set(ctx.capability_services)
     caps = sub(resp, "tds:Capabilities")
     if (every or "Analytics" in wanted) and Service.ANALYTICS in listed:
         a = sub(caps, "tt:Analytics")

@@ -1,23 +1,26 @@
-"""Merge one-signal device records into one record per device.
+"""Merge one-signal device records into one record per address, and list the ONVIF endpoints to read.
 
-Records join when they share an endpoint uuid, then a serial, then a MAC the device
-reported itself (mDNS TXT; an ARP answer only ties a MAC to its address), then an
-address, but never when that would put two different endpoint uuids together
-(two ONVIF devices behind one address stay two devices).
+Records join when they share an address (an announcement listing several addresses joins them), but
+never when that would put two different endpoint uuids together (two ONVIF devices behind one address
+stay two records). A shared uuid, serial or MAC does not join records at different addresses: cloned
+firmware, default serials and rogue devices repeat them. Which endpoints are one camera is decided
+after reading (`probes.identity`), from what each endpoint says about itself.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 from probes.discovery._oui import vendor_for
-from probes.discovery.model import DiscoveredDevice, Signal
+from probes.discovery.model import DiscoveredDevice, OnvifEndpoint, Signal
 
 _SIGNAL_ORDER = {s: i for i, s in enumerate(Signal)}
 _SCALARS = ("endpoint_uuid", "mac", "vendor", "manufacturer", "model", "name", "serial", "hardware", "segment",
             "location", "metadata_version", "upnp_udn", "hostname")
 _LISTS = ("addresses", "xaddrs", "scopes", "types")
+DEVICE_SERVICE_PATH = "/onvif/device_service"
 
 
 class _Groups:
@@ -42,22 +45,17 @@ class _Groups:
 
 
 def _keys(record: DiscoveredDevice, kind: str) -> Iterable[str]:
-    if kind == "uuid" and record.endpoint_uuid:
-        yield record.endpoint_uuid
-    elif kind == "serial" and record.serial:
-        yield record.serial.strip().lower()
-    elif kind == "mac" and record.mac and Signal.ARP not in record.signals:
-        # an ARP answer binds a MAC to one address only: proxy ARP and aliases give one MAC many addresses
-        yield record.mac
+    if kind == "uuid" and record.endpoint_uuid and not record.addresses:
+        yield record.endpoint_uuid  # an announcement without an address belongs to the records of its uuid
     elif kind == "address":
         yield from record.addresses
 
 
 def merge(records: Sequence[DiscoveredDevice]) -> list[DiscoveredDevice]:
-    """One record per device, signals united; sorted by first address."""
+    """One record per address (or multi-homed announcement), signals united; sorted by first address."""
     records = _weak_uuids_yield([r for r in records if r.addresses or r.endpoint_uuid])
     groups = _Groups(len(records), records)
-    for kind in ("uuid", "serial", "mac", "address"):
+    for kind in ("address", "uuid"):
         first: dict[str, int] = {}
         for i, record in enumerate(records):
             for key in _keys(record, kind):
@@ -69,7 +67,69 @@ def merge(records: Sequence[DiscoveredDevice]) -> list[DiscoveredDevice]:
     for i, record in enumerate(records):
         members.setdefault(groups.find(i), []).append(record)
     merged = [_combine(parts) for parts in members.values()]
+    _endpoints_once(merged)
     return sorted(merged, key=_sort_key)
+
+
+def _endpoints_once(devices: list[DiscoveredDevice]) -> None:
+    """An endpoint that two records list (a port swept at an address shared by two announced uuids) is
+    read once, by the record whose announcement names it."""
+    announced = {_host_port(e.url) for d in devices for e in d.endpoints if e.uuid}
+    for device in devices:
+        device.endpoints = [e for e in device.endpoints if e.uuid or _host_port(e.url) not in announced]
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _url(scheme: str, host: str, port: int, path: str) -> str:
+    bracketed = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{bracketed}:{port}{path or DEVICE_SERVICE_PATH}"
+
+
+def _endpoints(parts: list[DiscoveredDevice], addresses: list[str], onvif_ports: list[int]) -> list[OnvifEndpoint]:
+    """Every ONVIF device service seen, one per host+port (https preferred), with the uuid announced for it."""
+    found: dict[tuple[str, int], OnvifEndpoint] = {}
+
+    def add(url: str, uuid: str | None) -> None:
+        key = _host_port(url)
+        have = found.get(key)
+        if have is None:
+            found[key] = OnvifEndpoint(url=url, uuid=uuid)
+            return
+        secure = url.startswith("https://") and not have.url.startswith("https://")
+        found[key] = OnvifEndpoint(url=url if secure else have.url, uuid=have.uuid or uuid)
+
+    for part in parts:
+        if part.endpoints:  # merged before (declared targets are merged in afterwards): keep what it found
+            for endpoint in part.endpoints:
+                add(endpoint.url, endpoint.uuid)
+            continue
+        tcp = Signal.TCP in part.signals
+        ports = part.onvif_ports if tcp else []
+        # the GUID the TCP check read belongs to the address's one ONVIF port; with several it is unknown which
+        tcp_uuid = part.endpoint_uuid if tcp and len(ports) <= 1 else None
+        uuid = tcp_uuid if tcp else part.endpoint_uuid
+        for xaddr in part.xaddrs:
+            try:
+                split = urlsplit(xaddr.strip())
+                host, port = split.hostname, split.port
+            except ValueError:
+                continue
+            if split.scheme not in ("http", "https") or not host:
+                continue
+            if host not in addresses:  # an XAddr naming another host (NAT): its path on our address
+                if not addresses:
+                    continue
+                host = addresses[0]
+                port = onvif_ports[0] if onvif_ports else port
+            add(_url(split.scheme, host, port or (443 if split.scheme == "https" else 80), split.path), uuid)
+        for address in part.addresses if tcp else []:
+            for port in ports:
+                add(_url("http", address, port, DEVICE_SERVICE_PATH), tcp_uuid)
+    return list(found.values())
 
 
 def _weak_uuids_yield(records: list[DiscoveredDevice]) -> list[DiscoveredDevice]:
@@ -108,6 +168,7 @@ def _combine(parts: list[DiscoveredDevice]) -> DiscoveredDevice:
     out.onvif_ports = sorted({p for part in parts for p in part.onvif_ports})
     out.signals = sorted({s for part in parts for s in part.signals}, key=_SIGNAL_ORDER.__getitem__)
     out.bye = any(p.bye for p in parts)
+    out.endpoints = _endpoints(parts, out.addresses, out.onvif_ports)
     if out.vendor is None:
         out.vendor = vendor_for(out.mac)
     return out

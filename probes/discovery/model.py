@@ -17,8 +17,16 @@ class Signal(StrEnum):
     DECLARED = "declared"  # listed in the site file / --targets host:port, not seen otherwise
 
 
+class OnvifEndpoint(BaseModel):
+    """One ONVIF device service to read: every endpoint found is read, and identity is decided after reading."""
+
+    url: str  # device service URL (http or https, on one of the device's addresses)
+    uuid: str | None = None  # the endpoint uuid announced with this URL (WS-Discovery/mDNS); None = ask the device
+
+
 class DiscoveredDevice(BaseModel):
-    """A device found on the network. Merged by endpoint uuid, then serial/MAC, then address."""
+    """What was seen at one address (or one multi-homed announcement). Merged by address only: a shared
+    uuid, serial or MAC never joins two addresses here; the reader decides identity from what it reads."""
 
     addresses: list[str] = Field(default_factory=list)  # IPs (first = preferred)
     xaddrs: list[str] = Field(default_factory=list)  # ONVIF device service URLs
@@ -41,6 +49,7 @@ class DiscoveredDevice(BaseModel):
     metadata_version: int | None = None  # WS-Discovery MetadataVersion
     upnp_udn: str | None = None  # UPnP UDN from SSDP (often differs from the WS-Discovery uuid)
     hostname: str | None = None  # mDNS host name
+    endpoints: list[OnvifEndpoint] = Field(default_factory=list)  # ONVIF endpoints, one per scheme+host+port
 
     @property
     def key(self) -> str:

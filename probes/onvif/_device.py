@@ -33,7 +33,7 @@ from probes.onvif._xml import Element
 
 log = logging.getLogger(__name__)
 
-NOT_ONVIF = frozenset({"identity.mac_vendor", "network.open_ports", "network.segment"})
+NOT_ONVIF = frozenset({"identity.mac_vendor", "identity.endpoints", "network.open_ports", "network.segment"})
 ONVIF_FACTS: tuple[str, ...] = tuple(k for k in FACT_CATALOGUE if k not in NOT_ONVIF)
 """Every catalogue key the ONVIF reader sets on every device (other keys come from discovery)."""
 

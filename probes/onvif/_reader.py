@@ -14,7 +14,7 @@ import aiohttp
 from probes import clock
 from probes.discovery.model import DiscoveredDevice
 from probes.errors import DeviceError
-from probes.facts import DeviceFacts
+from probes.facts import DeviceFacts, Fact
 from probes.onvif._allowlist import ForbiddenOperation
 from probes.onvif._device import DeviceRead, Sheet, device_url
 from probes.onvif._tls import client_context
@@ -149,6 +149,8 @@ class OnvifReader:
         try:
             run = DeviceRead(channel, xaddr, sheet, device.endpoint_uuid)
             facts.xaddr = run.device_xaddr
+            # the endpoint read, as found (the read may move to the device's https address)
+            sheet.facts["identity.endpoints"] = Fact.observed([run.device_xaddr], "discovery")
             async with asyncio.timeout(self.device_deadline_s):
                 await run.run()
         except TimeoutError:

@@ -6,6 +6,7 @@ from profiles.checks import (  # noqa: F401  (imported to register their checks)
     classes,
     cloud,
     declarations,
+    identity,
     inventory,
     masks,
     pixels,

@@ -49,6 +49,6 @@ def test_one_device_fitting_two_declarations_is_ambiguous() -> None:
     cam = camera(address="192.0.2.1", uuid="u-1")
     result = match_devices([cam], [decl(name="x", match={"uuid": "u-1"}), decl(name="y", match={"ip": "192.0.2.1"})])
     assert result.matches == {}
-    assert result.device_notes[cam.device_id] == "fits several declarations: x, y"
+    assert result.device_notes[cam.device_id] == "ambiguous match: fits several declarations: x, y"
     assert sorted(result.unmatched) == ["x", "y"]
     assert len(result.ambiguities) == 3

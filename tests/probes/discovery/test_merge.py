@@ -1,4 +1,4 @@
-"""Merging one-signal records: uuid, then serial/MAC, then address; never two uuids in one device."""
+"""Merging one-signal records by address (never two uuids in one record), and the ONVIF endpoints to read."""
 
 from __future__ import annotations
 
@@ -44,16 +44,63 @@ def test_two_endpoints_behind_one_address_stay_two_devices() -> None:
     assert sum(Signal.TCP in d.signals for d in devices) == 1  # the port record joins one of them, not both
 
 
-def test_serial_and_mac_join_records_at_different_addresses() -> None:
+def test_a_shared_serial_or_mac_never_joins_two_addresses() -> None:
+    """Default serials and cloned MACs repeat: which addresses are one camera is decided after reading."""
     devices = merge([
         rec("198.51.100.30", signal=Signal.SSDP, serial="SN1", manufacturer="Bosch", upnp_udn="aa"),
         rec("198.51.100.31", signal=Signal.MDNS, serial="sn1", mac="00:07:5f:00:00:09"),
         rec("198.51.100.32", signal=Signal.MDNS, mac="00:07:5f:00:00:09"),
-        rec("198.51.100.40", signal=Signal.ARP, mac="00:07:5f:00:00:10"),
+        rec("198.51.100.30", signal=Signal.ARP, mac="00:07:5f:00:00:10"),
     ])
-    assert [sorted(d.addresses) for d in devices] == [["198.51.100.30", "198.51.100.31", "198.51.100.32"],
-                                                      ["198.51.100.40"]]
+    assert [d.addresses for d in devices] == [["198.51.100.30"], ["198.51.100.31"], ["198.51.100.32"]]
     assert devices[0].upnp_udn == "aa" and devices[0].manufacturer == "Bosch"
+    assert devices[0].mac == "00:07:5f:00:00:10"
+
+
+def test_a_uuid_claimed_at_two_addresses_gives_two_records_each_with_its_endpoint() -> None:
+    """A rogue twin (or cloned firmware) announcing a real camera's uuid does not hide that camera."""
+    devices = merge([
+        rec("198.51.100.70", signal=Signal.WS_DISCOVERY_UNICAST, endpoint_uuid=U1,
+            xaddrs=["http://198.51.100.70:8000/onvif/device_service"]),
+        rec("198.51.100.71", signal=Signal.WS_DISCOVERY_UNICAST, endpoint_uuid=U1,
+            xaddrs=["http://198.51.100.71:8000/onvif/device_service"]),
+    ])
+    assert [[(e.url, e.uuid) for e in d.endpoints] for d in devices] == [
+        [("http://198.51.100.70:8000/onvif/device_service", U1)],
+        [("http://198.51.100.71:8000/onvif/device_service", U1)]]
+
+
+def test_every_onvif_port_of_one_address_is_an_endpoint_of_its_own() -> None:
+    """NVR channels / a second port: the sweep's ports are read even without any announcement."""
+    (device,) = merge([rec("198.51.100.80", signal=Signal.TCP, endpoint_uuid=U1, open_ports=[8000, 8001],
+                           onvif_ports=[8000, 8001])])
+    assert [(e.url, e.uuid) for e in device.endpoints] == [
+        ("http://198.51.100.80:8000/onvif/device_service", None),  # which port the GUID came from is unknown
+        ("http://198.51.100.80:8001/onvif/device_service", None)]
+
+
+def test_an_announced_endpoint_is_read_once_under_its_own_uuid() -> None:
+    devices = merge([
+        rec("198.51.100.90", signal=Signal.WS_DISCOVERY_UNICAST, endpoint_uuid=U1,
+            xaddrs=["http://198.51.100.90:8000/onvif/device_service"]),
+        rec("198.51.100.90", signal=Signal.WS_DISCOVERY_UNICAST, endpoint_uuid=U2,
+            xaddrs=["http://198.51.100.90:8001/onvif/device_service"]),
+        rec("198.51.100.90", signal=Signal.TCP, open_ports=[8000, 8001], onvif_ports=[8000, 8001]),
+    ])
+    endpoints = sorted((e.url, e.uuid) for d in devices for e in d.endpoints)
+    assert endpoints == [("http://198.51.100.90:8000/onvif/device_service", U1),
+                         ("http://198.51.100.90:8001/onvif/device_service", U2)]
+
+
+def test_http_and_https_of_one_camera_are_two_endpoints_of_one_record() -> None:
+    (device,) = merge([
+        rec("198.51.100.95", signal=Signal.WS_DISCOVERY_UNICAST, endpoint_uuid=U1,
+            xaddrs=["http://198.51.100.95/onvif/device_service", "https://198.51.100.95/onvif/device_service"]),
+        rec("198.51.100.95", signal=Signal.TCP, open_ports=[80, 443], onvif_ports=[80, 443],
+            xaddrs=["https://198.51.100.95:443/onvif/device_service"]),
+    ])
+    assert [(e.url, e.uuid) for e in device.endpoints] == [
+        ("http://198.51.100.95:80/onvif/device_service", U1), ("https://198.51.100.95:443/onvif/device_service", U1)]
 
 
 def test_bye_and_scalars_survive_the_merge() -> None:

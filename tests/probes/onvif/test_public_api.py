@@ -24,7 +24,7 @@ def test_allowlist_is_reads_only() -> None:
 
 
 def test_onvif_facts_cover_the_catalogue() -> None:
-    assert set(FACT_CATALOGUE) - set(ONVIF_FACTS) == {"identity.mac_vendor", "network.open_ports",
+    assert set(FACT_CATALOGUE) - set(ONVIF_FACTS) == {"identity.mac_vendor", "identity.endpoints", "network.open_ports",
                                                       "network.segment"}
 
 

@@ -1,0 +1,51 @@
+"""Identity checks: each camera answers with an identity of its own (GDPR art 30 records, art 32 security)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from probes.facts import DeviceFacts
+from probes.identity import IdentityKeys
+from profiles.checks._registry import CheckContext, CheckOutcome, NotApplicable, check
+
+
+def _fleet_keys(ctx: CheckContext[Any]) -> dict[str, IdentityKeys]:
+    cache_key = ("identity_keys", id(ctx.devices))
+    keys = ctx.fleet_cache.get(cache_key)
+    if keys is None:
+        keys = ctx.fleet_cache[cache_key] = {d.device_id: IdentityKeys.of(d) for d in ctx.devices}
+    return keys
+
+
+def _where(device: DeviceFacts, keys: IdentityKeys) -> str:
+    mac = f", MAC {', '.join(sorted(keys.macs))}" if keys.macs else ""
+    return f"{device.device_id} at {device.address}{mac}"
+
+
+@check("identity_unique")
+def identity_unique(ctx: CheckContext[Any]) -> CheckOutcome:
+    """No other device in the scan claims this camera's endpoint uuid or serial with other hardware.
+
+    Devices that share a uuid or serial were read separately because another MAC or serial says they
+    are different cameras: cloned firmware, a factory-default serial, or a device impersonating another.
+    Records of processing and declarations keyed on that uuid or serial then cannot tell them apart.
+    """
+    device = ctx.device
+    if device is None:
+        raise NotApplicable("no camera was found for this declaration")
+    fleet = _fleet_keys(ctx)
+    mine = fleet.get(device.device_id) or IdentityKeys.of(device)
+    by_id = {d.device_id: d for d in ctx.devices}
+    clashes: list[str] = []
+    for other_id, other in fleet.items():
+        if other_id == device.device_id:
+            continue
+        shared = [what for what, same in (("endpoint uuid", mine.uuid and mine.uuid == other.uuid),
+                                          ("serial", mine.serial and mine.serial == other.serial)) if same]
+        if shared:
+            clashes.append(f"{' and '.join(shared)} also claimed by {_where(by_id[other_id], other)}")
+    if clashes:
+        return ctx.failed(f"identity conflict: {_where(device, mine)} shares its " + "; ".join(clashes))
+    ctx.maybe("identity.serial")  # an unread serial could hide a twin: no pass without it
+    ctx.require_all()
+    return ctx.passed("no other device in this scan claims its endpoint uuid or serial")
