@@ -61,6 +61,36 @@ _COUNT_COLUMNS = (
 )
 
 
+# A pipe or file has no width: lines up to this long are never wrapped, so ids stay whole for grep and a
+# table row stays one line; only free text longer than this wraps.
+PIPE_WIDTH = 1000
+
+
+def make_console(*, stderr: bool = False, quiet: bool = False) -> Console:
+    """The CLI's console: a terminal's own width, or PIPE_WIDTH when output goes to a pipe or file.
+
+    Colours follow rich's rules (none when piped; NO_COLOR, which `--no-color` sets, turns them off).
+    """
+    console = Console(stderr=stderr, quiet=quiet)
+    if not is_tty(console):  # also when FORCE_COLOR makes rich treat the pipe as a terminal
+        console.width = PIPE_WIDTH
+    return console
+
+
+def is_tty(console: Console) -> bool:
+    """Whether the console writes to a real terminal (a person reading), not a pipe, file or CI log."""
+    isatty = getattr(console.file, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # closed file
+        return False
+
+
+def print_error(console: Console, message: object, label: str = "error", style: str = "red") -> None:
+    """`label: message` with the message printed literally: `[postgres]` or `^[a-z]*$` are not markup."""
+    console.print(Text.assemble((f"{label}:", style), " ", str(message)))
+
+
 def term_safe(value: object, limit: int = 200) -> str:
     """Text with control characters replaced by '?', cut to `limit` characters."""
     text = _UNSAFE.sub("?", "" if value is None else str(value))
@@ -160,16 +190,17 @@ def _counts_row(findings: Iterable[Finding], columns: Sequence[Result] = _COUNT_
 _SHORT_HEADER = {"not_applicable": "n/a", "unknown": "unkn", "waived": "waiv", "manual": "man"}
 
 
-def _count_table(title: str, *first: str, narrow: bool = False,
+def _count_table(title: str, *first: str, narrow: bool = False, whole: bool = False,
                  columns: Sequence[Result] = _COUNT_COLUMNS, decl: bool = False) -> Table:
-    """Counts per result; on narrow terminals short headers and one-line, ellipsised names."""
+    """Counts per result; on narrow terminals short headers and one-line, ellipsised names (`whole`: never cut)."""
     table = Table(title=title, title_justify="left", show_lines=False, header_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     for name in first:
         if name == "address":
             table.add_column(name, no_wrap=True, min_width=11)
         else:
-            table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=22 if narrow else 40)
+            table.add_column(name, overflow="ellipsis", no_wrap=True,
+                             max_width=None if whole else 22 if narrow else 40)
     for r in columns:
         header = _SHORT_HEADER.get(str(r), str(r)) if narrow else str(r).replace("_", " ")
         table.add_column(header, justify="right", style=RESULT_STYLE[r], no_wrap=True, min_width=len(header))
@@ -270,12 +301,15 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
     index = device_index(result)
 
     narrow = console.width < 120
+    whole = not is_tty(console)  # piped: names and ids are never ellipsised (grep must find them)
+    name_limit = 200 if whole else 60
     waiting = Counter(f.device_id for f in result.findings if f.needs_declaration)
     decl = bool(waiting)
     seen = {f.result for f in result.findings if not (decl and f.needs_declaration)}
     counted = [r for r in _COUNT_COLUMNS if r in seen or not narrow]  # narrow: hide all-zero columns
     columns = ("camera", "address") if narrow else ("camera", "address", "model")
-    cams = _count_table(f"Cameras ({len(result.devices)})", *columns, narrow=narrow, columns=counted, decl=decl)
+    cams = _count_table(f"Cameras ({len(result.devices)})", *columns, narrow=narrow, whole=whole,
+                        columns=counted, decl=decl)
     ids = [d.device_id for d in result.devices] + [i for i in by_device if i not in index]
     for device_id in ids:
         dev = index.get(device_id)
@@ -285,14 +319,14 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
             if dev
             else ""
         )
-        cells = [safe_text(name, limit=60), safe_text(dev.address if dev else "", limit=45)]
+        cells = [safe_text(name, limit=name_limit), safe_text(dev.address if dev else "", limit=45)]
         if not narrow:
             cells.append(safe_text(model or "unknown", limit=50))
         cams.add_row(*cells, *_counts_row(by_device.get(device_id, []), counted, decl=decl))
     console.print(cams)
     _undeclared_note(result, waiting, console)
 
-    profiles = _count_table("Profiles", "profile", narrow=narrow, columns=counted, decl=decl)
+    profiles = _count_table("Profiles", "profile", narrow=narrow, whole=whole, columns=counted, decl=decl)
     by_profile: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_profile.setdefault(f.profile, []).append(f)
@@ -315,14 +349,15 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
                       box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("sev" if narrow else "severity", no_wrap=True, max_width=8)
         table.add_column("rule", no_wrap=True)
-        table.add_column("camera", overflow="ellipsis", no_wrap=True, max_width=18 if narrow else 30)
+        table.add_column("camera", overflow="ellipsis", no_wrap=True,
+                         max_width=None if whole else 18 if narrow else 30)
         table.add_column("message", overflow="fold", ratio=1)
         for f in failing[:max_failures]:
             name = result.declared_names.get(f.device_id, f.device_name)
             table.add_row(
                 Text(str(f.severity), style=SEVERITY_STYLE[f.severity]),
                 safe_text(f.rule_id),
-                safe_text(name, limit=60),
+                safe_text(name, limit=name_limit),
                 safe_text(f.message, limit=400),
             )
         console.print(table)

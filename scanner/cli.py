@@ -15,22 +15,22 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-
 from probes.errors import CamauditError, ConfigError
+from reports.console import make_console, print_error
 from scanner import __version__, exitcodes
 
 # Order is the order shown in --help.
 COMMANDS = ("demo", "discover", "scan", "evaluate", "report", "profiles", "lab", "watch", "history", "diff",
             "init", "schema")
 
-err_console = Console(stderr=True)
+err_console = make_console(stderr=True)
+NO_COLOR_FLAG = "--no-color"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 1, as documented
         self.print_usage(sys.stderr)
-        err_console.print(f"[red]error:[/] {message}")
+        print_error(err_console, message)
         raise SystemExit(exitcodes.USAGE)
 
 
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"camaudit {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument(NO_COLOR_FLAG, action="store_true",
+                        help="no colours (also when the NO_COLOR environment variable is set); accepted anywhere "
+                             "on the command line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         try:
@@ -83,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _raise_open_files_limit()
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
+    if NO_COLOR_FLAG in raw:  # honoured wherever it stands, before any console prints
+        raw = [a for a in raw if a != NO_COLOR_FLAG]
+        _disable_colour()
     commands = _registered(parser)
     if "demo" in commands and not commands.intersection(raw) and not {"-h", "--help", "--version"} & set(raw):
         # `camaudit [options]` without a command runs the demo; its own options (e.g. -q, --html) pass through
@@ -99,14 +105,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(asyncio.run(handler(args)))
         return int(handler(args))
     except ConfigError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        print_error(err_console, exc)
         return exitcodes.USAGE
     except CamauditError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        print_error(err_console, exc)
         return exitcodes.SCAN_ERRORS
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
+
+
+def _disable_colour() -> None:
+    """--no-color: the same as NO_COLOR=1 (https://no-color.org), which every console honours."""
+    import os
+
+    os.environ["NO_COLOR"] = "1"
+    err_console.no_color = True
 
 
 def _registered(parser: argparse.ArgumentParser) -> set[str]:

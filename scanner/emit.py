@@ -43,9 +43,9 @@ async def finish_scan(result: ScanResult, args: argparse.Namespace, *, console: 
     paths = output_paths(args)
     write_reports(result, **paths)
     if not args.quiet:
-        from reports.console import render_summary
+        from reports.console import make_console, render_summary
 
-        render_summary(result, Console())
+        render_summary(result, make_console())
         for name, path in paths.items():
             if path:
                 console.print(f"{name.upper()} written to {path}", highlight=False)

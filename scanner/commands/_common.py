@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from probes.errors import ConfigError
+
+_SITE_FILE_HINT = re.compile(r"set allow_public: true(?: \(or --allow-public\))?")
+
+
+def option_message(text: str) -> str:
+    """A site-file validation message reworded for command-line options (`--allow-public`, not `allow_public:`)."""
+    return _SITE_FILE_HINT.sub("use --allow-public", str(text).removeprefix("Value error, "))
+
+
+def option_error(exc: ValidationError, default_field: str = "--targets") -> ConfigError:
+    """The first problem of a model built from options, as a usage error naming the option."""
+    first = exc.errors()[0]
+    loc = first.get("loc") or ()
+    field = "--" + str(loc[0]).replace("_", "-") if loc else default_field
+    return ConfigError(option_message(first["msg"]), field=field)
 
 
 def parse_at(text: str | None, timezone: str) -> datetime | None:

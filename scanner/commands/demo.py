@@ -12,8 +12,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from rich.console import Console
-
+from reports.console import make_console
 from scanner.commands import _common
 from scanner.emit import finish_scan
 from scanner.site import load_site
@@ -39,7 +38,7 @@ async def run(args: argparse.Namespace) -> int:
     from lab import DEMO_FLEET, DEMO_SITE, load_fleet, run_fleet
     from scanner.commands.scan import run_scan_with_progress
 
-    console = Console(stderr=True, quiet=args.quiet)
+    console = make_console(stderr=True, quiet=args.quiet)
     os.environ.setdefault(DEMO_PASSWORD_ENV, DEMO_PASSWORD)
     site_file = load_site(args.site or DEMO_SITE)
     fleet = load_fleet(args.fleet or DEMO_FLEET)

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from probes.errors import ConfigError
 from profiles.findings import Change
+from reports.console import make_console
 from reports.model import ScanResult
 from scanner.drift import Drift, compare
 from scanner.history import HistoryError, HistoryStore, ScanStatus, open_history
@@ -58,7 +59,7 @@ async def _site(store: HistoryStore, site: str | None) -> str:
     if len(sites) == 1:
         return sites.pop()
     if not sites:
-        raise HistoryError(f"no complete scans in {store.location}")
+        raise ConfigError(f"no complete scans in {store.location}; a diff needs two")
     raise ConfigError(f"the store holds several sites ({', '.join(sorted(sites))}); give --site NAME")
 
 
@@ -72,13 +73,13 @@ async def pick(store: HistoryStore, refs: list[str], site: str | None) -> tuple[
         newer = await _load(store, refs[0])
         older = await store.previous_scan(newer.meta.site, before=newer.meta.started_at)
         if older is None:
-            raise HistoryError(f"scan {newer.meta.scan_id} has no earlier complete scan of {newer.meta.site}")
+            raise ConfigError(f"scan {newer.meta.scan_id} has no earlier complete scan of {newer.meta.site}")
         return older, newer
     name = await _site(store, site)
     records = await store.list_scans(name, limit=2, status=ScanStatus.COMPLETE)
     if len(records) < 2:
-        raise HistoryError(f"site {name} has {len(records)} complete scan(s) in {store.location}; "
-                           "a diff needs two")
+        raise ConfigError(f"site {name} has {len(records)} complete scan(s) in {store.location}; "
+                          "a diff needs two")
     return await store.load_scan(records[1].scan_id), await store.load_scan(records[0].scan_id)
 
 
@@ -95,7 +96,7 @@ async def run(args: argparse.Namespace) -> int:
             doc["findings"] = [f.model_dump(mode="json") for f in drift.changed_findings]
         print(json.dumps(doc, indent=2))
         return 0
-    render_drift(drift, Console(), show_all=args.all)
+    render_drift(drift, make_console(), show_all=args.all)
     return 0
 
 

@@ -21,6 +21,8 @@ from probes.discovery import (
 )
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError
+from reports.console import make_console
+from scanner.commands._common import option_message
 from scanner.site import load_site
 
 
@@ -79,7 +81,7 @@ async def run(args: argparse.Namespace) -> int:
         try:
             scope = Scope.parse(networks, allow_public=args.allow_public)
         except ScopeError as exc:
-            raise ConfigError(str(exc), field="--targets") from None
+            raise ConfigError(option_message(str(exc)), field="--targets") from None
     for target in targets:
         host, port = _split_host_port(target)
         if port is not None:
@@ -91,7 +93,7 @@ async def run(args: argparse.Namespace) -> int:
                                    timeout=DEFAULT_TIMEOUT if timeout is None else timeout, extra_targets=extra,
                                    concurrency=args.concurrency)
     to_stdout = args.json == "-"
-    console = Console(stderr=to_stdout)
+    console = make_console(stderr=to_stdout)
     print_report(report, console)
     if args.json:
         payload = json.dumps([d.model_dump(mode="json") for d in report.devices], indent=2)

@@ -19,6 +19,7 @@ from rich.console import Console
 from probes import clock
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
+from reports.console import make_console, print_error
 from reports.model import ScanMeta, ScanResult
 from scanner import __version__
 from scanner.commands import _common
@@ -70,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     site = site_file.site
     result = load_facts(args.facts, site.name)
     if result.meta.site != site.name:
-        Console(stderr=True).print(f"[yellow]note:[/] facts were scanned for site {result.meta.site!r}, "
-                                   f"evaluating with site {site.name!r}", highlight=False)
+        print_error(make_console(stderr=True), f"facts were scanned for site {result.meta.site!r}, "
+                                               f"evaluating with site {site.name!r}", "note", "yellow")
     at = _common.parse_at(args.at, site.timezone) or clock.now()
     evaluate_result(result, site_file, args.profiles or site.profiles, at=at)
     paths = _common.output_paths(args)
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_reports(result, **paths)
     if not args.quiet:
-        console = Console()
+        console = make_console()
         try:
             from reports.console import render_summary
         except ImportError:  # the reports package is optional for this command
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             render_summary(result, console)
         for name, path in paths.items():
             if path:
-                Console(stderr=True).print(f"{name.upper()} written to {path}", highlight=False)
+                make_console(stderr=True).print(f"{name.upper()} written to {path}", highlight=False)
     return exit_code(result)
 
 

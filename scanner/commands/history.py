@@ -6,11 +6,11 @@ import argparse
 import json
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from probes import clock
+from reports.console import make_console
 from scanner.history import ScanRecord, ScanStatus, open_history
 from scanner.schedule import format_duration, parse_duration
 
@@ -39,7 +39,7 @@ async def run(args: argparse.Namespace) -> int:
         if args.prune:
             cutoff = clock.now() - parse_duration(args.prune)
             deleted = await store.prune(cutoff, args.site)
-            Console(stderr=True).print(f"pruned {deleted} scan(s) started before {cutoff:%Y-%m-%d %H:%M} UTC",
+            make_console(stderr=True).print(f"pruned {deleted} scan(s) started before {cutoff:%Y-%m-%d %H:%M} UTC",
                                        highlight=False)
         records = await store.list_scans(args.site, limit=max(1, args.limit),
                                          status=ScanStatus(args.status) if args.status else None)
@@ -47,7 +47,7 @@ async def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.model_dump(mode="json") for r in records], indent=2))
         return 0
-    console = Console()
+    console = make_console()
     if not records:
         console.print(f"No scans recorded in {location}" + (f" for site {args.site}" if args.site else ""),
                       highlight=False)

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rich.console import Console
+from pydantic import ValidationError
 
 from probes import clock
 from probes.discovery import DiscoveredDevice, Signal
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
+from reports.console import make_console
+from scanner.commands._common import option_error
 from scanner.site import DEFAULT_PORTS, ScopeConfig, parse_site
 
 PLACEHOLDER_FIELDS = ("class", "area", "purposes")
@@ -279,7 +281,7 @@ async def run(args: argparse.Namespace) -> int:
     from probes.discovery import discover
     from scanner.pipeline import is_camera_candidate
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     out = None if args.out == "-" else Path(args.out)
     if out is not None and out.exists() and not args.force:
         raise ConfigError(f"{out} exists; use --force to overwrite it", field="--out")
@@ -294,8 +296,8 @@ async def run(args: argparse.Namespace) -> int:
     try:
         scope_config = ScopeConfig(targets=args.targets, hosts=args.host, allow_public=args.allow_public,
                                    **({"ports": args.ports} if args.ports else {}))
-    except ValueError as exc:
-        raise ConfigError(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc), field="--targets") from None
+    except ValidationError as exc:
+        raise option_error(exc) from None
     extra = [_split_host(h) for h in args.host]
     devices = await discover(scope_config.to_scope(), ports=scope_config.ports, interfaces=args.interfaces,
                              signals={Signal(s) for s in args.signals} if args.signals else None,

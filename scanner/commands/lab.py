@@ -9,12 +9,12 @@ import json
 import signal
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from probes.errors import ConfigError
+from reports.console import make_console, print_error
 
-console = Console()
+console = make_console()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,10 +98,10 @@ async def run_serve(args: argparse.Namespace) -> int:
             console.print("serving; Ctrl-C or SIGTERM stops", highlight=False)
             await stop.wait()
     except OSError as exc:  # a camera's address:port is taken or not local
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        print_error(console, exc)
         return 2
     except ValueError as exc:  # e.g. --bind 0.0.0.0
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        print_error(console, exc)
         return 1
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

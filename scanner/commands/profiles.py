@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from profiles import list_profiles, load_profiles, profile_json_schema
 from profiles.checks import REGISTRY
+from reports.console import make_console
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("profiles", help="list, show or validate compliance profiles",
                             description="Compliance profiles are YAML files of rules; see docs/profiles.md.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    actions.add_parser("list", help="the shipped profiles").set_defaults(handler=run_list)
+    listing = actions.add_parser("list", help="the shipped profiles")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=run_list)
     show = actions.add_parser("show", help="rules, parameters and sources of a profile")
     show.add_argument("profile", metavar="ID|FILE")
     show.add_argument("--json", action="store_true", help="machine-readable output")
@@ -26,18 +28,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = actions.add_parser("check", help="validate profile files (file, line and field on error)")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.set_defaults(handler=run_check)
-    actions.add_parser("checks", help="the available checks and their parameters").set_defaults(handler=run_checks)
-    parser.set_defaults(handler=run_list)
+    checks = actions.add_parser("checks", help="the available checks and their parameters")
+    checks.add_argument("--json", action="store_true", help="machine-readable output")
+    checks.set_defaults(handler=run_checks)
+    parser.set_defaults(handler=run_list, json=False)
 
 
 def run_list(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([{"id": i.id, "title": i.title, "source": i.source, "jurisdiction": i.jurisdiction,
+                           "version": i.version, "extends": list(i.extends), "rules": i.rules}
+                          for i in list_profiles()], indent=2))
+        return 0
     table = Table(title="Shipped compliance profiles", title_justify="left", header_style="bold")
     for name in ("id", "title", "jurisdiction", "version", "extends", "rules"):
         table.add_column(name, justify="right" if name == "rules" else "left")
     for info in list_profiles():
         table.add_row(info.id, info.title, info.jurisdiction, info.version, ", ".join(info.extends) or "-",
                       str(info.rules))
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 
@@ -76,7 +85,7 @@ def run_show(args: argparse.Namespace) -> int:
                        if r.applies_to else None, "remediation": r.remediation} for r in profile.rules],
         }, indent=2))
         return 0
-    console = Console()
+    console = make_console()
     console.print(Text.assemble((profile.title, "bold"), f"  ({profile.id} {profile.version}, {profile.jurisdiction})"))
     console.print(Text(f"source: {profile.source}", style="dim"))
     if profile.extends:
@@ -115,6 +124,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_checks(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([{"check": check_id, "summary": spec.summary, "params": spec.params.model_json_schema()}
+                          for check_id, spec in sorted(REGISTRY.items())], indent=2))
+        return 0
     table = Table(title="Checks", title_justify="left", header_style="bold", show_lines=True)
     table.add_column("check", no_wrap=True)
     table.add_column("what it verifies", overflow="fold")
@@ -126,5 +139,5 @@ def run_checks(args: argparse.Namespace) -> int:
                                                                         default=str)
             params.append(f"{name} = {default}")
         table.add_row(check_id, spec.summary, "\n".join(params))
-    Console().print(table)
+    make_console().print(table)
     return 0

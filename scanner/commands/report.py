@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-
 from scanner.commands._common import add_output_arguments, output_paths
 
 
@@ -25,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reports.console import render_summary
+    from reports.console import make_console, render_summary
     from reports.emit import write_reports
     from reports.jsonout import load_scan
     from scanner.pipeline import exit_code
@@ -34,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     paths = {fmt: path for fmt, path in output_paths(args).items() if path is not None}
     written = write_reports(result, **paths)
     if not args.quiet:
-        console = Console()
+        console = make_console()
         render_summary(result, console)
         for fmt, path in written.items():
             console.print(f"{fmt.upper()} written to {path}", highlight=False)

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from probes.discovery import Signal
 from probes.errors import ConfigError
+from reports.console import make_console
 from scanner.commands import _common
 from scanner.emit import finish_scan
 from scanner.pipeline import ScanOptions, run_scan
@@ -52,15 +53,13 @@ def adhoc_site(args: argparse.Namespace) -> SiteFile:
                        else None)
         scope = ScopeConfig(targets=list(args.targets), hosts=list(args.host), allow_public=args.allow_public)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(str(first["msg"]).removeprefix("Value error, ").replace("set allow_public: true", "use --allow-public"),
-                          field="--" + str(first["loc"][0]) if first["loc"] else None) from None
+        raise _common.option_error(exc) from None
     site = Site(name="adhoc", scope=scope, credentials=credentials, profiles=["gdpr-baseline"])
     return SiteFile(site=site, path=Path.cwd() / "adhoc-site.yaml")
 
 
 async def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True, quiet=args.quiet)
+    console = make_console(stderr=True, quiet=args.quiet)
     site_file = load_site(args.site) if args.site else adhoc_site(args)
     if args.site and args.host:
         site_file.site.scope.hosts.extend(args.host)

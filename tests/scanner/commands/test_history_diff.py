@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner import exitcodes
 from scanner.cli import main
 from scanner.history import ScanRun, open_history, store_scan
 
@@ -87,9 +88,10 @@ def test_diff_files_and_errors(history, tmp_path, capsys):
     assert "no scan 'nope'" in capsys.readouterr().err
     assert main(["diff", "--history", history, "scan-"]) == 1
     assert "ambiguous" in capsys.readouterr().err
-    assert main(["diff", "--history", history, "scan-a"]) == 2
+    # nothing to compare is a usage problem (1), not a scan error (2)
+    assert main(["diff", "--history", history, "scan-a"]) == exitcodes.USAGE
     assert "no earlier complete scan" in capsys.readouterr().err
-    assert main(["diff", "--history", str(tmp_path / "empty.sqlite")]) == 2
+    assert main(["diff", "--history", str(tmp_path / "empty.sqlite")]) == exitcodes.USAGE
     assert "no complete scans" in capsys.readouterr().err
 
 
