@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class CamauditError(Exception):
     """Root of every error camaudit raises on purpose."""
@@ -22,14 +24,17 @@ class ConfigError(CamauditError):
     """A user-written file is invalid; the message names file, line and field."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+                 field: str | None = None, more: Sequence[ConfigError] = ()) -> None:
         self.path, self.line, self.field = path, line, field
         where = path or "<input>"
         if line is not None:
             where += f":{line}"
         prefix = f"{where}: " if path or line else ""
         fld = f"{field}: " if field else ""
-        super().__init__(f"{prefix}{fld}{message}")
+        self.located = f"{prefix}{fld}{message}"
+        # every problem of the file, this one first; str() lists them one per line
+        self.problems: tuple[ConfigError, ...] = (self, *more)
+        super().__init__("\n".join(p.located for p in self.problems))
         self.detail = message
 
 

@@ -6,8 +6,11 @@ last silently), and files are size-capped.
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -106,16 +109,90 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def validate_located(model: type[M], doc: LocatedYaml) -> M:
-    """Validate YAML data against a pydantic model; the first error becomes a located ConfigError."""
+    """Validate YAML data against a pydantic model; every error becomes a located problem of one ConfigError.
+
+    Problems are in file order. An unknown key gets a "did you mean" from the keys allowed there, and a
+    required key it misspells is not reported missing as well (`scop:` is one problem, not two).
+    """
     if not isinstance(doc.data, dict):
         raise ConfigError("expected a mapping at the top of the file", path=doc.path, line=1)
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        loc: Loc = tuple(first["loc"])
-        field = ".".join(str(part) for part in loc) or "(top level)"
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise ConfigError(_describe(dict(first)) + more, path=doc.path, line=doc.line_of(loc),
-                          field=field) from None
+        errors = [dict(e) for e in exc.errors()]
+    suggested: set[Loc] = set()
+    messages: list[tuple[Loc, str]] = []
+    for error in errors:
+        loc: Loc = tuple(error["loc"])
+        message = _describe(error)
+        if error.get("type") == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            guess = _did_you_mean(model, loc, doc.data)
+            if guess:
+                message = f"unknown key; did you mean {guess!r}?"
+                suggested.add((*loc[:-1], guess))
+        elif error.get("type") in ("enum", "literal_error") and isinstance(error.get("input"), str):
+            choices = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+            match = difflib.get_close_matches(error["input"], choices, n=1, cutoff=0.6)
+            if match:
+                message = f"{error['input']!r} is not allowed here; did you mean {match[0]!r}?"
+        messages.append((loc, message))
+    problems = [
+        ConfigError(message, path=doc.path, line=doc.line_of(loc), field=".".join(map(str, loc)) or "(top level)")
+        for loc, message in messages
+        if loc not in suggested  # "did you mean 'scope'?" already says that scope is not there
+    ]
+    problems.sort(key=lambda p: (p.line is None, p.line or 0))
+    first, *more = problems
+    raise ConfigError(first.detail, path=first.path, line=first.line, field=first.field, more=more)
+
+
+def _did_you_mean(model: type[BaseModel], loc: Loc, data: Any) -> str | None:
+    """The allowed key closest to the unknown key at `loc` (difflib), preferring keys not yet present."""
+    allowed = _keys_at(model, loc[:-1])
+    if not allowed:
+        return None
+    present = _value_at(data, loc[:-1])
+    present_keys = set(present) if isinstance(present, dict) else set()
+    for pool in (allowed - present_keys, allowed):
+        match = difflib.get_close_matches(str(loc[-1]), sorted(pool), n=1, cutoff=0.6)
+        if match:
+            return match[0]
+    return None
+
+
+def _value_at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _keys_at(model: type[BaseModel], loc: Loc) -> set[str]:
+    """The keys a mapping at `loc` may hold, found by walking the model's annotations (lists, dicts, unions)."""
+    current: list[Any] = [model]
+    for part in loc:
+        following = [a for ann in current for a in _step(ann, part)]
+        current = following or current  # a part pydantic adds (a union member's tag) is not a step in the file
+    return {key for ann in current for key in _model_keys(ann)}
+
+
+def _step(annotation: Any, part: str | int) -> list[Any]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(part, str):
+            return [f.annotation for name, f in annotation.model_fields.items() if part in (name, f.alias)]
+        return []
+    args = get_args(annotation)
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset, Sequence) and isinstance(part, int):
+        return list(args[:1])
+    if origin in (dict, Mapping) and len(args) == 2 and isinstance(part, str):
+        return [args[1]]
+    return [a for arg in args for a in _step(arg, part)]  # Union, Optional, Annotated
+
+
+def _model_keys(annotation: Any) -> set[str]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {f.alias or name for name, f in annotation.model_fields.items()}
+    return {key for arg in get_args(annotation) for key in _model_keys(arg)}

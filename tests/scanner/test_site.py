@@ -143,3 +143,36 @@ def test_duplicate_camera_names() -> None:
 def test_hours_ranges_validated() -> None:
     err = _error(GOOD + "opening_hours: {weekdays: ['8-17']}\n")
     assert err.field is not None and err.field.startswith("opening_hours") and "08:00-17:30" in str(err)
+
+
+def test_every_problem_is_listed_in_file_order_with_suggestions() -> None:
+    text = (GOOD.replace("scope:", "scop:")
+                .replace("  password_env:", "  pasword_env:")
+                .replace("class: 2", "class: 5")
+                .replace("area: entrance", "area: entrence")
+                + "    retention_hourz: 3\n")
+    err = _error(text)
+    lines = [(p.line, p.field, p.detail) for p in err.problems]
+    assert lines == [
+        (2, "scop", "unknown key; did you mean 'scope'?"),  # not also "scope: required field is missing"
+        (6, "credentials.pasword_env", "unknown key; did you mean 'password_env'?"),
+        (10, "cameras.0.class", "Input should be less than or equal to 4 (got 5)"),
+        (11, "cameras.0.area", "'entrence' is not allowed here; did you mean 'entrance'?"),
+        (13, "cameras.0.retention_hourz", "unknown key; did you mean 'retention_hours'?"),
+    ]
+    assert (err.line, err.field) == (2, "scop")  # the first problem is the error's own location
+    assert str(err).splitlines() == [p.located for p in err.problems]
+    assert all(p.located.startswith(f"site.yaml:{p.line}: ") for p in err.problems)
+
+
+def test_unknown_key_without_a_close_match_and_a_real_missing_key() -> None:
+    err = _error(GOOD.replace("scope:\n  targets: [192.0.2.0/24]\n", "frobnicate: 1\n"))
+    assert [(p.field, p.detail) for p in err.problems] == [
+        ("scope", "required field is missing"),
+        ("frobnicate", "unknown key (not part of the schema; check the spelling)"),
+    ]
+
+
+def test_suggestion_prefers_a_key_that_is_not_there_yet() -> None:
+    err = _error(GOOD.replace("    class: 2\n", "    class: 2\n    clas: 2\n").replace("cameras:", "camera:"))
+    assert [p.detail for p in err.problems][0] == "unknown key; did you mean 'cameras'?"
