@@ -102,6 +102,16 @@ def safe_text(value: object, style: str = "", limit: int = 200) -> Text:
     return Text(term_safe(value, limit), style=style)
 
 
+DISCOVERING = "Discovering cameras"
+
+
+class _CountColumn(MofNCompleteColumn):
+    """`done/total` once the total is known; nothing while discovery still runs (never "0/?")."""
+
+    def render(self, task):  # type: ignore[no-untyped-def]
+        return Text("") if task.total is None else super().render(task)
+
+
 class ScanProgress:
     """Progress of a scan over devices.
 
@@ -126,8 +136,8 @@ class ScanProgress:
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
+            BarColumn(),  # pulses while the total is unknown (discovery), then fills
+            _CountColumn(),
             TimeElapsedColumn(),
             TextColumn("{task.fields[last]}", markup=False),
             console=self.console,
@@ -138,7 +148,8 @@ class ScanProgress:
 
     def __enter__(self) -> Self:
         self._progress.start()
-        self._task = self._progress.add_task(self._description, total=self._total, last="")
+        label = self._description if self._total is not None else DISCOVERING
+        self._task = self._progress.add_task(label, total=self._total, last="")
         return self
 
     def __exit__(
@@ -152,8 +163,8 @@ class ScanProgress:
         return self._task
 
     def discovered(self, total: int) -> None:
-        """Set the number of devices once discovery knows it."""
-        self._progress.update(self._task_id(), total=total)
+        """Set the number of devices once discovery knows it; the label turns from discovering to reading."""
+        self._progress.update(self._task_id(), total=total, description=self._description)
 
     set_total = discovered
 

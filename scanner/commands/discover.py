@@ -107,14 +107,20 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
+ONVIF_MARK_NOTE = ("ports: * = an ONVIF device service answered there; model and name come from the "
+                   "WS-Discovery scopes, mDNS or SSDP (the ONVIF read in `scan` confirms them)")
+
+
 def _cell(value: str | None) -> str:
     return value or "-"
 
 
 def print_report(report: DiscoveryReport, console: Console) -> None:
     """The device table, then what ran, what was skipped and why (device strings are not markup)."""
-    table = Table(title=f"{len(report.devices)} device(s) found in {report.elapsed_s:.1f} s", title_justify="left")
-    for column in ("address", "MAC", "vendor", "manufacturer / model", "uuid", "ports", "signals"):
+    onvif = any(device.onvif_ports for device in report.devices)
+    table = Table(title=f"{len(report.devices)} device(s) found in {report.elapsed_s:.1f} s", title_justify="left",
+                  caption=ONVIF_MARK_NOTE if onvif else None, caption_justify="left")
+    for column in ("address", "name", "MAC", "vendor", "manufacturer / model", "uuid", "ports", "signals"):
         table.add_column(column, overflow="fold")
     for device in report.devices:
         table.add_row(*(Text(cell) for cell in _row(device)))  # Text: device strings are never markup
@@ -132,5 +138,5 @@ def _row(device: DiscoveredDevice) -> list[str]:
     maker = " ".join(x for x in (device.manufacturer, device.model or device.hardware) if x)
     ports = " ".join(f"{p}{'*' if p in device.onvif_ports else ''}" for p in device.open_ports)
     marks = ", ".join(device.signals) + (" (bye)" if device.bye else "")
-    return ["\n".join(device.addresses) or "-", _cell(device.mac), _cell(device.vendor), maker or "-",
-            _cell(device.endpoint_uuid), ports or "-", marks]
+    return ["\n".join(device.addresses) or "-", _cell(device.name or device.hostname), _cell(device.mac),
+            _cell(device.vendor), maker or "-", _cell(device.endpoint_uuid), ports or "-", marks]

@@ -40,9 +40,14 @@ def test_usage_errors_exit_1() -> None:
 
 @pytest.mark.slow
 def test_no_command_runs_the_demo_end_to_end(tmp_path: Path) -> None:
-    """`camaudit -q --json F` = the demo: 14 lab cameras discovered, read, judged; failing findings exit 3."""
-    done = _run("-q", "--json", "scan.json", cwd=tmp_path)
-    assert done.returncode == 3, done.stderr
+    """`camaudit --json F` = the demo: 14 lab cameras discovered, read, judged; failing findings are its point.
+
+    It exits 0 and says so (`camaudit scan` would exit 3), so `bash dev/demo && bash dev/test` goes on.
+    """
+    done = _run("--json", "scan.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Demo ran as intended: 14 cameras read" in done.stderr
+    assert "`camaudit scan` exits 3 for this result" in done.stderr
     assert (tmp_path / "camaudit-demo.html").is_file()  # the demo's default report
     scan = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
     assert len(scan["devices"]) == 14
@@ -51,3 +56,18 @@ def test_no_command_runs_the_demo_end_to_end(tmp_path: Path) -> None:
     assert ("lobby-old", "GDPR-INV-2") in failing  # declared but absent
     assert ("hotel-corridor", "GR-HOTEL-1") in failing
     assert not any(name in ("hotel-lobby", "parking-lot") for name, _ in failing)  # the good examples
+
+
+def test_demo_with_its_addresses_taken_says_what_is_taken(tmp_path: Path) -> None:
+    """Another demo holds 127.0.10.11:8000: a clear message and exit 2, no traceback, no mixed fleets."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.10.11", 8000))
+        holder.listen()
+        done = _run("demo", "-q", cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert "the demo fleet cannot start" in done.stderr and "127.0.10.11:8000" in done.stderr
+    assert "Another `camaudit demo` or `camaudit lab serve`" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -51,3 +51,17 @@ def test_progress_counts_devices():
     assert progress.counts == {"ok": 1, "error": 1}
     out = buf.getvalue()
     assert "[bold]cam?[31m" in out and "2/3" in out
+
+
+def test_progress_says_discovering_until_the_total_is_known():
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=160, color_system=None)
+    with ScanProgress(console) as progress:
+        progress._progress.refresh()  # noqa: SLF001 - a frame while discovery runs
+        during = buf.getvalue()
+        progress.discovered(2)
+        progress.advance("cam1", "ok")
+    assert "Discovering cameras" in during
+    assert "0/?" not in during and "/?" not in buf.getvalue()
+    final = buf.getvalue()[len(during):]
+    assert "Reading cameras" in final and "1/2" in final

@@ -33,8 +33,17 @@ async def test_table_and_json_list_the_fleet(tmp_path: Path) -> None:
         assert {d["endpoint_uuid"] for d in devices} == fleet.uuids()
         assert {d["endpoint_uuid"] for d in devices if "ws-discovery-unicast" in d["signals"]} == \
             fleet.uuids(discoverable_only=True)
+        rows = {line.split()[1]: line for line in out.splitlines() if line.startswith("│ ")}
         for camera in fleet.cameras:
-            assert camera.address in out  # the table
+            assert camera.address in rows  # the table, one row per device
+        for device in devices:  # what the scopes said is in the row: name, model
+            row = rows[device["addresses"][0]]
+            for value in (device["name"], device["model"] or device["hardware"]):
+                if value:
+                    assert value in row, (value, row)
+        assert any(d["hardware"] or d["model"] for d in devices)  # the control: scopes did carry models
+        if any(d["onvif_ports"] for d in devices):
+            assert "*" in out and "ports: * = an ONVIF device service answered there" in out
         assert "ws-discovery-unicast" in out and "skipped ws-discovery:" in out
 
         code, out, err = await camaudit("discover", "--targets", str(fleet.net), "--signals", "tcp", "--ports",
