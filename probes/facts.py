@@ -58,6 +58,10 @@ class Evidence(BaseModel):
         )
 
 
+ABSENCE_PREFIX = "absent per "
+"""Source of a fact that records a proven absence: "absent per tds:GetServices, tds:GetCapabilities, ..."."""
+
+
 class Fact(BaseModel):
     """One observed value with its provenance."""
 
@@ -72,6 +76,11 @@ class Fact(BaseModel):
     @property
     def ok(self) -> bool:
         return self.status is FactStatus.OK
+
+    @property
+    def absent(self) -> bool:
+        """An `ok` fact saying the feature is absent because every source that could show it agreed."""
+        return self.status is FactStatus.OK and self.source.startswith(ABSENCE_PREFIX)
 
     @classmethod
     def observed(cls, value: Any, source: str, evidence: Evidence | None = None) -> Fact:

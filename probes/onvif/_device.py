@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from probes.discovery.model import DiscoveredDevice
 from probes.errors import AuthRejected, DeviceError
-from probes.facts import FACT_CATALOGUE, Evidence, Fact, FactStatus
+from probes.facts import ABSENCE_PREFIX, FACT_CATALOGUE, Evidence, Fact, FactStatus
 from probes.onvif import _parsers as P
 from probes.onvif import _tls as T
 from probes.onvif._ns import SERVICE_BY_NAMESPACE, Service
@@ -56,12 +56,25 @@ def service_of(op: str) -> Service:
     """The service of a prefixed operation ("tds:GetUsers" -> DEVICE); cached: the enum lookup is per request."""
     return Service(op.partition(":")[0])
 
+CAPABILITY_SERVICES = frozenset({Service.DEVICE, Service.MEDIA, Service.PTZ, Service.ANALYTICS, Service.EVENTS,
+                                 Service.RECORDING, Service.SEARCH})
+"""Services tds:GetCapabilities can name: only for these can its silence count towards absence."""
+
+ABSENT_VALUES: dict[str, Any] = {
+    "cloud.uplinks": [], "analytics.modules": [], "analytics.rules": [], "analytics.supported_modules": [],
+    "analytics.biometric": [], "thermal.radiometry": False, "thermal.configurations": [], "ptz.nodes": [],
+    "ptz.present": False, "ptz.presets": [], "ptz.tours": [], "recording.recordings": [], "recording.jobs": [],
+    "recording.active": False, "recording.summary": {"data_from": None, "data_until": None, "recordings": 0},
+}
+"""The value of a feature fact when the feature is proven absent (every source that could show it agrees)."""
+
 _SEVERITY = {FactStatus.OK: 0, FactStatus.UNSUPPORTED: 1, FactStatus.NOT_PROBED: 2, FactStatus.DENIED: 3,
              FactStatus.ERROR: 4}
 _BIOMETRIC_WORDS = ("facerecogn", "facematch", "faceident", "facecompar", "facesearch", "reidentif", "personreid",
                     "biometric", "gaitrecogn", "irisrecogn", "faceverif")
 
 Outcome = Reply | DeviceError
+NOT_READ = Fact(status=FactStatus.NOT_PROBED, source="")
 
 
 def status_of(exc: DeviceError) -> FactStatus:
@@ -159,6 +172,9 @@ class DeviceRead:
         self.urls: dict[Service, str] = {Service.DEVICE: self.device_xaddr}
         self.services_known = False
         self.services_reason = ""
+        self.listed: set[Service] | None = None  # what tds:GetServices listed (None: not read)
+        self.capable: set[Service] | None = None  # what tds:GetCapabilities listed (None: not read)
+        self.conflicts: dict[Service, str] = {}  # sources that disagree about a service, per service
         self.endpoint_uuid = endpoint_uuid  # from discovery; else asked with tds:GetEndpointReference
         self.mac: str | None = None
         self.anonymous: set[str] = set()
@@ -204,12 +220,39 @@ class DeviceRead:
             return f"service addresses unknown ({self.services_reason})"
         return f"the device offers no {service.name.lower()} service ({service.value}) in {self.services_reason}"
 
+    def absence(self, service: Service) -> str | None:
+        """Why `service` is proven absent, or None: GetServices read and silent, and GetCapabilities read and
+        silent when it could name the service. One failed source, or one that lists it, is no proof."""
+        if self.listed is None or service in self.listed or service in self.urls:
+            return None
+        if service in CAPABILITY_SERVICES:
+            if self.capable is None or service in self.capable:
+                return None
+            return f"neither tds:GetServices nor tds:GetCapabilities lists {_a(service)} service"
+        return f"tds:GetServices lists no {service.name.lower()} service (tds:GetCapabilities cannot name one)"
+
+    def absent_sources(self, service: Service) -> str:
+        return "tds:GetServices, tds:GetCapabilities" if service in CAPABILITY_SERVICES else "tds:GetServices"
+
+    def mark_absent(self, keys: Iterable[str], service: Service, why: str, *, also: str = "") -> None:
+        """Record proven absence: `ok` facts with the empty value, their source naming every source asked."""
+        services = self.sheet.facts.get("services")
+        ev = services.evidence if services is not None else None
+        for key in keys:
+            self.sheet.ok(key, ABSENT_VALUES[key], ABSENCE_PREFIX + self.absent_sources(service) + also, ev,
+                          reason=f"absent: {why}")
+
+    def with_conflict(self, service: Service, reason: str | None) -> str | None:
+        note = self.conflicts.get(service)
+        return "; ".join(x for x in (reason, note) if x) or None
+
     def record(self, key: str, op: str, outcome: Outcome, parse: Callable[[Element], Any],
                reason: str | None = None) -> Any:
         """Turn one reply into one fact; returns the value when ok, else None."""
         ev = evidence_of(op, outcome)
+        reason = self.with_conflict(service_of(op), reason)
         if isinstance(outcome, DeviceError):
-            self.sheet.fail(key, status_of(outcome), op, str(outcome), ev)
+            self.sheet.fail(key, status_of(outcome), op, "; ".join(x for x in (str(outcome), reason) if x), ev)
             return None
         try:
             value = parse(outcome.element)
@@ -222,19 +265,22 @@ class DeviceRead:
     async def read(self, key: str, op: str, parse: Callable[[Element], Any], params: Params = (),
                    *, auth: bool = True) -> Any:
         self.sheet.start(key)
+        service = service_of(op)
+        why = self.absence(service) if key in ABSENT_VALUES else None
+        if why is not None:
+            self.mark_absent([key], service, why)
+            return ABSENT_VALUES[key]
         return self.record(key, op, await self.call(op, params, auth=auth), parse)
 
-    def derive(self, key: str, inputs: Sequence[str], fn: Callable[..., Any], *,
-               unsupported_means_absent: bool = False) -> None:
+    def derive(self, key: str, inputs: Sequence[str], fn: Callable[..., Any]) -> None:
         """A fact computed from others: ok only if every input is; otherwise the worst input status.
 
-        With `unsupported_means_absent`, an input the device does not support counts as
-        "feature absent" (value None): a camera without a PTZ service has no PTZ.
+        An input the device answered with ActionNotSupported is unknown, never "feature absent": absence
+        is recorded by `mark_absent` only when every source agrees, and derives from such inputs as absent.
         """
         facts = [self.sheet.facts.get(k) for k in inputs]
         source = "derived from " + ", ".join(inputs)
-        bad = [(k, f) for k, f in zip(inputs, facts, strict=True)
-               if f is None or (not f.ok and not (unsupported_means_absent and f.status is FactStatus.UNSUPPORTED))]
+        bad = [(k, f) for k, f in zip(inputs, facts, strict=True) if f is None or not f.ok]
         if bad:
             k, worst = max(bad, key=lambda kf: _SEVERITY[kf[1].status] if kf[1] else 2)
             if worst is None:
@@ -242,11 +288,14 @@ class DeviceRead:
             else:
                 self.sheet.fail(key, worst.status, source, f"{k} is {worst.status}: {worst.reason}", worst.evidence)
             return
-        values = [f.value if f is not None and f.ok else None for f in facts]
-        caveats = [f"{k} unsupported: {f.reason}" for k, f in zip(inputs, facts, strict=True)
-                   if f is not None and f.status is FactStatus.UNSUPPORTED]
-        ev = next((f.evidence for f in facts if f is not None and f.evidence is not None), None)
-        self.sheet.ok(key, fn(*values), source, ev, reason="; ".join(caveats) or None)
+        present = [f for f in facts if f is not None]
+        if present and all(f.absent for f in present) and key in ABSENT_VALUES:
+            first = present[0]
+            self.sheet.ok(key, ABSENT_VALUES[key], first.source, first.evidence, first.reason)
+            return
+        values = [f.value for f in present]
+        ev = next((f.evidence for f in present if f.evidence is not None), None)
+        self.sheet.ok(key, fn(*values), source, ev)
 
     def merge(self, key: str, op: str, outcomes: Iterable[tuple[str, Outcome]],
               parse: Callable[[Element], list[Any]], *, dedupe: str | None = None) -> list[Any] | None:
@@ -322,26 +371,56 @@ class DeviceRead:
                       reason="device clock has 1 s resolution; skew measured at the request midpoint")
 
     async def services(self) -> None:
+        """Service addresses from tds:GetServices and tds:GetCapabilities, both asked (both pre-auth).
+
+        GetServices is the list (`services` fact); GetCapabilities is a second witness: a service only
+        it names is read anyway, and their disagreement is recorded on the facts of that service. When
+        GetServices fails the list comes from GetCapabilities; when both fail (or answer without their
+        required elements) the services are unknown, never an empty list.
+        """
         self.sheet.start("services")
-        op = "tds:GetServices"
-        out = await self.call_pre_auth(op, (("IncludeCapability", "false"),))
-        found = self.record("services", op, out, P.services)
-        if found is None:
+        op, cap_op = "tds:GetServices", "tds:GetCapabilities"
+        out, cap_out = await asyncio.gather(self.call_pre_auth(op, (("IncludeCapability", "false"),)),
+                                            self.call_pre_auth(cap_op, (("Category", "All"),)))
+        capable: list[dict[str, Any]] | None = None
+        cap_caveat: str | None = None
+        cap_failure = ""
+        if isinstance(cap_out, Reply):
+            try:
+                capable, cap_caveat = P.capabilities_listing(cap_out.element)
+            except DeviceError as exc:
+                cap_failure = str(exc)
+        else:
+            cap_failure = str(cap_out)
+        if capable is not None:
+            self.capable = {svc for e in capable if (svc := SERVICE_BY_NAMESPACE.get(e["namespace"]))}
+        witness = cap_caveat if capable is not None else (
+            f"tds:GetCapabilities failed ({cap_failure}), so no service missing here is proven absent")
+        found = self.record("services", op, out, P.services, reason=witness)
+        if found is not None:
+            self.listed = {svc for e in found if (svc := SERVICE_BY_NAMESPACE.get(e["namespace"]))}
+        else:
             first = self.sheet.facts.pop("services")
-            op = "tds:GetCapabilities"
-            out = await self.call_pre_auth(op, (("Category", "All"),))
-            found = self.record("services", op, out, P.capabilities_services,
-                                reason=f"tds:GetServices failed ({first.reason}); services from GetCapabilities "
-                                       "(which lists no Media2, Thermal or Uplink service)")
-            if found is None:
+            if capable is None:
+                self.sheet.fail("services", first.status, op, f"{first.reason}; {cap_op}: {cap_failure}",
+                                first.evidence)
                 self.services_reason = f"tds:GetServices and tds:GetCapabilities failed: {first.reason}"
                 return
+            op, found = cap_op, capable
+            self.sheet.ok("services", capable, cap_op, evidence_of(cap_op, cap_out), reason="; ".join(
+                x for x in (f"tds:GetServices failed ({first.reason}); services from GetCapabilities (which lists "
+                            "no Media2, Thermal or Uplink service)", cap_caveat) if x))
         self.services_known = True
         self.services_reason = op
+        self._note_conflicts()
+        entries = list(found)
+        if capable is not None and found is not capable:  # what only GetCapabilities names is read anyway
+            entries += [e for e in capable if SERVICE_BY_NAMESPACE.get(e["namespace"]) not in (self.listed or set())]
         https_seen: set[Service] = set()
-        for entry in found:
+        for entry in entries:
             svc = SERVICE_BY_NAMESPACE.get(entry["namespace"])
-            if svc is None or svc in https_seen:
+            if svc is None or svc in https_seen or (svc in self.urls and svc is not Service.DEVICE
+                                                    and not entry["xaddr"].strip().startswith("https://")):
                 continue  # an https XAddr of a service is never replaced by a plain http one
             try:
                 url = self.ch.rewrite(entry["xaddr"], self.device_xaddr)
@@ -359,6 +438,19 @@ class DeviceRead:
             self.urls[svc] = url
             if secure:
                 https_seen.add(svc)
+
+    def _note_conflicts(self) -> None:
+        """Where GetServices and GetCapabilities disagree about a service, say so on that service's facts."""
+        if self.listed is None or self.capable is None:
+            return
+        for svc in CAPABILITY_SERVICES - {Service.DEVICE}:
+            if svc in self.capable and svc not in self.listed:
+                self.conflicts[svc] = (f"sources disagree: tds:GetCapabilities lists {_a(svc)} service "
+                                       "that tds:GetServices omits; read anyway")
+            elif svc in self.listed and svc not in self.capable and not (
+                    svc is Service.MEDIA and Service.MEDIA2 in self.listed):
+                self.conflicts[svc] = (f"sources disagree: tds:GetServices lists {_a(svc)} service that "
+                                       "tds:GetCapabilities omits")
 
     async def anonymous_probe(self) -> None:
         key = "auth.anonymous_operations"
@@ -641,45 +733,78 @@ class DeviceRead:
     # ---------------------------------------------------------------- ptz
 
     async def ptz(self) -> None:
+        """PTZ from every source: GetServices, GetCapabilities, the profiles' PTZ configurations, and the PTZ
+        service itself (GetNodes, GetConfigurations). Absent only when all of them agree; presets and tours
+        are asked through each profile's PTZ configuration even when GetNodes is refused."""
         keys = ("ptz.nodes", "ptz.present", "ptz.presets", "ptz.tours")
         self.sheet.start(*keys)
         self.sheet.fail("ptz.auto_tracking", FactStatus.NOT_PROBED, "tptz:GetConfigurations",
                         "ONVIF defines no standard auto-tracking setting; vendor extensions are not read")
-        nodes = await self.read("ptz.nodes", "tptz:GetNodes", P.ptz_nodes)
-        self.derive("ptz.present", ["ptz.nodes"], lambda n: bool(n), unsupported_means_absent=True)
-        nodes_fact = self.sheet.facts["ptz.nodes"]
-        if nodes_fact.status is not FactStatus.OK:
-            for key in ("ptz.presets", "ptz.tours"):
-                self.sheet.fail(key, nodes_fact.status if nodes_fact.status is FactStatus.UNSUPPORTED
-                                else FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source,
-                                f"ptz.nodes is {nodes_fact.status}: {nodes_fact.reason}")
-            return
-        if not nodes:
-            for key in ("ptz.presets", "ptz.tours"):
-                self.sheet.ok(key, [], FACT_CATALOGUE[key].source, nodes_fact.evidence,
-                              reason="the device reports no PTZ node")
-            return
         profiles = await self._wait_profiles()
-        if profiles is None:
-            for key in ("ptz.presets", "ptz.tours"):
-                self.sheet.fail(key, FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source, self._profiles_failed())
-            return
-        # Presets and tours belong to the PTZ configuration: ask through one profile per configuration.
-        by_config: dict[str, str] = {}
-        for p in profiles:
+        by_config: dict[str, str] = {}  # PTZ configuration token -> a profile that uses it
+        for p in profiles or []:
             if p.get("ptz"):
                 by_config.setdefault(p["ptz"], p["token"])
+        hints = [what for what, shown in (
+            ("tds:GetServices lists a PTZ service", self.listed is not None and Service.PTZ in self.listed),
+            ("tds:GetCapabilities lists PTZ", self.capable is not None and Service.PTZ in self.capable),
+            (f"media profiles carry PTZ configuration {', '.join(sorted(by_config))}", bool(by_config))) if shown]
+        if not hints:
+            why = self.absence(Service.PTZ)
+            if why is not None and profiles is not None:
+                self.mark_absent(keys, Service.PTZ, f"{why}, and no media profile has a PTZ configuration",
+                                 also=", media profiles")
+                return
+            unknown = why is None and f"PTZ presence unknown: {self._absent(Service.PTZ)}" or \
+                f"PTZ presence unknown: {why}, but {self._profiles_failed()}"
+            for key in keys:
+                self.sheet.fail(key, self._absent_status() if profiles is not None else FactStatus.NOT_PROBED,
+                                FACT_CATALOGUE[key].source, unknown)
+            return
+        note = None
+        silent = [src for src, says_no in (
+            ("tds:GetServices", self.listed is not None and Service.PTZ not in self.listed),
+            ("tds:GetCapabilities", self.capable is not None and Service.PTZ not in self.capable),
+            ("the media profiles", profiles is not None and not by_config)) if says_no]
+        if silent:
+            note = (f"sources disagree: {'; '.join(hints)}; {' and '.join(silent)} "
+                    f"{'shows' if len(silent) == 1 else 'show'} none: read anyway")
+        if Service.PTZ not in self.urls:  # only the profiles name it: many devices serve every service at one URL
+            self.urls[Service.PTZ] = self.device_xaddr
+            note = f"{note}; PTZ asked at the device service address, which no service list names"
+        self.conflicts[Service.PTZ] = note or ""
+        node_out, config_out = await asyncio.gather(self.call("tptz:GetNodes"), self.call("tptz:GetConfigurations"))
+        nodes = self.record("ptz.nodes", "tptz:GetNodes", node_out, P.ptz_nodes)
+        configs: list[str] | None = None
+        if isinstance(config_out, Reply):
+            try:
+                configs = P.ptz_configuration_tokens(config_out.element)
+            except DeviceError:
+                configs = None
         tokens = list(by_config.values())
+        await self._presets_and_tours(tokens, nodes, profiles)
+        self._ptz_present(nodes, by_config, configs, note)
+
+    async def _presets_and_tours(self, tokens: list[str], nodes: list[Any] | None,
+                                 profiles: list[dict[str, Any]] | None) -> None:
+        nodes_fact = self.sheet.facts["ptz.nodes"]
         if not tokens:
             for key in ("ptz.presets", "ptz.tours"):
-                self.sheet.fail(key, FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source,
-                                "PTZ nodes exist but no media profile has a PTZ configuration to ask with")
+                if nodes == []:
+                    self.sheet.ok(key, [], FACT_CATALOGUE[key].source, nodes_fact.evidence,
+                                  reason="the device reports no PTZ node and no profile has a PTZ configuration")
+                elif profiles is None:
+                    self.sheet.fail(key, FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source, self._profiles_failed())
+                else:
+                    self.sheet.fail(key, FactStatus.NOT_PROBED, FACT_CATALOGUE[key].source,
+                                    "no media profile has a PTZ configuration to ask with")
             return
         if len(tokens) > MAX_FANOUT:
             for key in ("ptz.presets", "ptz.tours"):
                 self.sheet.fail(key, FactStatus.ERROR, FACT_CATALOGUE[key].source,
                                 f"{len(tokens)} PTZ configurations; more than the {MAX_FANOUT} camaudit asks about")
             return
+        # Presets and tours belong to the PTZ configuration: ask through one profile per configuration.
         presets = [(t, self.call("tptz:GetPresets", (("ProfileToken", t),))) for t in tokens]
         tours = [(t, self.call("tptz:GetPresetTours", (("ProfileToken", t),))) for t in tokens]
         outs = await asyncio.gather(*(c for _, c in presets + tours))
@@ -691,6 +816,31 @@ class DeviceRead:
                    [(f"profile {t}", o) for t, o in zip(tokens, outs[n:], strict=True)], P.ptz_tours,
                    dedupe="token")
 
+    def _ptz_present(self, nodes: list[Any] | None, by_config: dict[str, str], configs: list[str] | None,
+                     note: str | None) -> None:
+        """Present when any read shows a PTZ head; absent only when the PTZ service itself says none."""
+        key, nodes_fact = "ptz.present", self.sheet.facts["ptz.nodes"]
+        if nodes:
+            self.sheet.ok(key, True, "tptz:GetNodes", nodes_fact.evidence, reason=note)
+        elif by_config:
+            self.sheet.ok(key, True, "tr2:GetProfiles" if self.sheet.facts.get("media.service", NOT_READ).value
+                          == "media2" else "trt:GetProfiles", self.profiles_fact.evidence if self.profiles_fact
+                          else None, reason="; ".join(x for x in (
+                              f"media profiles carry PTZ configuration {', '.join(sorted(by_config))}",
+                              None if nodes_fact.ok else f"tptz:GetNodes {nodes_fact.status}: {nodes_fact.reason}",
+                              note) if x))
+        elif configs:
+            self.sheet.ok(key, True, "tptz:GetConfigurations", reason="; ".join(x for x in (
+                f"PTZ configurations {', '.join(configs)} exist", note) if x))
+        elif nodes == [] and configs is not None:
+            self.sheet.ok(key, False, "tptz:GetNodes", nodes_fact.evidence, reason="; ".join(x for x in (
+                "the PTZ service reports no node and no configuration", note) if x))
+        else:
+            self.sheet.fail(key, nodes_fact.status if not nodes_fact.ok else FactStatus.ERROR, "tptz:GetNodes",
+                            "; ".join(x for x in (f"ptz.nodes is {nodes_fact.status}: {nodes_fact.reason}"
+                                                  if not nodes_fact.ok else "tptz:GetConfigurations failed",
+                                                  note) if x), nodes_fact.evidence)
+
     # ---------------------------------------------------------------- recording, cloud, thermal
 
     async def recording(self) -> None:
@@ -699,8 +849,7 @@ class DeviceRead:
             self.read("recording.jobs", "trc:GetRecordingJobs", P.recording_jobs),
             self.read("recording.summary", "tse:GetRecordingSummary", P.recording_summary),
         )
-        self.derive("recording.active", ["recording.jobs"],
-                    lambda jobs: any(j["mode"] == "Active" for j in jobs or []), unsupported_means_absent=True)
+        self.derive("recording.active", ["recording.jobs"], lambda jobs: any(j["mode"] == "Active" for j in jobs))
 
     async def cloud(self) -> None:
         await asyncio.gather(
@@ -710,10 +859,9 @@ class DeviceRead:
 
     async def thermal(self) -> None:
         self.sheet.start("thermal.radiometry", "thermal.configurations")
-        if Service.THERMAL not in self.urls and self.services_known and self.services_reason == "tds:GetServices":
-            reason = self._absent(Service.THERMAL)
-            self.sheet.ok("thermal.radiometry", False, "tds:GetServices", reason=reason)
-            self.sheet.fail("thermal.configurations", FactStatus.UNSUPPORTED, "tth:GetConfigurations", reason)
+        why = self.absence(Service.THERMAL)
+        if why is not None:
+            self.mark_absent(("thermal.radiometry", "thermal.configurations"), Service.THERMAL, why)
             return
         await asyncio.gather(
             self.read("thermal.radiometry", "tth:GetServiceCapabilities", P.thermal_radiometry),
@@ -729,17 +877,28 @@ class DeviceRead:
             await self._analytics(keys[:3])
         finally:
             if "analytics.biometric" not in self.sheet.facts:
-                self.derive("analytics.biometric", ["analytics.modules", "analytics.rules"], _biometric,
-                            unsupported_means_absent=True)
+                self.derive("analytics.biometric", ["analytics.modules", "analytics.rules"], _biometric)
 
     async def _analytics(self, keys: tuple[str, ...]) -> None:
-        if Service.ANALYTICS not in self.urls:
-            for key in keys:
-                self.sheet.fail(key, self._absent_status(), FACT_CATALOGUE[key].source,
-                                self._absent(Service.ANALYTICS))
-            return
         profiles = await self._wait_profiles()
         tokens = sorted({p["analytics"] for p in profiles or [] if p.get("analytics")})
+        if Service.ANALYTICS not in self.urls:
+            why = self.absence(Service.ANALYTICS)
+            if why is not None and profiles is not None and not tokens:
+                self.mark_absent((*keys, "analytics.biometric"), Service.ANALYTICS,
+                                 f"{why}, and no media profile has an analytics configuration", also=", media profiles")
+                return
+            if not tokens:
+                for key in keys:
+                    self.sheet.fail(key, self._absent_status() if profiles is not None else FactStatus.NOT_PROBED,
+                                    FACT_CATALOGUE[key].source, self._absent(Service.ANALYTICS)
+                                    if profiles is not None else self._profiles_failed())
+                return
+            # only the profiles name it: many devices serve every service at one URL
+            self.urls[Service.ANALYTICS] = self.device_xaddr
+            self.conflicts[Service.ANALYTICS] = (
+                f"sources disagree: media profiles carry analytics configuration {', '.join(tokens)} but no "
+                "service list names an analytics service; asked at the device service address")
         source_note = None
         if not tokens:
             # No profile references an analytics configuration: ask the media service for all of them.
@@ -747,12 +906,6 @@ class DeviceRead:
                 status=FactStatus.NOT_PROBED)).value == "media2" else "trt:GetVideoAnalyticsConfigurations")
             ns = Service.MEDIA2.namespace if op.startswith("tr2") else Service.MEDIA.namespace
             out = await self.call(op)
-            if isinstance(out, OperationUnsupported) and profiles is not None:
-                # Configurations only run when attached to a profile; none is, and the device cannot list others.
-                for key in keys:
-                    self.sheet.ok(key, [], FACT_CATALOGUE[key].source,
-                                  reason=f"no media profile has an analytics configuration ({op}: {out})")
-                return
             if isinstance(out, DeviceError):
                 why = f"no analytics configuration in the profiles, and {op} failed: {out}"
                 for key in keys:
@@ -790,6 +943,11 @@ class DeviceRead:
             if source_note and key in self.sheet.facts and self.sheet.facts[key].ok:
                 f = self.sheet.facts[key]
                 self.sheet.facts[key] = f.model_copy(update={"reason": source_note})
+
+
+def _a(service: Service) -> str:
+    name = "PTZ" if service is Service.PTZ else service.name.lower()
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
 
 
 def _max_resolution(encoders: list[dict[str, Any]]) -> dict[str, int] | None:

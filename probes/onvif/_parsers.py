@@ -83,18 +83,52 @@ _CAP_EXT_SERVICES = {"Recording": Service.RECORDING, "Search": Service.SEARCH}
 
 
 def capabilities_services(resp: Element) -> list[dict[str, Any]]:
-    """tds:GetCapabilities (the pre-2.0 fallback) rendered like GetServices entries."""
+    """tds:GetCapabilities rendered like GetServices entries (see `capabilities_listing`)."""
+    return capabilities_listing(resp)[0]
+
+
+def capabilities_listing(resp: Element) -> tuple[list[dict[str, Any]], str | None]:
+    """tds:GetCapabilities rendered like GetServices entries, and a caveat when the reply is non-conforming.
+
+    Some firmware binds the capability types to another namespace than the ver10 schema: they are read
+    by local name and the caveat says so. A reply without a Device capability is a schema violation,
+    never an empty service list (that would read as "no PTZ, no recording, no analytics").
+    """
     caps = need(resp, TDS, "Capabilities")
+    out = _capability_entries(caps, lambda el, name: child(el, TT, name))
+    caveat = None
+    if not any(e["namespace"] == Service.DEVICE.namespace for e in out):
+        out = _capability_entries(caps, _child_by_local)
+        if any(e["namespace"] == Service.DEVICE.namespace for e in out):
+            namespaces = sorted({etree_ns(el) for el in caps if isinstance(el.tag, str)} - {TT})
+            caveat = (f"non-conforming tds:GetCapabilities: capability types in {', '.join(namespaces) or 'no'} "
+                      f"namespace instead of {TT}; read by local name")
+    if not any(e["namespace"] == Service.DEVICE.namespace for e in out):
+        raise SchemaViolation("tds:GetCapabilities names no Device capability with an XAddr (tt:Device/tt:XAddr)")
+    return out, caveat
+
+
+def _child_by_local(el: Element, name: str) -> Element | None:
+    return next((c for c in el if isinstance(c.tag, str) and c.tag.rpartition("}")[2] == name), None)
+
+
+def etree_ns(el: Element) -> str:
+    return el.tag.rpartition("}")[0].lstrip("{") if isinstance(el.tag, str) else ""
+
+
+def _capability_entries(caps: Element, find: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name, svc in _CAP_SERVICES.items():
-        el = child(caps, TT, name)
-        if el is not None and (x := opt_text(el, TT, "XAddr")):
+        el = find(caps, name)
+        xaddr = find(el, "XAddr") if el is not None else None
+        if xaddr is not None and (x := (xaddr.text or "").strip()):
             out.append({"namespace": svc.namespace, "xaddr": x, "version": None})
-    ext = child(caps, TT, "Extension")
+    ext = find(caps, "Extension")
     if ext is not None:
         for name, svc in _CAP_EXT_SERVICES.items():
-            el = child(ext, TT, name)
-            if el is not None and (x := opt_text(el, TT, "XAddr")):
+            el = find(ext, name)
+            xaddr = find(el, "XAddr") if el is not None else None
+            if xaddr is not None and (x := (xaddr.text or "").strip()):
                 out.append({"namespace": svc.namespace, "xaddr": x, "version": None})
     return out
 
@@ -459,6 +493,11 @@ def ptz_nodes(resp: Element) -> list[dict[str, Any]]:
                     "fixed_home": to_bool(attr(n, "FixedHomePosition"), "PTZNode/@FixedHomePosition",
                                           required=False)})
     return out
+
+
+def ptz_configuration_tokens(resp: Element) -> list[str]:
+    """tptz:GetConfigurations: the tokens of the PTZ configurations (a PTZ head's settings exist)."""
+    return [need_attr(c, "token") for c in children(resp, TPTZ, "PTZConfiguration")]
 
 
 def ptz_presets(resp: Element) -> list[dict[str, Any]]:

@@ -28,41 +28,6 @@ P = TypeVar("P", bound=BaseModel)
 
 MISSING: Any = object()  # sentinel returned by CheckContext.maybe for a fact that is not ok
 
-# Facts whose service the device may simply not have. When such a fact is `unsupported` and the device's
-# service list (tds:GetServices, read ok) has no such service, the feature is observed to be absent: the
-# value below is used, with evidence status "absent" naming GetServices. Anything else stays unknown.
-_ABSENT_WITHOUT_SERVICE: dict[str, tuple[str, Any]] = {
-    "cloud.uplinks": ("uplink", []),
-    "analytics.modules": ("analytics", []),
-    "analytics.rules": ("analytics", []),
-    "analytics.biometric": ("analytics", []),
-    "thermal.radiometry": ("thermal", False),
-    "thermal.configurations": ("thermal", []),
-    "ptz.nodes": ("ptz", []),
-    "ptz.present": ("ptz", False),
-    "ptz.presets": ("ptz", []),
-    "ptz.tours": ("ptz", []),
-    "recording.recordings": ("recording", []),
-    "recording.jobs": ("recording", []),
-    "recording.active": ("recording", False),
-    "recording.summary": ("search", {"data_from": None, "data_until": None, "recordings": 0}),
-}
-
-
-def service_absent(device: DeviceFacts, key: str) -> tuple[bool, Any]:
-    """(True, empty value) when `key` is unsupported because GetServices shows the device lacks the service."""
-    spec = _ABSENT_WITHOUT_SERVICE.get(key)
-    if spec is None or device.get(key).status is not FactStatus.UNSUPPORTED:
-        return False, None
-    services = device.get("services")
-    if not services.ok or not isinstance(services.value, list):
-        return False, None
-    marker = f"/{spec[0]}/wsdl"
-    if any(marker in str(svc.get("namespace", "")).lower() for svc in services.value if isinstance(svc, dict)):
-        return False, None  # the service exists, so unsupported means something else: stay unknown
-    return True, spec[1]
-
-
 class Params(BaseModel):
     """Base of every check's parameter model: strict (unknown params are errors) and immutable."""
 
@@ -112,7 +77,9 @@ class CheckContext(Generic[P]):
     def _record(self, key: str, fact: Fact) -> None:
         ref = self.evidence_cache.get(key)
         if ref is None:  # facts are immutable, so one EvidenceRef per device and key serves every rule
-            ref = self.evidence_cache[key] = EvidenceRef(key=key, status=str(fact.status), value=fact.value,
+            # a proven absence (every source agreed, see docs/facts.md) shows as `absent`
+            status = "absent" if fact.absent else str(fact.status)
+            ref = self.evidence_cache[key] = EvidenceRef(key=key, status=status, value=fact.value,
                                                          source=fact.source or None)
         self.evidence.append(ref)
 
@@ -121,25 +88,12 @@ class CheckContext(Generic[P]):
             raise NotApplicable("no camera was found for this declaration")
         return self.device
 
-    def _absent(self, key: str) -> tuple[bool, Any]:
-        absent, value = service_absent(self._device(), key)
-        if absent:
-            ref = self.evidence_cache.get(key)
-            if ref is None:
-                ref = self.evidence_cache[key] = EvidenceRef(key=key, status="absent", value=value,
-                                                             source="tds:GetServices")
-            self.evidence.append(ref)
-        return absent, value
-
     def fact(self, key: str) -> Any:
         """The value of an `ok` fact; otherwise raise Unknown naming the fact and why it is missing.
 
-        A feature fact whose whole service is missing from GetServices reads as absent (empty/false)."""
+        A feature the reader proved absent is an `ok` fact with the empty value (evidence status `absent`);
+        `unsupported` is never read as absent here."""
         fact = self._device().get(key)
-        if not fact.ok:
-            absent, value = self._absent(key)
-            if absent:
-                return value
         self._record(key, fact)
         if not fact.ok:
             raise Unknown(describe_missing_fact(key, fact))
@@ -152,10 +106,6 @@ class CheckContext(Generic[P]):
         passing without every fact it needs.
         """
         fact = self._device().get(key)
-        if not fact.ok:
-            absent, value = self._absent(key)
-            if absent:
-                return value
         self._record(key, fact)
         if not fact.ok:
             self.missing[key] = describe_missing_fact(key, fact)

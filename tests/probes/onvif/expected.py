@@ -11,6 +11,28 @@ from typing import Any
 
 UNSUPPORTED = object()
 
+
+class Absent:
+    """The fact is `ok`, records a proven absence (source "absent per ..."), and holds this empty value."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Absent({self.value!r})"
+
+
+def assert_fact(sheet: Any, key: str, want: Any) -> None:
+    """The sheet's fact for an expected key is what `expected_facts` says (unsupported, absent or a value)."""
+    fact = sheet.get(fact_key(key))
+    if want is UNSUPPORTED:
+        assert fact.status.value == "unsupported" and fact.reason, (key, fact)
+    elif isinstance(want, Absent):
+        assert fact.absent and fact.value == want.value and (fact.reason or "").startswith("absent: "), (key, fact)
+    else:
+        assert fact.status.value == "ok", (key, fact)
+        assert actual_value(sheet, key) == want, key
+
 _REMOTE_STORAGE = {"NFS", "CIFS", "CDMI", "FTP", "ObjectStorageS3", "ObjectStorageAzure"}
 _MEDIA1_VIDEO = {"JPEG", "MPEG4", "H264"}  # tt:VideoEncoding (ver10 schema)
 _MEDIA2_AUDIO = {"AAC": "MP4A-LATM", "G711": "PCMU", "G726": "G726"}  # Media2 uses MIME names (ONVIF Media2 5.2)
@@ -99,7 +121,7 @@ def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[
                               {"username": cam.remote_user.username,
                                "use_derived_password": cam.remote_user.use_derived_password}),
         "cloud.uplinks": ([{"remote_address": u.remote_address, "status": str(u.status), "user_level": u.user_level}
-                           for u in cam.uplinks] if "uplink" in svc else UNSUPPORTED),
+                           for u in cam.uplinks] if "uplink" in svc else Absent([])),
         "cloud.event_brokers": ([{"address": b.address, "topic_prefix": b.topic_prefix, "status": b.status}
                                  for b in cam.event_brokers] if "events" in svc else UNSUPPORTED),
         # media <- media.*
@@ -128,18 +150,18 @@ def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[
         "privacy.masks": ([{"token": m.token, "type": str(m.type), "enabled": m.enabled, "points": len(m.polygon)}
                            for m in cam.media.masks] if m2 else UNSUPPORTED),
         # ptz <- ptz.*
-        "ptz.present": bool(cam.ptz and cam.ptz.nodes),
+        "ptz.present": bool(cam.ptz.nodes) if cam.ptz else Absent(False),
         # an unnamed node or tour is shown with its token as name (the lab's default; Name is optional in the XSD)
         "ptz.nodes": ([{"token": n.token, "name": n.name or n.token, "fixed_home": n.fixed_home} for n in cam.ptz.nodes]
-                      if cam.ptz else UNSUPPORTED),
-        "ptz.presets": ([{"token": p.token, "name": p.name} for p in cam.ptz.presets] if cam.ptz else UNSUPPORTED),
+                      if cam.ptz else Absent([])),
+        "ptz.presets": ([{"token": p.token, "name": p.name} for p in cam.ptz.presets] if cam.ptz else Absent([])),
         "ptz.tours": ([{"token": t.token, "name": t.name or t.token, "status": str(t.status), "auto_start": t.auto_start}
-                       for t in cam.ptz.tours] if cam.ptz else UNSUPPORTED),
+                       for t in cam.ptz.tours] if cam.ptz else Absent([])),
         # thermal <- thermal.*
-        "thermal.radiometry": bool(cam.thermal and cam.thermal.radiometry),
+        "thermal.radiometry": cam.thermal.radiometry if cam.thermal else Absent(False),
         "thermal.configurations": ([{"token": c.video_source, "polarity": str(c.polarity),
                                      "color_palette": str(c.color_palette.type)} for c in cam.thermal.configurations]
-                                   if cam.thermal else UNSUPPORTED),
+                                   if cam.thermal else Absent([])),
     }
     rec = cam.recording
     if "recording" in svc and rec is not None:
@@ -155,9 +177,9 @@ def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[
         exp["recording.active"] = any(str(j.mode) == "Active" for j in rec.jobs)
         exp["recording.summary.recordings"] = len(rec.recordings)
     else:
-        exp["recording.recordings"] = UNSUPPORTED
-        exp["recording.jobs"] = UNSUPPORTED
-        exp["recording.active"] = False
+        exp["recording.recordings"] = Absent([])
+        exp["recording.jobs"] = Absent([])
+        exp["recording.active"] = Absent(False)
     if cam.tls.enabled and tls_port is not None:
         exp["tls.versions.summary"] = {"served": True, "port": tls_port,
                                        "legacy_accepted": str(cam.tls.min_version) in ("TLS1.0", "TLS1.1")}
@@ -175,9 +197,9 @@ def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[
         # Face recognition in any form identifies people (Article 9 GDPR biometrics).
         exp["analytics.biometric"] = sorted({t for t in module_types + rule_types if "FaceRecognition" in t})
     else:
-        exp["analytics.modules"] = UNSUPPORTED
-        exp["analytics.rules"] = UNSUPPORTED
-        exp["analytics.biometric"] = []
+        exp["analytics.modules"] = Absent([])
+        exp["analytics.rules"] = Absent([])
+        exp["analytics.biometric"] = Absent([])
     return exp
 
 

@@ -70,13 +70,7 @@ async def test_fact_read_back_exactly(demo: DemoRun, name: str, key: str) -> Non
     cam = FLEET.camera(name)
     sheet = demo.sheets[name]
     want = expected_mod.expected_facts(cam, demo.addresses[name], demo.tls_ports[name])[key]
-    fact = sheet.get(expected_mod.fact_key(key))
-    if want is expected_mod.UNSUPPORTED:
-        assert fact.status is FactStatus.UNSUPPORTED, fact
-        assert fact.reason
-        return
-    assert fact.status is FactStatus.OK, fact
-    assert expected_mod.actual_value(sheet, key) == want
+    expected_mod.assert_fact(sheet, key, want)
 
 
 @pytest.mark.parametrize("name", NAMES)

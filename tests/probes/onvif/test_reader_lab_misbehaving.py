@@ -81,12 +81,7 @@ async def test_neighbours_and_auth_quirk_cameras_read_exactly(run: Run, name: st
     cam = FLEET.camera(name)
     sheet = run.sheets[name]
     for key, want in expected_mod.expected_facts(cam, run.addresses[name]).items():
-        fact = sheet.get(expected_mod.fact_key(key))
-        if want is expected_mod.UNSUPPORTED:
-            assert fact.status is FactStatus.UNSUPPORTED, (key, fact)
-        else:
-            assert fact.status is FactStatus.OK, (key, fact)
-            assert expected_mod.actual_value(sheet, key) == want, key
+        expected_mod.assert_fact(sheet, key, want)
 
 
 @pytest.mark.parametrize(("name", "key", "needle"), [

@@ -166,12 +166,7 @@ async def test_well_behaved_cameras_read_exactly(run: Run, name: str) -> None:
     sheet = run.sheets[name]
     assert sheet.errors == []
     for key, want in expected_mod.expected_facts(cam, run.addresses[name]).items():
-        fact = sheet.get(expected_mod.fact_key(key))
-        if want is expected_mod.UNSUPPORTED:
-            assert fact.status is FactStatus.UNSUPPORTED, (key, fact)
-        else:
-            assert fact.status is FactStatus.OK, (key, fact)
-            assert expected_mod.actual_value(sheet, key) == want, key
+        expected_mod.assert_fact(sheet, key, want)
 
 
 async def test_odd_prefixes_still_resolve_qnames(run: Run) -> None:

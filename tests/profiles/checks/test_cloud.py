@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from factbook import failed, run_case
 
+from probes.facts import ABSENCE_PREFIX, Fact, FactStatus
 from profiles.findings import Result as R
 
 UPLINK = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Connected"}]}
@@ -31,8 +32,11 @@ CASES = [
     ("cloud_declared", {"cloud.dynamic_dns": {"type": "ServerUpdates", "name": "cam7"}}, {}, {}, R.PASS,
      "no cloud or remote service observed"),
     ("cloud_declared", UPLINK, EU, {}, R.PASS, "declared: VendorCloud (eu-central-1)"),
+    ("cloud_declared", {"cloud.uplinks": Fact(status=FactStatus.OK, value=[], source=ABSENCE_PREFIX + "tds:GetServices",
+                                              reason="absent: tds:GetServices lists no uplink service")}, {}, {},
+     R.PASS, "no cloud or remote service observed"),  # the reader proved it absent: none
     ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks", "unsupported", "no uplink service")}, {}, {},
-     R.PASS, "no cloud or remote service observed"),  # GetServices lists no uplink service: none
+     R.UNKNOWN, "fact `cloud.uplinks` is unsupported"),  # unsupported alone never reads as absent
     ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks", "unsupported", "GetUplinks not implemented"),
                         "services": [{"namespace": "http://www.onvif.org/ver10/uplink/wsdl"}]}, {}, {},
      R.UNKNOWN, "fact `cloud.uplinks` is unsupported"),
