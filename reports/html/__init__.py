@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from probes.facts import FactStatus
-from profiles.findings import Change, Result, Severity
+from profiles.findings import Change, EvidenceRef, Result, Severity
 from reports.model import ScanResult
 
 RESULTS = list(Result)
@@ -180,10 +180,11 @@ def _charts(result: ScanResult, per_device: dict[str, Counter]) -> list[Chart]:
     ]
     by_profile: dict[str, Counter] = {}
     for f in result.findings:
-        by_profile.setdefault(f.profile, Counter())[f.result] += 1
-    charts.append(
-        _stacked("Findings by profile", dict(sorted(by_profile.items())), order, res_css, res_names)
-    )
+        if not f.needs_declaration:  # counted apart: they say "declare the camera", not "could not judge"
+            by_profile.setdefault(f.profile, Counter())[f.result] += 1
+    title = "Findings by profile" + (" (results waiting for a declaration left out)"
+                                     if any(f.needs_declaration for f in result.findings) else "")
+    charts.append(_stacked(title, dict(sorted(by_profile.items())), order, res_css, res_names))
 
     outcome_css = {"failing": "o-failing", "incomplete": "o-incomplete", "compliant": "o-compliant"}
     outcome_names = {k: k for k in outcome_css}
@@ -256,7 +257,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
     needs_decl: list[int] = []  # row numbers of unknowns that wait for a declaration (collapsed by default)
     for f in result.findings:
         if f.needs_declaration:
-            needs_decl.append(len(rows) // 7)
+            needs_decl.append(len(rows) // ROW_WIDTH)
         pos = dev_pos.get(f.device_id)
         if pos is None:  # site-level finding, or a device without a fact sheet
             pos = dev_pos[f.device_id] = len(devices)
@@ -266,6 +267,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
                     "name": f.device_name,
                     "declared": False,
                     "site": f.device_id == "site",
+                    "absent": f.device_id != "site",  # declared (or judged) but not found on the network
                     "address": "",
                     "port": None,
                     "mac": "",
@@ -305,10 +307,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
             if f.waiver
             else None
         )
-        evidence = "; ".join(
-            f"{e.key} [{e.status}]" + (f" = {_short(e.value, 120)}" if e.value is not None else "")
-            for e in f.evidence
-        )
+        evidence = " ".join(evidence_sentence(e) for e in f.evidence)
         rows += [
             rpos,
             pos,
@@ -317,6 +316,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
             text(f.message),
             text(evidence),
             text(waiver),
+            text("\n".join(e.key for e in f.evidence)),  # facts whose raw replies the camera section links
         ]
     return {
         "v": 1,
@@ -327,10 +327,34 @@ def build_data(result: ScanResult) -> dict[str, Any]:
         "text": text.items,
         "devices": devices,
         "rules": rules,
-        "rowWidth": 7,
+        "rowWidth": ROW_WIDTH,
         "rows": rows,
         "needsDecl": needs_decl,
     }
+
+
+ROW_WIDTH = 8  # integers per finding row in the data island
+
+_EVIDENCE_STATUS = {
+    "denied": "the camera refused to let it be read (access denied)",
+    "unsupported": "the camera does not offer it",
+    "error": "reading it failed",
+    "not_probed": "it was not read",
+}
+
+
+def evidence_sentence(e: EvidenceRef) -> str:
+    """What a check relied on, as a sentence a reader can follow; the raw reply is one click away in the report."""
+    value = "" if e.value is None else _short(e.value, 120)
+    via = f" ({e.source})" if e.source else ""
+    if e.key.startswith("declaration."):
+        name = e.key.removeprefix("declaration.").replace("_", " ")
+        return f"Declared {name}: {value}." if e.status != "missing" and value else f"No {name} is declared."
+    if e.status == "ok":
+        return f"Read {e.key} = {value}{via}." if value else f"Read {e.key}{via}."
+    if e.status in _EVIDENCE_STATUS:
+        return f"{e.key}: {_EVIDENCE_STATUS[e.status]}{via}."
+    return f"{e.key}: {e.status}" + (f" = {value}" if value else "") + "."
 
 
 DRIFT_ROW_LIMIT = 200  # rows per list in 'since last scan' (new/vanished cameras, fact changes)
@@ -363,6 +387,9 @@ def _change_view(result: ScanResult) -> dict[str, Any] | None:
     marked = [f for f in result.findings if f.change is not None]
     if not marked and result.drift is None:
         return None
+    first = bool(result.drift and result.drift.first)
+    if first:  # nothing to compare with: every finding would read "new"
+        marked = []
     counts = Counter(f.change for f in marked)
     notable = [
         f
@@ -374,12 +401,61 @@ def _change_view(result: ScanResult) -> dict[str, Any] | None:
         key=lambda f: (list(Change).index(f.change or Change.PERSISTING), -f.severity.rank, f.rule_id)
     )
     return {
+        "first": first,
         "counts": {str(c): counts[c] for c in Change},
         "rows": notable[:100],
         "more": max(0, len(notable) - 100),
         "previous": result.meta.previous_scan_id or (result.drift.previous_scan_id if result.drift else None),
         "drift": _drift_view(result),
     }
+
+
+PRIORITY_LIMIT = 8  # failing rules in "what to do first"
+_CAMERAS_NAMED = 4  # cameras named per rule before "and N more"
+
+
+@dataclass
+class Priority:
+    """One failing rule across cameras: what is unlawful, where, how serious, and what to do."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    law: str
+    law_title: str
+    remedy: str
+    cameras: list[str] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        shown = ", ".join(self.cameras[:_CAMERAS_NAMED])
+        more = len(self.cameras) - _CAMERAS_NAMED
+        return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _priorities(result: ScanResult) -> list[Priority]:
+    """Failing rules, most serious first, then the ones that fail on most cameras."""
+    groups: dict[tuple[str, str], Priority] = {}
+    for f in result.findings:
+        if f.result is not Result.FAIL:
+            continue
+        group = groups.get((f.rule_id, f.profile))
+        if group is None:
+            ref = f.reference
+            group = groups[(f.rule_id, f.profile)] = Priority(
+                f.rule_id, f.title, f.severity, f"{ref.source} {ref.article}".strip(), ref.title or "",
+                f.remediation)
+        name = result.declared_names.get(f.device_id, f.device_name)
+        if name not in group.cameras:
+            group.cameras.append(name)
+    return sorted(groups.values(), key=lambda g: (-g.severity.rank, -len(g.cameras), g.rule_id))
+
+
+def _counts(result: ScanResult) -> dict[str, int]:
+    """Finding counts that each mean one thing; unknowns that only wait for a declaration are apart."""
+    counts = Counter(str(f.result) for f in result.findings if not f.needs_declaration)
+    counts["waiting"] = sum(1 for f in result.findings if f.needs_declaration)
+    return {key: counts[key] for key in (*(str(r) for r in Result), "waiting")}
 
 
 def render_html(result: ScanResult) -> str:
@@ -413,6 +489,8 @@ def _context(result: ScanResult) -> dict[str, object]:
     ]
     crashed = sum(1 for f in result.findings if f.result is Result.ERROR)
     waiting = Counter(f.device_id for f in result.findings if f.needs_declaration)
+    priorities = _priorities(result)
+    changes = _change_view(result)
     return {
         "result": result,
         "meta": result.meta,
@@ -423,14 +501,21 @@ def _context(result: ScanResult) -> dict[str, object]:
         "charts": _charts(result, per_device),
         "totals": {str(r): totals[r] for r in Result},
         "outcomes": outcomes,
-        "n_findings": len(result.findings),
+        "counts": _counts(result),
+        "priorities": priorities[:PRIORITY_LIMIT],
+        "priorities_more": max(0, len(priorities) - PRIORITY_LIMIT),
+        "failing_rules": len(priorities),
+        "n_cameras": len(result.devices),
         "failing_sev": Counter(str(f.severity) for f in result.findings if f.result is Result.FAIL),
         "errors": errors,
         "crashed": crashed,
-        "changes": _change_view(result),
+        "changes": changes,
+        "track_changes": bool(changes and not changes["first"]),
         "undeclared": {"cameras": len(waiting), "findings": sum(waiting.values())},
         "results": [str(r) for r in Result],
         "severities": [str(s) for s in reversed(Severity)],
+        "severity_counts": {str(s): n for s in reversed(Severity)
+                            if (n := sum(1 for f in result.findings if f.result is Result.FAIL and f.severity is s))},
         "profiles": sorted({f.profile for f in result.findings}),
     }
 

@@ -136,6 +136,21 @@
     return order;
   }
 
+  /* Severity says how serious a failure is: shown only where something failed. */
+  function severityCell(rule, res) {
+    var td = el("td");
+    if (res === "fail") td.appendChild(badge("s-", D.severities[rule[3]]));
+    return td;
+  }
+  /* The law a rule rests on and, where something is left to do, what to do. */
+  var TO_DO = { fail: 1, unknown: 1, error: 1, manual: 1 };
+  function lawCell(rule, res) {
+    var td = el("td", "law", rule[4]);
+    if (rule[5]) td.appendChild(el("div", "cmeta", rule[5]));
+    if (TO_DO[res] && rule[6]) td.appendChild(el("div", "remedy", rule[6]));
+    return td;
+  }
+
   function findingCell(rule, o) {
     var td = el("td", "msg");
     td.appendChild(el("b", null, rule[2]));
@@ -150,9 +165,10 @@
     var frag = document.createDocumentFragment();
     for (var k = start; k < end; k++) {
       var i = view[k], o = i * W, rule = RULES[R[o]], dev = DEVS[R[o + 1]];
-      var tr = el("tr");
-      var td = el("td"); td.appendChild(badge("r-", D.results[R[o + 2]])); tr.appendChild(td);
-      td = el("td"); td.appendChild(badge("s-", D.severities[rule[3]])); tr.appendChild(td);
+      var res = D.results[R[o + 2]];
+      var tr = el("tr", "res-" + res);
+      var td = el("td"); td.appendChild(badge("r-", res)); tr.appendChild(td);
+      tr.appendChild(severityCell(rule, res));
       tr.appendChild(el("td", null, rule[1]));
       td = el("td");
       var a = el("a", "camlink", dev.name);
@@ -161,10 +177,11 @@
       td.appendChild(a);
       if (dev.address) td.appendChild(el("div", "cmeta", dev.address));
       tr.appendChild(td);
-      td = el("td", "mono", rule[0]);
+      td = el("td", "rule mono", rule[0]);
       td.title = rule[4] + (rule[5] ? " – " + rule[5] : "");
       tr.appendChild(td);
       tr.appendChild(findingCell(rule, o));
+      tr.appendChild(lawCell(rule, res));
       if (hasChange) {
         td = el("td");
         var c = D.changes[R[o + 3]];
@@ -274,30 +291,48 @@
     return table;
   }
 
+  /* The camera's raw replies behind a finding's evidence, one click away. */
+  function rawReplies(td, dev, keysIdx) {
+    if (keysIdx < 0) return;
+    txt(keysIdx).split("\n").forEach(function (key) {
+      var f = factByKey(dev)[key];
+      if (!f || f[6] < 0) return;
+      var det = el("details", "raw");
+      det.appendChild(el("summary", null, "raw reply: " + (txt(f[5]) || key) + (f[7] ? " · sha256 " + f[7] + "…" : "")));
+      det.appendChild(el("pre", "excerpt", T[f[6]]));
+      td.appendChild(det);
+    });
+  }
+  function factByKey(dev) {
+    if (!dev._facts) { dev._facts = {}; dev.facts.forEach(function (f) { dev._facts[f[0]] = f; }); }
+    return dev._facts;
+  }
+
   function findingsTable(d) {
+    var dev = DEVS[d];
     var rows = devRows[d].slice().sort(function (a, b) {
       var ra = RULES[R[a * W]], rb = RULES[R[b * W]];
       return (resultRank[R[a * W + 2]] - resultRank[R[b * W + 2]]) || (rb[3] - ra[3]) || (a - b);
     });
     var table = el("table", "grid compact");
     var head = el("tr");
-    ["result", "severity", "rule", "finding", "legal reference", "remediation"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    ["result", "severity", "rule", "finding and evidence", "law · what to do"].forEach(function (h) { head.appendChild(el("th", null, h)); });
     table.appendChild(el("thead")).appendChild(head);
     var tb = el("tbody");
     rows.forEach(function (i) {
-      var o = i * W, rule = RULES[R[o]], tr = el("tr");
-      var td = el("td"); td.appendChild(badge("r-", D.results[R[o + 2]]));
+      var o = i * W, rule = RULES[R[o]], res = D.results[R[o + 2]], tr = el("tr", "res-" + res);
+      var td = el("td"); td.appendChild(badge("r-", res));
       var c = D.changes[R[o + 3]];
       if (c && c !== "persisting") { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("c-", c)); }
       tr.appendChild(td);
-      td = el("td"); td.appendChild(badge("s-", D.severities[rule[3]])); tr.appendChild(td);
-      td = el("td", "mono", rule[0]); td.appendChild(el("div", "cmeta", rule[1])); tr.appendChild(td);
+      tr.appendChild(severityCell(rule, res));
+      td = el("td", "rule mono", rule[0]); td.appendChild(el("div", "cmeta", rule[1])); tr.appendChild(td);
       td = findingCell(rule, o);
-      if (R[o + 5] >= 0) td.appendChild(el("div", "cmeta", "Relied on: " + T[R[o + 5]]));
+      if (R[o + 5] >= 0) td.appendChild(el("div", "cmeta", "Evidence: " + T[R[o + 5]]));
+      rawReplies(td, dev, R[o + 7]);
       if (R[o + 6] >= 0) td.appendChild(el("div", "cmeta", T[R[o + 6]]));
       tr.appendChild(td);
-      td = el("td", null, rule[4]); if (rule[5]) td.appendChild(el("div", "cmeta", rule[5])); tr.appendChild(td);
-      tr.appendChild(el("td", null, rule[6] || "–"));
+      tr.appendChild(lawCell(rule, res));
       tb.appendChild(tr);
     });
     table.appendChild(tb);
@@ -318,8 +353,10 @@
     body.appendChild(el("h3", null, "Findings (" + devRows[s.d].length + ")"));
     body.appendChild(devRows[s.d].length ? findingsTable(s.d) : el("p", "note", "No findings."));
     if (dev.facts.length) {
-      body.appendChild(el("h3", null, "Facts (" + dev.facts.length + ")"));
-      body.appendChild(factsTable(dev));
+      var block = el("div", "facts-block");  /* left out of the printed view */
+      block.appendChild(el("h3", null, "Facts (" + dev.facts.length + ")"));
+      block.appendChild(factsTable(dev));
+      body.appendChild(block);
     }
   }
 
@@ -344,7 +381,12 @@
     sections.push(s);
     list.appendChild(det);
   });
-  camStatus.textContent = DEVS.length + " camera" + (DEVS.length === 1 ? "" : "s") + " (and site-level rules, if any)";
+  var nFound = DEVS.filter(function (d) { return !d.site && !d.absent; }).length;
+  var nAbsent = DEVS.filter(function (d) { return d.absent; }).length;
+  var hasSite = DEVS.some(function (d) { return d.site; });
+  camStatus.textContent = nFound + " camera" + (nFound === 1 ? "" : "s") + " found" +
+    (nAbsent ? ", " + nAbsent + " declared camera" + (nAbsent === 1 ? "" : "s") + " not found" : "") +
+    (hasSite ? ", and the site-wide rules" : "");
 
   document.getElementById("camera-search").addEventListener("input", function (ev) {
     var q = ev.target.value.trim().toLowerCase(), shown = 0;

@@ -313,3 +313,22 @@ class Page:
         data = await self.send("Page.captureScreenshot", params)
         path.write_bytes(base64.b64decode(data["data"]))
         return path
+
+    async def screenshot_of(self, expression: str, path: Path) -> Path:
+        """A screenshot of the element `expression` evaluates to (scrolled into view first)."""
+        rect = await self.evaluate(
+            f"(function () {{ var e = {expression}; e.scrollIntoView({{block: 'center'}}); "
+            "var r = e.getBoundingClientRect(); "
+            "return {x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height}; })()")
+        data = await self.send("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True, "clip": {**rect, "scale": 1}})
+        path.write_bytes(base64.b64decode(data["data"]))
+        return path
+
+    async def pdf(self, path: Path, *, landscape: bool = False) -> Path:
+        """Print the page as Chromium's "Save as PDF" does (A4, print media CSS, backgrounds on)."""
+        data = await self.send("Page.printToPDF", {"landscape": landscape, "printBackground": True,
+                                                   "paperWidth": 8.27, "paperHeight": 11.69,
+                                                   "preferCSSPageSize": True}, timeout=120)
+        path.write_bytes(base64.b64decode(data["data"]))
+        return path
