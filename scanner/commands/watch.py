@@ -79,7 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--scan-timeout", default=DEFAULT_SCAN_TIMEOUT, metavar="DURATION",
                         help=f"abandon a scan that runs longer (default {DEFAULT_SCAN_TIMEOUT})")
     parser.add_argument("--keep", metavar="AGE", help="after each scan, delete this site's scans older than AGE "
-                                                     "(e.g. 180d; the latest complete scan always stays)")
+                                                     "(e.g. 180d; the latest complete scan always stays) and "
+                                                     "the report files of scans that old ({time}/{scan_id} "
+                                                     "in --html/--json/... paths)")
     parser.add_argument("--profile", dest="profiles", action="append", default=[], metavar="ID|FILE",
                         help="compliance profile to apply instead of the site's (repeatable)")
     _common.add_output_arguments(parser)
@@ -266,12 +268,30 @@ class Watcher:
                     log.info("pruned %d scan(s) older than %s", pruned, format_duration(self.keep))
             except Exception as exc:  # noqa: BLE001 - the scan is stored; pruning waits for the next one
                 problems.append(f"prune: {type(exc).__name__}: {exc}")
+            problems += self._prune_reports(annotated)
         report = done(ScanStatus.COMPLETE.value, exitcodes.SCAN_ERRORS if problems and code == 0 else code,
                       "; ".join(problems) or None)
         report.scan_id = annotated.meta.scan_id
         report.devices, report.failing, report.new = record.devices, record.failing, record.new
         report.changed, report.resolved = record.changed, record.resolved
         return report
+
+    def _prune_reports(self, result: ScanResult) -> list[str]:
+        """The per-scan report files ({time}/{scan_id} in the path) older than --keep; never this scan's."""
+        from scanner.report_pruning import prune_reports
+
+        assert self.keep is not None
+        written = [self._report_path(p, result) for p in self.outputs.values()]
+        deleted, problems = prune_reports(self.outputs.values(), site=result.meta.site,
+                                          cutoff=self.clock.now() - self.keep, keep=written)
+        if deleted:
+            log.info("deleted %d report file(s) older than %s", len(deleted), format_duration(self.keep))
+        return [f"prune reports: {p}" for p in problems]
+
+    @staticmethod
+    def _report_path(template: Path, result: ScanResult) -> Path:
+        return expand_path(template, scan_id=result.meta.scan_id, started=result.meta.started_at,
+                           site=result.meta.site)
 
     async def _bounded_scan(self, site_file: SiteFile, scan_id: str) -> ScanResult:
         if self.scan_timeout is None:
@@ -298,8 +318,7 @@ class Watcher:
         if self.outputs:
             from reports.emit import write_reports_async
 
-            paths = {fmt: expand_path(p, scan_id=result.meta.scan_id, started=result.meta.started_at,
-                                      site=result.meta.site) for fmt, p in self.outputs.items()}
+            paths = {fmt: self._report_path(p, result) for fmt, p in self.outputs.items()}
             try:
                 await write_reports_async(result, **paths)
             except Exception as exc:  # noqa: BLE001

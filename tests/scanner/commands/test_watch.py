@@ -220,3 +220,33 @@ async def test_watch_cron_slots_in_site_time_zone(tmp_path, monkeypatch):
                        datetime(2026, 11, 22, 18, 30, tzinfo=UTC)]
     async with open_history(tmp_path / "h.sqlite") as store:  # --keep 1d dropped the first day's scan
         assert [r.started_at for r in await store.list_scans()] == started[:0:-1]
+
+
+async def test_keep_also_deletes_old_report_files(tmp_path, monkeypatch):
+    """--keep 1d: the per-scan reports of dropped scans go too; other files and the rolling report stay."""
+    monkeypatch.setenv("CAMAUDIT_STATE_DIR", str(tmp_path / "state"))
+    site = tmp_path / "site.yaml"
+    site.write_text(SITE_YAML)
+    clock = FakeClock(labscans.T0 + timedelta(minutes=1), limit=3)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    unrelated = [reports / "notes-20200101T000000Z.html", reports / "lab-campus-20200101T000000Z.html.bak",
+                 reports / "other-site-20200101T000000Z.html"]
+    for path in unrelated:
+        path.write_text("keep me")
+
+    async def scan(site_file, scan_id):
+        return labscans.scan(labscans.CAMERAS, scan_id=scan_id, started=clock.now())
+
+    args = args_for("--site", str(site), "--every", "1d", "--jitter", "0", "--history", str(tmp_path / "h.sqlite"),
+                    "--keep", "1d", "--html", str(reports / "{site}-{time}.html"),
+                    "--json", str(reports / "{scan_id}.json"), "--csv", str(reports / "latest.csv"))
+    assert await watch.run(args, scan=scan, clock=clock) == 0
+    async with open_history(tmp_path / "h.sqlite") as store:
+        kept = await store.list_scans()
+    assert len(kept) == 2  # the history dropped the first day's scan ...
+    stamps = sorted(f"{r.started_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" for r in kept)
+    assert sorted(p.name for p in reports.glob("lab-campus-*.html")) == [f"lab-campus-{s}.html" for s in stamps]
+    assert sorted(p.name for p in reports.glob("*.json")) == sorted(f"{r.scan_id}.json" for r in kept)  # ... and its reports
+    assert (reports / "latest.csv").is_file()
+    assert all(path.read_text() == "keep me" for path in unrelated)
