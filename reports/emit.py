@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from probes.barrier import barrier
 from reports.csvout import write_csv
 from reports.html import write_html
 from reports.jsonout import write_json, write_jsonl
@@ -41,6 +42,7 @@ def write_atomic(reporter: Reporter, result: ScanResult, path: Path) -> Path:
     tmp = Path(tmp_name)
     try:
         reporter(result, tmp)
+        barrier("mid-report")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from probes import clock
+from probes.barrier import barrier
 from probes.discovery import DiscoveredDevice, Signal
 from probes.facts import DeviceFacts, Fact, FactStatus
 from probes.identity import endpoint_reads, group_endpoints
@@ -122,10 +123,13 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     candidates = [d for d in discovered if is_camera_candidate(d)]
     if options.on_discovered:
         options.on_discovered(candidates)
+    barrier("after-discovery")
     devices = await read_facts(site_file, candidates, options)
+    barrier("after-reading")
     result = ScanResult(meta=meta, devices=devices)
     if not options.facts_only:
         evaluate_result(result, site_file, options.profiles or site.profiles, at=options.at)
+        barrier("after-evaluation")
     result.meta.finished_at = clock.now()
     return result
 

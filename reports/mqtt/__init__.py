@@ -2,7 +2,8 @@
 
 Public surface (see docs/mqtt.md):
 - `add_mqtt_arguments(parser)`, `mqtt_config_from_args(args) -> MqttConfig | None`
-- `publish_result(result, config) -> PublishStats` (one-shot: `scan`, `demo`)
+- `publish_result(result, config) -> PublishStats` (one-shot: `demo`)
+- `Outbox.queue_scan` then `deliver_outbox(config, ...)` (`scan`: queue first, send later; scanner/delivery.py)
 - `MqttPublisher(config, site=...)` (long-lived: `watch`)
 - `MqttDeliveryError` and its subclasses (messages are kept in the outbox)
 """
@@ -24,7 +25,7 @@ from reports.mqtt.errors import (
 )
 from reports.mqtt.messages import is_reported
 from reports.mqtt.outbox import Outbox, OutboxError
-from reports.mqtt.publisher import MqttPublisher, PublishStats, publish_result
+from reports.mqtt.publisher import MqttPublisher, PublishStats, deliver_outbox, publish_result
 from reports.mqtt.topics import Topics, segment, unsegment
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "PublishStats",
     "Topics",
     "add_mqtt_arguments",
+    "deliver_outbox",
     "is_reported",
     "mqtt_config_from_args",
     "publish_result",

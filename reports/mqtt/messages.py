@@ -11,8 +11,15 @@ Which findings are sent by default (without `--mqtt-all`): what a SIEM alerts on
 - change `persisting`: never (the SIEM already has it).
 Every device's retained `state` message and the scan's started/finished messages are always sent.
 
-Every payload carries a `message_id` (uuid4, fixed at enqueue time; in OCSF payloads it is
-`unmapped.camaudit.message_id`), so consumers can drop the duplicates QoS 1 may deliver.
+Every payload carries a `message_id` (in OCSF payloads `unmapped.camaudit.message_id`), a UUID
+derived from what the message says, never random: for a finding, from (finding uid, transition,
+the scan in which the transition was judged), where the transition is the change with the result
+told before and the result now (`changed:fail->pass`); for a device state, from (device, scan);
+for a scan event, from (scan, event). A message queued again after a crash therefore keeps its id,
+and consumers deduplicate on `message_id`, never on the finding uid (that would drop a re-failure).
+
+`initial` marks the messages of a destination's first contact (or after it lost its state): the
+current failing and unknown findings sent as alerts with `initial_state: true`.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -67,8 +74,18 @@ def _dumps(obj: Any) -> bytes:
         return json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
+MESSAGE_ID_NAMESPACE = uuid.UUID("5b0f3c1e-6a2d-4c1b-9a57-0c61a7c0ffee")  # fixed forever: ids must not move
+
+
+def message_id(*parts: str) -> str:
+    """A stable UUID (v5) for what a message says; the same parts always give the same id."""
+    name = "\x1f".join(parts).encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates too
+    return str(uuid.uuid5(MESSAGE_ID_NAMESPACE, name))
+
+
+def transition(finding: Finding, before: str | None) -> str:
+    """`<change>:<result told before, or none>-><result now>`, e.g. `new:none->fail`, `resolved:fail->not_applicable`."""
+    return f"{effective_change(finding)}:{before or 'none'}->{finding.result}"
 
 
 def _iso(value: Any) -> str | None:
@@ -83,7 +100,7 @@ def _meta_fields(result: ScanResult, scanner_id: str) -> dict[str, Any]:
 def scan_started(meta: ScanMeta, config: MqttConfig, scanner_id: str) -> OutboxMessage:
     """`scan/<scan-id>` with event `started` (the scan document's meta is all it needs)."""
     m = meta
-    mid = _new_id()
+    mid = message_id("scan", m.scan_id, "started")
     payload = {"schema": SCAN_SCHEMA, "message_id": mid, "event": "started", "site": m.site, "scan_id": m.scan_id,
                "scanner_id": scanner_id,
                "site_title": m.site_title, "scanner_version": m.scanner_version, "started_at": _iso(m.started_at),
@@ -107,7 +124,7 @@ def scan_finished(result: ScanResult, config: MqttConfig, scanner_id: str, publi
         "scan_errors": len(m.errors),
         "needs_declaration": sum(1 for f in findings if f.needs_declaration),
     }
-    mid = _new_id()
+    mid = message_id("scan", m.scan_id, "finished")
     payload = {"schema": SCAN_SCHEMA, "message_id": mid, "event": "finished", **_meta_fields(result, scanner_id),
                "started_at": _iso(m.started_at), "finished_at": _iso(m.finished_at),
                "evaluated_at": _iso(m.evaluated_at), "counts": counts, "drift": _scan_drift(result)}
@@ -148,21 +165,29 @@ def device_drift(result: ScanResult) -> dict[str, dict[str, Any]]:
     return out
 
 
-def finding_message(finding: Finding, result: ScanResult, config: MqttConfig, scanner_id: str) -> OutboxMessage:
-    """`finding/<device>/<rule>`: OCSF Compliance Finding (default) or native JSON."""
-    mid = _new_id()
+def finding_message(finding: Finding, result: ScanResult, config: MqttConfig, scanner_id: str, *,
+                    before: str | None = None, initial: bool = False) -> OutboxMessage:
+    """`finding/<device>/<rule>`: OCSF Compliance Finding (default) or native JSON.
+
+    `before` is the result the destination was told last (None: never told); `initial` marks
+    the destination's initial state (see the module docstring).
+    """
+    step = transition(finding, before)
+    mid = message_id("finding", finding.uid, step, result.meta.scan_id)
     change = str(effective_change(finding))
     if config.format is MqttFormat.OCSF:
         from reports.ocsf import finding_to_ocsf  # imported late: the OCSF mapping is the heavier module
 
         event = finding_to_ocsf(finding, result)
-        event.setdefault("unmapped", {}).setdefault("camaudit", {})["message_id"] = mid
+        extra = event.setdefault("unmapped", {}).setdefault("camaudit", {})
+        extra.update(message_id=mid, transition=step, initial_state=initial)
         body: dict[str, Any] = event
     else:
         body = {"schema": FINDING_SCHEMA, "message_id": mid, **_meta_fields(result, scanner_id), "change": change,
-                "finding": finding.model_dump(mode="json")}
+                "transition": step, "initial_state": initial, "finding": finding.model_dump(mode="json")}
     props = (("message_id", mid), ("finding_uid", finding.uid), ("rule", finding.rule_id),
-             ("severity", str(finding.severity)), ("result", str(finding.result)), ("change", change))
+             ("severity", str(finding.severity)), ("result", str(finding.result)), ("change", change),
+             ("initial_state", "true" if initial else "false"))
     topic = Topics(config.prefix, result.meta.site).finding(finding.device_id, finding.rule_id)
     return OutboxMessage(id=mid, kind=MessageKind.FINDING, topic=topic, payload=_dumps(body),
                          expiry=config.message_expiry, user_properties=props)
@@ -190,7 +215,7 @@ def state_message(device_id: str, findings: list[Finding], result: ScanResult, c
     """
     if drift is None:
         drift = device_drift(result)
-    mid = _new_id()
+    mid = message_id("state", device_id, result.meta.scan_id)
     results = Counter(str(f.result) for f in findings)
     failing = sorted((f for f in findings if f.result is Result.FAIL),
                      key=lambda f: (-f.severity.rank, f.rule_id))
@@ -225,13 +250,20 @@ def _by_device(result: ScanResult) -> dict[str, list[Finding]]:
 
 
 def result_messages(result: ScanResult, config: MqttConfig, scanner_id: str, *,
-                    include_started: bool = True) -> list[OutboxMessage]:
-    """All messages of one scan, in delivery order: started, findings, device states, finished."""
+                    include_started: bool = True, told: Mapping[str, str] | None = None,
+                    initial: bool = False) -> list[OutboxMessage]:
+    """All messages of one scan, in delivery order: started, findings, device states, finished.
+
+    `told` maps finding uid -> the result the destination was told last (for the transition in
+    each message id); `initial` marks the findings as the destination's initial state.
+    """
     out: list[OutboxMessage] = []
     if include_started:
         out.append(scan_started(result.meta, config, scanner_id))
+    told = told or {}
     chosen: Iterable[Finding] = (f for f in result.findings if is_reported(f, config.send_all))
-    findings = [finding_message(f, result, config, scanner_id) for f in chosen]
+    findings = [finding_message(f, result, config, scanner_id, before=told.get(f.uid), initial=initial)
+                for f in chosen]
     out += findings
     drift = device_drift(result)
     out += [state_message(dev, fs, result, config, scanner_id, drift) for dev, fs in _by_device(result).items()]

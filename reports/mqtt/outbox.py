@@ -6,6 +6,12 @@ killed process and a power cut. All database work runs on one dedicated thread
 loop. Rows are delivered in `seq` order; a row that was sent but not yet
 acknowledged when the connection broke is sent again, with the same message id
 (consumers drop duplicates by that id).
+
+The same file remembers what each destination (broker and topic prefix) was told:
+`told` holds, per destination and site, every finding as last queued for it, and
+`told_scans` the scans whose messages were queued for it. `queue_scan` writes the
+messages and that memory in one transaction, so after a crash at any instant
+either both are there or neither is, and the next run works out what is still due.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self, TypeVar
 
+from probes.barrier import barrier
 from probes.errors import CamauditError
 
 T = TypeVar("T")
@@ -48,6 +55,20 @@ CREATE TABLE IF NOT EXISTS dead_letter (
     enqueued_at REAL NOT NULL,
     reason      TEXT NOT NULL,
     refused_at  REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+);
+CREATE TABLE IF NOT EXISTS told (
+    destination TEXT NOT NULL,
+    site        TEXT NOT NULL,
+    uid         TEXT NOT NULL,
+    finding     TEXT NOT NULL,
+    PRIMARY KEY (destination, site, uid)
+);
+CREATE TABLE IF NOT EXISTS told_scans (
+    destination TEXT NOT NULL,
+    site        TEXT NOT NULL,
+    scan_id     TEXT NOT NULL,
+    queued_at   REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0),
+    PRIMARY KEY (destination, scan_id)
 );
 """
 _COLUMNS = "seq, id, kind, topic, payload, qos, retain, props, enqueued_at"
@@ -141,21 +162,73 @@ class Outbox:
 
     # --- operations (each runs on the outbox thread) -------------------------------------------
 
-    def _put(self, messages: Sequence[OutboxMessage]) -> list[int]:
+    @staticmethod
+    def _insert(db: sqlite3.Connection, messages: Sequence[OutboxMessage]) -> list[int]:
+        """Insert inside the caller's transaction; a message id already queued keeps its row (and seq)."""
+        seqs: list[int] = []
+        for i, m in enumerate(messages):
+            if i == 1:
+                barrier("between-outbox-rows")
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO outbox (id, kind, topic, payload, qos, retain, props) VALUES (?,?,?,?,?,?,?)",
+                (m.id, m.kind, m.topic, m.payload, m.qos, int(m.retain), m.props_json()))
+            if cursor.rowcount == 1:
+                seqs.append(int(cursor.lastrowid or 0))
+            else:
+                row = db.execute("SELECT seq FROM outbox WHERE id = ?", (m.id,)).fetchone()
+                if row is not None:  # else: already queued once and delivered; not sent twice by this path
+                    seqs.append(int(row[0]))
+        return seqs
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         db = self._conn()
         try:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany(
-                "INSERT INTO outbox (id, kind, topic, payload, qos, retain, props) VALUES (?,?,?,?,?,?,?)",
-                [(m.id, m.kind, m.topic, m.payload, m.qos, int(m.retain), m.props_json()) for m in messages])
-            last = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+            out = work(db)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise OutboxError(f"cannot write to the MQTT outbox {self.path}: {exc}") from None
-        # one writer holds the lock for the whole batch and AUTOINCREMENT never reuses a seq: contiguous
-        return list(range(last - len(messages) + 1, last + 1))
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return out
+
+    def _put(self, messages: Sequence[OutboxMessage]) -> list[int]:
+        return self._transaction(lambda db: self._insert(db, messages))
+
+    def _queue_scan(self, destination: str, site: str, scan_id: str, messages: Sequence[OutboxMessage],
+                    told: dict[str, str] | None) -> list[int]:
+        def work(db: sqlite3.Connection) -> list[int]:
+            seqs = self._insert(db, messages)
+            if told is not None:
+                db.execute("DELETE FROM told WHERE destination = ? AND site = ?", (destination, site))
+                db.executemany("INSERT INTO told (destination, site, uid, finding) VALUES (?, ?, ?, ?)",
+                               [(destination, site, uid, doc) for uid, doc in told.items()])
+            db.execute("INSERT OR IGNORE INTO told_scans (destination, site, scan_id) VALUES (?, ?, ?)",
+                       (destination, site, scan_id))
+            return seqs
+        return self._transaction(work)
+
+    def _told(self, destination: str, site: str) -> tuple[bool, dict[str, str]]:
+        db = self._conn()
+        contacted = db.execute("SELECT 1 FROM told_scans WHERE destination = ? AND site = ? LIMIT 1",
+                               (destination, site)).fetchone() is not None
+        rows = db.execute("SELECT uid, finding FROM told WHERE destination = ? AND site = ?", (destination, site))
+        return contacted, {r[0]: r[1] for r in rows}
+
+    def _was_queued(self, destination: str, scan_id: str) -> bool:
+        return self._conn().execute("SELECT 1 FROM told_scans WHERE destination = ? AND scan_id = ?",
+                                    (destination, scan_id)).fetchone() is not None
+
+    def _forget(self, destination: str, site: str | None) -> int:
+        def work(db: sqlite3.Connection) -> int:
+            db.execute("DELETE FROM told WHERE destination = ? AND (? IS NULL OR site = ?)", (destination, site, site))
+            return db.execute("DELETE FROM told_scans WHERE destination = ? AND (? IS NULL OR site = ?)",
+                              (destination, site, site)).rowcount
+        return self._transaction(work)
 
     def _fetch(self, after_seq: int, limit: int) -> list[OutboxMessage]:
         rows = self._conn().execute(
@@ -210,6 +283,27 @@ class Outbox:
         if not batch:
             return []
         return await self._run(self._put, batch)
+
+    async def queue_scan(self, destination: str, site: str, scan_id: str, messages: Iterable[OutboxMessage],
+                         told: dict[str, str] | None) -> list[int]:
+        """Queue one scan's messages and remember, in the same transaction, what `destination` was told.
+
+        `told` maps finding uid -> the finding (JSON) as now told; it replaces the destination's memory
+        of `site` (None: leave it, e.g. for a scan without evaluation). The scan is recorded as queued.
+        """
+        return await self._run(self._queue_scan, destination, site, scan_id, list(messages), told)
+
+    async def told(self, destination: str, site: str) -> tuple[bool, dict[str, str]]:
+        """(whether `destination` was ever told about `site`, finding uid -> finding JSON as last told)."""
+        return await self._run(self._told, destination, site)
+
+    async def was_queued(self, destination: str, scan_id: str) -> bool:
+        """Whether a scan's messages were already queued for `destination`."""
+        return await self._run(self._was_queued, destination, scan_id)
+
+    async def forget(self, destination: str, site: str | None = None) -> int:
+        """Drop what `destination` was told (all sites by default): its next scan is sent as initial state."""
+        return await self._run(self._forget, destination, site)
 
     async def fetch(self, after_seq: int = 0, limit: int = 500) -> list[OutboxMessage]:
         """The next queued messages after `after_seq`, oldest first."""

@@ -30,6 +30,7 @@ import aiomqtt
 from aiomqtt import ProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from probes.barrier import barrier
 from reports.model import ScanMeta, ScanResult
 from reports.mqtt.config import MqttConfig
 from reports.mqtt.connection import (
@@ -206,6 +207,10 @@ class MqttPublisher:
         await self.enqueue([scan_started(meta, self.config, meta.scanner_id or self.scanner_id)])
         self._started_scans.add(meta.scan_id)
 
+    def wake(self) -> None:
+        """Rows were queued in the outbox by someone else (scanner.delivery): send them now."""
+        self._wake.set()
+
     async def publish(self, result: ScanResult, *, wait: float | None = None,
                       include_backlog: bool = False) -> PublishStats:
         """Enqueue a scan's messages and wait up to `wait` s (default: config.timeout) for their PUBACKs.
@@ -227,13 +232,35 @@ class MqttPublisher:
             await self._wait(waiter, self.config.timeout if wait is None else wait)
         finally:
             self._waiters.remove(waiter)
+        return self._stats(waiter, ours=seqs, backlog=len(backlog_seqs), enqueued=len(messages),
+                           findings=sum(m.kind == MessageKind.FINDING for m in messages), t0=t0)
+
+    async def deliver_queued(self, ours: list[int], *, enqueued: int, findings: int,
+                             wait: float | None = None) -> PublishStats:
+        """Wait up to `wait` s for the PUBACK of every row in the outbox; `ours` are this run's rows.
+
+        For messages queued beforehand with `Outbox.queue_scan` (so queueing never depends on the broker).
+        """
+        t0 = time.monotonic()
+        waiter = self._register()
+        try:
+            queued = await self.outbox.seqs()
+            waiter.expect(set(queued))
+            self._wake.set()
+            await self._wait(waiter, self.config.timeout if wait is None else wait)
+        finally:
+            self._waiters.remove(waiter)
+        mine = set(ours)
+        return self._stats(waiter, ours=ours, backlog=sum(s not in mine for s in queued), enqueued=enqueued,
+                           findings=findings, t0=t0)
+
+    def _stats(self, waiter: _Waiter, *, ours: list[int], backlog: int, enqueued: int, findings: int,
+               t0: float) -> PublishStats:
         remaining = waiter.remaining or set()
-        ours = set(seqs)
         pending = len(remaining)
         stats = PublishStats(
-            enqueued=len(messages), findings=sum(m.kind == MessageKind.FINDING for m in messages),
-            delivered=len(ours - remaining - waiter.refused), backlog=len(backlog_seqs), pending=pending,
-            refused=len(waiter.refused),
+            enqueued=enqueued, findings=findings, delivered=len(set(ours) - remaining - waiter.refused),
+            backlog=backlog, pending=pending, refused=len(waiter.refused),
             protocol=protocol_name(self.protocol), reconnects=self.reconnects, elapsed=time.monotonic() - t0,
             error=str(self.last_error) if pending and self.last_error else None)
         if pending:
@@ -396,6 +423,8 @@ class MqttPublisher:
                 if refusal is None:
                     self._acked.append(msg.seq)
                     self.delivered_total += 1
+                    if msg.kind == MessageKind.FINDING:
+                        barrier("mid-publish")
                 else:
                     self._note_refusal(msg, refusal)
                 self._ack(msg.seq, refused=refusal is not None)
@@ -463,6 +492,21 @@ async def publish_result(result: ScanResult, config: MqttConfig, *, deadline: fl
     pub = MqttPublisher(config, site=result.meta.site, scanner_id=result.meta.scanner_id, fail_fast=True)
     async with pub:
         stats = await pub.publish(result, wait=deadline, include_backlog=True)
+    return _checked(pub, stats)
+
+
+async def deliver_outbox(config: MqttConfig, *, site: str, scanner_id: str | None, ours: list[int],
+                         enqueued: int, findings: int, deadline: float | None = None) -> PublishStats:
+    """Send everything queued in the outbox (this run's rows `ours` and any backlog); errors as `publish_result`."""
+    pub = MqttPublisher(config, site=site, scanner_id=scanner_id, fail_fast=True)
+    async with pub:
+        stats = await pub.deliver_queued(ours, enqueued=enqueued, findings=findings, wait=deadline)
+    return _checked(pub, stats)
+
+
+def _checked(pub: MqttPublisher, stats: PublishStats) -> PublishStats:
+    """Raise the MqttDeliveryError that explains what is left in the outbox, if anything is."""
+    config = pub.config
     stats.pending = pub.remaining if pub.remaining is not None else stats.pending
     if stats.pending:
         err = pub.last_error or MqttUnreachableError(

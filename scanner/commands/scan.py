@@ -12,7 +12,7 @@ from probes.discovery import Signal
 from probes.errors import ConfigError
 from reports.console import make_console
 from scanner.commands import _common
-from scanner.emit import finish_scan
+from scanner.emit import scan_and_finish
 from scanner.pipeline import ScanOptions, run_scan
 from scanner.site import CredentialsRef, ScopeConfig, Site, SiteFile, load_site
 
@@ -70,8 +70,8 @@ async def run(args: argparse.Namespace) -> int:
         signals={Signal(s) for s in args.signals} if args.signals else None,
         interfaces=args.interfaces,
     )
-    result = await run_scan_with_progress(site_file, options, console)
-    return await finish_scan(result, args, console=console)
+    return await scan_and_finish(args, options, site_file.site.name, console=console,
+                                 scan=lambda opts: run_scan_with_progress(site_file, opts, console))
 
 
 async def run_scan_with_progress(site_file: SiteFile, options: ScanOptions, console: Console):  # noqa: ANN201

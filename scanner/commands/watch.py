@@ -27,8 +27,9 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from probes.barrier import barrier
 from probes.errors import ConfigError
 from reports.model import ScanMeta, ScanResult
 from scanner import __version__, exitcodes
@@ -46,6 +47,9 @@ from scanner.schedule import (
     run_schedule,
 )
 from scanner.site import SiteFile, load_site
+
+if TYPE_CHECKING:
+    from scanner.delivery import Queued
 
 log = logging.getLogger("camaudit.watch")
 scan_log = logging.getLogger("camaudit.watch.scans")  # the one line per scan; always shown
@@ -248,7 +252,8 @@ class Watcher:
                     result = await self._scan_task
                 finally:
                     self._scan_task = None
-                annotated, _drift, record = await run.finish(result)
+                annotated, _drift, record = await run.finish(result, emit_pending=self._destination())
+                barrier("after-history-commit")
         except asyncio.CancelledError:
             if not self.stopping:
                 raise
@@ -312,9 +317,33 @@ class Watcher:
         except Exception as exc:  # noqa: BLE001 - MQTT trouble must not cost the scan
             log.warning("MQTT: could not queue the scan-started message: %s", exc)
 
+    def _destination(self) -> str | None:
+        if self.publisher is None:
+            return None
+        from scanner.delivery import destination_key
+
+        return destination_key(self.publisher.config)
+
+    async def _queue(self, result: ScanResult) -> Queued | None:
+        """The stored scan's MQTT messages (and any earlier scan still marked) into the outbox: one step."""
+        if self.publisher is None:
+            return None
+        from scanner.delivery import default_scanner_id_for, queue_pending
+
+        queued = await queue_pending(self.publisher.outbox, self.store, self.publisher.config,
+                                     site=result.meta.site, scanner_id=default_scanner_id_for(result),
+                                     current=result, include_started=False)
+        self.publisher.wake()
+        return queued
+
     async def _emit(self, result: ScanResult) -> list[str]:
-        """Reports and MQTT; returns problems (the scan itself is already stored)."""
+        """MQTT queue, reports, MQTT delivery; returns problems (the scan itself is already stored)."""
         problems: list[str] = []
+        queued = None
+        try:
+            queued = await self._queue(result)
+        except Exception as exc:  # noqa: BLE001 - the mark stays in the history: the next cycle queues it
+            problems.append(f"MQTT queue: {type(exc).__name__}: {exc}")
         if self.outputs:
             from reports.emit import write_reports_async
 
@@ -323,9 +352,10 @@ class Watcher:
                 await write_reports_async(result, **paths)
             except Exception as exc:  # noqa: BLE001
                 problems.append(f"reports: {type(exc).__name__}: {exc}")
-        if self.publisher is not None:
+        if self.publisher is not None and queued is not None:
             try:
-                stats = await self.publisher.publish(result)
+                stats = await self.publisher.deliver_queued(queued.seqs, enqueued=queued.messages,
+                                                            findings=queued.findings)
                 if stats.pending:
                     problems.append(f"MQTT: {stats.pending} message(s) kept in the outbox")
             except Exception as exc:  # noqa: BLE001

@@ -4,6 +4,11 @@ A scan's life in the store: `begin_scan` writes a `running` marker row (committe
 once, so a crash leaves a trace); `commit_scan` replaces it with the whole scan in
 one transaction; `end_scan` marks it `aborted`/`failed` instead. A marker whose
 process died is turned into `aborted` by the next scan (`reap_stale`).
+
+Delivery is two-phase: `commit_scan(..., emit_pending=destination)` stores, in the
+scan's own transaction, that its MQTT messages are still to be queued for that
+destination; `clear_emit` removes the mark once the outbox holds them. A run that
+finds a marked scan (`pending_emits`) queues it first (scanner/delivery.py).
 """
 
 from __future__ import annotations
@@ -66,8 +71,20 @@ class HistoryStore(ABC):
         """Write the `running` marker (committed immediately)."""
 
     @abstractmethod
-    async def commit_scan(self, result: ScanResult, *, marker_id: str | None = None) -> ScanRecord:
-        """Store the whole scan in one transaction, replacing its marker (`marker_id`, default its own id)."""
+    async def commit_scan(self, result: ScanResult, *, marker_id: str | None = None,
+                          emit_pending: str | None = None) -> ScanRecord:
+        """Store the whole scan in one transaction, replacing its marker (`marker_id`, default its own id).
+
+        `emit_pending`: the MQTT destination whose messages for this scan are not queued yet.
+        """
+
+    @abstractmethod
+    async def pending_emits(self, site: str, destination: str) -> list[str]:
+        """Complete scans of `site` still to be queued for `destination`, oldest first."""
+
+    @abstractmethod
+    async def clear_emit(self, scan_id: str) -> None:
+        """The scan's messages are in the outbox: drop its `emit_pending` mark."""
 
     @abstractmethod
     async def end_scan(self, scan_id: str, status: ScanStatus, reason: str) -> None:

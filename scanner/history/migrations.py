@@ -88,6 +88,9 @@ SQLITE: tuple[Migration, ...] = (
         "CREATE INDEX scans_status ON scans (status)",
         "CREATE INDEX findings_rule ON findings (rule_id, result)",
     )),
+    Migration(3, "emit_pending: the MQTT destination a stored scan still has to be queued for", (
+        "ALTER TABLE scans ADD COLUMN emit_pending TEXT",
+    )),
 )
 
 POSTGRES: tuple[Migration, ...] = (
@@ -151,6 +154,9 @@ POSTGRES: tuple[Migration, ...] = (
         _V2_BACKFILL,
         "CREATE INDEX scans_status ON scans (status)",
         "CREATE INDEX findings_rule ON findings (rule_id, result)",
+    )),
+    Migration(3, "emit_pending: the MQTT destination a stored scan still has to be queued for", (
+        "ALTER TABLE scans ADD COLUMN emit_pending TEXT",
     )),
 )
 

@@ -103,11 +103,13 @@ class PostgresHistory(HistoryStore):
             "VALUES ($1, $2, 'running', $3, $4, $5, $6)",
             scan_id, site, utc(started_at), scanner_version, self.host, os.getpid())
 
-    async def commit_scan(self, result: ScanResult, *, marker_id: str | None = None) -> ScanRecord:
+    async def commit_scan(self, result: ScanResult, *, marker_id: str | None = None,
+                          emit_pending: str | None = None) -> ScanRecord:
         import asyncpg
 
         rows = scan_rows(result, host=self.host, pid=os.getpid())
-        scan = dict(rows.scan, started_at=utc(rows.scan["started_at"]), finished_at=utc(rows.scan["finished_at"]))
+        scan = dict(rows.scan, started_at=utc(rows.scan["started_at"]), finished_at=utc(rows.scan["finished_at"]),
+                    emit_pending=emit_pending)
         ids = list({result.meta.scan_id, marker_id or result.meta.scan_id})
         names = ", ".join(scan)
         marks = ", ".join(f"${i}" for i in range(1, len(scan) + 1))
@@ -124,6 +126,14 @@ class PostgresHistory(HistoryStore):
         except asyncpg.PostgresError as exc:
             raise HistoryError(f"cannot store scan {result.meta.scan_id} in {self.location}: {exc}") from None
         return await self.get_record(result.meta.scan_id)
+
+    async def pending_emits(self, site: str, destination: str) -> list[str]:
+        rows = await self._p().fetch("SELECT scan_id FROM scans WHERE site = $1 AND status = 'complete' "
+                                     "AND emit_pending = $2 ORDER BY started_at, scan_id", site, destination)
+        return [r["scan_id"] for r in rows]
+
+    async def clear_emit(self, scan_id: str) -> None:
+        await self._p().execute("UPDATE scans SET emit_pending = NULL WHERE scan_id = $1", scan_id)
 
     async def end_scan(self, scan_id: str, status: ScanStatus, reason: str) -> None:
         await self._p().execute("UPDATE scans SET status = $1, status_reason = $2, finished_at = $3 "

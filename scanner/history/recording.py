@@ -30,8 +30,8 @@ def new_scan_id(at: datetime | None = None) -> str:
     return f"{(at or clock.now()).astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-async def store_scan(store: HistoryStore, result: ScanResult, *,
-                     marker_id: str | None = None) -> tuple[ScanResult, Drift, ScanRecord]:
+async def store_scan(store: HistoryStore, result: ScanResult, *, marker_id: str | None = None,
+                     emit_pending: str | None = None) -> tuple[ScanResult, Drift, ScanRecord]:
     """Compare `result` with the site's previous complete scan, then store it (annotated) in one transaction.
 
     Returns the annotated copy (`Finding.change` set, resolved findings added,
@@ -40,7 +40,7 @@ async def store_scan(store: HistoryStore, result: ScanResult, *,
     """
     previous = await store.previous_scan(result.meta.site, before=result.meta.started_at)
     annotated, drift = diff_scans(result, previous)
-    record = await store.commit_scan(annotated, marker_id=marker_id)
+    record = await store.commit_scan(annotated, marker_id=marker_id, emit_pending=emit_pending)
     return annotated, drift, record
 
 
@@ -77,8 +77,10 @@ class ScanRun:
         await self.store.begin_scan(self.scan_id, self.site, self.started_at, __version__)
         return self
 
-    async def finish(self, result: ScanResult) -> tuple[ScanResult, Drift, ScanRecord]:
-        out = await store_scan(self.store, result, marker_id=self.scan_id)
+    async def finish(self, result: ScanResult, *,
+                     emit_pending: str | None = None) -> tuple[ScanResult, Drift, ScanRecord]:
+        """Store the scan with its drift; `emit_pending`: the MQTT destination it must still be queued for."""
+        out = await store_scan(self.store, result, marker_id=self.scan_id, emit_pending=emit_pending)
         self.finished = True
         return out
 

@@ -105,9 +105,11 @@ class SqliteHistory(HistoryStore):
                 (scan_id, site, iso(started_at), scanner_version, self.host, os.getpid()))
         await self._run(write)
 
-    async def commit_scan(self, result: ScanResult, *, marker_id: str | None = None) -> ScanRecord:
+    async def commit_scan(self, result: ScanResult, *, marker_id: str | None = None,
+                          emit_pending: str | None = None) -> ScanRecord:
         rows = scan_rows(result, host=self.host, pid=os.getpid())
-        scan = dict(rows.scan, started_at=iso(rows.scan["started_at"]), finished_at=iso(rows.scan["finished_at"]))
+        scan = dict(rows.scan, started_at=iso(rows.scan["started_at"]), finished_at=iso(rows.scan["finished_at"]),
+                    emit_pending=emit_pending)
         ids = {result.meta.scan_id, marker_id or result.meta.scan_id}
 
         def write(conn: sqlite3.Connection) -> None:
@@ -134,6 +136,15 @@ class SqliteHistory(HistoryStore):
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot store scan {result.meta.scan_id} in {self.location}: {exc}") from None
         return await self.get_record(result.meta.scan_id)
+
+    async def pending_emits(self, site: str, destination: str) -> list[str]:
+        rows = await self._run(lambda c: c.execute(
+            "SELECT scan_id FROM scans WHERE site = ? AND status = 'complete' AND emit_pending = ? "
+            "ORDER BY started_at, rowid", (site, destination)).fetchall())
+        return [r[0] for r in rows]
+
+    async def clear_emit(self, scan_id: str) -> None:
+        await self._run(lambda c: c.execute("UPDATE scans SET emit_pending = NULL WHERE scan_id = ?", (scan_id,)))
 
     async def end_scan(self, scan_id: str, status: ScanStatus, reason: str) -> None:
         def write(conn: sqlite3.Connection) -> None:

@@ -34,12 +34,13 @@ async def test_put_fetch_delete_roundtrip_survives_reopen(tmp_path):
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_duplicate_ids_are_refused_and_nothing_of_the_batch_is_stored(tmp_path):
+async def test_a_message_queued_again_keeps_its_one_row(tmp_path):
+    """Ids are derived from what a message says: queueing it again (a run completing a crashed one) is a no-op."""
     async with Outbox(tmp_path / "o.sqlite") as box:
-        await box.put([_msg(1)])
-        with pytest.raises(OutboxError):
-            await box.put([_msg(2), _msg(1)])
-        assert [r.id for r in await box.fetch()] == ["id-1"]
+        first = await box.put([_msg(1)])
+        again = await box.put([_msg(2), _msg(1)])
+        assert again[1] == first[0] and again[0] != first[0]
+        assert [r.id for r in await box.fetch()] == ["id-1", "id-2"]
 
 
 async def test_unusable_path_is_a_clear_error(tmp_path):
