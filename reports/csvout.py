@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reports._index import device_index
 from reports.model import ScanResult
+from reports.textsafety import cell_text
 
 COLUMNS = [
     "scan_id",
@@ -44,7 +45,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 
 def safe_cell(value: object) -> str:
     """The cell text, neutralised when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
+    text = cell_text("" if value is None else str(value))  # reports/textsafety.py: the CSV policy
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

@@ -17,8 +17,9 @@ from pydantic import ValidationError
 from probes.errors import ConfigError
 from profiles.findings import Finding
 from reports._index import device_index
-from reports._jsonio import escape_separators, json_line
+from reports._jsonio import json_line
 from reports.model import SCHEMA_ID, ScanResult
+from reports.textsafety import json_escape, json_escape_bytes
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "scan.schema.json"
 FINDING_LINE_SCHEMA = "camaudit.finding/1"
@@ -97,11 +98,11 @@ def write_json(result: ScanResult, path: Path) -> None:
                 out.write(b"[")
                 for position, item in enumerate(items):
                     out.write(b"\n    " if position == 0 else b",\n    ")
-                    out.write(type(item).__pydantic_serializer__.to_json(item, by_alias=True))
+                    out.write(json_escape_bytes(type(item).__pydantic_serializer__.to_json(item, by_alias=True)))
                 out.write(b"\n  ]" if items else b"]")
             else:
                 whole = serializer.to_json(result, include={name}, by_alias=True)  # b'{"key":value}'
-                out.write(whole[len(key) + 2:-1])
+                out.write(json_escape_bytes(whole[len(key) + 2:-1]))
         out.write(b"\n}\n")
 
 
@@ -152,7 +153,7 @@ def write_jsonl(result: ScanResult, path: Path) -> None:
             if device is None:
                 device = devices[finding.device_id] = json_line(_device_context(finding, result))[:-1]
             body = finding.model_dump_json()[1:-1]
-            out.write(escape_separators(f'{head}{body},"device":{device}}}') + "\n")
+            out.write(json_escape(f'{head}{body},"device":{device}}}') + "\n")
 
 
 def main() -> int:

@@ -37,6 +37,7 @@ from reports.model import ScanMeta, ScanResult
 from reports.mqtt.config import MqttConfig, MqttFormat
 from reports.mqtt.outbox import OutboxMessage
 from reports.mqtt.topics import Topics
+from reports.textsafety import json_escape
 
 SCAN_SCHEMA = "camaudit.mqtt.scan/1"
 STATE_SCHEMA = "camaudit.mqtt.state/1"
@@ -66,8 +67,9 @@ def is_reported(finding: Finding, send_all: bool = False) -> bool:
 
 
 def _dumps(obj: Any) -> bytes:
-    """Compact UTF-8 JSON; a lone surrogate (not encodable) falls back to \\u escapes, still valid JSON."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    """Compact UTF-8 JSON, C1/bidi characters as \\u escapes (reports/textsafety.py); a lone surrogate
+    (not encodable) falls back to \\u escapes, still valid JSON."""
+    text = json_escape(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str))
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:

@@ -41,6 +41,7 @@ async def run(args: argparse.Namespace) -> int:
             deleted = await store.prune(cutoff, args.site)
             make_console(stderr=True).print(f"pruned {deleted} scan(s) started before {cutoff:%Y-%m-%d %H:%M} UTC",
                                        highlight=False)
+        await store.reap_stale(args.site)  # a scan whose process died shows as aborted, not running
         records = await store.list_scans(args.site, limit=max(1, args.limit),
                                          status=ScanStatus(args.status) if args.status else None)
         location = store.location
