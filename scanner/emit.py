@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from probes.barrier import barrier
 from reports.model import ScanResult
@@ -133,8 +134,8 @@ def write_reports_reporting(result: ScanResult, paths: dict[str, Path | None], c
             write_reports(result, **{name: path})
         except Exception as exc:  # noqa: BLE001 - the scan is stored and its alerts queued; say what failed
             failed.append(name)
-            Console(stderr=True).print(f"[red]error:[/] cannot write the {name.upper()} report to {path}: "
-                          f"{type(exc).__name__}: {exc}", highlight=False)
+            text = f"cannot write the {name.upper()} report to {path}: {type(exc).__name__}: {exc}"
+            Console(stderr=True).print(f"[red]error:[/] {escape(text)}", highlight=False)
         else:
             console.print(f"{name.upper()} written to {path}", highlight=False)
     return failed
