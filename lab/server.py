@@ -23,7 +23,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from lab import clock, misbehave
-from lab.auth import AuthResult, challenge, check_http_digest, check_username_token
+from lab.auth import AuthResult, challenge, check_http_digest, check_username_token, parse_digest_header
 from lab.model import (
     PRE_AUTH_OPERATIONS,
     AuthScheme,
@@ -65,6 +65,12 @@ class ReceivedRequest:
     scheme: str | None  # "ws-usernametoken" | "http-digest" | None
     at: datetime
     tls: bool = False  # arrived on the camera's HTTPS listener
+    presented: str | None = None  # username the request carried (WS-UsernameToken or Digest), accepted or not
+
+    @property
+    def failed_login(self) -> bool:
+        """Credentials were presented and refused: what a real camera counts towards its lockout."""
+        return self.presented is not None and not self.authenticated
 
 
 @dataclass
@@ -189,7 +195,8 @@ class _LabApp:
         real_now = clock.now()
         auth = self._authenticate(request, rc, req, real_now)
         rc.requests.append(ReceivedRequest(name, auth.ok, auth.username,
-                                           auth.scheme.value if auth.scheme else None, real_now, over_tls))
+                                           auth.scheme.value if auth.scheme else None, real_now, over_tls,
+                                           _presented(request, req, rc.spec)))
 
         def misbehaving(mode: MisbehaviourMode) -> Any:
             return cam.misbehaves(mode, prefix, req.operation)
@@ -458,3 +465,13 @@ async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host
     finally:
         lab_app.stop.set()
         await runner.cleanup()
+
+
+def _presented(request: web.Request, req: SoapRequest, cam: Camera) -> str | None:
+    """The username a request offered in a scheme this camera checks (one it does not implement is ignored)."""
+    params = parse_digest_header(request.headers.get("Authorization", ""))
+    if params and params.get("username") and AuthScheme.HTTP_DIGEST in cam.auth.schemes:
+        return params["username"]
+    if req.token is not None and AuthScheme.WS_USERNAMETOKEN in cam.auth.schemes:
+        return req.token.username
+    return None

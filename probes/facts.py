@@ -168,6 +168,8 @@ _SPECS = [
     _spec("auth.schemes", "list['ws-usernametoken' | 'http-digest' | 'http-basic']", "auth negotiation",
           "Authentication schemes the device accepted"),
     _spec("auth.credentials_accepted", "bool", "tds:GetDeviceInformation", "Whether the configured credentials worked"),
+    _spec("auth.credential_set", "str | None", "auth negotiation",
+          "Name of the site's credential set the device accepted (None: none did); never the secret"),
     # media
     _spec("media.profiles", "list[{token, name, video_source, video_encoder, audio_source, audio_encoder, ptz, "
           "analytics}]",

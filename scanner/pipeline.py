@@ -82,17 +82,18 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
                      options: ScanOptions) -> list[DeviceFacts]:
     """Read every candidate's fact sheet with bounded concurrency and per-device deadlines."""
     from probes.onvif import OnvifReader
+    from scanner.credentials import credential_plan  # lazy, like the reader (aiohttp)
 
     site = site_file.site
-    creds = options.credentials
-    if creds is None and site.credentials is not None:
-        creds = site.credentials.resolve(site_file.path.parent)
+    creds = options.credentials  # an override (tests, demo) replaces the site's sets
+    plan = credential_plan(site_file) if creds is None else None
     readable = [e for d in devices if d.xaddrs or d.onvif_ports for e in endpoint_reads(d)]  # every endpoint
     results = [_unread(d, "no ONVIF endpoint answered (RTSP only)") for d in devices
                if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
     async with OnvifReader(
         username=creds.username if creds else None,
         password=creds.password.get_secret_value() if creds else None,
+        credentials=plan,
         concurrency=site.scan.concurrency,
         per_device_concurrency=site.scan.per_device_concurrency,
         device_deadline_s=site.scan.device_deadline_s,

@@ -1,8 +1,10 @@
 """The site file: what to scan, with which credentials and profiles, and what was declared.
 
-Credentials are references only (an environment variable or an owner-only
-file); a plaintext password in the site file is refused so that site files can
-be shared and committed.
+Credentials are references only (an environment variable, an owner-only file or
+a systemd credential); a plaintext password in the site file is refused so that
+site files can be shared and committed. `credential_sets:` names several sets,
+each with a selector (declared cameras, manufacturers, address ranges or
+everything); `scanner/credentials.py` turns them into the reader's plan.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pydantic.json_schema import SkipJsonSchema
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError, is_public
 from profiles.inventory import Declaration, Hours, Inventory, Sector, Waiver
-from profiles.yamlfile import load_yaml, parse_yaml, validate_located
+from profiles.yamlfile import LocatedYaml, load_yaml, parse_yaml, validate_located
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -96,14 +98,17 @@ class Credentials(BaseModel):
 
 
 class CredentialsRef(BaseModel):
-    """Where to find the one credential set camaudit uses (no guessing, no lockouts)."""
+    """Where to find a username and password: by reference only (no guessing, no lockouts)."""
 
     model_config = _STRICT
 
     username: str | None = None
     username_env: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
+    password_env: str | None = Field(default=None, description="Environment variable holding the password")
+    password_file: Path | None = Field(default=None, description="Owner-only file (mode 0600/0400) holding it")
+    password_credential: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.@-]+$",
+        description="systemd credential name (LoadCredential=), read from $CREDENTIALS_DIRECTORY")
     password: SkipJsonSchema[Any] = Field(default=None, exclude=True, repr=False)  # only to refuse it
 
     @field_validator("password", mode="before")
@@ -111,43 +116,90 @@ class CredentialsRef(BaseModel):
     def _no_plaintext(cls, value: Any) -> None:
         if value is not None:
             raise ValueError("plaintext passwords are not allowed in the site file; use password_env "
-                             "(an environment variable) or password_file (an owner-only file)")
+                             "(an environment variable), password_file (an owner-only file) or "
+                             "password_credential (a systemd credential)")
         return None
 
     @model_validator(mode="after")
     def _one_source(self) -> CredentialsRef:
-        if bool(self.password_env) == bool(self.password_file):
-            raise ValueError("give exactly one of password_env or password_file")
+        if sum(bool(x) for x in (self.password_env, self.password_file, self.password_credential)) != 1:
+            raise ValueError("give exactly one of password_env, password_file or password_credential")
         if not (self.username or self.username_env):
             raise ValueError("give username or username_env")
         return self
 
-    def resolve(self, base_dir: Path | None = None) -> Credentials:
+    def resolve(self, base_dir: Path | None = None, *, field: str = "credentials") -> Credentials:
         """Read the referenced secret now; raises ConfigError naming the variable/file, never the value."""
         username = self.username or os.environ.get(self.username_env or "", "")
         if not username:
-            raise ConfigError(f"environment variable {self.username_env} is not set", field="credentials.username_env")
+            raise ConfigError(f"environment variable {self.username_env} is not set", field=f"{field}.username_env")
         if self.password_env:
             password = os.environ.get(self.password_env)
             if password is None:
                 raise ConfigError(f"environment variable {self.password_env} is not set",
-                                  field="credentials.password_env")
+                                  field=f"{field}.password_env")
+        elif self.password_credential:
+            directory = os.environ.get("CREDENTIALS_DIRECTORY")
+            if not directory:
+                raise ConfigError("$CREDENTIALS_DIRECTORY is not set: password_credential needs systemd's "
+                                  f"LoadCredential={self.password_credential}:/path/to/secret in the unit",
+                                  field=f"{field}.password_credential")
+            password = read_secret_file(Path(directory) / self.password_credential, None,
+                                        field=f"{field}.password_credential")
         else:
             assert self.password_file is not None
-            password = read_secret_file(self.password_file, base_dir)
+            password = read_secret_file(self.password_file, base_dir, field=f"{field}.password_file")
         return Credentials(username=username, password=SecretStr(password))
 
 
-def read_secret_file(path: Path, base_dir: Path | None = None) -> str:
+class CredentialSelectorRef(BaseModel):
+    """Which devices a credential set is offered to; a device matches if any given criterion matches."""
+
+    model_config = _STRICT
+
+    cameras: list[str] = Field(default_factory=list, description="Names of cameras declared under `cameras:`")
+    manufacturers: list[str] = Field(default_factory=list,
+                                     description="Manufacturer as the device or its discovery reply names it")
+    addresses: list[str] = Field(default_factory=list, description="IP addresses or CIDR networks")
+    everything: bool = Field(default=False, description="Every device in scope, including undeclared ones")
+
+    @field_validator("addresses")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(str(item), strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR network like 192.0.2.0/24") from None
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> CredentialSelectorRef:
+        if self.everything and (self.cameras or self.manufacturers or self.addresses):
+            raise ValueError("`everything: true` cannot be combined with cameras, manufacturers or addresses")
+        if not (self.everything or self.cameras or self.manufacturers or self.addresses):
+            raise ValueError("name the devices: cameras, manufacturers, addresses, or everything: true")
+        return self
+
+
+class CredentialSetRef(CredentialsRef):
+    """One named credential set and the devices it applies to (it is never tried on any other device)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                      description="Shown in read status and reports (the secret never is)")
+    applies_to: CredentialSelectorRef
+
+
+def read_secret_file(path: Path, base_dir: Path | None = None, *, field: str = "credentials.password_file") -> str:
     """Read a secret from a file that only its owner may read (mode 0600/0400)."""
     full = path if path.is_absolute() or base_dir is None else base_dir / path
     try:
         info = full.stat()
     except OSError:
-        raise ConfigError("credentials file not found", path=str(full), field="credentials.password_file") from None
+        raise ConfigError("credentials file not found", path=str(full), field=field) from None
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(f"credentials file is readable by others (mode {stat.filemode(info.st_mode)}); "
-                          f"run: chmod 600 {full}", path=str(full), field="credentials.password_file")
+                          f"run: chmod 600 {full}", path=str(full), field=field)
     return full.read_text(encoding="utf-8").strip()
 
 
@@ -162,6 +214,9 @@ class ScanSettings(BaseModel):
     request_timeout_s: float = Field(default=5.0, gt=0, le=120)
     discovery_timeout_s: float = Field(default=2.0, gt=0, le=60, description="Seconds to listen for discovery answers (raise on WAN/VPN links)")
     max_reply_bytes: int = Field(default=2 * 1024 * 1024, ge=4096)
+    max_auth_failures_per_device: int = Field(
+        default=3, ge=1, le=5,
+        description="Failed logins one device may cost per scan over all credential sets (lockout safety)")
 
 
 class Site(BaseModel):
@@ -177,7 +232,9 @@ class Site(BaseModel):
     sector: Sector | None = None
     opening_hours: Hours | None = None
     scope: ScopeConfig
-    credentials: CredentialsRef | None = None
+    credentials: CredentialsRef | None = Field(default=None, description="One set for every device (old form)")
+    credential_sets: list[CredentialSetRef] = Field(
+        default_factory=list, description="Named sets, each offered only to the devices its `applies_to` names")
     profiles: list[str] = Field(default_factory=lambda: ["gdpr-baseline"])
     cameras: list[Declaration] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
@@ -201,6 +258,11 @@ class Site(BaseModel):
             if cam.name in seen:
                 raise ValueError(f"camera name {cam.name!r} is declared twice")
             seen.add(cam.name)
+        names: set[str] = set()
+        for cred in self.credential_sets:
+            if cred.name in names:
+                raise ValueError(f"credential set name {cred.name!r} is used twice")
+            names.add(cred.name)
         return self
 
     @property
@@ -213,6 +275,7 @@ class SiteFile(BaseModel):
 
     site: Site
     path: Path
+    credential_lines: list[int | None] = Field(default_factory=list)  # line of each credential set (errors)
 
 
 def load_site(path: str | Path) -> SiteFile:
@@ -220,11 +283,31 @@ def load_site(path: str | Path) -> SiteFile:
     p = Path(path)
     doc = load_yaml(p)
     site = validate_located(Site, doc)
-    return SiteFile(site=site, path=p.resolve())
+    _check_references(site, doc)
+    lines = [doc.line_of(("credential_sets", i)) for i in range(len(site.credential_sets))]
+    return SiteFile(site=site, path=p.resolve(), credential_lines=lines)
 
 
 def parse_site(text: str, path: str = "<input>") -> Site:
-    return validate_located(Site, parse_yaml(text, path))
+    doc = parse_yaml(text, path)
+    site = validate_located(Site, doc)
+    _check_references(site, doc)
+    return site
+
+
+def _check_references(site: Site, doc: LocatedYaml) -> None:
+    """Names that must refer to something declared elsewhere in the file (all problems, each located)."""
+    declared = {cam.name for cam in site.cameras}
+    problems: list[ConfigError] = []
+    for i, cred in enumerate(site.credential_sets):
+        for j, name in enumerate(cred.applies_to.cameras):
+            if name not in declared:
+                loc = ("credential_sets", i, "applies_to", "cameras", j)
+                problems.append(ConfigError(f"no camera named {name!r} is declared under `cameras:`",
+                                            path=doc.path, line=doc.line_of(loc), field=".".join(map(str, loc))))
+    if problems:
+        first, *more = problems
+        raise ConfigError(first.detail, path=first.path, line=first.line, field=first.field, more=more)
 
 
 def site_json_schema() -> dict[str, Any]:

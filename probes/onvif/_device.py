@@ -13,6 +13,7 @@ Every fact is set exactly once, with its status, source and evidence.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -462,6 +463,7 @@ class DeviceRead:
             if isinstance(out, Reply):
                 self.anonymous_replies[(op, tuple(params.get(op, ())))] = out
         unknown = []
+        self._hint_manufacturer()
         for op, out in zip(probes, outs, strict=True):
             if isinstance(out, Reply):
                 self.anonymous.add(op)
@@ -474,6 +476,19 @@ class DeviceRead:
         caveat = ("could not tell for " + "; ".join(unknown)) if unknown else None
         ev = next((evidence_of(op, o) for op, o in zip(probes, outs, strict=True) if isinstance(o, Reply)), None)
         self.sheet.ok(key, answered, "authless calls: " + ", ".join(probes), ev, caveat)
+
+    def _hint_manufacturer(self) -> None:
+        """An anonymous GetDeviceInformation tells the maker before credentials go out (credential selectors)."""
+        reply = self.anonymous_replies.get(("tds:GetDeviceInformation", ()))
+        if reply is None:
+            return
+        try:
+            info = P.device_information(reply.element)
+        except DeviceError:
+            return
+        hints = self.ch.hints
+        makers = tuple(dict.fromkeys([*hints.manufacturers, *([info["manufacturer"]] if info["manufacturer"] else [])]))
+        self.ch.hints = dataclasses.replace(hints, manufacturers=makers, serial=hints.serial or info["serial"] or None)
 
     async def identity(self) -> None:
         keys = ("identity.manufacturer", "identity.model", "identity.firmware", "identity.serial",
@@ -508,10 +523,11 @@ class DeviceRead:
                 self.sheet.ok(key, info[field], op, evidence_of(op, out))
         auth_op, auth_out = settled_on if settled_on is not None else (op, out)
         if not self.ch.has_credentials:
-            self.sheet.fail("auth.credentials_accepted", FactStatus.NOT_PROBED, op, "no credentials configured")
+            self.sheet.fail("auth.credentials_accepted", FactStatus.NOT_PROBED, op, self._no_credentials())
         elif self.ch.auth.scheme is not None:
             self.sheet.ok("auth.credentials_accepted", True, auth_op, evidence_of(auth_op, auth_out),
-                          reason=f"accepted via {self.ch.auth.scheme}")
+                          reason=f"accepted via {self.ch.auth.scheme} (credential set "
+                                 f"{self.ch.auth.credential_set!r})")
         elif self.ch.auth.gave_up:
             self.sheet.ok("auth.credentials_accepted", False, auth_op, evidence_of(auth_op, auth_out),
                           reason=self.ch.auth.gave_up)
@@ -588,12 +604,26 @@ class DeviceRead:
                       reason=f"HTTPS is enabled in tds:GetNetworkProtocols but no TLS was served: {reason}")
         self.sheet.fail("tls.certificate", FactStatus.UNSUPPORTED, source, f"no TLS served: {reason}")
 
+    def _no_credentials(self) -> str:
+        if self.ch.has_sets:
+            return "no credential set of the site applies to this device (none was offered to it)"
+        return "no credentials configured"
+
     def auth_facts(self) -> None:
         key = "auth.schemes"
         if not self.ch.has_credentials:
-            self.sheet.fail(key, FactStatus.NOT_PROBED, "auth negotiation", "no credentials configured")
+            self.sheet.fail(key, FactStatus.NOT_PROBED, "auth negotiation", self._no_credentials())
+            self.sheet.fail("auth.credential_set", FactStatus.NOT_PROBED, "auth negotiation", self._no_credentials())
             return
         auth = self.ch.auth
+        if auth.credential_set is not None:
+            self.sheet.ok("auth.credential_set", auth.credential_set, "auth negotiation",
+                          reason=f"offered: {', '.join(c.name for c in self.ch.candidates())}")
+        elif auth.gave_up:
+            self.sheet.ok("auth.credential_set", None, "auth negotiation", reason=auth.gave_up)
+        else:
+            self.sheet.fail("auth.credential_set", FactStatus.ERROR, "auth negotiation",
+                            "no authenticated exchange completed")
         if auth.accepted or auth.gave_up:
             notes = [f"{s} refused: {r}" for s, r in auth.failed.items()]
             if auth.accepted and "tds:GetUsers" in self.anonymous:

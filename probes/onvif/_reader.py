@@ -16,6 +16,7 @@ from probes.discovery.model import DiscoveredDevice
 from probes.errors import DeviceError
 from probes.facts import DeviceFacts, Fact
 from probes.onvif._allowlist import ForbiddenOperation
+from probes.onvif.credentials import CredentialPlan, DeviceHints
 from probes.onvif._device import DeviceRead, Sheet, device_url
 from probes.onvif._tls import client_context
 from probes.onvif._transport import DeviceChannel
@@ -29,7 +30,9 @@ class OnvifReader:
     """Reads ONVIF fact sheets; an async context manager that owns one shared HTTP session.
 
     Args:
-        username, password: the one credential set to use (None: read anonymously).
+        username, password: one credential set for every device (None: read anonymously).
+        credentials: several named credential sets with selectors and a per-device cap of failed
+            attempts (instead of username/password); each device is offered only the sets that apply to it.
         concurrency: devices read at the same time.
         per_device_concurrency: requests in flight to one device at the same time.
         device_deadline_s: total time budget per device; what is not read by then is
@@ -40,14 +43,20 @@ class OnvifReader:
     Reusable but not reentrant: use `async with` once at a time.
     """
 
-    def __init__(self, *, username: str | None, password: str | None, concurrency: int = 128,
+    def __init__(self, *, username: str | None = None, password: str | None = None,
+                 credentials: CredentialPlan | None = None, concurrency: int = 128,
                  per_device_concurrency: int = 4, device_deadline_s: float = 30, request_timeout_s: float = 5,
                  max_reply_bytes: int = 2 * MiB) -> None:
         if concurrency < 1 or per_device_concurrency < 1:
             raise ValueError("concurrency and per_device_concurrency must be at least 1")
         if (username is None) != (password is None):
             raise ValueError("give both username and password, or neither")
-        self._username, self._password = username, password
+        if credentials is not None and username is not None:
+            raise ValueError("give username/password or credentials, not both")
+        self._username = username
+        self._plan = credentials if credentials is not None else (
+            CredentialPlan.single(username, password) if username is not None and password is not None
+            else CredentialPlan())
         self.concurrency = concurrency
         self.per_device_concurrency = per_device_concurrency
         self.device_deadline_s = device_deadline_s
@@ -141,7 +150,10 @@ class OnvifReader:
             sheet.errors.append(str(exc))
             sheet.finish(str(exc), str(exc))
             return self._done(facts, sheet, None)
-        channel = DeviceChannel(self._http, address, username=self._username, password=self._password,
+        hints = DeviceHints(addresses=tuple(dict.fromkeys([address, *device.addresses])),
+                            endpoint_uuid=device.endpoint_uuid, mac=device.mac, serial=device.serial,
+                            manufacturers=tuple(m for m in (device.manufacturer, device.vendor) if m))
+        channel = DeviceChannel(self._http, address, plan=self._plan, hints=hints,
                                 request_timeout_s=self.request_timeout_s, max_reply_bytes=self.max_reply_bytes,
                                 per_device_concurrency=self.per_device_concurrency)
         facts.address = address

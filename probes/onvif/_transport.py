@@ -12,9 +12,13 @@ both http and https XAddrs, the reader uses https (see `_device`).
 Auth (ONVIF Core 5.9.4): WS-UsernameToken PasswordDigest first (Created shifted
 by the device clock offset); a 401 with a Digest challenge switches to HTTP
 Digest. The first authenticated request runs alone so the scheme is settled
-before anything else is sent, and each scheme gets at most one failed attempt
-per device: after that, remaining requests go out without credentials (which is
-not a login attempt), so accounts never lock.
+before anything else is sent. With several credential sets (`credentials`), the
+sets whose selector matches the device are tried in that negotiation, most specific
+first, each with at most one failed attempt per scheme and never more than the
+plan's per-device cap of failed attempts. A WS-UsernameToken request answered by
+an HTTP Digest challenge counts as a failed attempt (the device may count it), and
+later sets go straight to Digest. After that, remaining requests go out without
+credentials (which is not a login attempt), so accounts never lock.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from probes import clock
 from probes.errors import AuthRejected, BadReply, DeviceError, DeviceTimeout
 from probes.facts import Evidence
 from probes.onvif._allowlist import require_read_only
+from probes.onvif.credentials import CredentialPlan, CredentialSet, DeviceHints
 from probes.onvif._soap import Params, UsernameToken, build_envelope, content_type, interpret
 from probes.onvif._xml import Element
 
@@ -79,28 +84,52 @@ class AuthState:
     failed: dict[AuthScheme, str] = field(default_factory=dict)  # scheme -> reason of its one failed attempt
     gave_up: str | None = None  # set when credentials are unusable: later calls go without credentials
     gave_up_at: str | None = None  # the operation where that happened
+    credential_set: str | None = None  # name of the set the device accepted (never its secret)
+    attempts: list[tuple[str, AuthScheme, str]] = field(default_factory=list)  # refused: (set, scheme, why)
+    capped: bool = False  # the per-device cap of failed attempts stopped the negotiation
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class DeviceChannel:
     """Sends allowlisted SOAP requests to one device and interprets the replies."""
 
-    def __init__(self, http: aiohttp.ClientSession, address: str, *, username: str | None,
-                 password: str | None, request_timeout_s: float, max_reply_bytes: int,
+    def __init__(self, http: aiohttp.ClientSession, address: str, *, plan: CredentialPlan | None,
+                 hints: DeviceHints | None = None, request_timeout_s: float, max_reply_bytes: int,
                  per_device_concurrency: int) -> None:
         self._http = http
         self.address = address
-        self._token = UsernameToken(username, password) if username is not None and password is not None else None
-        self._username, self._password = username, password
+        self._plan = plan or CredentialPlan()
+        self.hints = hints or DeviceHints(addresses=(address,))  # DeviceRead adds what anonymous replies tell
+        self._chosen: list[CredentialSet] | None = None  # fixed when the negotiation starts
+        self._token: UsernameToken | None = None
+        self._username: str | None = None
+        self._password: str | None = None
         self._timeout = request_timeout_s
         self._cap = max_reply_bytes
         self._sem = asyncio.Semaphore(per_device_concurrency)
-        self._digest: dict[str, DigestAuthMiddleware] = {}
+        self._digest: dict[tuple[str, str], DigestAuthMiddleware] = {}
         self._dead: dict[str, str] = {}  # url -> reason it is not asked again
         self._timeouts: dict[str, int] = {}  # url -> requests that timed out
         self.clock_offset_s = 0.0
         self.auth = AuthState()
+        self._current = ""
         self.sent: list[str] = []  # operations sent, in order (for tests and debugging)
+
+    def candidates(self) -> list[CredentialSet]:
+        """The credential sets this device may be offered, most specific first (fixed once negotiating)."""
+        if self._chosen is not None:
+            return self._chosen
+        return self._plan.select(self.hints)
+
+    @property
+    def has_sets(self) -> bool:
+        """Whether the site has any credential set at all (to tell "none configured" from "none applies")."""
+        return bool(self._plan.sets)
+
+    def _use(self, cred: CredentialSet) -> None:
+        self._username, self._password = cred.username, cred.password.get_secret_value()
+        self._token = UsernameToken(self._username, self._password)
+        self._current = cred.name
 
     @property
     def request_timeout_s(self) -> float:
@@ -108,7 +137,7 @@ class DeviceChannel:
 
     @property
     def has_credentials(self) -> bool:
-        return self._token is not None
+        return bool(self.candidates())
 
     def rewrite(self, xaddr: str, reached: str | None = None) -> str:
         """The service URL on the address we reached the device at; never another host.
@@ -134,7 +163,7 @@ class DeviceChannel:
         require_read_only(operation)  # allowlist check before anything else happens
         if url in self._dead:
             raise Unreachable(self._dead[url], operation=operation)
-        if not auth or self._token is None:
+        if not auth or not self.has_credentials:
             return await self._send(url, operation, params, None)
         if self.auth.scheme is None and not self.auth.gave_up:
             async with self.auth.lock:  # settle the scheme with one request at a time
@@ -150,25 +179,50 @@ class DeviceChannel:
         return await self._send(url, operation, params, self.auth.scheme)
 
     async def _negotiate(self, url: str, operation: str, params: Params) -> Reply:
-        try:
-            reply = await self._send(url, operation, params, AuthScheme.WS_USERNAME_TOKEN)
-        except _DigestChallenge:
-            try:
-                reply = await self._send(url, operation, params, AuthScheme.HTTP_DIGEST)
-            except AuthRejected as exc:
-                self.auth.failed[AuthScheme.HTTP_DIGEST] = str(exc)
-                self.auth.gave_up = f"credentials rejected with HTTP Digest at {operation}: {exc}"
-                self.auth.gave_up_at = operation
-                raise
-            self._settle(AuthScheme.HTTP_DIGEST)
-            return reply
-        except AuthRejected as exc:
-            self.auth.failed[AuthScheme.WS_USERNAME_TOKEN] = str(exc)
-            self.auth.gave_up = f"credentials rejected with WS-UsernameToken at {operation}: {exc}"
-            self.auth.gave_up_at = operation
-            raise
-        self._settle(AuthScheme.WS_USERNAME_TOKEN)
-        return reply
+        """Try the applicable sets, most specific first, until one is accepted or the failure cap is reached."""
+        self._chosen = self.candidates()
+        digest_only = False  # the device answered WS-UsernameToken with a Digest challenge: skip it from now on
+        failures = 0
+        last: AuthRejected | None = None
+        for cred in self._chosen:
+            self._use(cred)
+            schemes = [AuthScheme.HTTP_DIGEST] if digest_only else [AuthScheme.WS_USERNAME_TOKEN,
+                                                                    AuthScheme.HTTP_DIGEST]
+            for scheme in schemes:
+                if failures >= self._plan.max_failures:
+                    self.auth.capped = True
+                    break
+                try:
+                    reply = await self._send(url, operation, params, scheme)
+                except _DigestChallenge as exc:
+                    # the device may count this refusal towards its lockout: so do we; later sets skip WS-UT
+                    digest_only = True
+                    failures += 1
+                    self.auth.attempts.append((cred.name, scheme, str(exc)))
+                    continue
+                except AuthRejected as exc:
+                    failures += 1
+                    last = exc
+                    self.auth.failed.setdefault(scheme, str(exc))
+                    self.auth.attempts.append((cred.name, scheme, str(exc)))
+                    break  # a refused set is not tried again with another scheme the device did not ask for
+                self._settle(scheme)
+                self.auth.credential_set = cred.name
+                return reply
+            if self.auth.capped:
+                break
+        tried = ", ".join(f"{name!r} ({scheme})" for name, scheme, _ in self.auth.attempts)
+        untried = [c.name for c in self._chosen if c.name not in {a[0] for a in self.auth.attempts}]
+        why = f"credentials rejected at {operation}: {tried or 'none accepted'}"
+        if self.auth.capped and untried:
+            why += (f"; stopped at the cap of {self._plan.max_failures} failed attempts per device, "
+                    f"not tried: {', '.join(repr(n) for n in untried)}")
+        if last is not None:
+            why += f" (last: {last})"
+        self.auth.gave_up, self.auth.gave_up_at = why, operation
+        if last is not None:
+            raise last  # the device's own refusal, with its raw reply as evidence
+        raise AuthRejected(why, operation=operation)
 
     def _settle(self, scheme: AuthScheme) -> None:
         self.auth.scheme = scheme
@@ -183,7 +237,7 @@ class DeviceChannel:
         middlewares: tuple[DigestAuthMiddleware, ...] = ()
         if scheme is AuthScheme.HTTP_DIGEST:
             origin = url.split("/", 3)[:3]
-            key = "/".join(origin)
+            key = (self._current, "/".join(origin))
             if key not in self._digest:
                 self._digest[key] = DigestAuthMiddleware(self._username or "", self._password or "")
             middlewares = (self._digest[key],)

@@ -176,3 +176,88 @@ def test_unknown_key_without_a_close_match_and_a_real_missing_key() -> None:
 def test_suggestion_prefers_a_key_that_is_not_there_yet() -> None:
     err = _error(GOOD.replace("    class: 2\n", "    class: 2\n    clas: 2\n").replace("cameras:", "camera:"))
     assert [p.detail for p in err.problems][0] == "unknown key; did you mean 'cameras'?"
+
+
+SETS = GOOD + """\
+credential_sets:
+  - name: nvr
+    username: nvr-svc
+    password_env: NVR_PW
+    applies_to: {cameras: [door]}
+  - name: hik
+    username: audit
+    password_credential: hik-pw
+    applies_to: {manufacturers: [HIKVISION], addresses: [192.0.2.128/25]}
+"""
+
+
+def test_credential_sets_parse_with_selectors() -> None:
+    site = parse_site(SETS, "site.yaml")
+    assert [s.name for s in site.credential_sets] == ["nvr", "hik"]
+    assert site.credential_sets[0].applies_to.cameras == ["door"]
+    assert site.credential_sets[1].password_credential == "hik-pw"
+    assert site.credentials is not None  # the old single form still loads next to the sets
+
+
+@pytest.mark.parametrize(("tail", "line", "field", "words"), [
+    # a set naming a camera nobody declared: located at the name
+    ("    applies_to: {cameras: [door, gate]}\n", 3, "credential_sets.0.applies_to.cameras.1",
+     "no camera named 'gate'"),
+    ("    applies_to: {everything: true, addresses: [192.0.2.0/24]}\n", 3, "credential_sets.0.applies_to",
+     "cannot be combined"),
+    ("    applies_to: {}\n", 3, "credential_sets.0.applies_to", "name the devices"),
+    ("    applies_to: {addresses: [not-a-net]}\n", 3, "credential_sets.0.applies_to.addresses", "CIDR"),
+])
+def test_credential_set_mistakes_are_located(tail: str, line: int, field: str, words: str) -> None:
+    text = GOOD + "credential_sets:\n  - name: a\n    username: u\n    password_env: X\n" + tail
+    error = _error(text)
+    assert error.line == GOOD.count("\n") + 2 + line, str(error)
+    assert error.field == field, str(error)
+    assert words in str(error)
+
+
+def test_credential_set_plaintext_password_refused() -> None:
+    error = _error(GOOD + "credential_sets:\n  - name: a\n    username: u\n    password: hunter22\n"
+                          "    applies_to: {everything: true}\n")
+    assert "plaintext passwords are not allowed" in str(error)
+    assert "hunter22" not in str(error)
+
+
+def test_credential_set_names_unique() -> None:
+    error = _error(GOOD + "credential_sets:\n"
+                          "  - {name: a, username: u, password_env: X, applies_to: {everything: true}}\n"
+                          "  - {name: a, username: v, password_env: Y, applies_to: {everything: true}}\n")
+    assert "credential set name 'a' is used twice" in str(error)
+
+
+def test_credential_plan_reads_each_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.credentials import credential_plan
+
+    site_path = tmp_path / "site.yaml"
+    site_path.write_text(SETS)
+    monkeypatch.setenv("CAMAUDIT_TEST_PW", "old-form-secret")
+    monkeypatch.setenv("NVR_PW", "nvr-secret")
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    with pytest.raises(ConfigError) as info:
+        credential_plan(load_site(site_path))
+    assert "credential set 'hik'" in str(info.value) and "CREDENTIALS_DIRECTORY" in str(info.value)
+    assert str(info.value).startswith(f"{site_path}:{SETS.splitlines().index('  - name: hik') + 1}:")
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "hik-pw").write_text("hik-secret\n")
+    (creds / "hik-pw").chmod(0o400)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    plan = credential_plan(load_site(site_path))
+    assert [(s.name, s.username, s.password.get_secret_value()) for s in plan.sets] == [
+        ("nvr", "nvr-svc", "nvr-secret"), ("hik", "audit", "hik-secret"), ("credentials", "auditor", "old-form-secret")]
+    assert plan.sets[0].selector.ips == ("192.0.2.10",)  # the declared camera, by its match
+    assert plan.max_failures == 3
+    assert "secret" not in repr(plan)
+
+
+def test_schema_describes_credential_sets() -> None:
+    schema = site_json_schema()
+    assert "credential_sets" in schema["properties"]
+    ref = schema["$defs"]["CredentialSetRef"]
+    assert {"name", "applies_to", "password_credential", "password_env", "password_file"} <= set(ref["properties"])
+    assert "password" not in ref["properties"]
