@@ -18,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +30,10 @@ from probes.errors import ConfigError
 from probes.facts import DeviceFacts
 from reports.console import make_console
 from scanner.commands._common import option_error
-from scanner.site import DEFAULT_PORTS, ScopeConfig, parse_site
+from scanner.site import DEFAULT_PORTS, CredentialSetRef, ScopeConfig, load_site, parse_site
+
+if TYPE_CHECKING:
+    from probes.onvif.credentials import CredentialPlan
 
 PLACEHOLDER_FIELDS = ("class", "area", "purposes")
 _NAME_OK = re.compile(r"[^a-z0-9]+")
@@ -52,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", help="site name (default: from the --out file name)")
     parser.add_argument("--user", help="ONVIF user, to read each camera's identity (serial, MAC, model)")
     parser.add_argument("--password-env", metavar="VAR", help="environment variable holding --user's password")
+    parser.add_argument("--credentials-from", type=Path, metavar="SITE",
+                        help="read the cameras with the credential sets of this site file; the new file keeps "
+                             "the sets and names, next to each camera, the set it accepted")
     parser.add_argument("--no-read", action="store_true",
                         help="do not read the cameras over ONVIF (declare what discovery saw only)")
     parser.add_argument("--allow-public", action="store_true", help="allow globally routable targets")
@@ -120,6 +127,11 @@ class FoundCamera:
     def firmware(self) -> str | None:
         return self._fact("identity.firmware")
 
+    @property
+    def credential_set(self) -> str | None:
+        """Name of the site's credential set this camera accepted when read (never the secret)."""
+        return self._fact("auth.credential_set")
+
     def base_name(self) -> str:
         for candidate in (self.device.name, self._fact("identity.hostname")):
             slug = slugify(candidate)
@@ -151,7 +163,8 @@ def q(value: str) -> str:
 
 def site_yaml(*, name: str, targets: Sequence[str], hosts: Sequence[str], ports: Sequence[int] | None,
               cameras: Sequence[FoundCamera], username: str | None = None, password_env: str | None = None,
-              allow_public: bool = False, now: datetime | None = None) -> str:
+              allow_public: bool = False, now: datetime | None = None,
+              credential_sets: Sequence[CredentialSetRef] = ()) -> str:
     """The starter site file (validated by the caller with parse_site)."""
     when = (now or clock.now()).astimezone(UTC)
     lines = [
@@ -188,14 +201,24 @@ def site_yaml(*, name: str, targets: Sequence[str], hosts: Sequence[str], ports:
         lines += ["# credentials:                  # TODO: the account camaudit reads the cameras with",
                   "#   username: auditor",
                   "#   password_env: CAMAUDIT_PASSWORD   # or password_file: /etc/camaudit/password (chmod 600)"]
+    taken: set[str] = set()
+    named = [(cam, _unique(cam.base_name(), taken))
+             for cam in sorted(cameras, key=lambda c: _address_key(c.address, c.port))]
+    if credential_sets:
+        from scanner.credentials import credential_sets_yaml  # lazy: it loads the ONVIF reader (aiohttp)
+
+        accepted: dict[str, list[str]] = {}
+        for cam, cam_name in named:
+            if cam.credential_set:
+                accepted.setdefault(cam.credential_set, []).append(cam_name)
+        lines += ["", *credential_sets_yaml(credential_sets, accepted)]
     lines += ["", "profiles: [gdpr-baseline]       # TODO: add your jurisdiction's profile", ""]
     if not cameras:
         lines.append("cameras: []                     # no camera was found; declare them by hand")
         return "\n".join(lines) + "\n"
     lines.append("cameras:")
-    taken: set[str] = set()
-    for cam in sorted(cameras, key=lambda c: _address_key(c.address, c.port)):
-        lines += _camera_block(cam, _unique(cam.base_name(), taken))
+    for cam, cam_name in named:
+        lines += _camera_block(cam, cam_name)
     return "\n".join(lines) + "\n"
 
 
@@ -228,6 +251,8 @@ def _camera_block(cam: FoundCamera, name: str) -> list[str]:
     match = [(key, value) for key, value in (("uuid", cam.uuid), ("serial", cam.serial), ("mac", cam.mac))
              if value]
     block = [about, f"  - name: {q(name)}"]
+    if cam.credential_set:
+        block.append(f"    # credential set: {comment_text(cam.credential_set)} (accepted when read)")
     if match:
         block.append("    match:                       # matched by the first key; the others are checked")
         block += [f"      {key}: {q(value)}" for key, value in match]
@@ -264,13 +289,15 @@ def _site_name(args: argparse.Namespace) -> str:
     return name
 
 
-async def _read_identities(found: list[FoundCamera], username: str | None, password: str | None) -> None:
+async def _read_identities(found: list[FoundCamera], username: str | None, password: str | None,
+                           plan: CredentialPlan | None = None) -> None:
     from probes.onvif import OnvifReader
 
     readable = {c.device.key: c for c in found if c.device.xaddrs or c.device.onvif_ports}
     if not readable:
         return
-    async with OnvifReader(username=username, password=password, device_deadline_s=20) as reader:
+    async with OnvifReader(username=username, password=password, credentials=plan,
+                           device_deadline_s=20) as reader:
         async for sheet in reader.read_all([c.device for c in readable.values()]):
             cam = readable.get(sheet.device_id)
             if cam is not None:
@@ -293,6 +320,14 @@ async def run(args: argparse.Namespace) -> int:
         password = os.environ.get(args.password_env)
         if password is None:
             raise ConfigError(f"environment variable {args.password_env} is not set", field="--password-env")
+    source, plan = None, None
+    if args.credentials_from:
+        if args.user:
+            raise ConfigError("give --user or --credentials-from, not both", field="--credentials-from")
+        from scanner.credentials import credential_plan
+
+        source = load_site(args.credentials_from)
+        plan = credential_plan(source)
     try:
         scope_config = ScopeConfig(targets=args.targets, hosts=args.host, allow_public=args.allow_public,
                                    **({"ports": args.ports} if args.ports else {}))
@@ -304,9 +339,10 @@ async def run(args: argparse.Namespace) -> int:
                              timeout=args.timeout, extra_targets=extra)
     found = [FoundCamera(d) for d in devices if is_camera_candidate(d)]
     if found and not args.no_read:
-        await _read_identities(found, args.user, password)
+        await _read_identities(found, args.user, password, plan)
     text = site_yaml(name=name, targets=args.targets, hosts=args.host, ports=args.ports, cameras=found,
-                     username=args.user, password_env=args.password_env, allow_public=args.allow_public)
+                     username=args.user, password_env=args.password_env, allow_public=args.allow_public,
+                     credential_sets=source.site.credential_sets if source else ())
     site = parse_site(text, str(out or "<stdout>"))  # never write a file that does not validate
     if out is None:
         print(text, end="")

@@ -137,3 +137,43 @@ async def test_three_sets_each_camera_with_its_set_cap_respected_no_secret(tmp_p
     for secret in SECRETS.values():
         for text in texts:
             assert secret not in text
+
+
+async def test_init_names_the_accepted_set_next_to_each_camera(tmp_path: Path, monkeypatch) -> None:
+    """`init --credentials-from` reads with the sets and keeps them, each listing the cameras that accepted it."""
+    from scanner.commands import init
+    from scanner.site import load_site
+
+    monkeypatch.setenv("LAB_NVR_PW", SECRETS["nvr"])
+    (tmp_path / "hik.pw").write_text(SECRETS["hik"])
+    (tmp_path / "hik.pw").chmod(0o600)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    (tmp_path / "axis-pw").write_text(SECRETS["axis"])
+    (tmp_path / "axis-pw").chmod(0o400)
+    out = tmp_path / "new-site.yaml"
+    async with run_fleet(parse_fleet(FLEET), port_override=0) as running:
+        old = tmp_path / "old-site.yaml"
+        old.write_text(yaml.safe_dump(_site(running), sort_keys=False))
+        argv = ["init", "--targets", "127.0.10.0/24", "--ports", "80", "--out", str(out), "--signals", "tcp",
+                "--credentials-from", str(old)]
+        for cam in running.cameras:
+            argv += ["--host", f"{cam.address}:{cam.port}"]
+        assert await init.run(build_parser().parse_args(argv)) == 0
+        uuids = {c.name: c.spec.endpoint_uuid.removeprefix("urn:uuid:") for c in running.cameras}
+
+    text = out.read_text()
+    site = load_site(out).site
+    new_name = {c.match.uuid: c.name for c in site.cameras}
+    sets = {s.name: s for s in site.credential_sets}
+    assert set(sets) == {"nvr-managed", "old-hikvision", "axis-new"}
+    # declared-camera selectors now name the new file's cameras, those that accepted the set
+    assert sorted(sets["nvr-managed"].applies_to.cameras) == sorted(
+        new_name[uuids[n]] for n in ("nvr-cam-1", "nvr-cam-2"))
+    assert sets["old-hikvision"].applies_to.manufacturers == ["HIKVISION"]
+    assert sets["old-hikvision"].applies_to.cameras == [new_name[uuids["old-hik"]]]
+    assert sets["axis-new"].password_credential == "axis-pw"
+    block = text[text.index(f'- name: "{new_name[uuids["new-axis"]]}"'):]
+    assert block.splitlines()[1].strip() == "# credential set: axis-new (accepted when read)"
+    assert "credential set:" not in text[text.index(f'- name: "{new_name[uuids["rogue"]]}"'):].splitlines()[1]
+    for secret in SECRETS.values():
+        assert secret not in text
