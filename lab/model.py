@@ -461,6 +461,9 @@ class Recording(Strict):
     max_retention: Duration = Field(description="MaximumRetentionTime; PT0S means unlimited")
     content: Text = "Continuous recording"
     source_name: Text | None = None
+    # an NVR's recording of another camera: SourceId and Address name that camera (default: this device)
+    source_id: Annotated[str, Field(max_length=512)] | None = None
+    source_address: Annotated[str, Field(max_length=512)] | None = None
 
 
 class RecordingJob(Strict):

@@ -194,8 +194,8 @@ _SPECS = [
     _spec("ptz.auto_tracking", "bool", "tptz:GetConfigurations | vendor", "Auto-tracking enabled"),
     # recording
     _spec("recording.recordings",
-          "list[{token, source, max_retention_seconds: int | None (0 = unlimited), max_retention: xs:duration, "
-          "content, tracks: list[track type]}]",
+          "list[{token, source (SourceId), source_address (Address), max_retention_seconds: int | None "
+          "(0 = unlimited), max_retention: xs:duration, content, tracks: list[track type]}]",
           "trc:GetRecordings", "Recordings on the device"),
     _spec("recording.jobs", "list[{token, recording, mode: 'Active' | 'Idle', schedule: str | None}]",
           "trc:GetRecordingJobs", "Recording jobs"),

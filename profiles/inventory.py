@@ -315,6 +315,31 @@ class Waiver(BaseModel):
     expires: date
 
 
+class RecorderKind(StrEnum):
+    ONVIF_NVR = "onvif_nvr"  # read over ONVIF like a camera: its recordings and their retention are facts
+    VMS = "vms"  # video management software: its retention is declared
+
+
+class Recorder(BaseModel):
+    """Where footage of some cameras is kept off the camera (NVR or VMS); see docs/profiles.md, Recorders."""
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    kind: RecorderKind
+    match: DeviceSelector | None = Field(default=None, description="How to recognise an ONVIF NVR in the scan")
+    retention_hours: float | None = Field(default=None, ge=0, description="A VMS's retention (0 = unlimited)")
+    records: list[str] = Field(default_factory=list, description="Names of the declared cameras it records")
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Recorder:
+        if self.kind is RecorderKind.ONVIF_NVR and self.match is None:
+            raise ValueError("an onvif_nvr recorder needs `match:` (uuid, serial, mac or ip) to find it in the scan")
+        if self.kind is RecorderKind.VMS and self.retention_hours is None:
+            raise ValueError("a vms recorder needs `retention_hours` (camaudit cannot read a VMS)")
+        return self
+
+
 class Inventory(BaseModel):
     """Everything the evaluator needs from the site file (no scope, no credentials)."""
 
@@ -326,3 +351,4 @@ class Inventory(BaseModel):
     declarations: list[Declaration] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
     attestations: dict[str, bool] = Field(default_factory=dict)  # site-wide attestations for manual rules
+    recorders: list[Recorder] = Field(default_factory=list)  # NVRs/VMSs keeping footage off the cameras

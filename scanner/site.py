@@ -21,7 +21,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError, is_public
-from profiles.inventory import Declaration, Hours, Inventory, Sector, Waiver
+from profiles.inventory import Declaration, Hours, Inventory, Recorder, Sector, Waiver
 from profiles.yamlfile import LocatedYaml, load_yaml, parse_yaml, validate_located
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -237,6 +237,9 @@ class Site(BaseModel):
         default_factory=list, description="Named sets, each offered only to the devices its `applies_to` names")
     profiles: list[str] = Field(default_factory=lambda: ["gdpr-baseline"])
     cameras: list[Declaration] = Field(default_factory=list)
+    recorders: list[Recorder] = Field(
+        default_factory=list, description="NVRs (read over ONVIF) and VMSs (declared retention) and the cameras "
+                                          "they record")
     waivers: list[Waiver] = Field(default_factory=list)
     attestations: dict[str, bool] = Field(default_factory=dict,
                                           description="Site-wide attestations for manual rules, e.g. rights_procedures")
@@ -258,6 +261,11 @@ class Site(BaseModel):
             if cam.name in seen:
                 raise ValueError(f"camera name {cam.name!r} is declared twice")
             seen.add(cam.name)
+        recorders: set[str] = set()
+        for recorder in self.recorders:
+            if recorder.name in recorders:
+                raise ValueError(f"recorder name {recorder.name!r} is used twice")
+            recorders.add(recorder.name)
         names: set[str] = set()
         for cred in self.credential_sets:
             if cred.name in names:
@@ -305,6 +313,13 @@ def _check_references(site: Site, doc: LocatedYaml) -> None:
                 loc = ("credential_sets", i, "applies_to", "cameras", j)
                 problems.append(ConfigError(f"no camera named {name!r} is declared under `cameras:`",
                                             path=doc.path, line=doc.line_of(loc), field=".".join(map(str, loc))))
+    for i, recorder in enumerate(site.recorders):
+        for j, name in enumerate(recorder.records):
+            if name not in declared:
+                loc = ("recorders", i, "records", j)
+                problems.append(ConfigError(f"recorder {recorder.name!r} records {name!r}, but no camera of that "
+                                            f"name is declared under `cameras:`", path=doc.path,
+                                            line=doc.line_of(loc), field=".".join(map(str, loc))))
     if problems:
         first, *more = problems
         raise ConfigError(first.detail, path=first.path, line=first.line, field=first.field, more=more)
@@ -321,4 +336,4 @@ def site_inventory(site: Site) -> Inventory:
     """The part of the site the evaluator sees."""
     return Inventory(site=site.name, timezone=site.timezone, jurisdiction=site.jurisdiction, sector=site.sector,
                      opening_hours=site.opening_hours, declarations=site.cameras, waivers=site.waivers,
-                     attestations=site.attestations)
+                     attestations=site.attestations, recorders=site.recorders)

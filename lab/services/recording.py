@@ -57,11 +57,11 @@ def data_span(ctx: Ctx, rec: Recording | None = None) -> tuple[datetime, datetim
 
 def _source(parent: Any, ctx: Ctx, rec: Recording) -> None:
     src = sub(parent, "tt:Source")
-    sub(src, "tt:SourceId", ctx.xaddr(Service.DEVICE))
+    sub(src, "tt:SourceId", rec.source_id or ctx.xaddr(Service.DEVICE))
     sub(src, "tt:Name", rec.source_name or ctx.cam.name)
     sub(src, "tt:Location", ctx.cam.identity.location or "")
     sub(src, "tt:Description", f"{ctx.cam.identity.manufacturer} {ctx.cam.identity.model}")
-    sub(src, "tt:Address", ctx.xaddr(Service.DEVICE))
+    sub(src, "tt:Address", rec.source_address or rec.source_id or ctx.xaddr(Service.DEVICE))
 
 
 def _recording_configuration(parent: Any, name: str, ctx: Ctx, rec: Recording) -> None:

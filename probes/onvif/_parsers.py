@@ -547,6 +547,8 @@ def recordings(resp: Element) -> list[dict[str, Any]]:
         # Axis leaves SourceId empty (<tt:SourceId></tt:SourceId>): that is "not set", not a source named "".
         out.append({"token": need_text(item, TT, "RecordingToken"),
                     "source": (opt_text(src, TT, "SourceId") or None) if src is not None else None,
+                    # an NVR names the camera it records here (a URI of the camera) when SourceId is opaque
+                    "source_address": (opt_text(src, TT, "Address") or None) if src is not None else None,
                     "max_retention_seconds": duration_seconds(retention, "MaximumRetentionTime"),
                     "max_retention": retention,
                     "content": opt_text(cfg, TT, "Content") or None,

@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from profiles.checks._registry import MISSING, CheckContext
+from profiles.checks._recorders import kept_elsewhere
+from profiles.checks._registry import MISSING, CheckContext, Unknown
 
 UNLIMITED = math.inf
 
@@ -42,23 +43,29 @@ def active_jobs(ctx: CheckContext[Any]) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True, slots=True)
 class Retention:
-    """Observed maximum retention over all recordings on the device."""
+    """Observed maximum retention of this camera's footage, on the camera and on every recorder keeping it."""
 
     hours: float  # UNLIMITED when a recording has no maximum
     recordings: int
-    unlimited: tuple[str, ...]  # tokens of recordings without a maximum
+    unlimited: tuple[str, ...]  # tokens of recordings without a maximum ("recorder:token" off the camera)
+    places: tuple[str, ...] = ()  # where it is kept, when not only on the camera ("on the camera: 72 h", ...)
 
     def describe(self) -> str:
         if self.unlimited:
-            return f"no maximum retention on {', '.join(self.unlimited)} (kept until the disk is full)"
-        return f"maximum retention {format_hours(self.hours)}"
+            text = f"no maximum retention on {', '.join(self.unlimited)} (kept until the disk is full)"
+        else:
+            text = f"maximum retention {format_hours(self.hours)}"
+        return f"{text} ({'; '.join(self.places)})" if self.places else text
 
 
 def retention(ctx: CheckContext[Any]) -> Retention | None:
-    """The device's retention, or None when it has no recordings (nothing is stored on it)."""
+    """How long this camera's footage is kept, on the camera and on its recorders (NVR/VMS).
+
+    None only when nothing keeps it: no recording on the camera, no recorder, and the declaration says
+    `recording: false`. A camera with no recording of its own and no declared or discovered recorder raises
+    Unknown: its footage may well be kept for months on a recorder nobody declared.
+    """
     recordings = ctx.fact("recording.recordings") or []
-    if not recordings:
-        return None
     unlimited: list[str] = []
     longest = 0.0
     for rec in recordings:
@@ -67,7 +74,28 @@ def retention(ctx: CheckContext[Any]) -> Retention | None:
             unlimited.append(str(rec.get("token", "?")))
             continue
         longest = max(longest, float(seconds) / 3600)
-    return Retention(UNLIMITED if unlimited else longest, len(recordings), tuple(unlimited))
+    own = Retention(UNLIMITED if unlimited else longest, len(recordings), tuple(unlimited))
+    try:
+        elsewhere = kept_elsewhere(ctx)
+    except Unknown:
+        if own.unlimited:
+            return own  # kept without limit on the camera: no recorder can make that shorter
+        raise
+    if not elsewhere:
+        if recordings:
+            return own
+        if not ctx.decl.recording:  # an undeclared camera: Unknown, waiting for its declaration
+            ctx.declared("recording", required=False)
+            return None
+        raise Unknown("the camera stores no recordings of its own and no recorder is declared (`recorders:` "
+                      "in the site file) or found recording it: where its footage is kept, and for how long, is "
+                      "unknown (declare `recording: false` if nothing records it)")
+    places = [f"on the camera: {format_hours(own.hours)}"] if recordings else []
+    places += [f"on {kept.where}: {format_hours(kept.hours)}" for kept in elsewhere]
+    tokens = [*own.unlimited, *(f"{kept.where.split(' (')[0]}:{token}" for kept in elsewhere
+                                for token in kept.unlimited)]
+    hours = max([own.hours if recordings else 0.0, *(kept.hours for kept in elsewhere)])
+    return Retention(hours, len(recordings) + sum(k.recordings for k in elsewhere), tuple(tokens), tuple(places))
 
 
 def format_hours(hours: float) -> str:

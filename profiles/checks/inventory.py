@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from profiles.checks._recorders import declared_recorder
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, NotApplicable, Params, check
 
 
@@ -14,6 +15,9 @@ def declared_in_inventory(ctx: CheckContext[Any]) -> CheckOutcome:
         raise NotApplicable("declared camera")
     if ctx.declaration is not None:
         return ctx.passed(f"declared as {ctx.declaration.name!r}")
+    recorder = declared_recorder(ctx)
+    if recorder is not None:
+        return ctx.passed(f"declared as recorder {recorder.name!r} under `recorders:`")
     if ctx.note:
         return ctx.failed(f"camera {ctx.device.label} is not unambiguously declared: {ctx.note}")
     return ctx.failed(f"camera {ctx.device.label} (id {ctx.device.device_id}) is on the network but not in the "

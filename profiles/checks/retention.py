@@ -16,26 +16,26 @@ def retention_configured(ctx: CheckContext[Any]) -> CheckOutcome:
     """Every recording on the camera has a maximum retention, and it does not exceed the declared retention."""
     observed = obs.retention(ctx)
     if observed is None:
-        return ctx.not_applicable("the camera stores no recordings")
+        return ctx.not_applicable(NOTHING_RECORDED)
     if observed.unlimited:
         return ctx.failed(observed.describe())
     declared = ctx.declared("retention_hours")
     if observed.hours > declared:
-        return ctx.failed(f"camera keeps footage {obs.format_hours(observed.hours)}, longer than the declared "
-                          f"{obs.format_hours(declared)}")
+        kept = (f"footage is kept {obs.format_hours(observed.hours)} ({'; '.join(observed.places)})"
+                if observed.places else f"camera keeps footage {obs.format_hours(observed.hours)}")
+        return ctx.failed(f"{kept}, longer than the declared {obs.format_hours(declared)}")
     return ctx.passed(f"{observed.describe()}, within the declared {obs.format_hours(declared)}")
 
 
+NOTHING_RECORDED = "nothing is recorded: declared `recording: false`, and the camera stores no recordings"
+
+
 def _effective_hours(ctx: CheckContext[Any]) -> tuple[float, str] | None:
-    """Observed retention when the camera records, else the declared one; None when nothing is kept."""
+    """Observed retention on the camera and its recorders; None when nothing is kept (see obs.retention)."""
     observed = obs.retention(ctx)
-    if observed is not None:
-        return observed.hours, observed.describe()
-    decl = ctx.decl
-    if decl.recording and decl.retention_hours is not None:
-        ctx.declared("retention_hours")
-        return decl.retention_hours, f"declared retention {obs.format_hours(decl.retention_hours)} (recorder)"
-    return None
+    if observed is None:
+        return None
+    return observed.hours, observed.describe()
 
 
 class RetentionJustifiedParams(Params):
@@ -49,7 +49,7 @@ def retention_justified(ctx: CheckContext[RetentionJustifiedParams]) -> CheckOut
     """Retention above the usual limit has a declared justification."""
     effective = _effective_hours(ctx)
     if effective is None:
-        return ctx.not_applicable("nothing is recorded")
+        return ctx.not_applicable(NOTHING_RECORDED)
     hours, what = effective
     limit = ctx.params.limit_hours
     if hours <= limit:
@@ -66,7 +66,7 @@ def retention_bounded(ctx: CheckContext[Any]) -> CheckOutcome:
     """A maximum retention is set: storage capacity must not decide how long footage is kept."""
     observed = obs.retention(ctx)
     if observed is None:
-        return ctx.not_applicable("the camera stores no recordings")
+        return ctx.not_applicable(NOTHING_RECORDED)
     if observed.unlimited:
         return ctx.failed(observed.describe())
     return ctx.passed(observed.describe())
@@ -89,7 +89,7 @@ def retention_limit(ctx: CheckContext[RetentionLimitParams]) -> CheckOutcome:
             return ctx.not_applicable(f"{sector} has its own retention limit (sector rule)")
     effective = _effective_hours(ctx)
     if effective is None:
-        return ctx.not_applicable("nothing is recorded")
+        return ctx.not_applicable(NOTHING_RECORDED)
     hours, what = effective
     limit = ctx.params.max_hours
     if hours > limit:

@@ -166,7 +166,8 @@ def test_audio_encoder_configuration_without_encoding_is_a_schema_violation() ->
 def test_axis_recordings_with_empty_source_id() -> None:
     recs = P.recordings(parse("axis/GetRecordings.xml", "trc:GetRecordings"))
     assert len(recs) == 2
-    assert recs[0] == {"token": "SD_DISK_20200422_123501_A2388AB3", "source": None, "max_retention_seconds": 3600,
+    assert recs[0] == {"token": "SD_DISK_20200422_123501_A2388AB3", "source": None, "source_address": None,
+                       "max_retention_seconds": 3600,
                        "max_retention": "PT1H", "content": "beta cam 1", "tracks": ["Video", "Audio", "Metadata"]}
     assert recs[1]["tracks"] == ["Video"]
 

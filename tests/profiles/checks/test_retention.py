@@ -26,7 +26,10 @@ CASES = [
     ("retention_configured", rec(24 * H), {"retention_hours": None}, {}, R.UNKNOWN, "`retention_hours` is missing"),
     ("retention_configured", {"recording.recordings": failed("recording.recordings")}, {}, {}, R.UNKNOWN,
      "fact `recording.recordings` is error"),
-    ("retention_configured", NONE, {}, {}, R.NOT_APPLICABLE, "stores no recordings"),
+    # no recording on the camera and no recorder: footage may be kept for months elsewhere, never "n/a"
+    ("retention_configured", NONE, {}, {}, R.UNKNOWN, "no recorder is declared (`recorders:`"),
+    ("retention_configured", NONE, {"recording": False}, {}, R.NOT_APPLICABLE, "declared `recording: false`"),
+    ("retention_bounded", NONE, {}, {}, R.UNKNOWN, "stores no recordings of its own"),
     # retention_justified (CZ-RET-1)
     ("retention_justified", rec(72 * H), {}, {}, R.PASS, "within 3 days (72 h)"),
     ("retention_justified", rec(7 * 24 * H), {}, {}, R.FAIL, "no `retention_justification`"),
@@ -35,7 +38,8 @@ CASES = [
     ("retention_justified", rec(100 * H), {}, {"limit_hours": 120}, R.PASS, "within 5 days (120 h)"),
     ("retention_justified", {"recording.recordings": failed("recording.recordings", reason="SOAP fault")}, {}, {},
      R.UNKNOWN, "SOAP fault"),
-    ("retention_justified", NONE, {"retention_hours": 240}, {}, R.FAIL, "declared retention 10 days"),
+    # a retention declared on the camera says nothing about where it is kept: declare the recorder
+    ("retention_justified", NONE, {"retention_hours": 240}, {}, R.UNKNOWN, "no recorder is declared"),
     ("retention_justified", NONE, {"recording": False}, {}, R.NOT_APPLICABLE, "nothing is recorded"),
     # retention_bounded (CZ-RET-2)
     ("retention_bounded", rec(72 * H), {}, {}, R.PASS, "maximum retention 3 days (72 h)"),
