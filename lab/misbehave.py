@@ -19,6 +19,20 @@ from lab.model import EntityPayload
 SOAP_CT = "application/soap+xml; charset=utf-8"
 _CHUNK = 64 * 1024
 
+# lighttpd's own error page: an XML declaration and an XHTML DOCTYPE (no entities), as real firmware sends it
+LIGHTTPD_500 = """<?xml version="1.0" encoding="iso-8859-1"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"
+         "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">
+ <head>
+  <title>500 Internal Server Error</title>
+ </head>
+ <body>
+  <h1>500 Internal Server Error</h1>
+ </body>
+</html>
+"""
+
 STACKTRACE = """<html><head><title>Error</title></head><body><pre>
 java.lang.NullPointerException: operation handler is null
 \tat com.vendor.onvif.SoapDispatcher.dispatch(SoapDispatcher.java:211)
@@ -131,3 +145,17 @@ async def hold_without_reply(request: web.Request, stop: asyncio.Event) -> None:
 def foreign_schema_namespace(body: bytes) -> bytes:
     """The ONVIF schema types (tt:) bound to another namespace, as some firmware writes GetCapabilities."""
     return body.replace(b'"http://www.onvif.org/ver10/schema"', b'"http://www.onvif.org/ver20/schema"')
+
+
+def empty_response(response: Any) -> None:
+    """The operation's response element without any child: its required elements missing."""
+    for item in list(response):
+        response.remove(item)
+
+
+def hollow_response(response: Any) -> None:
+    """The response element's children kept, but empty (e.g. <tds:HostnameInformation/>)."""
+    for item in response:
+        for inner in list(item):
+            item.remove(inner)
+        item.text = None

@@ -186,6 +186,8 @@ class MisbehaviourMode(StrEnum):
     SERVICES_LISTED_BUT_DEAD = "services_listed_but_dead"  # GetServices lists services that answer 404
     ACTION_NOT_SUPPORTED = "action_not_supported"  # the named operations of an offered service: ActionNotSupported
     CAPABILITIES_FOREIGN_NAMESPACE = "capabilities_foreign_namespace"  # GetCapabilities in a non-ONVIF namespace
+    EMPTY_RESPONSE = "empty_response"  # the response element without its (required) children
+    HOLLOW_RESPONSE = "hollow_response"  # the response's children present but empty (<HostnameInformation/>)
 
 
 class TlsVersion(StrEnum):

@@ -243,6 +243,10 @@ class _LabApp:
         try:
             resp_el = env.response(response_prefix(service, req.operation), req.operation)
             handler(ctx, req, resp_el)
+            if misbehaving(MisbehaviourMode.EMPTY_RESPONSE):
+                misbehave.empty_response(resp_el)
+            if misbehaving(MisbehaviourMode.HOLLOW_RESPONSE):
+                misbehave.hollow_response(resp_el)
         except SoapFault as fault:
             env = Envelope(odd_prefixes=cam.misbehaves(MisbehaviourMode.ODD_NAMESPACE_PREFIXES) is not None)
             env.fault(fault)
@@ -287,8 +291,7 @@ class _LabApp:
         if misbehaving(MisbehaviourMode.STACKTRACE_200_FOR_UNIMPLEMENTED):
             return web.Response(status=200, text=misbehave.STACKTRACE, content_type="text/html")
         if misbehaving(MisbehaviourMode.HTTP500_FOR_UNIMPLEMENTED):
-            return web.Response(status=500, text="<html><body><h1>500 Internal Server Error</h1></body></html>",
-                                content_type="text/html")
+            return web.Response(status=500, text=misbehave.LIGHTTPD_500, content_type="text/html")
         return self._fault(rc, fault)
 
     def _fault(self, rc: RunningCamera, fault: SoapFault, status: int | None = None) -> web.Response:

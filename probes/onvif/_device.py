@@ -639,7 +639,7 @@ class DeviceRead:
             self.read("identity.hostname", "tds:GetHostname", P.hostname),
             self.read("identity.scopes", "tds:GetScopes", P.scopes),
             self.read("capabilities.security", "tds:GetServiceCapabilities", P.security_capabilities),
-            self.read("users", "tds:GetUsers", P.users),
+            self.users(),
             self.read("network.gateway", "tds:GetNetworkDefaultGateway", P.gateway),
             self.read("network.dns", "tds:GetDNS", P.dns),
             self.read("network.ntp", "tds:GetNTP", P.ntp),
@@ -655,6 +655,22 @@ class DeviceRead:
         if not self.endpoint_uuid:
             reads.append(self.endpoint())
         await asyncio.gather(*reads)
+
+    async def users(self) -> None:
+        """tds:GetUsers; an empty list while our own login was accepted cannot be the whole truth."""
+        key, op = "users", "tds:GetUsers"
+        self.sheet.start(key)
+        out = await self.call(op)
+        if isinstance(out, Reply) and self.ch.auth.scheme is not None:
+            try:
+                empty = P.users(out.element) == []
+            except DeviceError:
+                empty = False
+            if empty:
+                self.sheet.fail(key, FactStatus.ERROR, op, "tds:GetUsers lists no user, but camaudit logged in as "
+                                "one: the list is incomplete", evidence_of(op, out))
+                return
+        self.record(key, op, out, P.users)
 
     async def interfaces(self) -> None:
         key, op = "network.interfaces", "tds:GetNetworkInterfaces"

@@ -167,12 +167,18 @@ def security_capabilities(resp: Element) -> dict[str, Any]:
 
 
 def hostname(resp: Element) -> str | None:
+    """HostnameInformation: FromDHCP is required (like NTPInformation/DNSInformation); an empty one is an error."""
     info = need(resp, TDS, "HostnameInformation")
+    need_bool(info, TT, "FromDHCP")
     return opt_text(info, TT, "Name")
 
 
 def scopes(resp: Element) -> list[str]:
-    return [need_text(s, TT, "ScopeItem") for s in children(resp, TDS, "Scopes")]
+    """tds:Scopes is required (minOccurs 1): a reply without any is an error, not an empty list."""
+    found = children(resp, TDS, "Scopes")
+    if not found:
+        raise SchemaViolation("required element tds:Scopes missing in GetScopesResponse (at least one scope)")
+    return [need_text(s, TT, "ScopeItem") for s in found]
 
 
 def endpoint_reference(resp: Element) -> str | None:
@@ -217,8 +223,12 @@ def _ipv4_config(el: Element) -> list[str]:
 
 
 def network_interfaces(resp: Element) -> list[dict[str, Any]]:
+    """tds:NetworkInterfaces is required (minOccurs 1): a reply without any is an error, not an empty list."""
     out: list[dict[str, Any]] = []
-    for nic in children(resp, TDS, "NetworkInterfaces"):
+    nics = children(resp, TDS, "NetworkInterfaces")
+    if not nics:
+        raise SchemaViolation("required element tds:NetworkInterfaces missing in GetNetworkInterfacesResponse")
+    for nic in nics:
         info = child(nic, TT, "Info")
         ipv4 = child(nic, TT, "IPv4")
         cfg = child(ipv4, TT, "Config") if ipv4 is not None else None

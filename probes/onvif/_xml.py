@@ -18,6 +18,10 @@ from lxml import etree
 from probes.errors import BadReply
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# an HTML error page (lighttpd, Boa ...): a DOCTYPE naming html, with no internal subset and no ENTITY
+_HTML_PAGE = re.compile(rb"<!\s*DOCTYPE\s+html\b[^\[>]*>", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>([^<]{0,120})</title>", re.IGNORECASE)
 PARSE_ERRORS = (etree.XMLSyntaxError, etree.ParserError, ValueError, UnicodeDecodeError, RecursionError)
 
 Element: TypeAlias = Any  # lxml.etree._Element: lxml ships no type stubs here
@@ -44,6 +48,11 @@ def parse_xml(raw: bytes) -> Element:
     """Parse bytes into an element tree, refusing DTDs/entities and anything not well-formed."""
     if _DOCTYPE.search(raw, 0, 65536) or (raw.find(b"\x00", 0, 65536) != -1
                                           and _DOCTYPE.search(raw[:65536].replace(b"\x00", b""))):
+        head = raw[:65536]
+        if _HTML_PAGE.search(head) and not _ENTITY.search(head) and b"\x00" not in head:
+            title = _TITLE.search(head)
+            what = f" ({_short(title.group(1).decode('latin-1'), 80)})" if title else ""
+            raise BadReply(f"reply is an HTML page{what}, not a SOAP envelope")  # never parsed: no DTD is loaded
         raise BadReply("reply contains a DOCTYPE/ENTITY declaration (refused: entity expansion risk)")
     try:
         root = etree.fromstring(raw, parser=_parser())

@@ -166,6 +166,22 @@ def test_http_500_without_fault() -> None:
         interpret("trt:GetOSDs", 500, b"<html><body>Internal Server Error</body></html>")
 
 
+LIGHTTPD_500 = (b'<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 '
+                b'Transitional//EN"\n "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html><head>'
+                b"<title>500 Internal Server Error</title></head><body><h1>500</h1></body></html>")
+
+
+def test_an_html_error_page_is_named_as_such_not_as_an_entity_risk() -> None:
+    with pytest.raises(BadReply, match=r"HTTP 500: reply is an HTML page \(500 Internal Server Error\)"):
+        interpret("tds:GetNTP", 500, LIGHTTPD_500)
+
+
+def test_an_html_doctype_carrying_entities_is_still_refused() -> None:
+    raw = LIGHTTPD_500.replace(b'.dtd">', b'.dtd" [<!ENTITY a "aaaa">]>')
+    with pytest.raises(BadReply, match="entity expansion risk"):
+        interpret("tds:GetNTP", 500, raw)
+
+
 def test_entity_expansion_refused() -> None:
     with pytest.raises(BadReply, match="DOCTYPE"):
         interpret("tds:GetDeviceInformation", 200, reply("billion_laughs.xml"))

@@ -126,3 +126,34 @@ async def test_auth_loop_is_denied_not_retried(run: Run) -> None:
     sheet = run.sheets["auth-loop-401"]
     assert sheet.value("auth.credentials_accepted") is False
     assert sheet.facts["users"].status is FactStatus.DENIED
+
+
+@pytest.mark.parametrize(("key", "needle"), [
+    ("identity.scopes", "tds:Scopes missing"),  # before: ok []
+    ("network.interfaces", "tds:NetworkInterfaces missing"),  # before: ok []
+    ("users", "logged in as one"),  # before: ok [] although our own account was accepted
+    ("identity.hostname", "FromDHCP"),  # before: ok null, while an empty NTPInformation is an error
+])
+async def test_replies_without_their_required_elements_are_errors(run: Run, key: str, needle: str) -> None:
+    fact = run.sheets["hollow-replies"].facts[key]
+    assert fact.status is FactStatus.ERROR and needle in (fact.reason or ""), fact
+    assert fact.evidence is not None  # the reply that lacked the element is kept as evidence
+
+
+async def test_an_html_error_page_is_not_called_an_entity_expansion_risk(run: Run) -> None:
+    """Before: lighttpd's 500 page (XHTML DOCTYPE) was reported as 'entity expansion risk'."""
+    fact = run.sheets["http500"].facts["network.ntp"]
+    assert "HTML page (500 Internal Server Error)" in (fact.reason or "") and "entity" not in (fact.reason or "")
+
+
+async def test_one_refused_operation_of_an_offered_ptz_service_is_not_absence(run: Run) -> None:
+    sheet = run.sheets["ptz-nodes-refused"]
+    assert sheet.facts["ptz.nodes"].status is FactStatus.UNSUPPORTED
+    assert sheet.value("ptz.present") is True and len(sheet.value("ptz.presets")) == 2
+
+
+async def test_foreign_capabilities_namespace_is_read_with_a_caveat(run: Run) -> None:
+    sheet = run.sheets["foreign-capabilities"]
+    assert sheet.facts["services"].ok and sheet.facts["services"].source == "tds:GetServices"
+    assert "non-conforming tds:GetCapabilities" in (sheet.facts["services"].reason or "")
+    assert sheet.value("ptz.present") is False and sheet.facts["ptz.present"].absent
