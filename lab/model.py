@@ -48,6 +48,7 @@ class Service(StrEnum):
     UPLINK = "uplink"
     EVENTS = "events"
     DEVICEIO = "deviceio"
+    SCHEDULE = "schedule"
 
 
 class UserLevel(StrEnum):
@@ -477,9 +478,34 @@ class RecordingJob(Strict):
     priority: int = 1
 
 
+_WINDOW = r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Schedule(Strict):
+    """A weekly schedule served by the Schedule service (tsc): day -> 'HH:MM-HH:MM' windows, camera local time.
+
+    Served as iCalendar (one weekly VEVENT per window); `ical` replaces it verbatim (vendor quirks)."""
+
+    token: Token
+    name: Text = ""
+    windows: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                  list[Annotated[str, Field(pattern=_WINDOW)]]] = Field(default_factory=dict)
+    ical: Annotated[str, Field(max_length=8192)] | None = None
+
+    def active_at(self, weekday: int, hhmm: str) -> bool:
+        """Whether local time `hhmm` on `weekday` (0 = Monday) is inside a window."""
+        for window in self.windows.get(DAYS[weekday], []):  # type: ignore[call-overload]
+            start, end = window.split("-")
+            if start <= hhmm < end:
+                return True
+        return False
+
+
 class RecordingConfig(Strict):
     recordings: list[Recording] = Field(default_factory=list)
     jobs: list[RecordingJob] = Field(default_factory=list)
+    schedules: list[Schedule] = Field(default_factory=list, description="served by the Schedule service (tsc)")
     stored_history: Duration | None = Field(default=None, description="span of stored data (GetRecordingSummary DataFrom = now - this); "
                           "default: the longest finite retention, or P90D when unlimited")
 
@@ -820,6 +846,8 @@ class Camera(Strict):
             found.append(Service.PTZ)
         if self.recording is not None and (self.recording.recordings or self.recording.jobs):
             found += [Service.RECORDING, Service.SEARCH]
+        if self.recording is not None and self.recording.schedules:
+            found.append(Service.SCHEDULE)
         if self.analytics is not None:
             found.append(Service.ANALYTICS)
         if self.thermal is not None:

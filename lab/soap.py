@@ -29,6 +29,7 @@ NS = {
     "tup": "http://www.onvif.org/ver10/uplink/wsdl",
     "tev": "http://www.onvif.org/ver10/events/wsdl",
     "tmd": "http://www.onvif.org/ver10/deviceIO/wsdl",
+    "tsc": "http://www.onvif.org/ver10/schedule/wsdl",
 }
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
@@ -47,6 +48,7 @@ SERVICE_INFO: dict[Service, tuple[str, str, tuple[int, int]]] = {
     Service.UPLINK: ("tup", "/onvif/uplink_service", (23, 6)),
     Service.EVENTS: ("tev", "/onvif/event_service", (21, 12)),
     Service.DEVICEIO: ("tmd", "/onvif/deviceio_service", (19, 12)),
+    Service.SCHEDULE: ("tsc", "/onvif/schedule_service", (18, 12)),
 }
 SERVICE_BY_NS = {NS[prefix]: svc for svc, (prefix, _, _) in SERVICE_INFO.items()}
 SERVICE_BY_PATH = {path: svc for svc, (_, path, _) in SERVICE_INFO.items()}
@@ -54,7 +56,7 @@ SERVICE_BY_PATH = {path: svc for svc, (_, path, _) in SERVICE_INFO.items()}
 # Unusual but legal prefixes some firmwares use (gSOAP style).
 ODD_PREFIXES = {"env": "SOAP-ENV", "ter": "ns9", "tt": "ns1", "tds": "xx", "trt": "ns2", "tr2": "ns3",
                 "tptz": "ns4", "timg": "ns5", "trc": "ns6", "tse": "ns7", "tan": "ns8", "tth": "xt",
-                "tup": "xu", "tev": "ns10", "tmd": "ns11"}
+                "tup": "xu", "tev": "ns10", "tmd": "ns11", "tsc": "ns12"}
 
 MAX_REQUEST_BYTES = 1024 * 1024
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,

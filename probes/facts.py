@@ -199,6 +199,10 @@ _SPECS = [
           "trc:GetRecordings", "Recordings on the device"),
     _spec("recording.jobs", "list[{token, recording, mode: 'Active' | 'Idle', schedule: str | None}]",
           "trc:GetRecordingJobs", "Recording jobs"),
+    _spec("recording.schedules",
+          "list[{token, name, windows: {mon..sun: list['HH:MM-HH:MM']}, timezone: str | None (None = camera local "
+          "time), special_days: bool}]",
+          "tsc:GetSchedules", "The schedules recording jobs follow (asked only for the tokens the jobs name)"),
     _spec("recording.summary", "{data_from: iso | None, data_until: iso | None, recordings: int}",
           "tse:GetRecordingSummary", "Span of stored data"),
     _spec("recording.active", "bool", "derived from recording.jobs", "At least one recording job is Active"),

@@ -262,6 +262,9 @@ class Declaration(BaseModel):
     operating_hours: Hours | None = None  # when the camera may operate/record (defaults to site hours)
     opening_hours: Hours | None = None  # when the watched premises are open (defaults to the site's opening_hours)
     recording: bool = True
+    recording_schedule: Hours | None = Field(
+        default=None, description="When the camera records, as set in the vendor's interface or the recorder; "
+                                  "used when the device's recording schedule cannot be read")
     retention_hours: float | None = Field(default=None, ge=0)
     retention_justification: str | None = None
     realtime_monitoring: bool = False  # an operator watches live to intervene

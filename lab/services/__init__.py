@@ -16,6 +16,7 @@ from lab.services import (  # noqa: F401  (registration)
     media2,
     ptz,
     recording,
+    schedule,
     thermal,
     uplink,
 )

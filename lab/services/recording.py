@@ -7,6 +7,7 @@ from typing import Any
 
 from lab.model import Camera, JobMode, Recording, RecordingConfig, Service, duration_seconds
 from lab.services._registry import Ctx, capabilities, iso, op
+from lab.services.schedule import job_active
 from lab.soap import SoapRequest, invalid_arg, sub
 
 R = Service.RECORDING
@@ -135,7 +136,9 @@ def get_recording_job_state(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     job = _job(ctx, req.arg("JobToken"))
     state = sub(resp, "trc:State")
     sub(state, "tt:RecordingToken", job.recording)
-    sub(state, "tt:State", job.mode.value)
+    # an Active job records only inside its schedule, judged at the camera's clock (lab.clock + offset)
+    active = job.mode is JobMode.ACTIVE and job_active(ctx, job.schedule)
+    sub(state, "tt:State", "Active" if active else "Idle")
 
 
 @capabilities(S)

@@ -36,6 +36,7 @@ _READ: dict[Service, tuple[str, ...]] = {
     Service.EVENTS: ("GetEventBrokers",),
     Service.THERMAL: ("GetServiceCapabilities", "GetConfigurations"),
     Service.UPLINK: ("GetUplinks",),
+    Service.SCHEDULE: ("GetSchedules",),  # the schedules recording jobs follow (iCalendar), by token
 }
 
 READ_OPERATIONS: frozenset[str] = frozenset(f"{svc}:{op}" for svc, ops in _READ.items() for op in ops)

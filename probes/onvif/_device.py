@@ -896,6 +896,23 @@ class DeviceRead:
             self.read("recording.summary", "tse:GetRecordingSummary", P.recording_summary),
         )
         self.derive("recording.active", ["recording.jobs"], lambda jobs: any(j["mode"] == "Active" for j in jobs))
+        await self.schedules()
+
+    async def schedules(self) -> None:
+        """The schedules the recording jobs name (tsc:GetSchedules, only those tokens): when a job records."""
+        key, op = "recording.schedules", "tsc:GetSchedules"
+        self.sheet.start(key)
+        jobs = self.sheet.facts.get("recording.jobs")
+        if jobs is None or not jobs.ok:
+            status = jobs.status if jobs is not None and jobs.status is FactStatus.UNSUPPORTED else \
+                FactStatus.NOT_PROBED
+            self.sheet.fail(key, status, op, "recording.jobs was not read: which schedules they follow is unknown")
+            return
+        tokens = sorted({str(j["schedule"]) for j in jobs.value or [] if j.get("schedule")})[:MAX_FANOUT]
+        if not tokens:
+            self.sheet.ok(key, [], "derived from recording.jobs", reason="no recording job names a schedule")
+            return
+        self.record(key, op, await self.call(op, tuple(("Token", t) for t in tokens)), P.schedules)
 
     async def cloud(self) -> None:
         await asyncio.gather(

@@ -34,6 +34,7 @@ class Service(StrEnum):
     EVENTS = "tev"
     THERMAL = "tth"
     UPLINK = "tup"
+    SCHEDULE = "tsc"
 
     @property
     def namespace(self) -> str:
@@ -51,6 +52,7 @@ SERVICE_NAMESPACES: dict[Service, str] = {
     Service.EVENTS: "http://www.onvif.org/ver10/events/wsdl",
     Service.THERMAL: "http://www.onvif.org/ver10/thermal/wsdl",
     Service.UPLINK: "http://www.onvif.org/ver10/uplink/wsdl",
+    Service.SCHEDULE: "http://www.onvif.org/ver10/schedule/wsdl",
 }
 SERVICE_BY_NAMESPACE: dict[str, Service] = {ns: svc for svc, ns in SERVICE_NAMESPACES.items()}
 

@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from probes.onvif._ical import weekly_windows
 from probes.onvif._ns import TT, Service
 from probes.onvif._xml import (
     Element,
@@ -46,6 +47,7 @@ TAN = Service.ANALYTICS.namespace
 TEV = Service.EVENTS.namespace
 TTH = Service.THERMAL.namespace
 TUP = Service.UPLINK.namespace
+TSC = Service.SCHEDULE.namespace
 
 
 # ------------------------------------------------------------------ device
@@ -643,4 +645,18 @@ def uplinks(resp: Element) -> list[dict[str, Any]]:
         levels = need_text(c, TUP, "UserLevel")
         out.append({"remote_address": need_text(c, TUP, "RemoteAddress"), "status": opt_text(c, TUP, "Status"),
                     "user_level": levels})
+    return out
+
+
+def schedules(resp: Element) -> list[dict[str, Any]]:
+    """tsc:GetSchedulesResponse: each schedule's weekly windows (camera local time) from its iCalendar."""
+    out = []
+    for el in children(resp, TSC, "Schedule"):
+        token = need_attr(el, "token")
+        try:
+            windows, zone = weekly_windows(need_text(el, TSC, "Standard"))
+        except SchemaViolation as exc:
+            raise SchemaViolation(f"schedule {token!r}: {exc}") from None
+        out.append({"token": token, "name": opt_text(el, TSC, "Name"), "windows": windows, "timezone": zone,
+                    "special_days": bool(children(el, TSC, "SpecialDays"))})
     return out

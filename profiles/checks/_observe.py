@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from profiles.checks._recorders import kept_elsewhere
 from profiles.checks._registry import MISSING, CheckContext, Unknown
+from profiles.timewindows import complement, overlap
 
 UNLIMITED = math.inf
 
@@ -39,6 +41,92 @@ def is_recording(ctx: CheckContext[Any]) -> bool:
 def active_jobs(ctx: CheckContext[Any]) -> list[dict[str, Any]]:
     jobs = ctx.fact("recording.jobs") or []
     return [job for job in jobs if str(job.get("mode", "")).lower() == "active"]
+
+
+WEEK_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_DAY = ["00:00-24:00"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingTimes:
+    """When the camera records in a week (camera local time, taken as the site's time zone) and how we know."""
+
+    windows: dict[str, list[str]]  # day -> 'HH:MM-HH:MM' windows
+    how: str  # "continuously: job J follows no schedule", "schedule 'Night' (read from the camera)", ...
+
+
+def recording_times(ctx: CheckContext[Any]) -> RecordingTimes | None:
+    """When the camera records: its Active jobs' schedules (read, else the declared `recording_schedule`).
+
+    None when no job is Active. An Active job with no schedule records continuously. A schedule neither read
+    nor declared raises Unknown: hour rules are never judged on an assumed schedule.
+    """
+    declared = ctx.declaration.recording_schedule if ctx.declaration is not None else None
+    if declared is not None and _unread(ctx, "recording.jobs"):
+        ctx.declared("recording_schedule")
+        return RecordingTimes(_hours_windows(declared), "declared `recording_schedule` (recording jobs not read)")
+    active = active_jobs(ctx)
+    if not active:
+        return None
+    continuous = [str(j.get("token")) for j in active if not j.get("schedule")]
+    if continuous:
+        return RecordingTimes({day: list(ALL_DAY) for day in WEEK_DAYS},
+                              f"continuously: recording job {', '.join(continuous)} follows no schedule")
+    schedules_fact = ctx.device.get("recording.schedules") if ctx.device is not None else None
+    read = ctx.fact("recording.schedules") if schedules_fact is not None and schedules_fact.ok else []
+    by_token = {str(s.get("token")): s for s in read or []}
+    windows: dict[str, list[str]] = {}
+    how: list[str] = []
+    missing: list[str] = []
+    for token in sorted({str(j["schedule"]) for j in active}):
+        schedule = by_token.get(token)
+        if schedule is not None:
+            found, what = schedule.get("windows") or {}, f"schedule {schedule.get('name') or token!r} (read)"
+        elif declared is not None:
+            ctx.declared("recording_schedule")
+            found, what = _hours_windows(declared), f"declared `recording_schedule` (schedule {token!r} not read)"
+        else:
+            missing.append(token)
+            continue
+        how.append(what)
+        for day, day_windows in found.items():
+            windows.setdefault(day, []).extend(day_windows)
+    if missing:
+        why = "the camera did not return it"
+        if schedules_fact is not None and not schedules_fact.ok:
+            ctx.maybe("recording.schedules")  # evidence: the fact and why it is missing
+            why = ctx.missing.get("recording.schedules", why)
+        raise Unknown(f"recording job follows schedule {', '.join(repr(t) for t in missing)}, which was not read "
+                      f"({why}), and no `recording_schedule` is declared for the camera: when it records is "
+                      f"unknown")
+    return RecordingTimes(windows, "; ".join(how))
+
+
+def _unread(ctx: CheckContext[Any], key: str) -> bool:
+    """A fact that was not read (a proven absence is an ok fact); then a declaration may stand in for it."""
+    return ctx.device is None or not ctx.device.get(key).ok
+
+
+def _hours_windows(hours: Any) -> dict[str, list[str]]:
+    return {day: list(getattr(hours, day)) for day in WEEK_DAYS if getattr(hours, day)}
+
+
+def records_during(ctx: CheckContext[Any], times: RecordingTimes | None, hours: Any, *, outside: bool = False,
+                   days: int = 7) -> list[str]:
+    """Where recording falls inside (or, `outside`, outside) the declared hours in the `days` from the
+    evaluation date; a declared holiday has no hours."""
+    if times is None:
+        return []
+    out = []
+    start = ctx.local_at.date()
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        name = WEEK_DAYS[day.weekday()]
+        open_ranges = [] if day in hours.holidays else list(getattr(hours, name))
+        clash = overlap(times.windows.get(name, []), complement(open_ranges) if outside else open_ranges)
+        if clash:
+            out.append(f"{day:%a %Y-%m-%d} {', '.join(clash)}")
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from profiles.checks import _observe as obs
-from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, check
+from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
 from profiles.inventory import AreaType, Sector
 
 _BEYOND = [AreaType.PERIMETER, AreaType.PUBLIC_STREET, AreaType.NEIGHBOUR_PROPERTY]
@@ -37,18 +37,24 @@ def feature_minimisation(ctx: CheckContext[FeatureMinimisationParams]) -> CheckO
         recording = ctx.maybe("recording.active")
         if recording is not MISSING and recording:
             problems.append("declared as live view only (`recording: false`), but a recording job is active")
+    unknown: list[str] = []
     if decl.operating_hours is not None:  # the camera may only record within its declared operating hours
         ctx.declared("operating_hours")
-        local = ctx.local_at
-        if not decl.operating_hours.is_open(local.date(), local.time()):
-            recording = ctx.maybe("recording.active")
-            if recording is not MISSING and recording:
-                problems.append(f"recording at {local:%a %H:%M} ({ctx.inventory.timezone}), outside its declared "
-                                f"operating hours")
+        try:  # when it records (schedule read, else declared) against those hours over the coming week
+            times = obs.recording_times(ctx)
+        except Unknown as exc:
+            unknown.append(str(exc))
+        else:
+            outside = obs.records_during(ctx, times, decl.operating_hours, outside=True)
+            if outside and times is not None:
+                problems.append(f"records outside its declared operating hours ({times.how}): "
+                                f"{'; '.join(outside)}")
     ctx.declared("audio", required=False)
     ctx.declared("ptz", required=False)
     if problems:
         return ctx.failed("; ".join(problems))
+    if unknown:
+        raise Unknown("; ".join(unknown))
     ctx.require_all()
     return ctx.passed("no unjustified audio or PTZ; masks where needed")
 

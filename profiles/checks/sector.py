@@ -104,17 +104,16 @@ def school_hours(ctx: CheckContext[SchoolParams]) -> CheckOutcome:
     unknown: list[str] = []
     is_open = ctx.premises_open()
     now = f"{ctx.local_at:%a %H:%M} ({ctx.inventory.timezone})"
-    try:
-        jobs = obs.active_jobs(ctx)
+    times = None
+    try:  # the schedule the jobs follow (read, else declared) against the school hours of the coming week
+        times = obs.recording_times(ctx)
     except Unknown as exc:
         unknown.append(str(exc))
     else:
-        if jobs and is_open:
-            problems.append(f"recording at {now} while the school is open")
-        unscheduled = [str(j.get("token")) for j in jobs if not j.get("schedule")]
-        if unscheduled and not is_open:
-            problems.append(f"recording job {', '.join(unscheduled)} has no schedule: it also records during "
-                            f"school hours")
+        clash = obs.records_during(ctx, times, ctx.premises_hours())
+        if clash:
+            assert times is not None
+            problems.append(f"records during school hours ({times.how}): {'; '.join(clash)}")
     try:
         kept = obs.retention(ctx)
     except Unknown as exc:
@@ -130,8 +129,10 @@ def school_hours(ctx: CheckContext[SchoolParams]) -> CheckOutcome:
     if unknown:
         raise Unknown("; ".join(unknown))
     ctx.require_all()
-    state = "open, not recording" if is_open else "closed"
-    return ctx.passed(f"school {state} at {now}; short retention; no remote streaming")
+    state = "open" if is_open else "closed"
+    recording = f"records {times.how}, outside school hours" if times else "not recording"
+    return ctx.passed(f"school {state} at {now}; {recording} in the week from {ctx.local_at:%a %Y-%m-%d}; "
+                      f"short retention; no remote streaming")
 
 
 class OtherPremisesParams(Params):
@@ -177,11 +178,14 @@ def other_premises(ctx: CheckContext[OtherPremisesParams]) -> CheckOutcome:
         return ctx.failed(f"fuel station {period}, {now}: only {', '.join(allowed)} may be watched, "
                           f"this camera records the {area}")
     if sector in (Sector.PLACE_OF_WORSHIP, Sector.CEMETERY):
-        if not ctx.premises_open():
-            return ctx.passed(f"{sector} closed to the public at {now}")
-        if obs.is_recording(ctx):
-            return ctx.failed(f"{sector} open to the public at {now}, and the camera is recording")
-        return ctx.passed(f"{sector} open at {now}; camera not recording")
+        times = obs.recording_times(ctx)  # schedule read, else declared; Unknown when neither
+        during = obs.records_during(ctx, times, ctx.premises_hours())
+        if during and times is not None:
+            return ctx.failed(f"{sector}: records while open to the public ({times.how}): {'; '.join(during)}")
+        if times is None:
+            return ctx.passed(f"{sector}: camera not recording")
+        return ctx.passed(f"{sector}: records {times.how}, only while closed to the public in the week from "
+                          f"{ctx.local_at:%a %Y-%m-%d}")
     return ctx.not_applicable(f"no art 21 rule for sector {sector}")
 
 

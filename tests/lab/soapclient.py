@@ -34,11 +34,12 @@ NS = {
     "tup": "http://www.onvif.org/ver10/uplink/wsdl",
     "tev": "http://www.onvif.org/ver10/events/wsdl",
     "tmd": "http://www.onvif.org/ver10/deviceIO/wsdl",
+    "tsc": "http://www.onvif.org/ver10/schedule/wsdl",
 }
 PATHS = {"tds": "device_service", "trt": "media_service", "tr2": "media2_service", "tptz": "ptz_service",
          "timg": "imaging_service", "trc": "recording_service", "tse": "search_service",
          "tan": "analytics_service", "tth": "thermal_service", "tup": "uplink_service", "tev": "event_service",
-         "tmd": "deviceio_service"}
+         "tmd": "deviceio_service", "tsc": "schedule_service"}
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)

@@ -50,6 +50,7 @@ def baseline(address: str = "127.0.10.50", mac: str = "00:11:22:33:44:55") -> di
                                   "content": "", "tracks": ["Video"]}],
         "recording.jobs": [{"token": "RecordingJob_1", "recording": "Recording_1", "mode": "Active",
                             "schedule": None}],
+        "recording.schedules": [],
         "recording.summary": {"data_from": "2026-11-20T00:00:00Z", "data_until": "2026-11-23T00:00:00Z",
                               "recordings": 1},
         "recording.active": True,

@@ -63,7 +63,7 @@ def test_good_examples_are_fully_judged(demo, camera: str) -> None:  # type: ign
 def test_demo_messages_explain_the_scenarios(demo) -> None:  # type: ignore[no-untyped-def]
     _site, _devices, evaluation = demo
     msg = {(f.device_name, f.rule_id): f.message for f in evaluation.findings}
-    assert "while the school is open" in msg[("school-corridor", "GR-SCHOOL-1")]
+    assert "records during school hours (continuously" in msg[("school-corridor", "GR-SCHOOL-1")]
     assert "firmware is '5.1.9', declared '5.2.0'" in msg[("bank-vault", "GDPR-INV-2")]
     assert "together with" in msg[("thermal-entrance", "EDPS-ISO-1")]
     assert "not found" in msg[("lobby-old", "GDPR-INV-2")]
@@ -75,5 +75,5 @@ def test_school_still_fails_at_night_because_it_records_without_a_schedule(demo)
     night = datetime(2026, 11, 24, 22, 0, tzinfo=ZoneInfo("Europe/Prague"))
     evaluation = evaluate(devices, site_inventory(site), load_profiles(site.profiles), at=night)
     [school] = [f for f in evaluation.findings if f.device_name == "school-corridor" and f.rule_id == "GR-SCHOOL-1"]
-    assert school.result is Result.FAIL and "has no schedule" in school.message
+    assert school.result is Result.FAIL and "follows no schedule" in school.message
     assert fails_by_camera(evaluation, devices) == EXPECTED_FAILS  # the demo table holds day and night

@@ -127,6 +127,11 @@ async def test_recording_schedule_token_and_search_information(demo, http) -> No
     lobby = demo.camera("hotel-lobby")
     job = (await soap(http, lobby, "trc", "GetRecordingJobs")).find(".//trc:JobItem/tt:JobConfiguration", NS)
     assert job.get("ScheduleToken") == "Schedule_Night"
+    schedule = (await soap(http, lobby, "tsc", "GetSchedules", "<Token>Schedule_Night</Token><Token>nope</Token>"))
+    [served] = schedule.findall(".//tsc:Schedule")  # an unknown token is skipped, not a fault
+    assert served.get("token") == "Schedule_Night"
+    ical = served.findtext("tsc:Standard", namespaces=NS)
+    assert ical.startswith("BEGIN:VCALENDAR") and "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU" in ical
     school = demo.camera("school-corridor")
     job = (await soap(http, school, "trc", "GetRecordingJobs")).find(".//trc:JobItem/tt:JobConfiguration", NS)
     assert job.get("ScheduleToken") is None and job.findtext("tt:Mode", namespaces=NS) == "Active"

@@ -47,6 +47,7 @@ _SERVICE_NS = {
     "search": "http://www.onvif.org/ver10/search/wsdl", "analytics": "http://www.onvif.org/ver20/analytics/wsdl",
     "thermal": "http://www.onvif.org/ver10/thermal/wsdl", "uplink": "http://www.onvif.org/ver10/uplink/wsdl",
     "events": "http://www.onvif.org/ver10/events/wsdl", "deviceio": "http://www.onvif.org/ver10/deviceIO/wsdl",
+    "schedule": "http://www.onvif.org/ver10/schedule/wsdl",
 }
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 from factbook import judge
+from labread import read_sheets
 
 from lab import parse_fleet, run_fleet
-from probes.discovery.model import DiscoveredDevice
-from probes.onvif import OnvifReader
 from profiles.findings import Result
 
 FLEET = """
@@ -31,16 +30,8 @@ cameras:
 
 
 async def _sheets() -> dict[str, object]:
-    fleet = parse_fleet(FLEET)
-    out = {}
-    async with run_fleet(fleet, port_override=0) as running:
-        devices = {DiscoveredDevice(addresses=[c.address], xaddrs=[c.xaddr]).key: c.name for c in running.cameras}
-        async with OnvifReader(username="auditor", password="lab-pass", request_timeout_s=2.0,
-                               device_deadline_s=10.0) as reader:
-            async for sheet in reader.read_all([DiscoveredDevice(addresses=[c.address], xaddrs=[c.xaddr])
-                                                for c in running.cameras]):
-                out[devices[sheet.device_id]] = sheet
-    return out
+    async with run_fleet(parse_fleet(FLEET), port_override=0) as running:
+        return await read_sheets(running, "auditor", "lab-pass")
 
 
 @pytest.mark.asyncio

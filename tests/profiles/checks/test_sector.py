@@ -14,8 +14,17 @@ H = 3600
 PRAGUE = ZoneInfo("Europe/Prague")
 SCHOOL = {"sector": "school", "area": "school_corridor", "class_": 3}
 SHORT = {"recording.recordings": [{"token": "R1", "max_retention_seconds": 24 * H}]}
+AFTER_HOURS = {"mon": ["00:00-07:30", "16:30-24:00"], "tue": ["00:00-07:30", "16:30-24:00"],
+               "wed": ["00:00-07:30", "16:30-24:00"], "thu": ["00:00-07:30", "16:30-24:00"],
+               "fri": ["00:00-07:30", "16:30-24:00"], "sat": ["00:00-24:00"], "sun": ["00:00-24:00"]}
 SCHEDULED = {**SHORT, "recording.jobs": [{"token": "J1", "recording": "R1", "mode": "Active",
-                                          "schedule": "AfterHours"}]}
+                                          "schedule": "AfterHours"}],
+             "recording.schedules": [{"token": "AfterHours", "name": "After hours", "windows": AFTER_HOURS,
+                                      "timezone": None, "special_days": False}]}
+DAYTIME = {**SCHEDULED, "recording.schedules": [{"token": "AfterHours", "name": "After hours", "timezone": None,
+                                                 "special_days": False,
+                                                 "windows": {**AFTER_HOURS, "wed": ["00:00-24:00"]}}]}
+UNREAD = {**SCHEDULED, "recording.schedules": failed("recording.schedules", "unsupported", "no schedule service")}
 IDLE = {**SHORT, "recording.jobs": [{"token": "J1", "recording": "R1", "mode": "Idle", "schedule": None}],
         "recording.active": False}
 HOTEL = {"allowed": ["entrance", "reception"], "banned": ["hotel_corridor"]}
@@ -24,14 +33,28 @@ SHOP = {"allowed": ["cash_desk"], "banned": ["fitting_room"], "conditional": {"s
 SUNDAY_10 = datetime(2026, 11, 29, 10, 0, tzinfo=PRAGUE)
 SATURDAY_06 = datetime(2026, 11, 28, 6, 0, tzinfo=PRAGUE)
 
+SATURDAY_ONLY = {**SCHEDULED, "recording.schedules": [{"token": "AfterHours", "name": "Weekend", "timezone": None,
+                                                       "special_days": False, "windows": {"sat": ["08:00-18:00"]}}]}
+
 CASES = [
-    # school_hours (GR-SCHOOL-1)
+    # school_hours (GR-SCHOOL-1): the schedule is compared with the school hours of the whole coming week, so the
+    # verdict does not depend on the hour of the scan
     ("school_hours", SHORT, SCHOOL, {}, TUESDAY_10, R.FAIL,
-     "recording at Tue 10:00 (Europe/Prague) while the school is open"),
-    ("school_hours", SHORT, SCHOOL, {}, TUESDAY_22, R.FAIL, "has no schedule: it also records during school hours"),
-    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_22, R.PASS, "school closed at Tue 22:00"),
-    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_10, R.FAIL, "while the school is open"),
-    ("school_hours", IDLE, SCHOOL, {}, TUESDAY_10, R.PASS, "school open, not recording"),
+     "records during school hours (continuously: recording job RecordingJob_1 follows no schedule): "
+     "Tue 2026-11-24 07:30-16:30"),
+    ("school_hours", SHORT, SCHOOL, {}, TUESDAY_22, R.FAIL, "continuously: recording job RecordingJob_1"),
+    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_22, R.PASS,
+     "records schedule 'After hours' (read), outside school hours in the week from Tue 2026-11-24"),
+    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_10, R.PASS, "school open at Tue 10:00"),
+    ("school_hours", DAYTIME, SCHOOL, {}, TUESDAY_10, R.FAIL,
+     "records during school hours (schedule 'After hours' (read)): Wed 2026-11-25 07:30-16:30"),
+    ("school_hours", UNREAD, SCHOOL, {}, TUESDAY_10, R.UNKNOWN,
+     "follows schedule 'AfterHours', which was not read (fact `recording.schedules` is unsupported"),
+    ("school_hours", UNREAD, {**SCHOOL, "recording_schedule": {"weekdays": ["17:00-24:00"]}}, {}, TUESDAY_10,
+     R.PASS, "declared `recording_schedule` (schedule 'AfterHours' not read)"),
+    ("school_hours", UNREAD, {**SCHOOL, "recording_schedule": {"weekdays": ["07:00-09:00"]}}, {}, TUESDAY_10,
+     R.FAIL, "Tue 2026-11-24 07:30-09:00"),
+    ("school_hours", IDLE, SCHOOL, {}, TUESDAY_10, R.PASS, "school open at Tue 10:00 (Europe/Prague); not recording"),
     ("school_hours", {**IDLE, "recording.recordings": [{"token": "R1", "max_retention_seconds": 7 * 24 * H}]},
      SCHOOL, {}, TUESDAY_10, R.FAIL, "must be deleted on the next working day"),
     ("school_hours", {**IDLE, "cloud.uplinks": [{"remote_address": "wss://parents.example", "status": "Connected"}]},
@@ -40,8 +63,11 @@ CASES = [
      "cloud.uplinks"),
     ("school_hours", {"recording.jobs": failed("recording.jobs")}, SCHOOL, {}, TUESDAY_10, R.UNKNOWN,
      "fact `recording.jobs` is error"),
+    ("school_hours", {"recording.jobs": failed("recording.jobs")},
+     {**SCHOOL, "recording_schedule": {"weekend": ["00:00-24:00"]}}, {}, TUESDAY_10, R.PASS,
+     "declared `recording_schedule` (recording jobs not read)"),
     ("school_hours", SHORT, {**SCHOOL, "opening_hours": {"weekdays": ["08:00-12:00"]}}, {}, TUESDAY_10, R.FAIL,
-     "while the school is open"),
+     "Tue 2026-11-24 08:00-12:00"),
     # sector_areas (GR-HOTEL-1 / GR-SHOP-1)
     ("sector_areas", {}, {"sector": "hotel", "area": "reception"}, HOTEL, TUESDAY_10, R.PASS, "allowed place"),
     ("sector_areas", {}, {"sector": "hotel", "area": "hotel_corridor"}, HOTEL, TUESDAY_10, R.FAIL,
@@ -83,11 +109,20 @@ CASES = [
      {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.PASS, "not recording"),
     ("other_premises", {"recording.active": failed("recording.active"), "recording.jobs": failed("recording.jobs")},
      {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.UNKNOWN, "recording.jobs"),
+    # places of worship: recording while open to the public fails, whatever the day of the scan
     ("other_premises", {}, {"sector": "place_of_worship", "area": "worship_interior",
                             "opening_hours": {"sun": ["09:00-12:00"]}}, {}, SUNDAY_10, R.FAIL,
-     "open to the public at Sun 10:00, and the camera is recording"),
+     "place_of_worship: records while open to the public (continuously: recording job RecordingJob_1 follows no "
+     "schedule): Sun 2026-11-29 09:00-12:00"),
     ("other_premises", {}, {"sector": "place_of_worship", "area": "worship_interior",
-                            "opening_hours": {"sun": ["09:00-12:00"]}}, {}, TUESDAY_10, R.PASS, "closed to the public"),
+                            "opening_hours": {"sun": ["09:00-12:00"]}}, {}, TUESDAY_10, R.FAIL,
+     "Sun 2026-11-29 09:00-12:00"),
+    ("other_premises", SATURDAY_ONLY, {"sector": "place_of_worship", "area": "worship_interior",
+                                       "opening_hours": {"sun": ["09:00-12:00"]}}, {}, TUESDAY_10, R.PASS,
+     "records schedule 'Weekend' (read), only while closed to the public"),
+    ("other_premises", {**SATURDAY_ONLY, "recording.schedules": failed("recording.schedules")},
+     {"sector": "place_of_worship", "area": "worship_interior", "opening_hours": {"sun": ["09:00-12:00"]}}, {},
+     TUESDAY_10, R.UNKNOWN, "which was not read"),
     ("other_premises", {}, {"sector": "museum", "area": "exhibits"}, {}, TUESDAY_10, R.PASS, "museum camera"),
     ("other_premises", {}, {"sector": "museum", "area": "dining"}, {}, TUESDAY_10, R.FAIL, "aim at the exhibits"),
     ("other_premises", {}, {"sector": "hotel"}, {}, TUESDAY_10, R.NOT_APPLICABLE, "no art 21 rule"),
@@ -129,7 +164,7 @@ def test_school_fails_on_what_it_saw_even_if_retention_is_unknown() -> None:
 
     device = camera(facts={"recording.recordings": failed("recording.recordings")})
     outcome = judge("school_hours", device, decl(**{"sector": "school", "area": "school_corridor", "class": 3}))
-    assert outcome.result is R.FAIL and "while the school is open" in outcome.message
+    assert outcome.result is R.FAIL and "records during school hours" in outcome.message
 
 
 def test_sector_regime_unknown_without_hours() -> None:
@@ -139,3 +174,26 @@ def test_sector_regime_unknown_without_hours() -> None:
     declaration = decl(sector="shop")
     outcome = judge("sector_regime", camera(), declaration, inv=inventory(declaration, opening_hours=None))
     assert outcome.result is R.UNKNOWN and "add `opening_hours`" in outcome.message
+
+
+WEDNESDAY_DAY = {**SCHEDULED, "recording.schedules": [{"token": "AfterHours", "name": "Wednesday", "timezone": None,
+                                                       "special_days": False, "windows": {"wed": ["09:00-11:00"]}}]}
+WEDNESDAY = "2026-11-25"
+
+
+@pytest.mark.parametrize(("facts", "school", "at", "result", "text"), [
+    # inside school hours on a weekday: fails whatever the hour of the scan
+    (WEDNESDAY_DAY, SCHOOL, TUESDAY_22, R.FAIL, "Wed 2026-11-25 09:00-11:00"),
+    (WEDNESDAY_DAY, SCHOOL, SATURDAY_06, R.FAIL, "Wed 2026-12-02 09:00-11:00"),
+    # the same Wednesday declared a holiday: the school is closed all day, recording then is allowed
+    (WEDNESDAY_DAY, {**SCHOOL, "opening_hours": {"weekdays": ["07:30-16:30"], "holidays": [WEDNESDAY]}},
+     TUESDAY_22, R.PASS, "outside school hours"),
+    # a Saturday schedule: outside school hours, judged on a weekday and on the Saturday itself
+    (SATURDAY_ONLY, SCHOOL, TUESDAY_10, R.PASS, "records schedule 'Weekend' (read), outside school hours"),
+    (SATURDAY_ONLY, SCHOOL, SATURDAY_06, R.PASS, "in the week from Sat 2026-11-28"),
+    # overlapping: a Saturday school (opening hours on Saturday too)
+    (SATURDAY_ONLY, {**SCHOOL, "opening_hours": {"weekdays": ["07:30-16:30"], "sat": ["08:00-12:00"]}},
+     TUESDAY_10, R.FAIL, "Sat 2026-11-28 08:00-12:00"),
+])
+def test_school_schedule_weekday_saturday_holiday(facts, school, at, result, text) -> None:
+    run_case("school_hours", facts, school, {}, result, text, at=at)
