@@ -6,9 +6,10 @@ finding as last queued for it (`Outbox.told`). A scan's findings are compared wi
 that memory using the history's own definition of change (`scanner.drift.annotate`),
 and the messages plus the new memory are written in one outbox transaction. So:
 
-- first contact (a site scanned before without `--mqtt`, a new broker or prefix, or
-  `Outbox.forget` after the broker lost its retained state) sends the current failing
-  and unknown findings as alerts marked `initial_state`;
+- first contact (a site scanned before without `--mqtt`, a new broker or prefix, or a
+  broker found without our retained status, i.e. it lost its retained state: the
+  publisher then calls `Outbox.forget` and `requeue_for` queues the scan again) sends
+  the current failing and unknown findings as alerts marked `initial_state`;
 - a crash before that transaction leaves the memory as it was: the next run finds the
   same alerts due; a crash after it leaves them in the outbox, sent with the same ids.
 
@@ -22,6 +23,7 @@ the next scan is queued) completes any scan still marked, then clears the mark.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from profiles.findings import Finding
@@ -41,8 +43,7 @@ def default_scanner_id_for(result: ScanResult) -> str:
 
 def destination_key(config: MqttConfig) -> str:
     """Who was told: broker and topic prefix (never the user or a secret; the site is kept beside it)."""
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    return f"{'mqtts' if config.tls else 'mqtt'}://{host}:{config.port}/{config.prefix}"
+    return config.destination
 
 
 @dataclass
@@ -93,6 +94,17 @@ async def queue_scan(outbox: Outbox, result: ScanResult, config: MqttConfig, *, 
     seqs = await outbox.queue_scan(destination, site, scan_id, messages, memory)
     return Queued(seqs=seqs, messages=len(messages), findings=sum(m.kind == MessageKind.FINDING for m in messages),
                   scans=[scan_id], initial=initial)
+
+
+def requeue_for(result: ScanResult, config: MqttConfig) -> Callable[[Outbox], Awaitable[tuple[list[int], int, int]]]:
+    """For `deliver_outbox`: queue `result` again once the broker turned out to have lost its retained state
+    (the publisher has forgotten the destination's memory, so this is the initial state)."""
+
+    async def requeue(outbox: Outbox) -> tuple[list[int], int, int]:
+        queued = await queue_scan(outbox, result, config, scanner_id=default_scanner_id_for(result))
+        return queued.seqs, queued.messages, queued.findings
+
+    return requeue
 
 
 async def queue_pending(outbox: Outbox, store: HistoryStore, config: MqttConfig, *, site: str,

@@ -78,8 +78,11 @@ async def finish_scan(result: ScanResult, args: argparse.Namespace, *, console: 
     if config is not None and queued is not None:
         from reports.mqtt import deliver_outbox
 
+        from scanner.delivery import requeue_for
+
         stats = await deliver_outbox(config, site=result.meta.site, scanner_id=result.meta.scanner_id,
-                                     ours=queued.seqs, enqueued=queued.messages, findings=queued.findings)
+                                     ours=queued.seqs, enqueued=queued.messages, findings=queued.findings,
+                                     requeue=requeue_for(result, config))
         console.print(f"MQTT: {stats}", highlight=False)
     code = exit_code(result)
     return exitcodes.USAGE if failed else code

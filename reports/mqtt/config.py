@@ -76,6 +76,12 @@ class MqttConfig(BaseModel):
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{host}:{self.port}"
 
+    @property
+    def destination(self) -> str:
+        """Who is told: broker and topic prefix (no user, no secret); the key of the outbox's `told` memory."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'mqtts' if self.tls else 'mqtt'}://{host}:{self.port}/{self.prefix}"
+
     def effective_client_id(self) -> str:
         return self.client_id or f"camaudit-{uuid.uuid4().hex[:12]}"
 

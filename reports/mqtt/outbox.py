@@ -63,6 +63,11 @@ CREATE TABLE IF NOT EXISTS told (
     finding     TEXT NOT NULL,
     PRIMARY KEY (destination, site, uid)
 );
+CREATE TABLE IF NOT EXISTS told_status (
+    destination TEXT NOT NULL,
+    topic       TEXT NOT NULL,
+    PRIMARY KEY (destination, topic)
+);
 CREATE TABLE IF NOT EXISTS told_scans (
     destination TEXT NOT NULL,
     site        TEXT NOT NULL,
@@ -214,10 +219,22 @@ class Outbox:
 
     def _told(self, destination: str, site: str) -> tuple[bool, dict[str, str]]:
         db = self._conn()
-        contacted = db.execute("SELECT 1 FROM told_scans WHERE destination = ? AND site = ? LIMIT 1",
-                               (destination, site)).fetchone() is not None
+        contacted = self._contacted(destination, site)
         rows = db.execute("SELECT uid, finding FROM told WHERE destination = ? AND site = ?", (destination, site))
         return contacted, {r[0]: r[1] for r in rows}
+
+    def _contacted(self, destination: str, site: str) -> bool:
+        return self._conn().execute("SELECT 1 FROM told_scans WHERE destination = ? AND site = ? LIMIT 1",
+                                    (destination, site)).fetchone() is not None
+
+    def _status_held(self, destination: str, topic: str, held: bool | None) -> bool:
+        if held is None:
+            return self._conn().execute("SELECT 1 FROM told_status WHERE destination = ? AND topic = ?",
+                                        (destination, topic)).fetchone() is not None
+        sql = ("INSERT OR IGNORE INTO told_status (destination, topic) VALUES (?, ?)" if held
+               else "DELETE FROM told_status WHERE destination = ? AND topic = ?")
+        self._transaction(lambda db: db.execute(sql, (destination, topic)))
+        return held
 
     def _was_queued(self, destination: str, scan_id: str) -> bool:
         return self._conn().execute("SELECT 1 FROM told_scans WHERE destination = ? AND scan_id = ?",
@@ -296,6 +313,11 @@ class Outbox:
     async def told(self, destination: str, site: str) -> tuple[bool, dict[str, str]]:
         """(whether `destination` was ever told about `site`, finding uid -> finding JSON as last told)."""
         return await self._run(self._told, destination, site)
+
+    async def status_held(self, destination: str, topic: str, held: bool | None = None) -> bool:
+        """Whether `destination` acknowledged our retained status on `topic` (so it must still hold one);
+        with `held`, record that it did (True) or that it lost it (False)."""
+        return await self._run(self._status_held, destination, topic, held)
 
     async def was_queued(self, destination: str, scan_id: str) -> bool:
         """Whether a scan's messages were already queued for `destination`."""

@@ -22,6 +22,7 @@ import random
 import socket
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
@@ -56,6 +57,10 @@ FETCH_BATCH = 500  # rows read from the outbox at once
 DELETE_BATCH = 500  # acknowledged rows deleted per transaction
 ACK_TIMEOUT = 60.0  # s for the PUBACK of the status message (finding messages rely on keepalive, see _worker)
 CLOSE_GRACE = 5.0  # s to finish in-flight publishes and say `offline` when closing
+RETAINED_WAIT = 2.0  # s for the broker to hand back our retained status after subscribing to it
+
+
+Requeue = Callable[[Outbox], Awaitable[tuple[list[int], int, int]]]
 
 
 def default_scanner_id() -> str:
@@ -165,6 +170,7 @@ class MqttPublisher:
         self._tls: ssl.SSLContext | None = None
         self._started_scans: set[str] = set()
         self._sessions = 0
+        self.state_lost = False  # the broker had lost its retained state when we connected (see _check_retained)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -235,19 +241,32 @@ class MqttPublisher:
         return self._stats(waiter, ours=seqs, backlog=len(backlog_seqs), enqueued=len(messages),
                            findings=sum(m.kind == MessageKind.FINDING for m in messages), t0=t0)
 
-    async def deliver_queued(self, ours: list[int], *, enqueued: int, findings: int,
-                             wait: float | None = None) -> PublishStats:
+    async def deliver_queued(self, ours: list[int], *, enqueued: int, findings: int, wait: float | None = None,
+                             requeue: Requeue | None = None) -> PublishStats:
         """Wait up to `wait` s for the PUBACK of every row in the outbox; `ours` are this run's rows.
 
         For messages queued beforehand with `Outbox.queue_scan` (so queueing never depends on the broker).
+        `requeue(outbox)` is called once if the broker turns out to have lost its retained state (its
+        memory is then forgotten): it queues the scan again, as initial state, and returns
+        (seqs, messages, finding messages); those are awaited too.
         """
         t0 = time.monotonic()
+        budget = self.config.timeout if wait is None else wait
         waiter = self._register()
         try:
             queued = await self.outbox.seqs()
             waiter.expect(set(queued))
             self._wake.set()
-            await self._wait(waiter, self.config.timeout if wait is None else wait)
+            await self._wait(waiter, budget)
+            if requeue is not None and self.state_lost and not (waiter.remaining or set()):
+                self.state_lost = False
+                seqs, messages, finding_messages = await requeue(self.outbox)
+                ours, enqueued, findings = [*ours, *seqs], enqueued + messages, findings + finding_messages
+                waiter.remaining = None
+                waiter.done.clear()
+                waiter.expect(set(seqs))
+                self._wake.set()
+                await self._wait(waiter, max(0.0, budget - (time.monotonic() - t0)))
         finally:
             self._waiters.remove(waiter)
         mine = set(ours)
@@ -279,6 +298,40 @@ class MqttPublisher:
             self._waiters.remove(waiter)
         return set(waiter.remaining or ())
 
+    async def _check_retained(self, client: _Client) -> None:
+        """Before saying `online`: a broker that once acknowledged our retained status must still hold one
+        (`online`, `offline` or the Last Will). If it does not, it lost its retained state (rebuilt,
+        persistence off): forget what it was told about the site, so the scan is queued again as initial
+        state (`deliver_queued`'s `requeue`, or the next `watch` cycle). A broker that refuses the
+        subscription (ACL) is not judged."""
+        destination = self.config.destination
+        if not await self.outbox.status_held(destination, self.status_topic):
+            return
+        granted = await client.subscribe(self.status_topic, qos=1, timeout=ACK_TIMEOUT)
+        if any(int(getattr(g, "value", g)) >= 0x80 for g in granted):
+            log.info("MQTT: %s does not let us read %s; retained-state loss cannot be detected",
+                     self.config.url, self.status_topic)
+            return
+        found = False
+        try:
+            async with asyncio.timeout(RETAINED_WAIT):
+                async for message in client.messages:
+                    if message.topic.matches(self.status_topic) and message.retain:
+                        found = True
+                        break
+        except TimeoutError:
+            pass
+        finally:
+            with contextlib.suppress(aiomqtt.MqttError):
+                await client.unsubscribe(self.status_topic, timeout=ACK_TIMEOUT)
+        if not found:
+            await self.outbox.status_held(destination, self.status_topic, False)
+            forgotten = await self.outbox.forget(destination, self.site)
+            self.state_lost = True
+            log.warning("MQTT: %s holds no retained status on %s although %d scan(s) of %s were sent to it: "
+                        "it lost its retained state; the current failing and unknown findings are sent again "
+                        "as initial state", self.config.url, self.status_topic, forgotten, self.site)
+
     def _register(self) -> _Waiter:
         waiter = _Waiter(seen=set(self._acked))
         self._waiters.append(waiter)
@@ -306,9 +359,11 @@ class MqttPublisher:
                     if self._sessions > 1:
                         self.reconnects += 1
                     attempt = 0
+                    await self._check_retained(client)
                     await client.publish(self.status_topic, STATUS_ONLINE, qos=1, retain=True,
                                          properties=status_properties(client.protocol_version),
                                          timeout=ACK_TIMEOUT)
+                    await self.outbox.status_held(self.config.destination, self.status_topic, True)
                     self.last_error = None
                     self.connected.set()
                     log.info("MQTT: connected to %s (MQTT %s)", self.config.url, protocol_name(self.protocol))
@@ -496,11 +551,16 @@ async def publish_result(result: ScanResult, config: MqttConfig, *, deadline: fl
 
 
 async def deliver_outbox(config: MqttConfig, *, site: str, scanner_id: str | None, ours: list[int],
-                         enqueued: int, findings: int, deadline: float | None = None) -> PublishStats:
-    """Send everything queued in the outbox (this run's rows `ours` and any backlog); errors as `publish_result`."""
+                         enqueued: int, findings: int, deadline: float | None = None,
+                         requeue: Requeue | None = None) -> PublishStats:
+    """Send everything queued in the outbox (this run's rows `ours` and any backlog); errors as `publish_result`.
+
+    `requeue`: see `MqttPublisher.deliver_queued` (a broker that lost its retained state).
+    """
     pub = MqttPublisher(config, site=site, scanner_id=scanner_id, fail_fast=True)
     async with pub:
-        stats = await pub.deliver_queued(ours, enqueued=enqueued, findings=findings, wait=deadline)
+        stats = await pub.deliver_queued(ours, enqueued=enqueued, findings=findings, wait=deadline,
+                                         requeue=requeue)
     return _checked(pub, stats)
 
 

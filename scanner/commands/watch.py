@@ -354,8 +354,11 @@ class Watcher:
                 problems.append(f"reports: {type(exc).__name__}: {exc}")
         if self.publisher is not None and queued is not None:
             try:
+                from scanner.delivery import requeue_for
+
                 stats = await self.publisher.deliver_queued(queued.seqs, enqueued=queued.messages,
-                                                            findings=queued.findings)
+                                                            findings=queued.findings,
+                                                            requeue=requeue_for(result, self.publisher.config))
                 if stats.pending:
                     problems.append(f"MQTT: {stats.pending} message(s) kept in the outbox")
             except Exception as exc:  # noqa: BLE001

@@ -88,3 +88,33 @@ def test_every_barrier_is_placed_in_the_code():
                         for p in (ROOT / d).rglob("*.py") if p.name != "barrier.py")
     for name in BARRIERS:
         assert f'barrier("{name}")' in sources, name
+
+
+async def test_a_broker_that_lost_its_retained_state_gets_the_initial_state_again(tmp_path, needs_mosquitto):
+    """Per-destination memory: same broker, nothing new -> no alerts; broker rebuilt (retained state gone) ->
+    the current failing/unknown findings again, marked initial_state, in that very run."""
+    history = str(tmp_path / "h.sqlite")
+    async with _faults.lab_site(tmp_path) as site:
+        broker = _faults.Mosquitto(tmp_path).start()
+        try:
+            async with _faults.Recorder(broker.port, "camaudit/#") as recorder:
+                cmd = _faults.scan_command(site, tmp_path, history, broker.port)
+                runs = []
+                for restart in (False, False, True):
+                    if restart:
+                        broker.stop()  # persistence off: the retained status and states are gone
+                        broker = _faults.Mosquitto(tmp_path, port=broker.port).start()
+                    before = len(recorder.messages)
+                    code, err = await _faults.run_to_end(cmd, _faults.child_env(tmp_path, None), tmp_path)
+                    assert code == 3, err
+                    await recorder.wait_for(lambda ms, n=before: sum(
+                        1 for m in ms[n:] if "/scan/" in m.topic and m.json().get("event") == "finished") >= 1)
+                    runs.append([m.json() for m in recorder.messages[before:] if "/finding/" in m.topic])
+        finally:
+            broker.stop()
+    _statuses, _loadable, due = await _faults.history_state(history)
+    first, unchanged, rebuilt = runs
+    for run in (first, rebuilt):  # each due alert exactly once, as initial state
+        assert sorted(m["finding"]["uid"] for m in run) == sorted(due) and all(m["initial_state"] for m in run)
+    assert unchanged == []
+    assert "lost its retained state" in " ".join(err.split())
