@@ -1,6 +1,7 @@
 """ARP sweep with scapy: every in-scope address of a directly attached subnet, MAC and vendor.
 
-Needs root (raw sockets). scapy is blocking, so it runs in a worker thread.
+Needs raw sockets: root, or the CAP_NET_RAW capability (systemd `AmbientCapabilities=CAP_NET_RAW` for an
+unprivileged service user). scapy is blocking, so it runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -19,10 +20,28 @@ from probes.scope import Scope
 log = logging.getLogger(__name__)
 
 
+CAP_NET_RAW = 13  # linux/capability.h
+
+
+def has_net_raw(status: str | None = None) -> bool:
+    """Whether this process may open raw sockets: CAP_NET_RAW in its effective set (root has it)."""
+    if status is None:
+        try:
+            with open("/proc/self/status", encoding="ascii") as handle:
+                status = handle.read()
+        except OSError:  # no procfs: fall back to the uid
+            return os.name == "posix" and os.geteuid() == 0
+    for line in status.splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> CAP_NET_RAW & 1)
+    return os.name == "posix" and os.geteuid() == 0
+
+
 def arp_unavailable() -> str | None:
     """Why an ARP sweep cannot run here, or None."""
-    if os.name != "posix" or os.geteuid() != 0:
-        return "ARP sweep needs root (raw sockets); run as root or accept fewer MAC addresses"
+    if os.name != "posix" or not has_net_raw():
+        return ("ARP sweep needs raw sockets: run as root or give the CAP_NET_RAW capability "
+                "(systemd: AmbientCapabilities=CAP_NET_RAW), or accept fewer MAC addresses")
     return None
 
 

@@ -28,7 +28,7 @@ from probes import clock
 from probes.discovery import DiscoveredDevice, Signal
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
-from reports.console import make_console
+from reports.console import make_console, print_error
 from scanner.commands._common import option_error
 from scanner.site import DEFAULT_PORTS, CredentialSetRef, ScopeConfig, load_site, parse_site
 
@@ -354,6 +354,10 @@ async def run(args: argparse.Namespace) -> int:
                   highlight=False)
     if not found:
         console.print("[yellow]no camera was found in scope[/]")
+    if not args.user:  # the scan that follows would be anonymous: most cameras deny most reads
+        print_error(console, "no --user given: the site file has no credentials, so a scan with it reads "
+                             "anonymously and most facts come back denied (unknown). Add --user NAME "
+                             "--password-env VAR, or a credentials: block to the file.", "warning", "yellow")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Optional PostgreSQL history store (`pip install camaudit[postgres]`), for collecting many sites centrally.
+"""Optional PostgreSQL history store (asyncpg, the `postgres` extra: `pipx install '.[postgres]'` from a checkout), for collecting many sites centrally.
 
 The URL is a libpq-style `postgresql://user@host:port/db`; extra query parameters are
 server settings, e.g. `?search_path=camaudit` to keep the tables in their own schema.
@@ -51,7 +51,9 @@ class PostgresHistory(HistoryStore):
         try:
             import asyncpg
         except ImportError:
-            raise HistoryError("a postgresql:// history needs asyncpg: pip install 'camaudit[postgres]'") from None
+            raise HistoryError("a postgresql:// history needs asyncpg (the optional 'postgres' extra): install it "
+                               "into camaudit's environment, e.g. /opt/camaudit/bin/pip install 'asyncpg>=0.29,<1', "
+                               "or install camaudit from its checkout with '.[postgres]'") from None
         try:
             self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1],
                                                    command_timeout=60)
