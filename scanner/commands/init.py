@@ -354,10 +354,11 @@ async def run(args: argparse.Namespace) -> int:
                   highlight=False)
     if not found:
         console.print("[yellow]no camera was found in scope[/]")
-    if not args.user:  # the scan that follows would be anonymous: most cameras deny most reads
+    if site.credentials is None and not site.credential_sets:  # a scan with it would be anonymous
         print_error(console, "no --user given: the site file has no credentials, so a scan with it reads "
                              "anonymously and most facts come back denied (unknown). Add --user NAME "
-                             "--password-env VAR, or a credentials: block to the file.", "warning", "yellow")
+                             "--password-env VAR (or --credentials-from SITE), or a credentials: block to "
+                             "the file.", "warning", "yellow")
     return 0
 
 
