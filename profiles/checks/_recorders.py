@@ -110,17 +110,6 @@ def _find(recorder: Recorder, devices: Sequence[DeviceFacts]) -> DeviceFacts | N
     return hits[0] if len(hits) == 1 else None
 
 
-def declared_recorder(ctx: CheckContext[Any]) -> Recorder | None:
-    """The declared ONVIF NVR this scanned device is (an NVR is not an undeclared camera)."""
-    if ctx.device is None:
-        return None
-    keys = DeviceKeys.of(ctx.device)
-    for recorder in ctx.inventory.recorders:
-        if recorder.match is not None and selector_strength(recorder.match, keys) is not None:
-            return recorder
-    return None
-
-
 def _evidence(ctx: CheckContext[Any], key: str, status: str, value: Any, source: str) -> None:
     ctx.evidence.append(EvidenceRef(key=key, status=status, value=value, source=source))
 

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict
 
 from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import NO_DECLARATION, EvidenceRef, Result
-from profiles.inventory import AreaType, Declaration, Hours, Inventory, Sector
+from profiles.inventory import AreaType, Declaration, Hours, Inventory, Recorder, Sector
+from profiles.matching import DeviceKeys, selector_strength
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -125,9 +126,24 @@ class CheckContext(Generic[P]):
     # ---- declarations ------------------------------------------------------------------------------------------
 
     @property
+    def recorder(self) -> Recorder | None:
+        """The declared recorder (an ONVIF NVR under `recorders:`) this device is, if any."""
+        if self.device is None or not self.inventory.recorders:
+            return None
+        keys = DeviceKeys.of(self.device)
+        for recorder in self.inventory.recorders:
+            if recorder.match is not None and selector_strength(recorder.match, keys) is not None:
+                return recorder
+        return None
+
+    @property
     def decl(self) -> Declaration:
         """The matched declaration; raise Unknown when the camera is not declared."""
         if self.declaration is None:
+            recorder = self.recorder
+            if recorder is not None:
+                raise NotApplicable(f"declared as recorder {recorder.name!r} under `recorders:`, not as a camera: "
+                                    f"rules on camera declarations do not apply")
             reason = self.note or "the camera is not declared in the site inventory (see GDPR-INV-1)"
             self.evidence.append(NO_DECLARATION)  # reports group these per camera (Finding.needs_declaration)
             raise Unknown(f"{reason}; declare it under `cameras:` so this rule can be judged")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from profiles.checks._recorders import declared_recorder
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, NotApplicable, Params, check
 
 
@@ -15,7 +14,7 @@ def declared_in_inventory(ctx: CheckContext[Any]) -> CheckOutcome:
         raise NotApplicable("declared camera")
     if ctx.declaration is not None:
         return ctx.passed(f"declared as {ctx.declaration.name!r}")
-    recorder = declared_recorder(ctx)
+    recorder = ctx.recorder
     if recorder is not None:
         return ctx.passed(f"declared as recorder {recorder.name!r} under `recorders:`")
     if ctx.note:

@@ -106,3 +106,9 @@ async def test_nvr_vms_and_no_recorder(tmp_path: Path, monkeypatch) -> None:
     nvr_id = next(d["device_id"] for d in doc["devices"] if d["address"] == "127.0.10.90")
     inventory = next(f for f in doc["findings"] if f["rule_id"] == "GDPR-INV-1" and f["device_id"] == nvr_id)
     assert inventory["result"] == "pass" and "declared as recorder 'main-nvr'" in inventory["message"]
+    # rules on camera declarations do not apply to it (no "declare it under cameras:" noise), observed ones do
+    nvr_findings = {f["rule_id"]: f for f in doc["findings"] if f["device_id"] == nvr_id}
+    assert nvr_findings["CZ-CLASS-2"]["result"] == "not_applicable", nvr_findings["CZ-CLASS-2"]["message"]
+    assert "declared as recorder 'main-nvr'" in nvr_findings["CZ-CLASS-2"]["message"]
+    assert not [f["rule_id"] for f in nvr_findings.values() if "declare it under `cameras:`" in f["message"]]
+    assert nvr_findings["GDPR-SEC-1"]["result"] in ("pass", "fail")  # judged on what the NVR showed

@@ -98,3 +98,15 @@ def test_no_recording_and_no_recorder_is_unknown_never_not_applicable() -> None:
         assert "no recorder is declared" in out.message
     out = run("retention_limit", [cam], [], fields={"recording": False}, max_hours=72)
     assert out.result is R.NOT_APPLICABLE and "declared `recording: false`" in out.message
+
+
+def test_a_declared_recorder_is_not_an_undeclared_camera() -> None:
+    device = nvr(nvr_rec("R1", CAM_UUID, 24))
+    inv = inventory(decl(), recorders=[NVR_DECL])
+    inventory_rule = judge("declared_in_inventory", device, None, devices=[device], inv=inv)
+    assert inventory_rule.result is R.PASS and "declared as recorder 'main-nvr'" in inventory_rule.message
+    needs_decl = judge("retention_configured", device, None, devices=[device], inv=inv)
+    assert needs_decl.result is R.NOT_APPLICABLE and "not as a camera" in needs_decl.message
+    # a device no recorder names is still an undeclared camera
+    other = judge("declared_in_inventory", device, None, devices=[device], inv=inventory(decl()))
+    assert other.result is R.FAIL
