@@ -22,7 +22,7 @@ from reports.model import ScanResult
 from scanner.pipeline import ScanOptions, run_scan
 from scanner.site import Credentials, SiteFile, parse_site
 
-PORTS = (8000, 8001)
+PORTS = (8000, 8001, 8443, 8444)
 USER, PASSWORD = "auditor", "lab-pass"
 UNICAST_AND_TCP = {Signal.WS_DISCOVERY_UNICAST, Signal.TCP}
 
