@@ -45,7 +45,7 @@ def identity_unique(ctx: CheckContext[Any]) -> CheckOutcome:
         if shared:
             clashes.append(f"{' and '.join(shared)} also claimed by {_where(by_id[other_id], other)}")
     if clashes:
-        return ctx.failed(f"identity conflict: {_where(device, mine)} shares its " + "; ".join(clashes))
+        return ctx.failed(f"identity conflict: {'; '.join(clashes)} (this device: {_where(device, mine)})")
     ctx.maybe("identity.serial")  # an unread serial could hide a twin: no pass without it
     ctx.require_all()
     return ctx.passed("no other device in this scan claims its endpoint uuid or serial")
