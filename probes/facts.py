@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from probes import clock
+from probes.readstatus import DeviceRead
 
 EXCERPT_LIMIT = 400  # characters of raw reply kept as evidence
 
@@ -110,6 +111,7 @@ class DeviceFacts(BaseModel):
     read_started: datetime | None = None
     read_finished: datetime | None = None
     errors: list[str] = Field(default_factory=list)  # device-level problems (deadline, unreachable)
+    read: DeviceRead | None = None  # how far it was read (probes.readstatus); set by the scan, derived on load
 
     def get(self, key: str) -> Fact:
         """The fact for `key`, or a not_probed fact when nobody read it."""

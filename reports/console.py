@@ -28,8 +28,10 @@ from rich.table import Table
 from rich.text import Text
 
 from profiles.findings import Finding, Result, Severity
+from probes.readstatus import ReadStatus
 from reports._index import device_index
-from reports.model import DriftSummary, ScanResult
+from reports.coverage import coverage_of, coverage_sentence, verdict_sentence
+from reports.model import Coverage, DriftSummary, ScanResult
 
 # C0/C1 controls, DEL, and bidi/zero-width formatting characters that can reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]")
@@ -209,6 +211,8 @@ def _count_table(title: str, *first: str, narrow: bool = False, whole: bool = Fa
     for name in first:
         if name == "address":
             table.add_column(name, no_wrap=True, min_width=11)
+        elif name == "read":
+            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=12 if narrow else 20)
         else:
             table.add_column(name, overflow="ellipsis", no_wrap=True,
                              max_width=None if whole else 22 if narrow else 40)
@@ -282,6 +286,43 @@ def render_changes(drift: DriftSummary | None, console: Console, *, limit: int =
         console.print(Text("  No changes.", style="green"))
 
 
+READ_STYLE = {
+    ReadStatus.FULL: "green",
+    ReadStatus.PARTIAL: "yellow",
+    ReadStatus.CREDENTIALS_REFUSED: "bold red",
+    ReadStatus.NOT_ONVIF: "red",
+    ReadStatus.UNREACHABLE: "red",
+    ReadStatus.DEADLINE: "red",
+}
+
+
+def render_coverage(result: ScanResult, console: Console, cov: Coverage | None = None, *, limit: int = 10) -> None:
+    """Coverage: devices read / not read, declared found / missing, rules unknown by cause; the draft note."""
+    cov = cov or coverage_of(result)
+    style = "green" if cov.complete else "bold yellow"
+    console.print(Text.assemble(("Coverage ", "bold"), ("complete" if cov.complete else "INCOMPLETE", style),
+                                ("  ", ""), safe_text(coverage_sentence(cov), limit=600)))
+    if cov.draft_note:
+        console.print(Text(f"{cov.draft_note}: {term_safe(', '.join(cov.drafts), 300)} "
+                           f"(rules that depend on placeholders are unknown)", style="bold yellow"))
+    shown = cov.uncovered[:limit]
+    for device in shown:
+        what = device.status.label if device.status is not None else "declared, not found"
+        if device.status is ReadStatus.PARTIAL and device.failed_operations:
+            ops = device.failed_operations
+            detail = ", ".join(ops[:6]) + (f" and {len(ops) - 6} more" if len(ops) > 6 else "")
+        else:
+            detail = device.reason or ""
+        tags = " ".join(t for t, on in (("named", device.named), ("declared", device.declared)) if on)
+        console.print(Text.assemble(
+            ("  ", ""), (what, READ_STYLE.get(device.status, "red") if device.status else "red"), ("  ", ""),
+            safe_text(device.name, "bold", 60), (f" ({term_safe(device.address, 45)})" if device.address else "", "dim"),
+            (f" [{tags}]" if tags else "", "dim"), (": " if detail else "", ""), safe_text(detail, limit=300)))
+    if len(cov.uncovered) > limit:
+        console.print(Text(f"  … and {len(cov.uncovered) - limit} more not read fully: see the HTML or JSON report",
+                           style="dim"))
+
+
 def render_summary(result: ScanResult, console: Console, *, max_failures: int = 200) -> None:
     """Summary per camera, per profile and per severity; failing findings; changes since last scan; errors.
 
@@ -306,6 +347,9 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
         )
     )
 
+    cov = coverage_of(result)
+    render_coverage(result, console, cov)
+
     by_device: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_device.setdefault(f.device_id, []).append(f)
@@ -318,7 +362,7 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
     decl = bool(waiting)
     seen = {f.result for f in result.findings if not (decl and f.needs_declaration)}
     counted = [r for r in _COUNT_COLUMNS if r in seen or not narrow]  # narrow: hide all-zero columns
-    columns = ("camera", "address") if narrow else ("camera", "address", "model")
+    columns = ("camera", "address", "read") if narrow else ("camera", "address", "read", "model")
     cams = _count_table(f"Cameras ({len(result.devices)})", *columns, narrow=narrow, whole=whole,
                         columns=counted, decl=decl)
     ids = [d.device_id for d in result.devices] + [i for i in by_device if i not in index]
@@ -330,7 +374,10 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
             if dev
             else ""
         )
-        cells = [safe_text(name, limit=name_limit), safe_text(dev.address if dev else "", limit=45)]
+        read = dev.read if dev is not None else None
+        cells = [safe_text(name, limit=name_limit), safe_text(dev.address if dev else "", limit=45),
+                 Text(read.status.label if read else ("not found" if device_id.startswith("declared:") else "-"),
+                      style=READ_STYLE[read.status] if read else "red")]
         if not narrow:
             cells.append(safe_text(model or "unknown", limit=50))
         cams.add_row(*cells, *_counts_row(by_device.get(device_id, []), counted, decl=decl))
@@ -379,8 +426,11 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
                     style="dim",
                 )
             )
-    else:
+    elif cov.complete:
         console.print(Text("No failing findings.", style="green"))
+    else:
+        console.print(Text("No failing findings, but this is not a clean result: coverage is incomplete.",
+                           style="bold yellow"))
 
     render_changes(result.drift, console)
 
@@ -397,3 +447,6 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
             console.print(Text.assemble("  ", safe_text(where, "red", 60), ": ", safe_text(what, limit=400)))
         if len(errors) > max_failures:
             console.print(Text(f"  … and {len(errors) - max_failures} more", style="dim"))
+    console.print(Text.assemble(("Verdict ", "bold"),
+                                safe_text(verdict_sentence(result), "green" if cov.complete else "bold yellow",
+                                          limit=800)))

@@ -1,6 +1,7 @@
 """Machine-readable files: the scan document (JSON, with a published JSON Schema) and JSON Lines of findings.
 
-The scan document is versioned by its `schema` field (`camaudit.scan/1`); its
+The scan document is versioned by its `schema` field (`camaudit.scan/2`; `/1` documents still load,
+with read status and coverage derived from their facts and findings); its
 JSON Schema is generated from the pydantic model and published in
 reports/schema/scan.schema.json (regenerate with `python -m reports.jsonout`).
 """
@@ -18,7 +19,7 @@ from probes.errors import ConfigError
 from profiles.findings import Finding
 from reports._index import device_index
 from reports._jsonio import json_line
-from reports.model import SCHEMA_ID, ScanResult
+from reports.model import READABLE_SCHEMAS, SCHEMA_ID, ScanResult
 from reports.textsafety import json_escape, json_escape_bytes
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "scan.schema.json"
@@ -39,7 +40,7 @@ def scan_json_schema() -> dict[str, Any]:
         schema["required"].insert(0, "schema")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://camaudit.invalid/schema/scan/1",  # an identifier, not a location to fetch
+        "$id": f"https://camaudit.invalid/schema/scan/{SCHEMA_ID.rpartition('/')[2]}",  # an identifier, not a location to fetch
         "title": "camaudit scan document",
         "description": f"One scan: devices with their facts, and findings. Versioned by schema={SCHEMA_ID}.",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
@@ -62,9 +63,9 @@ def load_scan(path: str | Path) -> ScanResult:
     if not isinstance(data, dict) or "meta" not in data:
         raise ConfigError("not a camaudit scan document (no 'meta')", path=str(path))
     schema = data.get("schema", SCHEMA_ID)
-    if schema != SCHEMA_ID:
+    if schema not in READABLE_SCHEMAS:
         raise ConfigError(
-            f"schema {schema!r} is not supported (this camaudit reads {SCHEMA_ID})",
+            f"schema {schema!r} is not supported (this camaudit reads {', '.join(READABLE_SCHEMAS)})",
             path=str(path),
             field="schema",
         )

@@ -39,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="camaudit",
         description="Find ONVIF cameras, read how they are configured and check that against "
                     "European data-protection rules for video surveillance.",
-        epilog="Exit codes: 0 no failing finding, 1 usage error, 2 the scan had errors, "
-               "3 at least one non-waived failing finding.",
+        epilog="Exit codes: 0 complete and no failing finding, 1 usage error, 2 incomplete (credentials "
+               "refused, a named or declared camera not read, no camera in scope, draft declarations) and "
+               "nothing failed, 3 failing findings, 4 failing findings and incomplete.",
     )
     parser.add_argument("--version", action="version", version=f"camaudit {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")

@@ -18,6 +18,8 @@ from probes.barrier import barrier
 from probes.discovery import DiscoveredDevice, Signal
 from probes.facts import DeviceFacts, Fact, FactStatus
 from probes.identity import endpoint_reads, group_endpoints
+from probes.readstatus import ReadStatus, derive_read
+from reports.coverage import compute_coverage, coverage_of
 from reports.model import DeclaredCamera, ScanMeta, ScanResult
 from scanner import __version__
 from scanner.site import Credentials, SiteFile, site_inventory
@@ -49,17 +51,59 @@ def is_camera_candidate(device: DiscoveredDevice) -> bool:
     return bool(device.xaddrs or device.onvif_ports or CAMERA_PORTS.intersection(device.open_ports))
 
 
+def named_hosts(site_file: SiteFile, options: ScanOptions) -> list[tuple[str, int]]:
+    """host:port given by --host or scope.hosts: always read and always reported, answered or not."""
+    named = list(options.extra_targets)
+    for host in site_file.site.scope.hosts:
+        if host.count(":") == 1:
+            address, port = host.split(":")
+            named.append((address, int(port)))
+    return list(dict.fromkeys(named))
+
+
+def declared_addresses(site_file: SiteFile) -> set[str]:
+    """Addresses the site declares a camera at (`match: {ip: ...}`)."""
+    return {cam.match.ip for cam in site_file.site.cameras if cam.match.ip}
+
+
+def scan_candidates(discovered: Sequence[DiscoveredDevice], named: Sequence[tuple[str, int]],
+                    declared_ips: set[str]) -> list[DiscoveredDevice]:
+    """Cameras worth reading: ONVIF/RTSP evidence, plus every named host and declared address.
+
+    A named host or a declared camera's address is read even when discovery saw no ONVIF
+    endpoint there, so the reader says what it found (refused, not ONVIF, unreachable)
+    instead of the device silently vanishing from the report.
+    """
+    named_ports: dict[str, list[int]] = {}
+    for address, port in named:
+        named_ports.setdefault(address, []).append(port)
+    chosen: list[DiscoveredDevice] = []
+    seen: set[str] = set()
+    for device in discovered:
+        addresses = set(device.addresses)
+        seen |= addresses
+        if is_camera_candidate(device):
+            chosen.append(device)
+            continue
+        ports = [p for a in device.addresses for p in named_ports.get(a, ())]
+        if not ports and addresses & declared_ips:
+            ports = list(device.open_ports[:1])
+        if ports:
+            chosen.append(device.model_copy(update={"onvif_ports": ports}))
+    for address, port in named:
+        if address not in seen:
+            seen.add(address)
+            chosen.append(DiscoveredDevice(addresses=[address], onvif_ports=[port], signals=[Signal.DECLARED]))
+    return chosen
+
+
 async def discover_site(site_file: SiteFile, options: ScanOptions) -> list[DiscoveredDevice]:
     """Discovery for a site: the scope, the site's ports/interfaces, plus explicit hosts."""
     from probes.discovery import discover
 
     site = site_file.site
     scope = site.scope.to_scope()
-    extra = list(options.extra_targets)
-    for host in site.scope.hosts:
-        if host.count(":") == 1:
-            address, port = host.split(":")
-            extra.append((address, int(port)))
+    extra = named_hosts(site_file, options)
     return await discover(
         scope,
         ports=site.scope.ports,
@@ -73,9 +117,11 @@ async def discover_site(site_file: SiteFile, options: ScanOptions) -> list[Disco
 def _unread(device: DiscoveredDevice, why: str) -> DeviceFacts:
     facts = {"network.open_ports": Fact.observed(sorted(device.open_ports), "tcp-sweep")} if device.open_ports \
         else {}
-    return DeviceFacts(device_id=device.key, address=device.addresses[0] if device.addresses else "?",
-                       endpoint_uuid=device.endpoint_uuid, mac=device.mac,
-                       signals=[str(s) for s in device.signals], facts=facts, errors=[why])
+    unread = DeviceFacts(device_id=device.key, address=device.addresses[0] if device.addresses else "?",
+                         endpoint_uuid=device.endpoint_uuid, mac=device.mac,
+                         signals=[str(s) for s in device.signals], facts=facts, errors=[why])
+    unread.read = derive_read(unread)
+    return unread
 
 
 async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
@@ -121,7 +167,8 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
                     profiles=list(options.profiles or site.profiles), scanner_version=__version__,
                     scanner_id=options.scanner_id)
     discovered = await discover_site(site_file, options)
-    candidates = [d for d in discovered if is_camera_candidate(d)]
+    named = named_hosts(site_file, options)
+    candidates = scan_candidates(discovered, named, declared_addresses(site_file))
     if options.on_discovered:
         options.on_discovered(candidates)
     barrier("after-discovery")
@@ -129,20 +176,25 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     barrier("after-reading")
     result = ScanResult(meta=meta, devices=devices)
     if not options.facts_only:
-        evaluate_result(result, site_file, options.profiles or site.profiles, at=options.at)
+        evaluate_result(result, site_file, options.profiles or site.profiles, at=options.at, named=named)
         barrier("after-evaluation")
+    else:
+        result.coverage = compute_coverage(result, named=[f"{a}:{p}" for a, p in named])
     result.meta.finished_at = clock.now()
     return result
 
 
 def evaluate_result(result: ScanResult, site_file: SiteFile, profile_refs: Sequence[str],
-                    *, at: datetime | None = None) -> ScanResult:
+                    *, at: datetime | None = None, named: Sequence[tuple[str, int]] | None = None) -> ScanResult:
     """Judge the facts of `result` against the site's declarations and profiles (in place)."""
     from profiles import evaluate, load_profiles
 
     when = at or clock.now()
     profiles = load_profiles(list(profile_refs))
-    evaluation = evaluate(result.devices, site_inventory(site_file.site), profiles, at=when)
+    # Nothing answered at an unreachable address: no device is known to be there, so no rule judges it
+    # (it stays in the document and in the coverage as "unreachable").
+    judged = [d for d in result.devices if (d.read or derive_read(d)).status is not ReadStatus.UNREACHABLE]
+    evaluation = evaluate(judged, site_inventory(site_file.site), profiles, at=when)
     result.findings = evaluation.findings
     result.drift = None  # describes findings that were just replaced; recording the scan fills it again
     result.declared_names = dict(evaluation.matches)
@@ -154,27 +206,34 @@ def evaluate_result(result: ScanResult, site_file: SiteFile, profile_refs: Seque
     }
     result.meta.evaluated_at = when
     result.meta.profiles = [p.id for p in profiles]
+    cameras = site_file.site.cameras
+    result.coverage = compute_coverage(
+        result, declared=[c.name for c in cameras], drafts=[c.name for c in cameras if c.placeholders],
+        named=None if named is None else [f"{a}:{p}" for a, p in named])
     return result
 
 
 def scan_had_errors(result: ScanResult) -> bool:
-    """Scan-level trouble: scan errors, devices not read at all, or checks that crashed."""
+    """Scan-level trouble: scan errors, a device not read at all, or checks that crashed.
+
+    Declared cameras that are absent and draft declarations are gaps in coverage, not errors.
+    """
     from profiles.findings import Result
 
-    return bool(result.meta.errors or any(d.errors for d in result.devices)
+    return bool(result.meta.errors or any(not (d.read or derive_read(d)).status.read for d in result.devices)
                 or any(f.result is Result.ERROR for f in result.findings))
 
 
 def exit_code(result: ScanResult) -> int:
-    """0 clean, 3 failing findings, else 2 if the scan had errors (documented in the README)."""
+    """0 complete and clean, 2 incomplete, 3 failing, 4 failing and incomplete (README "Exit codes")."""
     from profiles.findings import Result
     from scanner import exitcodes
 
-    if any(f.result is Result.FAIL for f in result.findings):
-        return exitcodes.FINDINGS
-    if scan_had_errors(result):
-        return exitcodes.SCAN_ERRORS
-    return exitcodes.OK
+    failing = any(f.result is Result.FAIL for f in result.findings)
+    complete = coverage_of(result).complete
+    if failing:
+        return exitcodes.FINDINGS if complete else exitcodes.FINDINGS_INCOMPLETE
+    return exitcodes.OK if complete else exitcodes.INCOMPLETE
 
 
 def error_fact_count(result: ScanResult) -> int:

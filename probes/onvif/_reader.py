@@ -20,6 +20,7 @@ from probes.onvif.credentials import CredentialPlan, DeviceHints
 from probes.onvif._device import DeviceRead, Sheet, device_url
 from probes.onvif._tls import client_context
 from probes.onvif._transport import DeviceChannel
+from probes.readstatus import DEADLINE_ERROR, derive_read
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class OnvifReader:
             async with asyncio.timeout(self.device_deadline_s):
                 await run.run()
         except TimeoutError:
-            msg = f"device deadline of {self.device_deadline_s:g} s exceeded"
+            msg = f"{DEADLINE_ERROR} {self.device_deadline_s:g} s exceeded"
             sheet.errors.append(f"{msg}; facts not read by then are error (in flight) or not_probed")
             sheet.finish(f"{msg} before the reply arrived", f"{msg} before this was asked")
         except ForbiddenOperation:
@@ -199,6 +200,7 @@ class OnvifReader:
             url = urlsplit(run.device_xaddr)
             facts.port = url.port or (443 if url.scheme == "https" else 80)
         facts.read_finished = clock.now()
+        facts.read = derive_read(facts)
         return facts
 
 

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "prints the summary unless --quiet. The exit code follows the document, as for scan.",
     )
     parser.add_argument(
-        "document", type=Path, metavar="FINDINGS.json", help="scan document (camaudit.scan/1)"
+        "document", type=Path, metavar="FINDINGS.json", help="scan document (camaudit.scan/2; /1 still loads)"
     )
     add_output_arguments(parser)
     parser.set_defaults(handler=run)
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from reports.jsonout import load_scan
     from scanner.pipeline import exit_code
 
-    result = load_scan(args.document)  # ConfigError names the file and field
+    result = load_scan(args.document).with_coverage()  # ConfigError names the file and field; /1: derived
     paths = {fmt: path for fmt, path in output_paths(args).items() if path is not None}
     written = write_reports(result, **paths)
     if not args.quiet:

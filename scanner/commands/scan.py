@@ -11,6 +11,8 @@ from rich.console import Console
 from probes.discovery import Signal
 from probes.errors import ConfigError
 from reports.console import make_console
+from probes.facts import DeviceFacts
+from probes.readstatus import derive_read
 from scanner.commands import _common
 from scanner.emit import scan_and_finish
 from scanner.pipeline import ScanOptions, run_scan
@@ -74,6 +76,12 @@ async def run(args: argparse.Namespace) -> int:
                                  scan=lambda opts: run_scan_with_progress(site_file, opts, console))
 
 
+def progress_word(facts: DeviceFacts) -> str:
+    """What the progress line tallies per device: its read status (read fully, credentials refused ...)."""
+    read = facts.read or derive_read(facts)
+    return read.status.label
+
+
 async def run_scan_with_progress(site_file: SiteFile, options: ScanOptions, console: Console):  # noqa: ANN201
     """run_scan with a rich progress bar when the terminal is interactive."""
     try:
@@ -82,5 +90,5 @@ async def run_scan_with_progress(site_file: SiteFile, options: ScanOptions, cons
         return await run_scan(site_file, options)
     with ScanProgress(console) as progress:
         options.on_discovered = lambda devices: progress.discovered(len(devices))
-        options.on_device = lambda facts: progress.advance(facts.label, "error" if facts.errors else "ok")
+        options.on_device = lambda facts: progress.advance(facts.label, progress_word(facts))
         return await run_scan(site_file, options)

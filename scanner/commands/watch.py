@@ -113,12 +113,15 @@ class CycleReport:
     changed: int = 0
     resolved: int = 0
     error: str | None = None
+    coverage: str | None = None  # "complete", or "incomplete: <reasons>"
 
     def line(self) -> str:
         text = (f"{self.started:%Y-%m-%dT%H:%M:%SZ} scan {self.scan_id} site={self.site} {self.status}")
         if self.status == "complete":
             text += (f" devices={self.devices} fail={self.failing} new={self.new} changed={self.changed}"
                      f" resolved={self.resolved}")
+        if self.coverage:
+            text += f" coverage={_one_line(self.coverage)!r}"
         text += f" duration={self.duration:.1f}s exit={self.exit_code}"
         if self.error:
             text += f" error={_one_line(self.error)!r}"
@@ -262,9 +265,11 @@ class Watcher:
             log.debug("scan %s failed", scan_id, exc_info=True)
             return done(ScanStatus.FAILED.value, exitcodes.SCAN_ERRORS, f"{type(exc).__name__}: {exc}")
 
+        from reports.coverage import coverage_of
         from scanner.pipeline import exit_code
 
         code = exit_code(annotated)
+        coverage = coverage_of(annotated)
         problems = await self._emit(annotated)
         if self.keep is not None:
             try:
@@ -279,6 +284,7 @@ class Watcher:
         report.scan_id = annotated.meta.scan_id
         report.devices, report.failing, report.new = record.devices, record.failing, record.new
         report.changed, report.resolved = record.changed, record.resolved
+        report.coverage = "complete" if coverage.complete else "incomplete: " + "; ".join(coverage.incomplete)
         return report
 
     def _prune_reports(self, result: ScanResult) -> list[str]:

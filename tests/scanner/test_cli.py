@@ -47,7 +47,7 @@ def test_no_command_runs_the_demo_end_to_end(tmp_path: Path) -> None:
     done = _run("--json", "scan.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Demo ran as intended: 14 cameras read" in done.stderr
-    assert "`camaudit scan` exits 3 for this result" in done.stderr
+    assert "`camaudit scan` exits 4 for this result" in done.stderr
     assert (tmp_path / "camaudit-demo.html").is_file()  # the demo's default report
     scan = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
     assert len(scan["devices"]) == 14

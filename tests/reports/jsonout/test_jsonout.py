@@ -37,7 +37,7 @@ def test_written_document_validates_and_round_trips(scan, tmp_path):
 def test_schema_rejects_what_the_model_rejects(scan):
     doc = json.loads(scan.dump_json())
     doc["findings"][0]["result"] = "maybe"
-    doc["schema"] = "camaudit.scan/2"
+    doc["schema"] = "camaudit.scan/3"
     del doc["meta"]["scan_id"]
     assert len(list(_validator().iter_errors(doc))) >= 3
 
@@ -105,3 +105,23 @@ def test_streamed_json_equals_the_model_dump(tmp_path: Path) -> None:
         write_json(scan, path)
         assert json.loads(path.read_text(encoding="utf-8")) == json.loads(scan.model_dump_json(by_alias=True))
         assert ScanResult.load(path).model_dump() == scan.model_dump()
+
+
+def test_scan_1_documents_still_load_with_read_status_and_coverage_derived(scan, tmp_path):
+    """A camaudit.scan/1 document (no read status, no coverage) loads; both are derived from its facts."""
+    from reports.coverage import compute_coverage
+
+    current = json.loads(scan.dump_json())
+    old = json.loads(scan.dump_json())
+    old["schema"] = "camaudit.scan/1"
+    del old["coverage"]
+    for device in old["devices"]:
+        del device["read"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    loaded = load_scan(path).with_coverage()
+    assert loaded.schema_ == SCHEMA_ID
+    assert [d.read for d in loaded.devices] == [d.read for d in scan.devices]
+    assert [d["read"] for d in current["devices"]] == [d.read.model_dump(mode="json") for d in loaded.devices]
+    assert loaded.coverage == compute_coverage(scan)
+    assert loaded.coverage.incomplete  # the sample has a device that was not read

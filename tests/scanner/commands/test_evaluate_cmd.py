@@ -35,7 +35,7 @@ def test_evaluate_scan_document_writes_findings(tmp_path: Path, capsys) -> None:
     facts = _facts_file(tmp_path, document=True)
     out = tmp_path / "evaluated.json"
     code = main(["evaluate", str(facts), "--site", str(DEMO_SITE), "--at", "2026-11-24T10:00", "--json", str(out)])
-    assert code == exitcodes.FINDINGS
+    assert code == exitcodes.FINDINGS_INCOMPLETE  # failing, and the declared camera lobby-old was not found
     result = ScanResult.load(out)
     assert result.meta.evaluated_at is not None and result.meta.evaluated_at.isoformat() == "2026-11-24T10:00:00+01:00"
     failing = {(result.declared_names.get(f.device_id, f.device_id), f.rule_id) for f in result.findings
@@ -50,7 +50,7 @@ def test_evaluate_bare_device_list_with_profile_override(tmp_path: Path, capsys)
     out = tmp_path / "evaluated.json"
     code = main(["evaluate", str(facts), "--site", str(DEMO_SITE), "--profile", "edps-thermal-2020", "--at",
                  "2026-11-24T10:00", "--json", str(out), "-q"])
-    assert code == exitcodes.FINDINGS
+    assert code == exitcodes.FINDINGS_INCOMPLETE  # failing, and the declared camera lobby-old was not found
     result = ScanResult.load(out)
     assert result.meta.profiles == ["edps-thermal-2020"]
     assert {f.rule_id.split("-")[0] for f in result.findings} == {"EDPS", "GDPR"}

@@ -24,10 +24,13 @@ def test_report_renders_every_format(tmp_path, capsys):
     args = ["report", str(doc)]
     for fmt, path in outs.items():
         args += [f"--{fmt}", str(path)]
-    assert main(args) == exitcodes.FINDINGS  # the sample has failing findings
+    # the sample has failing findings, and scan errors and a device not read: incomplete as well
+    assert main(args) == exitcodes.FINDINGS_INCOMPLETE
     for path in outs.values():
         assert path.stat().st_size > 0
-    assert json.loads(outs["json"].read_text(encoding="utf-8")) == json.loads(doc.read_text(encoding="utf-8"))
+    again = json.loads(outs["json"].read_text(encoding="utf-8"))
+    assert again.pop("coverage")["incomplete"]  # a document without coverage gets it derived
+    assert again == {k: v for k, v in json.loads(doc.read_text(encoding="utf-8")).items() if k != "coverage"}
     assert len(outs["ocsf"].read_text(encoding="utf-8").splitlines()) == len(scan.findings)
     out = capsys.readouterr().out
     assert "<script>alert(1)</script>" in out and "HTML written to" in out

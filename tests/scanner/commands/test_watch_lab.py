@@ -44,13 +44,13 @@ async def test_two_scans_with_changes_between(tmp_path, monkeypatch):
     args = build_parser().parse_args(["watch", "--once", "--site", str(site), "--history", str(history)])
     async with run_fleet(load_fleet(DEMO_FLEET), port_override=0) as running:
         _write_site(site, site_doc, [c for c in running.cameras if c.spec.name != "hotel-lobby"])
-        assert await watch.run(args) == 3
+        assert await watch.run(args) == 4  # failing, and incomplete: lobby-old and the removed camera are not there
         corridor = running.camera("school-corridor").spec
         corridor.media.profiles[0].audio = Audio()
         corridor.media.audio_sources.append(AudioSource())
         running.camera("hotel-corridor").spec.recording.recordings[0].max_retention = "P30D"
         _write_site(site, site_doc, [c for c in running.cameras if c.spec.name != "bank-vault"])
-        assert await watch.run(args) == 3
+        assert await watch.run(args) == 4  # failing, and incomplete: lobby-old and the removed camera are not there
 
     async with open_history(history) as store:
         second, first = await store.list_scans()

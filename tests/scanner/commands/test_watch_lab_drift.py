@@ -55,13 +55,13 @@ async def _two_scans(tmp_path: Path, monkeypatch) -> tuple[ScanResult, ScanResul
                                       "--json", str(out / "{scan_id}.json"), "--html", str(out / "{scan_id}.html")])
     async with run_fleet(load_fleet(DEMO_FLEET), port_override=0) as running:
         _write_site(site, site_doc, [c for c in running.cameras if c.spec.name != "hotel-lobby"])
-        assert await watch.run(args) == 3
+        assert await watch.run(args) == 4  # failing, and incomplete: lobby-old and the removed camera are not there
         corridor = running.camera("school-corridor").spec
         corridor.media.profiles[0].audio = Audio()
         corridor.media.audio_sources.append(AudioSource())
         running.camera("hotel-corridor").spec.recording.recordings[0].max_retention = "P30D"
         _write_site(site, site_doc, [c for c in running.cameras if c.spec.name != "bank-vault"])
-        assert await watch.run(args) == 3
+        assert await watch.run(args) == 4  # failing, and incomplete: lobby-old and the removed camera are not there
     async with open_history(history) as store:
         second, first = await store.list_scans()
         stored = await store.load_scan(second.scan_id)
