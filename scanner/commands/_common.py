@@ -79,3 +79,39 @@ def add_mqtt_arguments_if_available(parser: argparse.ArgumentParser) -> None:
 
 def output_paths(args: argparse.Namespace) -> dict[str, Path | None]:
     return {name: getattr(args, name, None) for name in ("html", "json", "jsonl", "csv", "ocsf")}
+
+
+def check_output_paths(args: argparse.Namespace, *, create_dirs: bool = False) -> None:
+    """Every report path must be writable before anything is scanned: a one-line ConfigError otherwise.
+
+    A path that is a directory, a parent that is not a directory or not writable, and (unless
+    `create_dirs`, for `watch`'s per-scan templates) a parent that does not exist are refused.
+    """
+    import os
+
+    for name, path in output_paths(args).items():
+        if path is None:
+            continue
+        option = f"--{name}"
+        if path.is_dir():
+            raise ConfigError(f"{path} is a directory; give a file name", field=option)
+        parent = path.parent
+        if not parent.exists():
+            if not create_dirs:
+                raise ConfigError(f"directory {parent} does not exist", field=option)
+            while not parent.exists() and parent != parent.parent:
+                parent = parent.parent
+        if not parent.is_dir():
+            raise ConfigError(f"{parent} is not a directory", field=option)
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ConfigError(f"directory {parent} is not writable", field=option)
+
+
+def check_mqtt_options(args: argparse.Namespace) -> None:
+    """Broker options (URL without a password, TLS files, password reference) checked before scanning."""
+    if not getattr(args, "mqtt", None):
+        return
+    from reports.mqtt import mqtt_config_from_args
+
+    mqtt_config_from_args(args)  # raises ConfigError naming the option
+

@@ -69,6 +69,7 @@ def load_facts(path: Path, site_name: str) -> ScanResult:
 def run(args: argparse.Namespace) -> int:
     site_file = load_site(args.site)
     site = site_file.site
+    _common.check_output_paths(args)
     result = load_facts(args.facts, site.name)
     if result.meta.site != site.name:
         print_error(make_console(stderr=True), f"facts were scanned for site {result.meta.site!r}, "

@@ -29,6 +29,7 @@ from probes.discovery import DiscoveredDevice, Signal
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
 from reports.console import make_console, print_error
+from scanner import exitcodes
 from scanner.commands._common import option_error
 from scanner.site import DEFAULT_PORTS, CredentialSetRef, ScopeConfig, load_site, parse_site
 
@@ -53,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="site.yaml", metavar="FILE", help="where to write (default site.yaml; "
                                                                            "- for stdout)")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="write the file even when no camera is found (default: error, exit 2)")
     parser.add_argument("--name", help="site name (default: from the --out file name)")
     parser.add_argument("--user", help="ONVIF user, to read each camera's identity (serial, MAC, model)")
     parser.add_argument("--password-env", metavar="VAR", help="environment variable holding --user's password")
@@ -338,6 +341,11 @@ async def run(args: argparse.Namespace) -> int:
                              signals={Signal(s) for s in args.signals} if args.signals else None,
                              timeout=args.timeout, extra_targets=extra)
     found = [FoundCamera(d) for d in devices if is_camera_candidate(d)]
+    if not found and not args.allow_empty:
+        where = ", ".join([*args.targets, *args.host])
+        console.print(f"[red]error:[/] no camera found in {where}: nothing written. Check the range, --ports "
+                      f"and --host (--allow-empty writes a site file that declares no camera)", highlight=False)
+        return exitcodes.INCOMPLETE
     if found and not args.no_read:
         await _read_identities(found, args.user, password, plan)
     text = site_yaml(name=name, targets=args.targets, hosts=args.host, ports=args.ports, cameras=found,
@@ -352,14 +360,18 @@ async def run(args: argparse.Namespace) -> int:
     console.print(f"{len(site.cameras)} camera(s) declared in {where}; "
                   f"review every TODO (class, area, purposes), then: camaudit schema --check {where}",
                   highlight=False)
+    if site.cameras:
+        console.print(f"[yellow]draft: {len(site.cameras)} declaration{'s' if len(site.cameras) != 1 else ''} "
+                      f"not yet reviewed[/] (scans report them as incomplete, exit 2, until the "
+                      f"`placeholders:` lines are gone)", highlight=False)
     if not found:
-        console.print("[yellow]no camera was found in scope[/]")
+        console.print("[yellow]no camera was found in scope: the file declares none[/]")
     if site.credentials is None and not site.credential_sets:  # a scan with it would be anonymous
         print_error(console, "no --user given: the site file has no credentials, so a scan with it reads "
                              "anonymously and most facts come back denied (unknown). Add --user NAME "
                              "--password-env VAR (or --credentials-from SITE), or a credentials: block to "
                              "the file.", "warning", "yellow")
-    return 0
+    return exitcodes.OK
 
 
 def _write_atomic(path: Path, text: str) -> None:

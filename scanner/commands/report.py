@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scanner.commands._common import add_output_arguments, output_paths
+from scanner.commands._common import add_output_arguments, check_output_paths, output_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from reports.jsonout import load_scan
     from scanner.pipeline import exit_code
 
+    check_output_paths(args)
     result = load_scan(args.document).with_coverage()  # ConfigError names the file and field; /1: derived
     paths = {fmt: path for fmt, path in output_paths(args).items() if path is not None}
     written = write_reports(result, **paths)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pydantic import ValidationError
 from rich.console import Console
 
 from probes.discovery import Signal
@@ -16,7 +15,7 @@ from probes.readstatus import derive_read
 from scanner.commands import _common
 from scanner.emit import scan_and_finish
 from scanner.pipeline import ScanOptions, run_scan
-from scanner.site import CredentialsRef, ScopeConfig, Site, SiteFile, load_site
+from scanner.site import CredentialsRef, Site, SiteFile, load_site
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -65,12 +64,17 @@ async def run(args: argparse.Namespace) -> int:
     site_file = load_site(args.site) if args.site else adhoc_site(args)
     if args.site and args.host:
         site_file.site.scope.hosts.extend(args.host)
+    # everything that can be wrong without the network is found before discovery starts (exit 1)
+    _common.check_output_paths(args)
+    _common.check_mqtt_options(args)
+    credentials = site_file.site.credentials
     options = ScanOptions(
         profiles=args.profiles,
         at=_common.parse_at(args.at, site_file.site.timezone),
         facts_only=args.facts_only,
         signals={Signal(s) for s in args.signals} if args.signals else None,
         interfaces=args.interfaces,
+        credentials=credentials.resolve(site_file.path.parent) if credentials is not None else None,
     )
     return await scan_and_finish(args, options, site_file.site.name, console=console,
                                  scan=lambda opts: run_scan_with_progress(site_file, opts, console))

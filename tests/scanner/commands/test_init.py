@@ -99,10 +99,29 @@ def test_refusals(tmp_path, monkeypatch):
     assert not (tmp_path / "p.yaml").exists()
 
 
-def test_init_to_stdout_with_nothing_found(capsys):
+def test_init_with_nothing_found_writes_nothing(tmp_path, capsys):
+    """Zero cameras is an error (exit 2, nothing written), not an empty site that looks fine."""
+    out = tmp_path / "site.yaml"
+    assert main(["init", "--targets", "127.0.9.0/30", "--ports", "9", "--signals", "tcp", "--timeout", "0.5",
+                 "--out", str(out)]) == 2
+    assert not out.exists()
+    err = " ".join(capsys.readouterr().err.split())
+    assert "no camera found in 127.0.9.0/30: nothing written" in err
+
+
+def test_init_refused_range_says_why_in_one_line(tmp_path, capsys):
+    for targets, why in (("8.8.8.0/24", "globally routable"), ("127.0.10.300/24", "is not a CIDR network")):
+        assert main(["init", "--targets", targets, "--out", str(tmp_path / "p.yaml")]) == 1
+        err = " ".join(capsys.readouterr().err.split())  # the terminal may wrap the one line
+        assert err.startswith("error: --targets: ") and targets in err and why in err, err
+        assert "pydantic" not in err and "For further information" not in err, err
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_init_to_stdout_with_nothing_found_when_allowed(capsys):
     # loopback addresses where nothing listens on port 9: the sweep finds no camera
     assert main(["init", "--targets", "127.0.9.0/30", "--ports", "9", "--signals", "tcp", "--timeout", "0.5",
-                 "--out", "-", "--name", "empty-lab"]) == 0
+                 "--out", "-", "--name", "empty-lab", "--allow-empty"]) == 0
     captured = capsys.readouterr()
     site = parse_site(captured.out)
     assert site.name == "empty-lab" and site.cameras == [] and site.scope.ports == [9]
