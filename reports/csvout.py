@@ -10,6 +10,7 @@ import csv
 from pathlib import Path
 
 from reports._index import device_index
+from reports.coverage import coverage_of
 from reports.model import ScanResult
 from reports.textsafety import cell_text
 
@@ -39,6 +40,8 @@ COLUMNS = [
     "waiver_expires",
     "evaluated_at",
     "uid",
+    "device_read_status",  # read_fully, read_partly, credentials_refused ... (probes.readstatus)
+    "scan_coverage",  # complete, or incomplete: <why> (a clean row of an incomplete scan is not clean)
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -52,6 +55,8 @@ def safe_cell(value: object) -> str:
 def write_csv(result: ScanResult, path: Path) -> None:
     """One row per finding (UTF-8 with BOM so spreadsheets detect the encoding)."""
     index = device_index(result)
+    cov = coverage_of(result)
+    coverage = "complete" if cov.complete else "incomplete: " + "; ".join(cov.incomplete)
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL)
         writer.writerow(COLUMNS)
@@ -84,5 +89,8 @@ def write_csv(result: ScanResult, path: Path) -> None:
                 "waiver_expires": f.waiver.expires.isoformat() if f.waiver else "",
                 "evaluated_at": f.evaluated_at.isoformat(),
                 "uid": f.uid,
+                "device_read_status": dev.read.status if dev and dev.read else ("" if dev else "not_found"
+                                                                                if f.device_id != "site" else ""),
+                "scan_coverage": coverage,
             }
             writer.writerow([safe_cell(row[c]) for c in COLUMNS])

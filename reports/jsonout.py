@@ -19,11 +19,13 @@ from probes.errors import ConfigError
 from profiles.findings import Finding
 from reports._index import device_index
 from reports._jsonio import json_line
+from reports.coverage import coverage_of, verdict_sentence
 from reports.model import READABLE_SCHEMAS, SCHEMA_ID, ScanResult
 from reports.textsafety import json_escape, json_escape_bytes
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "scan.schema.json"
 FINDING_LINE_SCHEMA = "camaudit.finding/1"
+COVERAGE_LINE_SCHEMA = "camaudit.coverage/1"  # the one last line of a JSON Lines file
 _CONTEXT_FACTS = ("identity.manufacturer", "identity.model", "identity.firmware", "identity.serial")
 
 
@@ -120,6 +122,8 @@ def _device_context(finding: Finding, result: ScanResult) -> dict[str, Any]:
             device[key.split(".", 1)[1]] = dev.value(key)
     if declared is not None:
         device |= {"declared_class": declared.camera_class, "area": declared.area, "sector": declared.sector}
+    if dev is not None and dev.read is not None:
+        device["read_status"] = dev.read.status
     return device
 
 
@@ -129,7 +133,16 @@ def _header(result: ScanResult) -> dict[str, Any]:
         "scan_id": result.meta.scan_id,
         "site": result.meta.site,
         "scanner_version": result.meta.scanner_version,
+        "scan_complete": coverage_of(result).complete,
     }
+
+
+def coverage_record(result: ScanResult) -> dict[str, Any]:
+    """The last JSON Lines record: the scan's coverage, so even a scan without findings says what it covered."""
+    cov = coverage_of(result)
+    return {"schema": COVERAGE_LINE_SCHEMA, "scan_id": result.meta.scan_id, "site": result.meta.site,
+            "scanner_version": result.meta.scanner_version, "complete": cov.complete,
+            "verdict": verdict_sentence(result), "coverage": cov.model_dump(mode="json")}
 
 
 def finding_record(finding: Finding, result: ScanResult) -> dict[str, Any]:
@@ -155,6 +168,7 @@ def write_jsonl(result: ScanResult, path: Path) -> None:
                 device = devices[finding.device_id] = json_line(_device_context(finding, result))[:-1]
             body = finding.model_dump_json()[1:-1]
             out.write(json_escape(f'{head}{body},"device":{device}}}') + "\n")
+        out.write(json_line(coverage_record(result)))
 
 
 def main() -> int:

@@ -22,6 +22,7 @@ from typing import Any
 
 from profiles.findings import Change, Finding, Result, Severity
 from reports._index import cached, device_index
+from reports.coverage import coverage_of
 from reports._jsonio import json_line
 from reports.model import ScanResult
 
@@ -221,6 +222,8 @@ def finding_to_ocsf(finding: Finding, result: ScanResult) -> dict[str, Any]:
                 "device_id": finding.device_id,
                 "reference": ref.model_dump(mode="json"),
                 "waiver": finding.waiver.model_dump(mode="json") if finding.waiver else None,
+                "device_read_status": _read_status(finding, result),
+                "scan_incomplete": _incomplete(result),  # [] when the scan covered its scope
             }
         },
     }
@@ -233,6 +236,17 @@ def finding_to_ocsf(finding: Finding, result: ScanResult) -> dict[str, Any]:
     if finding.evidence:
         event["evidences"] = [{"name": ev.key, "data": ev.model_dump(mode="json")} for ev in finding.evidence]
     return event
+
+
+def _read_status(finding: Finding, result: ScanResult) -> str | None:
+    dev = device_index(result).get(finding.device_id)
+    if dev is None:
+        return None if finding.device_id == "site" else "not_found"
+    return str(dev.read.status) if dev.read else None
+
+
+def _incomplete(result: ScanResult) -> list[str]:
+    return list(cached(result, "ocsf.incomplete", lambda: coverage_of(result).incomplete))
 
 
 def iter_events(result: ScanResult):

@@ -24,8 +24,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from probes.facts import FactStatus
+from probes.facts import DeviceFacts, FactStatus
+from probes.readstatus import DeviceRead, ReadStatus, derive_read
 from profiles.findings import Change, EvidenceRef, Result, Severity
+from reports.coverage import coverage_of, coverage_sentence, verdict_sentence
 from reports.model import ScanResult
 
 RESULTS = list(Result)
@@ -98,13 +100,24 @@ def _short(value: Any, limit: int = VALUE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _outcome(results: Counter) -> str:
-    """A camera's overall state: failing, incomplete (unknown/error/manual left), or compliant."""
+def _outcome(results: Counter, read: DeviceRead | None = None) -> str:
+    """A camera's overall state: failing, incomplete (not read, or unknown/error/manual left), or compliant."""
     if results[Result.FAIL]:
         return "failing"
     if results[Result.UNKNOWN] or results[Result.ERROR] or results[Result.MANUAL]:
         return "incomplete"
+    if read is not None and not read.status.read:
+        return "incomplete"  # nothing failed because nothing was read: never "compliant"
     return "compliant"
+
+
+def _read_view(dev: DeviceFacts) -> dict[str, str]:
+    """The camera card's read status: status, words, and the failed operations or the reason."""
+    read = dev.read or derive_read(dev)
+    ops = read.failed_operations
+    detail = (", ".join(ops[:8]) + (f" and {len(ops) - 8} more" if len(ops) > 8 else "")
+              if read.status is ReadStatus.PARTIAL else (read.reason or ""))
+    return {"status": str(read.status), "label": read.status.label, "detail": detail}
 
 
 @dataclass
@@ -248,6 +261,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
                 "cls": declared.camera_class if declared else None,
                 "area": str(declared.area) if declared and declared.area else "",
                 "errors": dev.errors,
+                "read": _read_view(dev),
                 "facts": facts,
             }
         )
@@ -279,6 +293,8 @@ def build_data(result: ScanResult) -> dict[str, Any]:
                     "cls": None,
                     "area": "",
                     "errors": [],
+                    "read": None if f.device_id == "site" else {"status": "not_found", "label": "declared, not found",
+                                                                "detail": "not found on the scanned networks"},
                     "facts": [],
                 }
             )
@@ -476,7 +492,8 @@ def _context(result: ScanResult) -> dict[str, object]:
     for f in result.findings:
         per_device.setdefault(f.device_id, Counter())[f.result] += 1
     totals = Counter(f.result for f in result.findings)
-    outcomes = Counter(_outcome(per_device.get(d.device_id, Counter())) for d in result.devices)
+    outcomes = Counter(_outcome(per_device.get(d.device_id, Counter()), d.read) for d in result.devices)
+    coverage = coverage_of(result)
     css = _asset("style.css")
     js = _asset("app.js")
     csp = (
@@ -511,6 +528,10 @@ def _context(result: ScanResult) -> dict[str, object]:
         "crashed": crashed,
         "changes": changes,
         "track_changes": bool(changes and not changes["first"]),
+        "coverage": coverage,
+        "coverage_sentence": coverage_sentence(coverage),
+        "verdict": verdict_sentence(result),
+        "read_labels": {str(s): s.label for s in ReadStatus},
         "undeclared": {"cameras": len(waiting), "findings": sum(waiting.values())},
         "results": [str(r) for r in Result],
         "severities": [str(s) for s in reversed(Severity)],

@@ -32,9 +32,10 @@
   var RI = {};
   D.results.forEach(function (r, k) { RI[r] = k; });
   function outcome(d) {
-    var c = devCounts[d];
+    var c = devCounts[d], read = DEVS[d].read;
     if (c[RI.fail]) return "failing";
     if (c[RI.unknown] || c[RI.error] || c[RI.manual]) return "incomplete";
+    if (read && read.status !== "read_fully" && read.status !== "read_partly") return "incomplete";  // not read: never compliant
     return "compliant";
   }
 
@@ -259,6 +260,7 @@
     row("Serial", dev.serial);
     row("Declared", dev.declared ? ("class " + (dev.cls || "?") + (dev.area ? ", " + dev.area.replace(/_/g, " ") : "")) : (dev.site ? "site-level rules" : "not in the inventory"));
     row("Seen by", dev.signals.join(", "));
+    if (dev.read) row("Read", dev.read.label + (dev.read.detail ? " — " + dev.read.detail : ""));
     row("State", outcome(d));
     return dl;
   }
@@ -367,6 +369,7 @@
     sum.appendChild(el("span", "cname", dev.name));
     var meta = [dev.address, [dev.manufacturer, dev.model].filter(Boolean).join(" ")].filter(Boolean).join(" · ");
     if (meta) sum.appendChild(el("span", "cmeta", meta));
+    if (dev.read && dev.read.status !== "read_fully") sum.appendChild(el("span", "badge read-gap", dev.read.label));
     var counts = devCounts[d];
     ["fail", "error", "unknown", "manual", "waived", "pass"].forEach(function (r) {
       var n = counts[RI[r]];

@@ -129,7 +129,8 @@ def scan_finished(result: ScanResult, config: MqttConfig, scanner_id: str, publi
     mid = message_id("scan", m.scan_id, "finished")
     payload = {"schema": SCAN_SCHEMA, "message_id": mid, "event": "finished", **_meta_fields(result, scanner_id),
                "started_at": _iso(m.started_at), "finished_at": _iso(m.finished_at),
-               "evaluated_at": _iso(m.evaluated_at), "counts": counts, "drift": _scan_drift(result)}
+               "evaluated_at": _iso(m.evaluated_at), "counts": counts, "drift": _scan_drift(result),
+               "coverage": _coverage(result)}
     return OutboxMessage(id=mid, kind=MessageKind.SCAN, topic=Topics(config.prefix, m.site).scan(m.scan_id),
                          payload=_dumps(payload), expiry=config.message_expiry,
                          user_properties=(("message_id", mid), ("event", "finished")))
@@ -195,6 +196,17 @@ def finding_message(finding: Finding, result: ScanResult, config: MqttConfig, sc
                          expiry=config.message_expiry, user_properties=props)
 
 
+def _coverage(result: ScanResult) -> dict[str, Any]:
+    """What the scan covered (reports.coverage): complete or not, why, and the counts behind it."""
+    from reports.coverage import coverage_of, coverage_sentence
+
+    cov = coverage_of(result)
+    return {"complete": cov.complete, "incomplete": cov.incomplete, "summary": coverage_sentence(cov),
+            "draft": cov.draft_note, "devices_found": cov.devices_found, "read_fully": cov.read_fully,
+            "read_partly": cov.read_partly, "not_read": {str(k): v for k, v in cov.not_read.items()},
+            "declared_missing": cov.declared_missing}
+
+
 def _posture(results: Counter[str]) -> str:
     if results.get(Result.FAIL):
         return "failing"
@@ -234,6 +246,7 @@ def state_message(device_id: str, findings: list[Finding], result: ScanResult, c
         "failing": [{"rule_id": f.rule_id, "severity": str(f.severity), "finding_uid": f.uid} for f in failing],
         "unknown": sorted(f.rule_id for f in findings if f.result in (Result.UNKNOWN, Result.ERROR)),
         "device_errors": len(dev.errors) if dev else 0,
+        "read_status": str(dev.read.status) if dev and dev.read else None,
         "needs_declaration": sum(1 for f in findings if f.needs_declaration),
         "drift": drift.get(device_id, _NO_DRIFT) if result.drift is not None else None,
     }

@@ -43,7 +43,7 @@ def test_failure_keeps_the_previous_report(scan, tmp_path, monkeypatch):
 
 async def test_async_variant(scan, tmp_path):
     written = await emit.write_reports_async(scan, jsonl=tmp_path / "f.jsonl")
-    assert written["jsonl"].read_text(encoding="utf-8").count("\n") == len(scan.findings)
+    assert written["jsonl"].read_text(encoding="utf-8").count("\n") == len(scan.findings) + 1  # + coverage
 
 
 def test_empty_and_facts_only_scans_render(scan, tmp_path):

@@ -46,7 +46,9 @@ def test_jsonl_has_one_self_contained_finding_per_line(scan, tmp_path):
     path = tmp_path / "findings.jsonl"
     write_jsonl(scan, path)
     lines = path.read_text(encoding="utf-8").splitlines()  # U+2028 in device names must not split a line
-    assert len(lines) == len(scan.findings)
+    assert len(lines) == len(scan.findings) + 1
+    last = json.loads(lines.pop())  # the scan's coverage closes the file
+    assert last["schema"] == "camaudit.coverage/1" and last["complete"] is False and last["coverage"]["incomplete"]
     first = json.loads(lines[0])
     f = scan.findings[0]
     assert (first["uid"], first["rule_id"], first["result"]) == (f.uid, f.rule_id, f.result)
@@ -87,7 +89,7 @@ def test_jsonl_fast_path_matches_the_record_api(scan, tmp_path):
 
     path = tmp_path / "findings.jsonl"
     write_jsonl(scan, path)
-    lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+    lines = path.read_text(encoding="utf-8").split("\n")[:-2]  # the last record is the coverage
     for line, finding in zip(lines, scan.findings, strict=True):
         assert json.loads(line) == json.loads(json.dumps(finding_record(finding, scan)))
 
