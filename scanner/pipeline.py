@@ -153,6 +153,8 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
     # identity decided after reading: endpoints that agree are one device, ids re-keyed to what was read
     # so history, drift and finding uids survive an IP or port change (probes/identity.py)
     results = group_endpoints(results)
+    for device in results:  # a joined device's status is what all its endpoints read together
+        device.read = derive_read(device)
     results.sort(key=lambda d: (d.address, d.port or 0))
     return results
 
