@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from probes.discovery import Signal
 from probes.errors import ConfigError
-from reports.console import make_console
 from probes.facts import DeviceFacts
 from probes.readstatus import derive_read
+from reports.console import make_console
 from scanner.commands import _common
 from scanner.emit import scan_and_finish
 from scanner.pipeline import ScanOptions, run_scan
-from scanner.site import CredentialsRef, Site, SiteFile, load_site
+from scanner.site import CredentialsRef, ScopeConfig, Site, SiteFile, load_site
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
