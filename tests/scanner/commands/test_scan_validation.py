@@ -51,6 +51,7 @@ def _scan(camera, tmp_path, *extra: str) -> list[str]:
 @pytest.mark.parametrize(("case", "why"), [
     ("html-is-a-directory", "is a directory"),
     ("json-in-missing-directory", "does not exist"),
+    ("csv-under-a-file", "is not a directory"),
     ("password-in-broker-url", "do not put the password in the broker URL"),
     ("missing-password-variable", "H13_LAB_PASSWORD is not set"),
 ])
@@ -60,9 +61,11 @@ def test_bad_option_stops_before_discovery(camera, tmp_path, capsys, monkeypatch
     args = {
         "html-is-a-directory": ["--html", str(tmp_path)],
         "json-in-missing-directory": ["--json", str(tmp_path / "no-such-dir" / "scan.json")],
+        "csv-under-a-file": ["--csv", str(tmp_path / "a-file" / "findings.csv")],
         "password-in-broker-url": ["--mqtt", "mqtt://camaudit:secret@127.0.0.1:1883"],
         "missing-password-variable": [],
     }[case]
+    (tmp_path / "a-file").write_text("x")
     if case == "missing-password-variable":
         monkeypatch.delenv("H13_LAB_PASSWORD")
     assert main(_scan(camera, tmp_path, *args)) == 1
