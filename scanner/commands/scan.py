@@ -14,6 +14,7 @@ from probes.facts import DeviceFacts
 from probes.readstatus import derive_read
 from reports.console import make_console
 from scanner.commands import _common
+from scanner.credentials import credential_plan
 from scanner.emit import scan_and_finish
 from scanner.pipeline import ScanOptions, run_scan
 from scanner.site import CredentialsRef, ScopeConfig, Site, SiteFile, load_site
@@ -68,14 +69,13 @@ async def run(args: argparse.Namespace) -> int:
     # everything that can be wrong without the network is found before discovery starts (exit 1)
     _common.check_output_paths(args)
     _common.check_mqtt_options(args)
-    credentials = site_file.site.credentials
+    credential_plan(site_file)  # every credential reference readable (a missing variable or file: exit 1)
     options = ScanOptions(
         profiles=args.profiles,
         at=_common.parse_at(args.at, site_file.site.timezone),
         facts_only=args.facts_only,
         signals={Signal(s) for s in args.signals} if args.signals else None,
         interfaces=args.interfaces,
-        credentials=credentials.resolve(site_file.path.parent) if credentials is not None else None,
     )
     return await scan_and_finish(args, options, site_file.site.name, console=console,
                                  scan=lambda opts: run_scan_with_progress(site_file, opts, console))

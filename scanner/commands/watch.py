@@ -411,8 +411,9 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
     site_file = load_site(args.site)  # a broken site file stops the watch before it starts (exit 1)
     site = site_file.site
     _common.check_output_paths(args, create_dirs=True)  # per-scan templates may name new directories
-    if site.credentials is not None:
-        site.credentials.resolve(site_file.path.parent)  # a missing variable or file stops it too
+    from scanner.credentials import credential_plan
+
+    credential_plan(site_file)  # a missing password variable or file stops it too (exit 1)
     schedule = build_schedule(args, site.timezone, clock.now())
     jitter = Jitter.parse(args.jitter)
     timeout = parse_duration(args.scan_timeout) if args.scan_timeout not in ("0", "none") else None
