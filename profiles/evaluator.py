@@ -138,6 +138,12 @@ class _Engine:
                                     f"placeholders: review them to know whether this rule applies"))
                 return
             why_not = rule.applies_to.excludes(decl, self.inventory.sector)
+            undeclared = rule.applies_to.undeclared_fields(decl) if why_not is None else []
+            if undeclared:
+                self._emit(rule, device, decl, CheckOutcome(
+                    Result.UNKNOWN, f"declaration field(s) {', '.join(undeclared)} of {decl.name!r} are not "
+                                    f"declared: add them to know whether this rule applies"))
+                return
             if why_not:
                 self._emit(rule, device, decl, CheckOutcome(Result.NOT_APPLICABLE, f"does not apply: {why_not}"))
                 return
@@ -206,7 +212,8 @@ class _Engine:
                     message += f" (waived until {waiver.expires.isoformat()} by {waiver.approver})"
         self.findings.append(_unchecked_finding({  # every Finding field, already typed (see fast_finding)
             "uid": finding_uid(self.inventory.site, device_id, rule.id), "rule_id": rule.id,
-            "check": rule.check_name, "profile": rule.profile, "device_id": device_id, "device_name": device_name,
+            "check": rule.check_name, "profile": rule.profile,
+            "profile_version": rule.profile_version or None, "device_id": device_id, "device_name": device_name,
             "result": result, "severity": rule.severity, "title": rule.title, "message": message,
             "evidence": list(outcome.evidence), "reference": rule.reference, "remediation": rule.remediation,
             "waiver": waiver_ref, "evaluated_at": self.at, "change": None}))

@@ -86,6 +86,7 @@ class Finding(BaseModel):
     rule_id: str  # e.g. "CZ-RET-1"
     check: str  # check function id, e.g. "retention_within_limit"
     profile: str  # profile id, e.g. "cz-uoou-2024"
+    profile_version: str | None = None  # that profile's version (scan /2; absent in documents of /1)
     device_id: str  # DeviceFacts.device_id, or "site" for site-level rules
     device_name: str  # declared name, or device label
     result: Result

@@ -12,17 +12,25 @@ import re
 from datetime import date, time
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from profiles import places
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class AreaType(StrEnum):
-    """Where a camera looks. Drives the minimum class (CZ §2.9) and sector bans (GR art 6, 15-21)."""
+    """Where a camera looks. Drives the minimum class (CZ §2.9) and sector bans (GR art 6, 15-21).
+
+    The ids of the place taxonomy (profiles/data/places.yaml, which also holds synonyms and parents; a test
+    keeps the two in step)."""
 
     ENTRANCE = "entrance"
     EXIT = "exit"
     RECEPTION = "reception"
+    ATM_VESTIBULE = "atm_vestibule"
     CASH_DESK = "cash_desk"
     VALUABLES = "valuables"  # vaults, cash storage, high-value goods
     WAREHOUSE = "warehouse"
@@ -40,18 +48,24 @@ class AreaType(StrEnum):
     SCHOOL_INTERIOR = "school_interior"
     SCHOOL_CORRIDOR = "school_corridor"
     PLAYGROUND = "playground"
+    SCHOOL_PLAYGROUND = "school_playground"
     INFANT_ROOM = "infant_room"
     CLOAKROOM = "cloakroom"
     CHANGING_ROOM = "changing_room"
+    STAFF_CHANGING_ROOM = "staff_changing_room"
     CHANGING_ROOM_ENTRANCE = "changing_room_entrance"
     TOILET = "toilet"
+    TOILET_ANTEROOM = "toilet_anteroom"
+    STAFF_TOILET = "staff_toilet"
     BATHROOM = "bathroom"
+    SAUNA = "sauna"
     REST_ROOM = "rest_room"  # staff rest / smoking rooms
     WAITING_ROOM = "waiting_room"
     PATIENT_ROOM = "patient_room"
     ICU = "icu"
     DINING = "dining"
     LEISURE = "leisure"  # pools, gyms, spa
+    GYM = "gym"
     POOL = "pool"
     SALES_FLOOR = "sales_floor"
     FITTING_ROOM = "fitting_room"
@@ -89,6 +103,22 @@ class Sector(StrEnum):
     EU_INSTITUTION = "eu_institution"
     TRANSPORT = "transport"
     OTHER = "other"
+
+
+def _area(value: object) -> object:
+    return places.normalise_area(value) if isinstance(value, str) else value
+
+
+def _sector(value: object) -> object:
+    return places.normalise_sector(value) if isinstance(value, str) else value
+
+
+# Site-file spellings: any id or synonym of the place taxonomy (any case, accents optional), stored as the id.
+AreaField = Annotated[AreaType, BeforeValidator(_area)]
+SectorField = Annotated[Sector, BeforeValidator(_sector)]
+
+# `false` in the site file: "declared: there is none" (absent means "not declared yet", i.e. unknown).
+No = Literal[False]
 
 
 class Purpose(StrEnum):
@@ -131,6 +161,25 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+class DateRange(BaseModel):
+    """Days (both included) on which something holds, e.g. a school break the holidays library does not know."""
+
+    model_config = _STRICT
+
+    start: date
+    end: date
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
 class Hours(BaseModel):
     """Weekly opening/operating hours: day -> list of 'HH:MM-HH:MM' ranges ('weekdays' and 'daily' allowed)."""
 
@@ -147,6 +196,8 @@ class Hours(BaseModel):
     weekdays: list[str] | None = Field(default=None, description="Shortcut: mon-fri without their own entry")
     weekend: list[str] | None = Field(default=None, description="Shortcut: sat-sun without their own entry")
     holidays: list[date] = Field(default_factory=list)  # days the premises are closed all day
+    open_on_public_holidays: bool = Field(default=False, description=(
+        "Open on the public holidays of the site's country too (default: closed on them)"))
 
     @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily", "weekdays", "weekend")
     @classmethod
@@ -195,7 +246,7 @@ class Justification(BaseModel):
     model_config = _STRICT
 
     reason: str = Field(min_length=3)
-    approval_ref: str | None = None  # e.g. DPA approval number, board decision
+    approval_ref: str | No | None = None  # e.g. DPA approval number; false: no approval exists
     approved_by: str | None = None
     approved_on: date | None = None
 
@@ -252,12 +303,13 @@ class Declaration(BaseModel):
 
     name: str = Field(min_length=1)
     match: DeviceSelector
-    camera_class: int = Field(alias="class", ge=1, le=4, description="Declared class 1-4 (CZ §2.9)")
-    area: AreaType
-    sector: Sector | None = None  # defaults to the site's sector
+    camera_class: int | None = Field(default=None, alias="class", ge=1, le=4, description=(
+        "Declared class 1-4 (CZ §2.9); needed only by profiles with classes (cz-uoou-2024)"))
+    area: AreaField = Field(description="Where the camera looks: an area id or synonym (`camaudit profiles areas`)")
+    sector: SectorField | None = None  # defaults to the site's sector
     purposes: list[Purpose] = Field(min_length=1)
     legal_basis: LegalBasis | None = None
-    balancing_test_ref: str | None = None
+    balancing_test_ref: str | No | None = None  # false: no balancing/proportionality test exists
     needed_view: ViewLevel | None = None  # what the purpose needs to see
     operating_hours: Hours | None = None  # when the camera may operate/record (defaults to site hours)
     opening_hours: Hours | None = None  # when the watched premises are open (defaults to the site's opening_hours)
@@ -267,11 +319,15 @@ class Declaration(BaseModel):
                                   "used when the device's recording schedule cannot be read")
     retention_hours: float | None = Field(default=None, ge=0)
     retention_justification: str | None = None
-    realtime_monitoring: bool = False  # an operator watches live to intervene
-    covers_public_space: bool = False
-    audio: Justification | None = None
-    ptz: Justification | None = None
-    biometrics: Justification | None = None
+    realtime_monitoring: bool | None = None  # an operator watches live to intervene (GR art 6.4); absent: unknown
+    covers_public_space: bool | None = None  # the view reaches public space (street, sidewalk); absent: unknown
+    publicly_accessible: bool | None = Field(default=None, description=(
+        "The watched place is open to the public (shop floor, station, lobby): CNIL smart-camera rules apply"))
+    smart_camera: bool | None = Field(default=None, description=(
+        "The images are analysed automatically (CNIL 'smart' camera), on the camera or elsewhere (VMS, cloud)"))
+    audio: Justification | No | None = None  # false: declared that there is no justification
+    ptz: Justification | No | None = None
+    biometrics: Justification | No | None = None
     biometric_ground: str | None = None  # art 9(2) ground, e.g. "explicit_consent", "substantial_public_interest"
     thermal_legal_framework: str | None = None
     calibration_date: date | None = None
@@ -282,9 +338,9 @@ class Declaration(BaseModel):
     expected_model: str | None = None
     expected_firmware: str | None = None
     expected_serial: str | None = None
-    workplace_reason: str | None = None  # the serious, activity-specific reason for watching workstations
-    dpia_ref: str | None = None
-    end_date: date | None = None  # limited lifetime (FR-SMART-1)
+    workplace_reason: str | No | None = None  # the serious, activity-specific reason for watching workstations
+    dpia_ref: str | No | None = None  # false: declared that no DPIA exists (absent: not declared yet)
+    end_date: date | No | None = None  # limited lifetime (FR-SMART-1); false: declared open-ended
     anonymisation: bool | None = None
     signage: bool | None = None  # attestation: signs in place (CZ-INFO-1, GR art 12)
     attestations: dict[str, bool] = Field(default_factory=dict)  # other attestations for manual rules
@@ -349,8 +405,10 @@ class Inventory(BaseModel):
     site: str
     timezone: str = "UTC"
     jurisdiction: str | None = None
-    sector: Sector | None = None
+    sector: SectorField | None = None
+    country: str | None = None  # ISO 3166 code for public holidays (defaults to the jurisdiction)
     opening_hours: Hours | None = None
+    school_breaks: list[DateRange] = Field(default_factory=list)
     declarations: list[Declaration] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
     attestations: dict[str, bool] = Field(default_factory=dict)  # site-wide attestations for manual rules

@@ -145,7 +145,7 @@ def _resolve(spec: ProfileDoc, doc: LocatedYaml, parents: list[Profile], path: P
             if pid not in ancestors:
                 ancestors.append(pid)
     lineage = tuple(ancestors)
-    own = {rid: replace(rule, lineage=lineage) for rid, rule in own.items()}
+    own = {rid: replace(rule, lineage=lineage, profile_version=spec.version) for rid, rule in own.items()}
     rules = [own.pop(rid) if rid in own else rule for rid, rule in inherited.items()]
     rules.extend(own.values())
     return Profile(ancestors=lineage, id=spec.id, title=spec.title, source=spec.source, jurisdiction=spec.jurisdiction,

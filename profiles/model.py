@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from profiles.checks import Params
 from profiles.findings import Reference, Severity
-from profiles.inventory import AreaType, Declaration, Purpose, Sector
+from profiles import places
+from profiles.inventory import AreaField, Declaration, Purpose, Sector, SectorField
 
 RULE_ID = r"^[A-Z0-9]+(-[A-Z0-9]+)+$"
 PROFILE_ID = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
@@ -34,12 +35,15 @@ class RuleReference(BaseModel):
 
 
 class AppliesTo(BaseModel):
-    """Limits a rule to declared cameras in these sectors/areas/classes/purposes (empty list = any)."""
+    """Limits a rule to declared cameras in these sectors/areas/classes/purposes (empty list = any).
+
+    Areas and sectors match through the place taxonomy: a rule for `changing_room` applies to a
+    `fitting_room`, one for `school` to a `nursery`."""
 
     model_config = _STRICT
 
-    sectors: list[Sector] = Field(default_factory=list)
-    areas: list[AreaType] = Field(default_factory=list)
+    sectors: list[SectorField] = Field(default_factory=list)
+    areas: list[AreaField] = Field(default_factory=list)
     classes: list[int] = Field(default_factory=list)
     purposes: list[Purpose] = Field(default_factory=list)
 
@@ -52,14 +56,18 @@ class AppliesTo(BaseModel):
         return [name for name, values in used.items()
                 if values and (name in placeholders or (name == "class" and "camera_class" in placeholders))]
 
+    def undeclared_fields(self, decl: Declaration) -> list[str]:
+        """Filtered fields the declaration leaves out, so whether the rule applies is unknown."""
+        return ["class"] if self.classes and decl.camera_class is None else []
+
     def excludes(self, decl: Declaration, site_sector: Sector | None) -> str | None:
         """Why the rule does not apply to this declaration, or None when it applies."""
         sector = decl.sector or site_sector
-        if self.sectors and sector not in self.sectors:
+        if self.sectors and not places.within(sector, self.sectors, "sectors"):
             return f"sector {sector or '(none declared)'} is not one of {', '.join(self.sectors)}"
-        if self.areas and decl.area not in self.areas:
+        if self.areas and not places.within(decl.area, self.areas):
             return f"area {decl.area} is not one of {', '.join(self.areas)}"
-        if self.classes and decl.camera_class not in self.classes:
+        if self.classes and decl.camera_class is not None and decl.camera_class not in self.classes:
             return f"class {decl.camera_class} is not one of {', '.join(map(str, self.classes))}"
         if self.purposes and not set(decl.purposes) & set(self.purposes):
             return f"purposes {', '.join(decl.purposes)} do not include {', '.join(self.purposes)}"
@@ -123,6 +131,7 @@ class Rule:
     severity: Severity
     reference: Reference
     profile: str  # the profile that (last) defined the rule
+    profile_version: str = ""  # that profile's `version:`, stamped on every finding of the rule
     check: str | None = None
     params: Params | None = None
     remediation: str = ""

@@ -21,7 +21,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError, is_public
-from profiles.inventory import Declaration, Hours, Inventory, Recorder, Sector, Waiver
+from profiles.inventory import DateRange, Declaration, Hours, Inventory, Recorder, SectorField, Waiver
 from profiles.yamlfile import LocatedYaml, load_yaml, parse_yaml, validate_located
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -229,8 +229,13 @@ class Site(BaseModel):
     title: str | None = None
     timezone: str = "UTC"
     jurisdiction: str | None = Field(default=None, description="Country code, e.g. CZ, GR, FR, NL, EU")
-    sector: Sector | None = None
+    sector: SectorField | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", description=(
+        "Country (and optional subdivision, e.g. DE-BY) whose public holidays count as closed days and "
+        "non-working days; defaults to `jurisdiction` when that is a country code"))
     opening_hours: Hours | None = None
+    school_breaks: list[DateRange] = Field(default_factory=list, description=(
+        "School breaks (the school is closed all day), which public-holiday calendars do not know"))
     scope: ScopeConfig
     credentials: CredentialsRef | None = Field(default=None, description="One set for every device (old form)")
     credential_sets: list[CredentialSetRef] = Field(
@@ -335,5 +340,6 @@ def site_json_schema() -> dict[str, Any]:
 def site_inventory(site: Site) -> Inventory:
     """The part of the site the evaluator sees."""
     return Inventory(site=site.name, timezone=site.timezone, jurisdiction=site.jurisdiction, sector=site.sector,
-                     opening_hours=site.opening_hours, declarations=site.cameras, waivers=site.waivers,
-                     attestations=site.attestations, recorders=site.recorders)
+                     country=site.country, opening_hours=site.opening_hours, school_breaks=site.school_breaks,
+                     declarations=site.cameras, waivers=site.waivers, attestations=site.attestations,
+                     recorders=site.recorders)

@@ -11,17 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from profiles.analytics import AnalyticsSeen, classify_all
 from profiles.checks._recorders import kept_elsewhere
 from profiles.checks._registry import MISSING, CheckContext, Unknown
-from profiles.timewindows import complement, overlap
+from profiles.timewindows import WeeklyWindows, complement, overlap
 
 UNLIMITED = math.inf
-
-# Substrings of analytics module/rule types that identify or track individuals (case-insensitive).
-IDENTIFYING_ANALYTICS = ("facerecognition", "face_recognition", "facematch", "facedetect", "reidentification",
-                         "re-identification", "reid", "persontracking", "objecttracking", "tracking",
-                         "licenseplate", "licence", "numberplate", "anpr", "gait", "biometric")
-
 
 def audio_profiles(ctx: CheckContext[Any]) -> list[str]:
     """Tokens of media profiles that stream or record audio."""
@@ -112,21 +107,32 @@ def _hours_windows(hours: Any) -> dict[str, list[str]]:
 
 
 def records_during(ctx: CheckContext[Any], times: RecordingTimes | None, hours: Any, *, outside: bool = False,
-                   days: int = 7) -> list[str]:
+                   days: int = 7, premises: bool = False, school: bool = False) -> list[str]:
     """Where recording falls inside (or, `outside`, outside) the declared hours in the `days` from the
-    evaluation date; a declared holiday has no hours."""
+    evaluation date; a declared holiday has no hours. For the hours of premises (`premises`), the public
+    holidays of the site's country close them too, and for a school (`school`) its declared breaks."""
     if times is None:
         return []
     out = []
     start = ctx.local_at.date()
-    for offset in range(days):
-        day = start + timedelta(days=offset)
+    dates = [start + timedelta(days=offset) for offset in range(days)]
+    closed = ctx.calendar.closed_days(hours, dates, school=school) if premises else {}
+    for day in dates:
         name = WEEK_DAYS[day.weekday()]
-        open_ranges = [] if day in hours.holidays else list(getattr(hours, name))
+        open_ranges = [] if day in hours.holidays or day in closed else list(getattr(hours, name))
         clash = overlap(times.windows.get(name, []), complement(open_ranges) if outside else open_ranges)
         if clash:
             out.append(f"{day:%a %Y-%m-%d} {', '.join(clash)}")
     return out
+
+
+def recording_windows(ctx: CheckContext[Any]) -> WeeklyWindows:
+    """When the camera records, as weekly windows (from `recording_times`: schedule read, else declared; an
+    Active job without a schedule records all week; no Active job: never). Unknown as `recording_times`."""
+    times = recording_times(ctx)
+    if times is None:
+        return WeeklyWindows.never()
+    return WeeklyWindows.from_days({WEEK_DAYS.index(day): ranges for day, ranges in times.windows.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,24 +200,49 @@ def format_hours(hours: float) -> str:
     return f"{hours:g} h"
 
 
+def analytics_seen(ctx: CheckContext[Any]) -> AnalyticsSeen:
+    """The camera's configured analytics modules and rules, classified (profiles/data/analytics.yaml).
+
+    Lists that could not be read are remembered in `ctx.missing` (so the check cannot pass without them)."""
+    modules = ctx.maybe("analytics.modules")
+    rules = ctx.maybe("analytics.rules")
+    return classify_all(None if modules is MISSING else modules, None if rules is MISSING else rules)
+
+
+def analytics_with(ctx: CheckContext[Any], flag: str, what: str) -> list[str]:
+    """Configured module/rule types whose capability has `flag` (tracks, identifies, biometric ...).
+
+    Found ones are returned even if a list is unread. When none is found, an unread list or an unclassified
+    type makes the answer unknown (raises Unknown naming them): an unknown type is never taken as harmless."""
+    seen = analytics_seen(ctx)
+    found = seen.where(flag)
+    if found:
+        ctx.forget("analytics.modules", "analytics.rules")
+        return [seen.describe([t]) for t in found]
+    if seen.unknown:
+        raise Unknown(f"analytics type(s) {', '.join(seen.unknown)} are not in camaudit's classification, so "
+                      f"whether the camera does {what} is unknown (see profiles/data/analytics.yaml)")
+    ctx.require_all()
+    return []
+
+
 def biometric_analytics(ctx: CheckContext[Any]) -> list[str]:
-    """Analytics module/rule types that identify people (derived fact)."""
-    return [str(x) for x in (ctx.fact("analytics.biometric") or [])]
+    """Analytics module/rule types that process biometric data (face recognition, re-identification)."""
+    return analytics_with(ctx, "biometric", "biometric identification")
+
+
+def maybe_biometric(ctx: CheckContext[Any]) -> list[str]:
+    """Like `biometric_analytics`, but an unknown answer is remembered for `require_all` instead of raised."""
+    try:
+        return biometric_analytics(ctx)
+    except Unknown as exc:
+        ctx.missing["analytics"] = str(exc)
+        return []
 
 
 def identifying_analytics(ctx: CheckContext[Any]) -> list[str]:
-    """Biometric analytics plus any configured module/rule that tracks or identifies individuals."""
-    found = list(biometric_analytics(ctx))
-    for key in ("analytics.modules", "analytics.rules"):
-        value = ctx.maybe(key)
-        if value is MISSING:
-            continue
-        for item in value or []:
-            kind = str(item.get("type", ""))
-            if any(marker in kind.lower() for marker in IDENTIFYING_ANALYTICS) and kind not in found:
-                found.append(kind)
-    ctx.forget("analytics.modules", "analytics.rules")  # the derived fact is enough; the lists add detail
-    return found
+    """Analytics that identify, recognise or follow individuals (faces, plates, re-identification, tracking)."""
+    return analytics_with(ctx, "tracks", "identification or tracking of individuals")
 
 
 def is_thermal(ctx: CheckContext[Any]) -> bool:

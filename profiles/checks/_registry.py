@@ -15,7 +15,7 @@ import functools
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -24,6 +24,8 @@ from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import NO_DECLARATION, EvidenceRef, Result
 from profiles.inventory import AreaType, Declaration, Hours, Inventory, Recorder, Sector
 from profiles.matching import DeviceKeys, selector_strength
+from profiles.sitecalendar import SiteCalendar
+from profiles.timewindows import WeeklyWindows
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -215,9 +217,30 @@ class CheckContext(Generic[P]):
                           f"camera or to the site")
         return hours
 
-    def premises_open(self) -> bool:
-        local = self.local_at
-        return self.premises_hours().is_open(local.date(), local.time())
+    @property
+    def calendar(self) -> SiteCalendar:
+        """The site's calendar (holidays, school breaks), built once per evaluation."""
+        cal = self.fleet_cache.get(SiteCalendar)
+        if cal is None:
+            cal = self.fleet_cache[SiteCalendar] = SiteCalendar.of(self.inventory)
+        return cal
+
+    def premises_windows(self, *, school: bool = False) -> tuple[WeeklyWindows, dict[date, str]]:
+        """When the watched premises are open in the week of the evaluation time, and the days they are
+        closed (declared, public holidays, school breaks); Unknown when no opening hours are declared."""
+        return self.calendar.week_windows(self.premises_hours(), self.today, school=school)
+
+    def camera_windows(self) -> WeeklyWindows:
+        """When the camera operates (live view or recording): its declared `operating_hours`, else all week."""
+        hours = self.decl.operating_hours
+        if hours is None:
+            return WeeklyWindows.always()
+        self.declared("operating_hours")
+        return self.calendar.week_windows(hours, self.today)[0]
+
+    def week_label(self) -> str:
+        """'week from Tue 2026-11-24 (Europe/Athens)': the seven days a weekly comparison judged."""
+        return f"week from {self.today:%a %Y-%m-%d} ({self.inventory.timezone})"
 
     # ---- outcomes ----------------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from profiles.checks import _observe as obs
-from profiles.checks._registry import CheckContext, CheckOutcome, Params, check
+from profiles.checks._registry import CheckContext, CheckOutcome, Params, Unknown, check
 
 
 class AudioParams(Params):
@@ -22,9 +22,15 @@ def audio_justified(ctx: CheckContext[AudioParams]) -> CheckOutcome:
         return ctx.passed("no media profile carries audio")
     where = f"audio in media profile(s) {', '.join(profiles)}"
     justification = ctx.declared("audio", required=False)
-    if justification is None:
-        return ctx.failed(f"{where}, but no `audio` justification is declared")
-    if ctx.params.require_approval and not justification.approval_ref:
-        return ctx.failed(f"{where}; justified ({justification.reason}) but without the authority's approval "
-                          f"reference (`audio.approval_ref`)")
+    if not justification:
+        said = " (declared `audio: false`)" if justification is False else ""
+        return ctx.failed(f"{where}, but no `audio` justification is declared{said}")
+    if ctx.params.require_approval:
+        if justification.approval_ref is False:
+            return ctx.failed(f"{where}; justified ({justification.reason}) but declared without the authority's "
+                              f"approval (`audio.approval_ref: false`)")
+        if not justification.approval_ref:
+            raise Unknown(f"{where}, justified ({justification.reason}); whether the authority approved it is not "
+                          f"declared: add `audio.approval_ref` (or `approval_ref: false` if there is no approval)")
+        return ctx.passed(f"{where}, justified ({justification.reason}) and approved ({justification.approval_ref})")
     return ctx.passed(f"{where}, justified: {justification.reason}")

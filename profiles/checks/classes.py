@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from profiles import places
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
 from profiles.inventory import AreaType, Sector
@@ -23,9 +24,9 @@ def class_from_features(ctx: CheckContext[Any]) -> CheckOutcome:
     audio = ctx.maybe("media.audio_in_profiles")
     if audio is not MISSING and audio:
         reasons.append(f"audio in media profile(s) {', '.join(map(str, audio))}")
-    bio = ctx.maybe("analytics.biometric")
-    if bio is not MISSING and bio:
-        reasons.append(f"biometric analytics {', '.join(map(str, bio))}")
+    bio = obs.maybe_biometric(ctx)
+    if bio:
+        reasons.append(f"biometric analytics {', '.join(bio)}")
     ptz = ctx.maybe("ptz.present")
     if ptz is not MISSING and ptz:
         try:
@@ -87,11 +88,12 @@ def class_from_area(ctx: CheckContext[AreaClassParams]) -> CheckOutcome:
     declared = ctx.declared("camera_class")
     area = ctx.declared("area")
     sector = ctx.sector
-    rows = [r for r in ctx.params.table if r.area == area and r.sector in (None, sector)]
+    rows = [r for r in ctx.params.table if places.within(area, [r.area])
+            and (r.sector is None or places.within(sector, [r.sector], "sectors"))]
     specific = [r for r in rows if r.sector is not None]
     row = max(specific or rows, key=lambda r: r.min_class, default=None)
     minimum = row.min_class if row else 1
-    where = f"{area}" + (f" in a {sector}" if row and row.sector else "")
+    where = places.describe("areas", area, row.area if row else None) + (f" in a {sector}" if row and row.sector else "")
     if declared < minimum:
         return ctx.failed(f"declared class {declared}, but a camera watching {where} is at least class {minimum}")
     return ctx.passed(f"declared class {declared} meets the minimum class {minimum} for {where}")

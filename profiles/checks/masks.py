@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from profiles import places
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
 from profiles.inventory import AreaType, Sector
@@ -24,12 +25,12 @@ def feature_minimisation(ctx: CheckContext[FeatureMinimisationParams]) -> CheckO
     decl = ctx.decl
     problems: list[str] = []
     audio = ctx.maybe("media.audio_in_profiles")
-    if audio is not MISSING and audio and decl.audio is None:
+    if audio is not MISSING and audio and not decl.audio:  # absent or `audio: false`
         problems.append(f"audio on (profiles {', '.join(map(str, audio))}) without a declared justification")
     ptz = ctx.maybe("ptz.present")
-    if ptz is not MISSING and ptz and decl.ptz is None:
+    if ptz is not MISSING and ptz and not decl.ptz:
         problems.append("pan/tilt/zoom present without a declared justification")
-    if decl.covers_public_space or decl.area in ctx.params.mask_areas:
+    if decl.covers_public_space or places.within(decl.area, ctx.params.mask_areas):
         masks = ctx.maybe("privacy.masks")
         if masks is not MISSING and not any(m.get("enabled", True) for m in masks or []):
             problems.append(f"view reaches beyond the premises ({decl.area}) but no privacy mask is enabled")
@@ -71,9 +72,9 @@ class StreetParams(Params):
 def street_masked(ctx: CheckContext[StreetParams]) -> CheckOutcome:
     """Perimeter/street cameras mask the adjacent road and sidewalk (unless the site is high-security)."""
     decl = ctx.decl
-    if decl.area not in ctx.params.areas and not decl.covers_public_space:
+    if not places.within(decl.area, ctx.params.areas) and not decl.covers_public_space:
         return ctx.not_applicable(f"area {decl.area} does not face a street")
-    if ctx.sector in ctx.params.exempt_sectors:
+    if places.within(ctx.sector, ctx.params.exempt_sectors, "sectors"):
         return ctx.passed(f"{ctx.sector}: high-security site, street capture may be allowed")
     if obs.enabled_masks(ctx):
         return ctx.passed("privacy masks enabled on the perimeter view")
@@ -83,7 +84,8 @@ def street_masked(ctx: CheckContext[StreetParams]) -> CheckOutcome:
 @check("public_space_masked")
 def public_space_masked(ctx: CheckContext[Params]) -> CheckOutcome:
     """A camera declared as covering public space limits it with privacy masks."""
-    if not ctx.declared("covers_public_space", required=False) and ctx.decl.area != AreaType.PUBLIC_STREET:
+    if not ctx.declared("covers_public_space", required=False) and not places.within(ctx.decl.area,
+                                                                                        [AreaType.PUBLIC_STREET]):
         return ctx.not_applicable("not declared as covering public space")
     count = obs.enabled_masks(ctx)
     if count:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from profiles.checks import _observe as obs
-from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, check
+from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Unknown, check
 
 
 @check("ptz_minimised")
@@ -16,8 +16,9 @@ def ptz_minimised(ctx: CheckContext[Any]) -> CheckOutcome:
     justification = ctx.declared("ptz", required=False)
     patrol = obs.ptz_patrolling(ctx)
     moving = f" and moves on its own ({', '.join(patrol)})" if patrol else ""
-    if justification is None:
-        return ctx.failed(f"camera can pan/tilt/zoom{moving}, and no `ptz` justification is declared")
+    if not justification:
+        said = " (declared `ptz: false`)" if justification is False else ""
+        return ctx.failed(f"camera can pan/tilt/zoom{moving}, and no `ptz` justification is declared{said}")
     return ctx.passed(f"pan/tilt/zoom justified: {justification.reason}")
 
 
@@ -27,12 +28,18 @@ def ptz_supervised(ctx: CheckContext[Any]) -> CheckOutcome:
     if not ctx.fact("ptz.present"):
         return ctx.not_applicable("fixed camera (no pan/tilt/zoom)")
     problems: list[str] = []
-    if not ctx.declared("realtime_monitoring", required=False):
-        problems.append("no real-time operator declared (`realtime_monitoring: true`)")
+    unknown: list[str] = []
+    live = ctx.declared("realtime_monitoring", required=False)
+    if live is False:
+        problems.append("declared without a real-time operator (`realtime_monitoring: false`)")
+    elif live is None:
+        unknown.append("whether an operator watches live is not declared (`realtime_monitoring: true/false`)")
     masks = ctx.maybe("privacy.masks")
     if masks is not MISSING and not any(m.get("enabled", True) for m in masks or []):
         problems.append("no privacy mask limits the view")
     if problems:
         return ctx.failed("PTZ camera: " + "; ".join(problems))
+    if unknown:
+        raise Unknown("PTZ camera: " + "; ".join(unknown))
     ctx.require_all()
     return ctx.passed("PTZ camera watched live, with privacy masks")

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from profiles import places
 from profiles.checks import _observe as obs
 from profiles.checks._registry import CheckContext, CheckOutcome, NotApplicable, Params, Unknown, check
 from profiles.findings import Result
 from profiles.inventory import AreaType, Purpose, Sector
-from profiles.timewindows import in_window, parse_window
+from profiles.timewindows import WeeklyWindows, parse_window
 
 
 def _closed_means_general_rules(ctx: CheckContext[Any]) -> None:
-    """GR art 14.3: the sector's special conditions apply while the premises are open."""
-    if not ctx.premises_open():
-        raise NotApplicable(f"premises closed at {ctx.local_at:%a %H:%M} ({ctx.inventory.timezone}): "
-                            f"the general rules apply")
+    """GR art 14.3: the sector's special conditions apply while the premises are open. Compared as weekly
+    windows (camera operating hours against opening hours), so the verdict does not depend on the scan's hour."""
+    open_w, closed = ctx.premises_windows()
+    during = ctx.camera_windows().overlap(open_w)
+    if during.empty:
+        raise NotApplicable(f"the camera does not operate while the premises are open ({open_w.describe()}) in the "
+                            f"{ctx.week_label()}{_closed_note(closed)}: the general rules apply")
+
+
+def _closed_note(closed: dict[Any, str]) -> str:
+    if not closed:
+        return ""
+    return "; closed " + ", ".join(f"{day:%a %Y-%m-%d} ({why})" for day, why in sorted(closed.items()))
 
 
 class SectorAreasParams(Params):
@@ -33,17 +44,21 @@ class SectorAreasParams(Params):
 
 @check("sector_areas", params=SectorAreasParams)
 def sector_areas(ctx: CheckContext[SectorAreasParams]) -> CheckOutcome:
-    """The camera watches a place the sector rules allow."""
+    """The camera watches a place the sector rules allow (places match through the taxonomy's parents)."""
     area = ctx.declared("area")
     p = ctx.params
-    if area in p.banned:
-        return ctx.failed(f"cameras are not allowed in a {area} in a {ctx.sector}")
+    banned = places.matching(area, p.banned)
+    if banned:
+        return ctx.failed(f"cameras are not allowed in a {places.describe('areas', area, banned)} in a {ctx.sector}")
     if p.while_open:
         _closed_means_general_rules(ctx)
-    if area in p.allowed:
-        return ctx.passed(f"{area} is an allowed place in a {ctx.sector}")
-    if area in p.conditional:
-        return CheckOutcome(Result.MANUAL, f"{area} in a {ctx.sector}: allowed only if {p.conditional[area]}",
+    allowed = places.matching(area, p.allowed)
+    if allowed:
+        return ctx.passed(f"{places.describe('areas', area, allowed)} is an allowed place in a {ctx.sector}")
+    conditional = places.matching(area, p.conditional)
+    if conditional:
+        return CheckOutcome(Result.MANUAL, f"{places.describe('areas', area, conditional)} in a {ctx.sector}: "
+                                           f"allowed only if {p.conditional[AreaType(conditional)]}",
                             tuple(ctx.evidence))
     if p.unlisted == "manual":
         return CheckOutcome(Result.MANUAL, f"{area} is not among the places listed for a {ctx.sector}: verify",
@@ -70,7 +85,7 @@ def hospital_areas(ctx: CheckContext[HospitalParams]) -> CheckOutcome:
     area = ctx.declared("area")
     p = ctx.params
     purposes = ctx.declared("purposes")
-    if area in p.patient_care_areas and Purpose.PATIENT_CARE in purposes:
+    if places.within(area, p.patient_care_areas) and Purpose.PATIENT_CARE in purposes:
         problems = []
         if not ctx.decl.attestations.get(p.permit_attestation):
             problems.append(f"no authority permit attested (`attestations: {{{p.permit_attestation}: true}}`)")
@@ -80,11 +95,14 @@ def hospital_areas(ctx: CheckContext[HospitalParams]) -> CheckOutcome:
         if problems:
             return ctx.failed("patient-care monitoring: " + "; ".join(problems))
         return ctx.passed("patient-care monitoring under an attested permit with short retention")
-    if area in p.banned:
-        return ctx.failed(f"hospital security cameras are not allowed in a {area} "
+    banned = places.matching(area, p.banned)
+    if banned:
+        return ctx.failed(f"hospital security cameras are not allowed in a {places.describe('areas', area, banned)} "
                           f"(only {', '.join(p.allowed)})")
-    if area in p.allowed:
-        return ctx.passed(f"{area} is an allowed place for hospital security cameras")
+    allowed = places.matching(area, p.allowed)
+    if allowed:
+        return ctx.passed(f"{places.describe('areas', area, allowed)} is an allowed place for hospital security "
+                          f"cameras")
     return CheckOutcome(Result.MANUAL, f"{area} is not among the places listed for hospitals "
                                        f"({', '.join(p.allowed)}): verify it is a critical installation",
                         tuple(ctx.evidence))
@@ -93,46 +111,59 @@ def hospital_areas(ctx: CheckContext[HospitalParams]) -> CheckOutcome:
 class SchoolParams(Params):
     """GR art 18: cameras only while the school is closed, footage gone by the next working day, no streaming."""
 
-    max_retention_hours: float = Field(default=72, gt=0,
-                                       description="Until the next working day, allowing for a weekend")
+    working_days: int = Field(default=1, ge=1, le=15, description=(
+        "Footage of a day is deleted by the start of this many working days later (GR art 18: the next one)"))
 
 
 @check("school_hours", params=SchoolParams)
 def school_hours(ctx: CheckContext[SchoolParams]) -> CheckOutcome:
-    """A school camera does not record during school hours, keeps footage briefly and streams nowhere."""
+    """A school camera does not record during school hours, keeps footage briefly and streams nowhere.
+
+    School hours are the declared opening hours of the evaluation week without public holidays and declared
+    school breaks; recording is compared with them as weekly windows. Retention is limited to the real time
+    (daylight saving included) from the evaluation day to its next working day: 24 h on a Tuesday, 72 h on a
+    Friday, more before a public holiday."""
     problems: list[str] = []
     unknown: list[str] = []
-    is_open = ctx.premises_open()
-    now = f"{ctx.local_at:%a %H:%M} ({ctx.inventory.timezone})"
     times = None
     try:  # the schedule the jobs follow (read, else declared) against the school hours of the coming week
         times = obs.recording_times(ctx)
     except Unknown as exc:
         unknown.append(str(exc))
+    closed: dict[Any, str] = {}
+    try:
+        hours = ctx.premises_hours()
+    except Unknown as exc:
+        unknown.append(str(exc))
     else:
-        clash = obs.records_during(ctx, times, ctx.premises_hours())
-        if clash:
-            assert times is not None
+        dates = [ctx.today + timedelta(days=offset) for offset in range(7)]
+        closed = ctx.calendar.closed_days(hours, dates, school=True)
+        clash = obs.records_during(ctx, times, hours, premises=True, school=True)
+        if clash and times is not None:
             problems.append(f"records during school hours ({times.how}): {'; '.join(clash)}")
+    cal = ctx.calendar
+    last = ctx.today
+    for _ in range(ctx.params.working_days):
+        last = cal.next_working_day(last)
+    limit = cal.hours_between_days(ctx.today, last)
     try:
         kept = obs.retention(ctx)
     except Unknown as exc:
         unknown.append(str(exc))
     else:
-        if kept is not None and kept.hours > ctx.params.max_retention_hours:
-            problems.append(f"{kept.describe()}: footage must be deleted on the next working day")
+        if kept is not None and kept.hours > limit:
+            problems.append(f"{kept.describe()}: footage of {ctx.today:%a %Y-%m-%d} must be deleted by the next "
+                            f"working day, {last:%a %Y-%m-%d} ({obs.format_hours(limit)}; {cal.describe_source()})")
     remote = obs.cloud_services(ctx)
     if remote:
         problems.append(f"streams or uploads to {'; '.join(remote)}")
     if problems:
         return ctx.failed("; ".join(problems))
-    if unknown:
-        raise Unknown("; ".join(unknown))
-    ctx.require_all()
-    state = "open" if is_open else "closed"
+    if unknown or ctx.missing:
+        raise Unknown("; ".join([*unknown, *ctx.missing.values()]))
     recording = f"records {times.how}, outside school hours" if times else "not recording"
-    return ctx.passed(f"school {state} at {now}; {recording} in the week from {ctx.local_at:%a %Y-%m-%d}; "
-                      f"short retention; no remote streaming")
+    return ctx.passed(f"{recording} in the {ctx.week_label()}{_closed_note(closed)}; footage kept at most "
+                      f"{obs.format_hours(limit)} (next working day {last:%a %Y-%m-%d}); no remote streaming")
 
 
 class OtherPremisesParams(Params):
@@ -156,44 +187,51 @@ class OtherPremisesParams(Params):
 
 @check("other_premises", params=OtherPremisesParams)
 def other_premises(ctx: CheckContext[OtherPremisesParams]) -> CheckOutcome:
-    """Museums aim at exhibits; fuel stations at night watch only pumps and stores; worship sites stop when open."""
+    """Museums aim at exhibits; fuel stations at night watch only pumps and stores; worship sites stop when open.
+
+    Hours are compared as weekly windows (when the camera operates and records against the night period or
+    the opening hours), not at the hour of the scan."""
     sector = ctx.sector
     area = ctx.declared("area")
     p = ctx.params
-    now = f"{ctx.local_at:%a %H:%M}"
-    if sector == Sector.MUSEUM:
-        if area in p.museum_areas:
+    if places.within(sector, [Sector.MUSEUM], "sectors"):
+        if places.within(area, p.museum_areas):
             return ctx.passed(f"museum camera on {area}")
         return ctx.failed(f"museum camera on {area}: cameras should aim at the exhibits")
-    if sector == Sector.PUBLIC_PARKING:
+    if places.within(sector, [Sector.PUBLIC_PARKING], "sectors"):
         return ctx.passed("public parking: cameras allowed")
-    if sector == Sector.FUEL_STATION:
-        night = in_window(ctx.local_at.time(), p.fuel_night)
-        allowed = p.fuel_night_areas if night else p.fuel_day_areas
-        period = f"at night ({p.fuel_night})" if night else "by day"
-        if area in allowed:
-            return ctx.passed(f"fuel station {period}, {now}: {area} may be watched")
-        if not obs.is_recording(ctx):
-            return ctx.passed(f"fuel station {period}, {now}: {area} camera not recording")
-        return ctx.failed(f"fuel station {period}, {now}: only {', '.join(allowed)} may be watched, "
-                          f"this camera records the {area}")
-    if sector in (Sector.PLACE_OF_WORSHIP, Sector.CEMETERY):
+    if places.within(sector, [Sector.FUEL_STATION], "sectors"):
+        records = obs.recording_windows(ctx).overlap(ctx.camera_windows())
+        if records.empty:
+            return ctx.passed(f"fuel station: the {area} camera does not record")
+        night = WeeklyWindows.daily([p.fuel_night])
+        problems = []
+        if not places.within(area, p.fuel_night_areas) and not records.overlap(night).empty:
+            problems.append(f"records the {area} at night ({p.fuel_night}), when only "
+                            f"{', '.join(p.fuel_night_areas)} may be watched")
+        if not places.within(area, p.fuel_day_areas) and not records.outside(night).empty:
+            problems.append(f"records the {area} by day, when only {', '.join(p.fuel_day_areas)} may be watched")
+        if problems:
+            return ctx.failed("fuel station: " + "; ".join(problems))
+        return ctx.passed(f"fuel station: the {area} may be watched whenever the camera records "
+                          f"({records.describe()})")
+    if places.within(sector, [Sector.PLACE_OF_WORSHIP, Sector.CEMETERY], "sectors"):
         times = obs.recording_times(ctx)  # schedule read, else declared; Unknown when neither
-        during = obs.records_during(ctx, times, ctx.premises_hours())
+        during = obs.records_during(ctx, times, ctx.premises_hours(), premises=True)
         if during and times is not None:
             return ctx.failed(f"{sector}: records while open to the public ({times.how}): {'; '.join(during)}")
         if times is None:
             return ctx.passed(f"{sector}: camera not recording")
-        return ctx.passed(f"{sector}: records {times.how}, only while closed to the public in the week from "
-                          f"{ctx.local_at:%a %Y-%m-%d}")
+        return ctx.passed(f"{sector}: records {times.how}, only while closed to the public in the "
+                          f"{ctx.week_label()}")
     return ctx.not_applicable(f"no art 21 rule for sector {sector}")
 
 
 @check("sector_regime")
 def sector_regime(ctx: CheckContext[Any]) -> CheckOutcome:
-    """Tells whether the sector's special rules or the general rules apply at the evaluation time."""
-    is_open = ctx.premises_open()
-    now = f"{ctx.local_at:%a %Y-%m-%d %H:%M} ({ctx.inventory.timezone})"
-    if is_open:
-        return ctx.passed(f"premises open at {now}: the {ctx.sector} rules apply")
-    return ctx.passed(f"premises closed at {now}: the general rules apply")
+    """Tells when the sector's special rules apply (opening hours) and when the general rules apply."""
+    open_w, closed = ctx.premises_windows()
+    if open_w.empty:
+        return ctx.passed(f"premises closed all {ctx.week_label()}{_closed_note(closed)}: the general rules apply")
+    return ctx.passed(f"the {ctx.sector} rules apply while open ({open_w.describe()}){_closed_note(closed)}; the "
+                      f"general rules apply outside these hours")

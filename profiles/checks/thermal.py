@@ -161,12 +161,18 @@ class CalibrationParams(Params):
 def thermal_calibration(ctx: CheckContext[CalibrationParams]) -> CheckOutcome:
     """The temperature threshold is declared and the last calibration is recent."""
     _require_thermal(ctx)
-    threshold = ctx.declared("temperature_threshold_c")
-    calibrated = ctx.declared("calibration_date")
-    age = (ctx.today - calibrated).days
-    if age > ctx.params.max_calibration_age_days:
+    threshold = ctx.declared("temperature_threshold_c", required=False)
+    calibrated = ctx.declared("calibration_date", required=False)
+    missing = [f"`{name}`" for name, value in (("temperature_threshold_c", threshold),
+                                               ("calibration_date", calibrated)) if value is None]
+    age = (ctx.today - calibrated).days if calibrated is not None else None
+    if age is not None and age > ctx.params.max_calibration_age_days:
+        also = f"; {' and '.join(missing)} not declared" if missing else ""
         return ctx.failed(f"last calibration {calibrated} is {age} days old (max "
-                          f"{ctx.params.max_calibration_age_days})")
+                          f"{ctx.params.max_calibration_age_days}){also}")
+    if missing:
+        raise Unknown(f"declaration field {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing for "
+                      f"camera {ctx.decl.name!r}: add it to the site file")
     return ctx.passed(f"threshold {threshold} °C, calibrated {calibrated} ({age} days ago)")
 
 

@@ -31,6 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     checks = actions.add_parser("checks", help="the available checks and their parameters")
     checks.add_argument("--json", action="store_true", help="machine-readable output")
     checks.set_defaults(handler=run_checks)
+    areas = actions.add_parser("areas", help="the place taxonomy: areas and sectors, synonyms, parents, rules",
+                               description="Every area and sector the rules know, the words the site file accepts "
+                                           "for them (any case, accents optional), their parents and the rules "
+                                           "they trigger.")
+    areas.add_argument("--json", action="store_true", help="machine-readable output")
+    areas.add_argument("--profile", action="append", metavar="ID|FILE",
+                       help="rules of these profiles (repeatable; default: every shipped profile)")
+    areas.set_defaults(handler=run_areas)
     parser.set_defaults(handler=run_list, json=False)
 
 
@@ -140,4 +148,39 @@ def run_checks(args: argparse.Namespace) -> int:
             params.append(f"{name} = {default}")
         table.add_row(check_id, spec.summary, "\n".join(params))
     make_console().print(table)
+    return 0
+
+
+def run_areas(args: argparse.Namespace) -> int:
+    from profiles import places
+    from profiles.placerules import triggered_rules
+
+    profiles = load_profiles(args.profile or [info.id for info in list_profiles()])
+    rules = triggered_rules(profiles)
+    if args.json:
+        print(json.dumps({kind: [{
+            "id": place.id, "title": place.title, "parents": list(place.parents),
+            "synonyms": {lang: list(words) for lang, words in place.synonyms.items()},
+            "sources": list(place.sources),
+            "rules": [{"id": r.id, "profile": r.profile, "source": r.reference.source,
+                       "article": r.reference.article} for r in rules[(kind, place.id)]],
+        } for place in places.taxonomy(kind).places.values()] for kind in ("areas", "sectors")}, indent=2,
+            ensure_ascii=False))
+        return 0
+    console = make_console()
+    for kind in ("areas", "sectors"):
+        table = Table(title=f"{kind.capitalize()} (write any id or synonym in the site file)", title_justify="left",
+                      header_style="bold", show_lines=True)
+        table.add_column("id", no_wrap=True)
+        table.add_column("kind of", overflow="fold")
+        table.add_column("synonyms (en cs sk el fr nl de)", overflow="fold")
+        table.add_column("rules triggered", overflow="fold")
+        table.add_column("named in", overflow="fold")
+        for place in places.taxonomy(kind).places.values():  # type: ignore[arg-type]
+            words = "; ".join(f"{lang}: {', '.join(ws)}" for lang, ws in place.synonyms.items() if ws)
+            triggered = ", ".join(f"{r.id} ({r.reference.source} {r.reference.article})"
+                                  for r in rules[(kind, place.id)])  # type: ignore[index]
+            table.add_row(Text(place.id), Text(", ".join(place.parents) or "-"), Text(words or "-"),
+                          Text(triggered or "-"), Text("; ".join(place.sources) or "-"))
+        console.print(table)
     return 0

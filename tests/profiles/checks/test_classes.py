@@ -9,7 +9,8 @@ from factbook import failed, run_case
 from profiles.findings import Result as R
 
 AUDIO = {"media.audio_in_profiles": ["Profile_1"]}
-FACE = {"analytics.biometric": ["tt:FaceRecognition"]}
+FACE = {"analytics.biometric": ["tt:FaceRecognition"],
+        "analytics.rules": [{"name": "Watchlist", "type": "tt:FaceRecognition"}]}
 PTZ_TOUR = {"ptz.present": True, "ptz.tours": [{"token": "T1", "name": "patrol", "status": "Idle",
                                                  "auto_start": True}]}
 ANON = {"auth.anonymous_operations": ["GetProfiles"]}
@@ -26,7 +27,7 @@ CASES = [
     ("class_from_features", AUDIO, {"class_": 4}, {}, R.PASS, "declared class 4"),
     ("class_from_features", {"media.audio_in_profiles": failed("media.audio_in_profiles")}, {}, {}, R.UNKNOWN,
      "fact `media.audio_in_profiles` is error"),
-    ("class_from_features", {**AUDIO, "analytics.biometric": failed("analytics.biometric")}, {}, {}, R.FAIL,
+    ("class_from_features", {**AUDIO, "analytics.rules": failed("analytics.rules")}, {}, {}, R.FAIL,
      "audio in media profile(s)"),
     ("class_from_features", {**PTZ_TOUR, "ptz.tours": failed("ptz.tours")}, {}, {}, R.UNKNOWN, "ptz.tours"),
     # class_from_area

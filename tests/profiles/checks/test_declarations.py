@@ -7,7 +7,8 @@ from factbook import failed, run_case
 
 from profiles.findings import Result as R
 
-FACE = {"analytics.biometric": ["tt:FaceRecognition"]}
+FACE = {"analytics.biometric": ["tt:FaceRecognition"],
+        "analytics.rules": [{"name": "Watchlist", "type": "tt:FaceRecognition"}]}
 
 CASES = [
     ("primary_purpose", {}, {}, {}, R.PASS, "purposes: property_protection"),
@@ -19,18 +20,25 @@ CASES = [
      {"primary": ["property_protection", "temperature_screening"]}, R.PASS, "temperature_screening"),
     ("primary_purpose", {}, None, {}, R.UNKNOWN, "not declared"),
     ("legal_basis_declared", {}, {}, {}, R.PASS, "legal basis legitimate_interest"),
-    ("legal_basis_declared", {}, {"balancing_test_ref": None}, {}, R.FAIL, "without a balancing"),
+    ("legal_basis_declared", {}, {"balancing_test_ref": None}, {}, R.UNKNOWN, "needs a balancing/proportionality"),
+    ("legal_basis_declared", {}, {"balancing_test_ref": False}, {}, R.FAIL, "declared without a balancing"),
     ("legal_basis_declared", {}, {"legal_basis": None}, {}, R.UNKNOWN, "`legal_basis` is missing"),
     ("legal_basis_declared", {}, {"legal_basis": "public_task", "balancing_test_ref": None}, {}, R.PASS,
      "public_task"),
     ("dpia_declared", {}, {}, {}, R.NOT_APPLICABLE, "not high-risk"),
-    ("dpia_declared", {}, {"class_": 3}, {}, R.FAIL, "high-risk camera (class 3) without a DPIA reference"),
+    ("dpia_declared", {}, {"class_": 3}, {}, R.UNKNOWN, "high-risk camera (class 3): declare the DPIA reference"),
+    ("dpia_declared", {}, {"class_": 3, "dpia_ref": False}, {}, R.FAIL,
+     "high-risk camera (class 3), declared without a DPIA (`dpia_ref: false`)"),
+    ("dpia_declared", {}, {"class_": None}, {}, R.UNKNOWN, "declaration field `class` is missing"),
     ("dpia_declared", {}, {"class_": 3, "dpia_ref": "DPIA-9"}, {}, R.PASS, "DPIA DPIA-9"),
-    ("dpia_declared", FACE, {}, {"min_class": None}, R.FAIL, "biometric analytics (tt:FaceRecognition)"),
-    ("dpia_declared", {"thermal.radiometry": True}, {}, {"on_thermal": True}, R.FAIL, "temperature measurement"),
-    ("dpia_declared", {}, {"covers_public_space": True}, {"on_public_space": True}, R.FAIL, "public space"),
-    ("dpia_declared", {"analytics.biometric": failed("analytics.biometric")}, {}, {}, R.UNKNOWN,
-     "analytics.biometric"),
+    ("dpia_declared", FACE, {"dpia_ref": False}, {"min_class": None}, R.FAIL,
+     "biometric analytics (tt:FaceRecognition"),
+    ("dpia_declared", {"thermal.radiometry": True}, {"dpia_ref": False}, {"on_thermal": True}, R.FAIL,
+     "temperature measurement"),
+    ("dpia_declared", {}, {"covers_public_space": True, "dpia_ref": False}, {"on_public_space": True}, R.FAIL,
+     "public space"),
+    ("dpia_declared", {"analytics.rules": failed("analytics.rules")}, {}, {}, R.UNKNOWN,
+     "analytics.rules"),
     ("banned_areas", {}, {"area": "toilet"}, {"areas": ["toilet", "changing_room"]}, R.FAIL,
      "camera watches a toilet"),
     ("banned_areas", {}, {"area": "entrance"}, {"areas": ["toilet"]}, R.PASS, "not a forbidden place"),
@@ -45,7 +53,9 @@ CASES = [
     ("workplace_monitoring", {}, {"area": "workplace", "sector": "bank"}, {"exempt_sectors": ["bank"]}, R.FAIL,
      "bank: workplace monitoring may be justified here"),
     ("workplace_monitoring", {}, None, {}, R.UNKNOWN, "not declared"),
-    ("public_space_flag", {}, {}, {}, R.PASS, "does not cover public space"),
+    ("public_space_flag", {}, {}, {}, R.UNKNOWN, "may see the street: declare `covers_public_space"),
+    ("public_space_flag", {}, {"covers_public_space": False}, {}, R.PASS, "declared not to cover public space"),
+    ("public_space_flag", {}, {"area": "office_room"}, {}, R.PASS, "an interior place"),
     ("public_space_flag", {}, {"covers_public_space": True}, {}, R.FAIL, "covers public space with no end date"),
     ("public_space_flag", {}, {"area": "public_street", "end_date": "2027-06-30"}, {}, R.FAIL, "until 2027-06-30"),
     ("public_space_flag", {}, None, {}, R.UNKNOWN, "not declared"),

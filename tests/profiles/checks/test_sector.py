@@ -45,7 +45,8 @@ CASES = [
     ("school_hours", SHORT, SCHOOL, {}, TUESDAY_22, R.FAIL, "continuously: recording job RecordingJob_1"),
     ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_22, R.PASS,
      "records schedule 'After hours' (read), outside school hours in the week from Tue 2026-11-24"),
-    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_10, R.PASS, "school open at Tue 10:00"),
+    ("school_hours", SCHEDULED, SCHOOL, {}, TUESDAY_10, R.PASS,
+     "records schedule 'After hours' (read), outside school hours in the week from Tue 2026-11-24"),
     ("school_hours", DAYTIME, SCHOOL, {}, TUESDAY_10, R.FAIL,
      "records during school hours (schedule 'After hours' (read)): Wed 2026-11-25 07:30-16:30"),
     ("school_hours", UNREAD, SCHOOL, {}, TUESDAY_10, R.UNKNOWN,
@@ -54,14 +55,14 @@ CASES = [
      R.PASS, "declared `recording_schedule` (schedule 'AfterHours' not read)"),
     ("school_hours", UNREAD, {**SCHOOL, "recording_schedule": {"weekdays": ["07:00-09:00"]}}, {}, TUESDAY_10,
      R.FAIL, "Tue 2026-11-24 07:30-09:00"),
-    ("school_hours", IDLE, SCHOOL, {}, TUESDAY_10, R.PASS, "school open at Tue 10:00 (Europe/Prague); not recording"),
+    ("school_hours", IDLE, SCHOOL, {}, TUESDAY_10, R.PASS, "not recording in the week from Tue 2026-11-24"),
     ("school_hours", {**IDLE, "recording.recordings": [{"token": "R1", "max_retention_seconds": 7 * 24 * H}]},
-     SCHOOL, {}, TUESDAY_10, R.FAIL, "must be deleted on the next working day"),
+     SCHOOL, {}, TUESDAY_10, R.FAIL, "must be deleted by the next working day, Wed 2026-11-25 (24 h"),
     ("school_hours", {**IDLE, "cloud.uplinks": [{"remote_address": "wss://parents.example", "status": "Connected"}]},
      SCHOOL, {}, TUESDAY_10, R.FAIL, "streams or uploads to uplink wss://parents.example"),
     ("school_hours", {**SCHEDULED, "cloud.uplinks": failed("cloud.uplinks")}, SCHOOL, {}, TUESDAY_22, R.UNKNOWN,
      "cloud.uplinks"),
-    ("school_hours", {"recording.jobs": failed("recording.jobs")}, SCHOOL, {}, TUESDAY_10, R.UNKNOWN,
+    ("school_hours", {**SHORT, "recording.jobs": failed("recording.jobs")}, SCHOOL, {}, TUESDAY_10, R.UNKNOWN,
      "fact `recording.jobs` is error"),
     ("school_hours", {"recording.jobs": failed("recording.jobs")},
      {**SCHOOL, "recording_schedule": {"weekend": ["00:00-24:00"]}}, {}, TUESDAY_10, R.PASS,
@@ -78,8 +79,10 @@ CASES = [
      R.MANUAL, "verify"),
     ("sector_areas", {}, {"sector": "shop", "area": "sales_floor"}, SHOP, TUESDAY_10, R.MANUAL,
      "allowed only if large store"),
-    ("sector_areas", {}, {"sector": "shop", "area": "sales_floor"}, SHOP, TUESDAY_22, R.NOT_APPLICABLE,
-     "premises closed at Tue 22:00 (Europe/Prague): the general rules apply"),
+    ("sector_areas", {}, {"sector": "shop", "area": "sales_floor"}, SHOP, TUESDAY_22, R.MANUAL,
+     "allowed only if large store"),
+    ("sector_areas", {}, {"sector": "shop", "area": "sales_floor", "operating_hours": {"daily": ["18:00-24:00"]}},
+     SHOP, TUESDAY_10, R.NOT_APPLICABLE, "does not operate while the premises are open (mon 07:30-16:30"),
     ("sector_areas", {}, {"sector": "shop", "area": "fitting_room"}, SHOP, TUESDAY_22, R.FAIL, "fitting_room"),
     ("sector_areas", {}, None, SHOP, TUESDAY_10, R.UNKNOWN, "not declared"),
     # hospital_areas (GR-HOSP-1)
@@ -101,12 +104,20 @@ CASES = [
      {"sector": "hospital", "area": "icu", "purposes": ["patient_care"]}, {}, TUESDAY_10, R.UNKNOWN,
      "recording.recordings"),
     # other_premises (GR-OTHER-1)
-    ("other_premises", {}, {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_10, R.PASS, "by day"),
+    ("other_premises", {}, {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_10, R.FAIL,
+     "records the cash_desk at night (20:00-08:00), when only fuel_pumps, warehouse may be watched"),
     ("other_premises", {}, {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.FAIL,
-     "fuel station at night (20:00-08:00), Tue 22:00: only fuel_pumps, warehouse may be watched"),
-    ("other_premises", {}, {"sector": "fuel_station", "area": "fuel_pumps"}, {}, SATURDAY_06, R.PASS, "at night"),
+     "records the cash_desk at night (20:00-08:00)"),
+    ("other_premises", {}, {"sector": "fuel_station", "area": "cash_desk",
+                            "operating_hours": {"daily": ["08:00-20:00"]}}, {}, TUESDAY_22, R.PASS,
+     "the cash_desk may be watched whenever the camera records"),
+    ("other_premises", {}, {"sector": "fuel_station", "area": "dining"}, {}, TUESDAY_10, R.FAIL,
+     "records the dining at night (20:00-08:00), when only fuel_pumps, warehouse may be watched; records the "
+     "dining by day"),
+    ("other_premises", {}, {"sector": "fuel_station", "area": "fuel_pumps"}, {}, SATURDAY_06, R.PASS,
+     "may be watched whenever"),
     ("other_premises", {"recording.active": False, "recording.jobs": []},
-     {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.PASS, "not recording"),
+     {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.PASS, "does not record"),
     ("other_premises", {"recording.active": failed("recording.active"), "recording.jobs": failed("recording.jobs")},
      {"sector": "fuel_station", "area": "cash_desk"}, {}, TUESDAY_22, R.UNKNOWN, "recording.jobs"),
     # places of worship: recording while open to the public fails, whatever the day of the scan
@@ -127,8 +138,10 @@ CASES = [
     ("other_premises", {}, {"sector": "museum", "area": "dining"}, {}, TUESDAY_10, R.FAIL, "aim at the exhibits"),
     ("other_premises", {}, {"sector": "hotel"}, {}, TUESDAY_10, R.NOT_APPLICABLE, "no art 21 rule"),
     # sector_regime (GR-HOURS-1): informational, tells which regime applies
-    ("sector_regime", {}, {"sector": "bank"}, {}, TUESDAY_10, R.PASS, "premises open at Tue 2026-11-24 10:00"),
-    ("sector_regime", {}, {"sector": "bank"}, {}, TUESDAY_22, R.PASS, "the general rules apply"),
+    ("sector_regime", {}, {"sector": "bank"}, {}, TUESDAY_10, R.PASS,
+     "the bank rules apply while open (mon 07:30-16:30"),
+    ("sector_regime", {}, {"sector": "bank"}, {}, TUESDAY_22, R.PASS,
+     "the bank rules apply while open (mon 07:30-16:30"),
 ]
 
 
@@ -141,22 +154,26 @@ def test_time_rules_need_opening_hours() -> None:
     from factbook import camera, decl, inventory, judge
 
     declaration = decl(**{"sector": "school", "area": "school_corridor", "class": 3})
-    outcome = judge("school_hours", camera(), declaration, inv=inventory(declaration, opening_hours=None))
+    outcome = judge("school_hours", camera(facts=SHORT), declaration, inv=inventory(declaration, opening_hours=None))
     assert outcome.result is R.UNKNOWN
     assert "no opening hours declared for camera 'cam'" in outcome.message
 
 
 def test_evaluation_time_is_converted_to_the_site_time_zone() -> None:
-    """09:30 UTC on a Tuesday is 10:30 in Prague (open) but 04:30 in New York (closed)."""
+    """Monday 03:00 UTC is Monday 04:00 in Prague but still Sunday 22:00 (the week before) in New York."""
     from factbook import camera, decl, inventory, judge
 
-    at = datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("UTC"))
-    declaration = decl(sector="bank")
-    prague = judge("sector_regime", camera(), declaration, at=at, inv=inventory(declaration))
-    new_york = judge("sector_regime", camera(), declaration, at=at,
-                     inv=inventory(declaration, timezone="America/New_York"))
-    assert "open at Tue 2026-11-24 10:30" in prague.message
-    assert "closed at Tue 2026-11-24 04:30" in new_york.message
+    at = datetime(2026, 11, 23, 3, 0, tzinfo=ZoneInfo("UTC"))
+    declaration = decl(sector="bank", area="workplace", workplace_reason="cash handling")
+    prague = judge("sector_areas", camera(), declaration, at=at, inv=inventory(declaration, opening_hours={
+        "weekdays": ["07:30-16:30"], "holidays": ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26",
+                                                  "2026-11-27"]}), allowed=["workplace"], while_open=True)
+    new_york = judge("sector_areas", camera(), declaration, at=at, inv=inventory(
+        declaration, timezone="America/New_York", opening_hours={
+            "weekdays": ["07:30-16:30"], "holidays": ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26",
+                                                      "2026-11-27"]}), allowed=["workplace"], while_open=True)
+    assert prague.result is R.NOT_APPLICABLE and "week of 2026-11-23 (Europe/Prague)" in prague.message
+    assert new_york.result is R.PASS, new_york.message  # the week of 2026-11-16: open on weekdays
 
 
 def test_school_fails_on_what_it_saw_even_if_retention_is_unknown() -> None:
