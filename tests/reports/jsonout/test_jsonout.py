@@ -42,6 +42,19 @@ def test_schema_rejects_what_the_model_rejects(scan):
     assert len(list(_validator().iter_errors(doc))) >= 3
 
 
+def test_documents_of_schema_1_still_load(scan, tmp_path):
+    """/2 only adds optional fields (a finding's profile_version): a /1 document reads as the current one."""
+    doc = json.loads(scan.dump_json())
+    doc["schema"] = "camaudit.scan/1"
+    for finding in doc["findings"]:
+        finding.pop("profile_version", None)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    loaded = load_scan(path)
+    assert loaded.schema_ == SCHEMA_ID == "camaudit.scan/2"
+    assert len(loaded.findings) == len(scan.findings) and all(f.profile_version is None for f in loaded.findings)
+
+
 def test_jsonl_has_one_self_contained_finding_per_line(scan, tmp_path):
     path = tmp_path / "findings.jsonl"
     write_jsonl(scan, path)
