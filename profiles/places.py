@@ -101,10 +101,8 @@ def normalise(kind: Kind, word: object) -> str:
     import difflib
     near = difflib.get_close_matches(key, list(tax.lookup), n=3)
     ids = list(dict.fromkeys(tax.lookup[n] for n in near))  # closest first, each id once
-    hint = f"; did you mean {', '.join(ids)}?" if ids else ""
-    singular = kind[:-1]
-    raise ValueError(f"unknown {singular} {word!r} (see `camaudit profiles areas` for the {kind} and their "
-                     f"synonyms){hint}")
+    hint = f"; did you mean {' or '.join(repr(i) for i in ids)}?" if ids else ""
+    raise ValueError(f"not a known {kind[:-1]} (ids and synonyms: `camaudit profiles areas`){hint}")
 
 
 def normalise_area(word: object) -> str:

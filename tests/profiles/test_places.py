@@ -105,7 +105,7 @@ def test_unknown_rows_placeholder_and_undeclared() -> None:
 
 
 def test_unknown_word_is_an_error_naming_the_nearest_places() -> None:
-    with pytest.raises(ValueError, match=r"unknown area 'fiting room'.*did you mean fitting_room"):
+    with pytest.raises(ValueError, match=r"not a known area .*did you mean 'fitting_room'"):
         decl(area="fiting room")
 
 

@@ -157,7 +157,8 @@ def test_every_problem_is_listed_in_file_order_with_suggestions() -> None:
         (2, "scop", "unknown key; did you mean 'scope'?"),  # not also "scope: required field is missing"
         (6, "credentials.pasword_env", "unknown key; did you mean 'password_env'?"),
         (10, "cameras.0.class", "Input should be less than or equal to 4 (got 5)"),
-        (11, "cameras.0.area", "'entrence' is not allowed here; did you mean 'entrance'?"),
+        (11, "cameras.0.area", "not a known area (ids and synonyms: `camaudit profiles areas`); did you mean "
+                               "'entrance'? (got 'entrence')"),
         (13, "cameras.0.retention_hourz", "unknown key; did you mean 'retention_hours'?"),
     ]
     assert (err.line, err.field) == (2, "scop")  # the first problem is the error's own location
