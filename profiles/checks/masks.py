@@ -66,6 +66,8 @@ class StreetParams(Params):
     areas: list[AreaType] = Field(default_factory=lambda: [AreaType.PERIMETER, AreaType.PUBLIC_STREET])
     exempt_sectors: list[Sector] = Field(default_factory=lambda: [
         Sector.BANK, Sector.PUBLIC_ADMINISTRATION, Sector.CRITICAL_INFRASTRUCTURE, Sector.EU_INSTITUTION])
+    exempt_areas: list[AreaType] = Field(default_factory=lambda: [AreaType.ATM_VESTIBULE],
+                                         description="High-security places in any sector (GR art 6.1: ATMs)")
 
 
 @check("street_masked", params=StreetParams)
@@ -76,6 +78,8 @@ def street_masked(ctx: CheckContext[StreetParams]) -> CheckOutcome:
         return ctx.not_applicable(f"area {decl.area} does not face a street")
     if places.within(ctx.sector, ctx.params.exempt_sectors, "sectors"):
         return ctx.passed(f"{ctx.sector}: high-security site, street capture may be allowed")
+    if places.within(decl.area, ctx.params.exempt_areas):
+        return ctx.passed(f"{decl.area}: high-security place, street capture may be allowed")
     if obs.enabled_masks(ctx):
         return ctx.passed("privacy masks enabled on the perimeter view")
     return ctx.failed(f"{decl.area} camera without any privacy mask: adjacent roads and sidewalks may be filmed")

@@ -121,3 +121,23 @@ def test_classification_is_by_local_name_and_exact_type_first() -> None:
     assert classify("axis:ObjectTracker").source == table().sources["axis"]
     assert classify("vendor:Mystery").capability is None
     assert classify("acme:PeopleTrackingPro").how == "keyword"
+
+
+def test_every_analytics_type_of_the_real_reply_corpus_is_classified() -> None:
+    """Replies of real cameras (tests/probes/onvif/replies/real, sources in SOURCES.md) give no unknown type."""
+    import re
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[1] / "probes" / "onvif" / "replies" / "real"
+    found: dict[str, str] = {}
+    for path in corpus.rglob("*.xml"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "AnalyticsModule" not in text and "RuleDescription" not in text and ":Rule " not in text:
+            continue
+        for kind in re.findall(r'(?:Type|Name)="([A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)"', text):
+            if kind.split(":")[0] in ("tt", "hikxsd", "axis", "tnsaxis", "dahua", "bosch"):
+                found[kind] = path.parent.name
+    assert "hikxsd:TamperEngine" in found and "tt:LineDetectorEngine" in found
+    unknown = {kind: where for kind, where in found.items() if classify(kind).capability is None
+               and not kind.endswith(("Configuration", "Description", "Options"))}
+    assert unknown == {}

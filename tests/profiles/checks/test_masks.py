@@ -45,6 +45,8 @@ CASES = [
     ("street_masked", {}, {"area": "entrance"}, {}, R.NOT_APPLICABLE, "does not face a street"),
     ("street_masked", {}, {"area": "perimeter", "sector": "factory"}, {}, R.FAIL, "adjacent roads and sidewalks"),
     ("street_masked", MASK, {"area": "perimeter"}, {}, R.PASS, "privacy masks enabled"),
+    ("street_masked", {}, {"area": "atm lobby", "sector": "shop", "covers_public_space": True}, {}, R.PASS,
+     "atm_vestibule: high-security place"),
     ("street_masked", {}, {"area": "perimeter", "sector": "bank"}, {}, R.PASS, "high-security site"),
     ("street_masked", {"privacy.masks": failed("privacy.masks")}, {"area": "perimeter"}, {}, R.UNKNOWN,
      "fact `privacy.masks` is error"),
