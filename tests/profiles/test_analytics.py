@@ -86,6 +86,9 @@ def test_biometric_types_reach_the_biometric_rules(type_: str, kind: str, capabi
      R.UNKNOWN, ["dahua:SmartMotionDetection"]),
     ({"analytics.rules": [{"name": "V", "type": "dahua:SmartMotionDetection"}]}, {"class_": 2}, "NL-FRT-1",
      R.UNKNOWN, ["dahua:SmartMotionDetection"]),
+    # Bosch's VCA engine module: motion only or object tracking depending on a parameter not read -> unknown
+    ({"analytics.modules": [{"name": "Viproc", "type": "tt:Viproc"}]}, LIMITED, "FR-SMART-1", R.UNKNOWN,
+     ["tt:Viproc"]),
     # unknown type next to an observed tracker: the observed tracking still fails
     ({"analytics.rules": [{"name": "V", "type": "dahua:Foo"}, {"name": "L", "type": "tt:LoiteringDetector"}]},
      LIMITED, "FR-SMART-1", R.FAIL, ["tt:LoiteringDetector (object_tracking)"]),
