@@ -6,6 +6,9 @@ a scan happens to run. A `WeeklyWindows` is a set of half-open intervals in loca
 Monday 00:00 of one week; a recording schedule, declared opening hours or a fixed night window all turn
 into one, and `overlap`/`outside` answer the rules' questions. Wall-clock minutes make a daylight-saving
 change irrelevant here: "08:00-16:00" is the same window on the day the clocks change.
+
+`overlap`/`complement` do the same for the ranges of one day ('HH:MM-HH:MM' lists), for rules that report
+dated clashes ("Wed 2026-11-25 09:00-11:00") from a recording schedule (`_observe.records_during`).
 """
 
 from __future__ import annotations

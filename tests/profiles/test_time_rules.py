@@ -77,7 +77,8 @@ def test_school_retention_unknown_when_not_read() -> None:
 def test_school_hours_verdict_does_not_flip_with_the_hour(hour: int) -> None:
     recording = {**kept(24), **ALWAYS}
     finding = judge(recording, SCHOOL, at("2026-12-01", hour))
-    assert finding.result is R.FAIL and "records during school hours (mon 08:00-14:00" in finding.message
+    assert finding.result is R.FAIL and "records during school hours (continuously" in finding.message
+    assert "Tue 2026-12-01 08:00-14:00; Wed 2026-12-02 08:00-14:00" in finding.message
     idle = judge(kept(24), SCHOOL, at("2026-12-01", hour))
     assert idle.result is R.PASS, idle.message
 
@@ -88,7 +89,7 @@ def test_school_hours_verdict_does_not_flip_with_the_hour(hour: int) -> None:
     # the week before: ordinary school week
     ("2026-12-15", R.FAIL, "records during school hours"),
     # a week with a public holiday (Ohi Day, Wed 28 Oct): recording during the other days still fails
-    ("2026-10-27", R.FAIL, "records during school hours (mon 08:00-14:00, tue 08:00-14:00, thu 08:00-14:00"),
+    ("2026-10-27", R.FAIL, "follows no schedule): Tue 2026-10-27 08:00-14:00; Thu 2026-10-29 08:00-14:00"),
 ])
 def test_school_breaks_and_holidays_move_with_at(day: str, result: R, text: str) -> None:
     breaks = [{"start": "2026-12-24", "end": "2027-01-07", "name": "Christmas"},
@@ -101,12 +102,16 @@ def test_school_breaks_and_holidays_move_with_at(day: str, result: R, text: str)
 @pytest.mark.parametrize(("facts", "fields", "day", "hour", "result", "text"), [
     # a church open on Sunday mornings: recording all week records while open, whatever the hour of the scan
     (ALWAYS, {"sector": "εκκλησία", "area": "worship_interior", "opening_hours": {"sun": ["08:00-12:00"]}},
-     "2026-12-01", 10, R.FAIL, "records then (sun 08:00-12:00)"),
+     "2026-12-01", 10, R.FAIL, "records while open to the public (continuously: recording job J1 follows no "
+                               "schedule): Sun 2026-12-06 08:00-12:00"),
     (ALWAYS, {"sector": "place_of_worship", "area": "worship_interior", "opening_hours": {"sun": ["08:00-12:00"]}},
-     "2026-12-06", 10, R.FAIL, "records then (sun 08:00-12:00)"),
-    (ALWAYS, {"sector": "place_of_worship", "area": "worship_interior", "opening_hours": {"sun": ["08:00-12:00"]},
-              "operating_hours": {"daily": ["20:00-06:00"]}}, "2026-12-06", 10, R.PASS,
-     "does not record while open to the public"),
+     "2026-12-06", 23, R.FAIL, "Sun 2026-12-06 08:00-12:00"),
+    ({"recording.jobs": [{"token": "J1", "recording": "R1", "mode": "Active", "schedule": "Night"}],
+      "recording.schedules": [{"token": "Night", "name": "Night", "timezone": None, "special_days": False,
+                               "windows": {d: ["20:00-24:00", "00:00-06:00"] for d in
+                                           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}]},
+     {"sector": "place_of_worship", "area": "worship_interior", "opening_hours": {"sun": ["08:00-12:00"]}},
+     "2026-12-06", 10, R.PASS, "records schedule 'Night' (read), only while closed to the public"),
     ({"recording.jobs": failed("recording.jobs")},
      {"sector": "place_of_worship", "area": "worship_interior", "opening_hours": {"sun": ["08:00-12:00"]}},
      "2026-12-06", 10, R.UNKNOWN, "recording.jobs"),

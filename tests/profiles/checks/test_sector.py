@@ -64,7 +64,7 @@ CASES = [
      "cloud.uplinks"),
     ("school_hours", {**SHORT, "recording.jobs": failed("recording.jobs")}, SCHOOL, {}, TUESDAY_10, R.UNKNOWN,
      "fact `recording.jobs` is error"),
-    ("school_hours", {"recording.jobs": failed("recording.jobs")},
+    ("school_hours", {**SHORT, "recording.jobs": failed("recording.jobs")},
      {**SCHOOL, "recording_schedule": {"weekend": ["00:00-24:00"]}}, {}, TUESDAY_10, R.PASS,
      "declared `recording_schedule` (recording jobs not read)"),
     ("school_hours", SHORT, {**SCHOOL, "opening_hours": {"weekdays": ["08:00-12:00"]}}, {}, TUESDAY_10, R.FAIL,
@@ -160,20 +160,19 @@ def test_time_rules_need_opening_hours() -> None:
 
 
 def test_evaluation_time_is_converted_to_the_site_time_zone() -> None:
-    """Monday 03:00 UTC is Monday 04:00 in Prague but still Sunday 22:00 (the week before) in New York."""
+    """Monday 03:00 UTC is Monday 04:00 in Prague but still Sunday 22:00 in New York: the judged week differs."""
     from factbook import camera, decl, inventory, judge
 
     at = datetime(2026, 11, 23, 3, 0, tzinfo=ZoneInfo("UTC"))
-    declaration = decl(sector="bank", area="workplace", workplace_reason="cash handling")
-    prague = judge("sector_areas", camera(), declaration, at=at, inv=inventory(declaration, opening_hours={
-        "weekdays": ["07:30-16:30"], "holidays": ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26",
-                                                  "2026-11-27"]}), allowed=["workplace"], while_open=True)
-    new_york = judge("sector_areas", camera(), declaration, at=at, inv=inventory(
-        declaration, timezone="America/New_York", opening_hours={
-            "weekdays": ["07:30-16:30"], "holidays": ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26",
-                                                      "2026-11-27"]}), allowed=["workplace"], while_open=True)
-    assert prague.result is R.NOT_APPLICABLE and "week of 2026-11-23 (Europe/Prague)" in prague.message
-    assert new_york.result is R.PASS, new_york.message  # the week of 2026-11-16: open on weekdays
+    declaration = decl(**SCHOOL)
+    prague = judge("school_hours", camera(facts=IDLE), declaration, at=at, inv=inventory(declaration))
+    new_york = judge("school_hours", camera(facts=IDLE), declaration, at=at,
+                     inv=inventory(declaration, timezone="America/New_York"))
+    assert prague.result is R.PASS and "week from Mon 2026-11-23 (Europe/Prague)" in prague.message
+    assert new_york.result is R.PASS and "week from Sun 2026-11-22 (America/New_York)" in new_york.message
+    # Sunday's footage may stay until Monday (24 h), Monday's until Tuesday: same limit, different days
+    assert "next working day Tue 2026-11-24" in prague.message
+    assert "next working day Mon 2026-11-23" in new_york.message
 
 
 def test_school_fails_on_what_it_saw_even_if_retention_is_unknown() -> None:
