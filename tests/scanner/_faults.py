@@ -76,8 +76,10 @@ async def lab_site(workdir: Path) -> Any:
         yield path
 
 
-def scan_command(site: Path, workdir: Path, history: str, broker_port: int) -> list[str]:
-    return [sys.executable, "-m", "scanner", "scan", "--site", str(site), "-q", "--history", history,
+def scan_command(site: Path, workdir: Path, history: str, broker_port: int, command: str = "scan") -> list[str]:
+    """`camaudit scan` (or `watch --once`, the same cycle as a scheduled watch) with --json and --mqtt."""
+    how = ["scan", "-q"] if command == "scan" else ["watch", "--once"]
+    return [sys.executable, "-m", "scanner", *how, "--site", str(site), "--history", history,
             "--json", str(workdir / "scan.json"),
             "--mqtt", f"mqtt://127.0.0.1:{broker_port}", "--mqtt-format", "native",
             "--mqtt-outbox", str(workdir / "outbox.sqlite"), "--mqtt-timeout", "30"]
@@ -141,13 +143,14 @@ async def history_state(history: str) -> tuple[list[str], bool, set[str]]:
         return [r.status.value for r in records], loadable, due
 
 
-async def kill_and_rerun(barrier: str, workdir: Path, site: Path, history: str, *, tree: Path = ROOT) -> Outcome:
+async def kill_and_rerun(barrier: str, workdir: Path, site: Path, history: str, *, tree: Path = ROOT,
+                         command: str = "scan") -> Outcome:
     """A broker and a subscriber, the scan killed at `barrier`, the scan again; what arrived."""
     workdir.mkdir(parents=True, exist_ok=True)
     broker = Mosquitto(workdir).start()
     try:
         async with Recorder(broker.port, "camaudit/#") as recorder:
-            cmd = scan_command(site, workdir, history, broker.port)
+            cmd = scan_command(site, workdir, history, broker.port, command)
             killed = await run_until_barrier(cmd, child_env(workdir, barrier, tree), workdir)
             code, err = await run_to_end(cmd, child_env(workdir, None, tree), workdir)
             assert "Traceback" not in err, err

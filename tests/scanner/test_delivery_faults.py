@@ -54,7 +54,15 @@ async def test_killed_at_a_barrier_then_rerun_loses_no_alert_sqlite(barrier, tmp
 
 
 @pytest.mark.parametrize("barrier", ["after-evaluation", "after-history-commit", "between-outbox-rows",
-                                     "mid-publish"])
+                                     "mid-report", "mid-publish"])
+async def test_watch_killed_at_a_barrier_then_rerun_loses_no_alert(barrier, tmp_path, needs_mosquitto):
+    """`watch --once` runs the same cycle as a scheduled watch (marker, commit, queue, reports, delivery)."""
+    async with _faults.lab_site(tmp_path) as site:
+        _check(await _faults.kill_and_rerun(barrier, tmp_path / "run", site, str(tmp_path / "history.sqlite"),
+                                            command="watch"))
+
+
+@pytest.mark.parametrize("barrier", BARRIERS)
 async def test_killed_at_a_barrier_then_rerun_loses_no_alert_postgres(barrier, tmp_path, needs_mosquitto):
     async with pg_schema() as url, _faults.lab_site(tmp_path) as site:
         _check(await _faults.kill_and_rerun(barrier, tmp_path / "run", site, url))
