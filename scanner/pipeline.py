@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from datetime import datetime
 
 from probes import clock
@@ -78,10 +79,10 @@ def scan_candidates(discovered: Sequence[DiscoveredDevice], named: Sequence[tupl
     for address, port in named:
         named_ports.setdefault(address, []).append(port)
     chosen: list[DiscoveredDevice] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, int]] = set()
     for device in discovered:
         addresses = set(device.addresses)
-        seen |= addresses
+        seen |= {(a, p) for a in addresses for p in [*device.open_ports, *device.onvif_ports, *_xaddr_ports(device)]}
         if is_camera_candidate(device):
             chosen.append(device)
             continue
@@ -91,10 +92,21 @@ def scan_candidates(discovered: Sequence[DiscoveredDevice], named: Sequence[tupl
         if ports:
             chosen.append(device.model_copy(update={"onvif_ports": ports}))
     for address, port in named:
-        if address not in seen:
-            seen.add(address)
+        if (address, port) not in seen:
+            seen.add((address, port))
             chosen.append(DiscoveredDevice(addresses=[address], onvif_ports=[port], signals=[Signal.DECLARED]))
     return chosen
+
+
+def _xaddr_ports(device: DiscoveredDevice) -> list[int]:
+    ports = []
+    for xaddr in device.xaddrs:
+        try:
+            url = urlsplit(xaddr)
+            ports.append(url.port or (443 if url.scheme == "https" else 80))
+        except ValueError:
+            continue
+    return ports
 
 
 async def discover_site(site_file: SiteFile, options: ScanOptions) -> list[DiscoveredDevice]:
