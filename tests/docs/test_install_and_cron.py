@@ -60,7 +60,10 @@ def _wheel(tmp_path: Path) -> Path:
     # the project's own metadata raises no warning (the license is an SPDX expression)
     assert "BuildBackendWarning" not in built.stderr and "deprecated" not in built.stderr.lower(), built.stderr
     wheels = list(dist.glob("camaudit-*.whl"))
-    assert [w.name for w in wheels] == ["camaudit-0.1.0-py3-none-any.whl"]
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert [w.name for w in wheels] == [f"camaudit-{version}-py3-none-any.whl"]
     return wheels[0]
 
 

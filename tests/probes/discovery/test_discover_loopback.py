@@ -153,11 +153,14 @@ async def test_the_demo_fleet_is_found_exactly() -> None:
     assert sorted(d.addresses[0] for d in devices) == sorted(expected)  # exactly the fleet, once each
     for device in devices:
         camera = expected[device.addresses[0]]
-        assert device.open_ports == [camera.port]
+        # an ephemeral TLS port of this camera may coincide with another camera's HTTP port in the sweep list;
+        # it is then rightly open here too, but never a port this camera does not listen on
+        assert camera.port in device.open_ports
+        assert set(device.open_ports) <= {camera.port, camera.tls_port}
         discoverable = camera.spec.network.discovery_mode.value == "Discoverable"
         assert (Signal.WS_DISCOVERY_UNICAST in device.signals) is discoverable
         assert device.endpoint_uuid == camera.spec.endpoint_uuid.removeprefix("urn:uuid:")  # WSD, or the TCP check
-        assert device.onvif_ports == [camera.port]
+        assert camera.port in device.onvif_ports and set(device.onvif_ports) <= {camera.port, camera.tls_port}
         if discoverable:
             assert device.xaddrs == [camera.xaddr]
     assert sum(Signal.WS_DISCOVERY_UNICAST not in d.signals for d in devices) == 1  # hotel-lobby, NonDiscoverable
