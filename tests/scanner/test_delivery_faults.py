@@ -3,7 +3,7 @@
 The scan runs as a child process against lab cameras and a real Mosquitto; CAMAUDIT_TEST_BARRIER stops it
 at a named point, the test SIGKILLs it there (no timing luck), then runs the scan again. A subscriber
 connected before the first scan counts: every due alert arrived, copies share their message_id, and the
-history holds no half-written scan. For SQLite history here and for PostgreSQL where it is reachable.
+history holds no half-written scan. For SQLite history and for PostgreSQL (a throw-away server, tests/pgserver.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""History store fixtures: the same tests run on SQLite and on the local PostgreSQL (own schema, dropped after)."""
+"""History store fixtures: the same tests run on SQLite and on PostgreSQL (own schema, dropped after).
+
+The PostgreSQL server is a throw-away one (tests/pgserver.py: initdb in a temporary directory, unix socket),
+or $CAMAUDIT_TEST_POSTGRES. Tests skip only when the PostgreSQL binaries are not installed.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,17 @@ import contextlib
 import importlib.util
 import itertools
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-PG_URL = os.environ.get("CAMAUDIT_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+ROOT = Path(__file__).resolve().parents[3]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests import pgserver  # noqa: E402
+
 _counter = itertools.count()
 
 
@@ -31,13 +41,14 @@ async def pg_schema():
     """A PostgreSQL URL whose search_path is a fresh schema of our own, dropped on exit."""
     asyncpg = pytest.importorskip("asyncpg", reason="asyncpg not installed (extra: postgres)")
     try:
-        admin = await asyncpg.connect(PG_URL, timeout=3)
-    except (OSError, asyncpg.PostgresError) as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
+        url = pgserver.shared_url()
+    except pgserver.PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    admin = await asyncpg.connect(url, timeout=10)
     schema = f"camaudit_t{os.getpid()}_{next(_counter)}"
     await admin.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield f"{PG_URL}?search_path={schema}"
+        yield pgserver.with_search_path(url, schema)
     finally:
         await admin.execute(f"DROP SCHEMA {schema} CASCADE")
         await admin.close()
