@@ -19,6 +19,7 @@ from profiles.findings import NO_DECLARATION, EvidenceRef, Finding, Result, Waiv
 from profiles.inventory import Declaration, Inventory, Waiver
 from profiles.matching import DeviceKeys, MatchResult, match_devices, selector_strength
 from profiles.model import Profile, Rule
+from profiles.naming import display_name
 
 SITE_DEVICE_ID = "site"
 _NO_PARAMS = NoParams()
@@ -197,7 +198,7 @@ class _Engine:
         if device_id is None:
             device_id = device.device_id if device is not None else f"declared:{decl.name if decl else '?'}"
         if device_name is None:
-            device_name = decl.name if decl is not None else (device.label if device is not None else device_id)
+            device_name = display_name(device_id, declared=decl.name if decl is not None else None, device=device)
         result, message, waiver_ref = outcome.result, outcome.message, None
         if result is Result.FAIL:
             waiver = self._waiver_for(rule.id, device, decl)

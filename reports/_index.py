@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from probes.facts import DeviceFacts
+from profiles.naming import display_name
 from reports.model import ScanResult
 
 T = TypeVar("T")
@@ -43,9 +44,7 @@ def device_index(result: ScanResult) -> dict[str, DeviceFacts]:
     return cached(result, "devices", lambda: {d.device_id: d for d in result.devices})
 
 
-def device_name(result: ScanResult, device_id: str, fallback: str = "") -> str:
-    """The declared name, else the device label, else `fallback`."""
-    if name := result.declared_names.get(device_id):
-        return name
-    dev = device_index(result).get(device_id)
-    return dev.label if dev else fallback
+def device_name(result: ScanResult, device_id: str, fallback: str | None = None) -> str:
+    """`profiles.naming.display_name` of a device of this scan (declared name, label, `fallback`, id)."""
+    return display_name(device_id, declared=result.declared_names.get(device_id),
+                        device=device_index(result).get(device_id), fallback=fallback)

@@ -29,7 +29,7 @@ from rich.text import Text
 
 from profiles.findings import Finding, Result, Severity
 from probes.readstatus import ReadStatus
-from reports._index import device_index
+from reports._index import device_index, device_name
 from reports.coverage import coverage_of, coverage_sentence, verdict_sentence
 from reports.model import Coverage, DriftSummary, ScanResult
 
@@ -235,8 +235,7 @@ def _undeclared_note(result: ScanResult, waiting: dict[str, int], console: Conso
     """One line for the cameras whose rules wait for a declaration (their findings stay in JSON/CSV/OCSF)."""
     if not waiting:
         return
-    names = [result.declared_names.get(i) or next((d.label for d in result.devices if d.device_id == i), i)
-             for i in waiting]
+    names = [device_name(result, i) for i in waiting]
     shown = ", ".join(term_safe(n, 60) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     total = sum(waiting.values())
     console.print(Text.assemble(
@@ -368,7 +367,7 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
     ids = [d.device_id for d in result.devices] + [i for i in by_device if i not in index]
     for device_id in ids:
         dev = index.get(device_id)
-        name = result.declared_names.get(device_id) or (dev.label if dev else device_id)
+        name = device_name(result, device_id)
         model = (
             " ".join(str(x) for x in (dev.value("identity.manufacturer"), dev.value("identity.model")) if x)
             if dev
@@ -411,7 +410,7 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
                          max_width=None if whole else 18 if narrow else 30)
         table.add_column("message", overflow="fold", ratio=1)
         for f in failing[:max_failures]:
-            name = result.declared_names.get(f.device_id, f.device_name)
+            name = device_name(result, f.device_id, f.device_name)
             table.add_row(
                 Text(str(f.severity), style=SEVERITY_STYLE[f.severity]),
                 safe_text(f.rule_id),
@@ -436,10 +435,11 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
 
     errors = [("scan", e) for e in meta.errors]
     errors += [
-        (result.declared_names.get(d.device_id) or d.label, e) for d in result.devices for e in d.errors
+        (device_name(result, d.device_id), e) for d in result.devices for e in d.errors
     ]
     errors += [
-        (f.device_name, f"{f.rule_id}: {f.message}") for f in result.findings if f.result is Result.ERROR
+        (device_name(result, f.device_id, f.device_name), f"{f.rule_id}: {f.message}")
+        for f in result.findings if f.result is Result.ERROR
     ]
     if errors:
         console.print(Text(f"Errors ({len(errors)})", style="bold red"))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from probes.readstatus import ReadStatus, derive_read
 from profiles.findings import Finding, Result
+from reports._index import device_name
 from reports.model import Coverage, ScanResult, UncoveredDevice, UnknownCause
 
 DECLARED_PREFIX = "declared:"  # device_id the evaluator gives a declared camera it did not find
@@ -77,7 +78,7 @@ def compute_coverage(result: ScanResult, *, declared: Sequence[str] | None = Non
         if read.status is ReadStatus.FULL:
             continue
         cov.uncovered.append(UncoveredDevice(
-            device_id=device.device_id, name=result.declared_names.get(device.device_id) or device.label,
+            device_id=device.device_id, name=device_name(result, device.device_id),
             address=device.address, status=read.status, reason=read.reason,
             failed_operations=read.failed_operations, named=is_named,
             declared=device.device_id in result.declared_names))

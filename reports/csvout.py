@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from reports._index import device_index
+from reports._index import device_index, device_name
 from reports.coverage import coverage_of
 from reports.model import ScanResult
 from reports.textsafety import cell_text
@@ -67,7 +67,7 @@ def write_csv(result: ScanResult, path: Path) -> None:
                 "scan_id": result.meta.scan_id,
                 "site": result.meta.site,
                 "device_id": f.device_id,
-                "device_name": result.declared_names.get(f.device_id, f.device_name),
+                "device_name": device_name(result, f.device_id, f.device_name),
                 "address": dev.address if dev else "",
                 "mac": dev.mac if dev else "",
                 "manufacturer": dev.value("identity.manufacturer") if dev else "",

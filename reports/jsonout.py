@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from probes.errors import ConfigError
 from profiles.findings import Finding
-from reports._index import device_index
+from reports._index import device_index, device_name
 from reports._jsonio import json_line
 from reports.coverage import coverage_of, verdict_sentence
 from reports.model import READABLE_SCHEMAS, SCHEMA_ID, ScanResult
@@ -114,7 +114,7 @@ def _device_context(finding: Finding, result: ScanResult) -> dict[str, Any]:
     declared = result.declared.get(finding.device_id)
     device: dict[str, Any] = {
         "id": finding.device_id,
-        "name": result.declared_names.get(finding.device_id, finding.device_name),
+        "name": device_name(result, finding.device_id, finding.device_name),
     }
     if dev is not None:
         device |= {"address": dev.address, "port": dev.port, "mac": dev.mac}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from profiles.findings import Change, Finding, Result, Severity
-from reports._index import cached, device_index
+from reports._index import cached, device_index, device_name
 from reports.coverage import coverage_of
 from reports._jsonio import json_line
 from reports.model import ScanResult
@@ -95,7 +95,7 @@ def _build_device(finding: Finding, result: ScanResult) -> dict[str, Any] | None
         "type_id": DEVICE_TYPE_IOT,
         "type": "IOT",
         "uid": dev.device_id,
-        "name": result.declared_names.get(dev.device_id, finding.device_name),
+        "name": device_name(result, dev.device_id, finding.device_name),
     }
     try:
         out["ip"] = str(ipaddress.ip_address(dev.address))

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import Change, EvidenceRef, Finding, Result
+from profiles.naming import display_name
 from reports.model import DriftCounts, DriftDevice, DriftFactChange, DriftSummary, ScanResult
 from scanner._gc import paused_gc
 
@@ -163,10 +164,8 @@ class _Index:
         self._labels = {d.device_id: d for d in scan.devices} if scan else {}
 
     def name(self, device_id: str, fallback: str | None = None) -> str:
-        if self.scan is not None and device_id in self.scan.declared_names:
-            return self.scan.declared_names[device_id]
-        device = self._labels.get(device_id)
-        return device.label if device is not None else (fallback or device_id)
+        declared = self.scan.declared_names.get(device_id) if self.scan is not None else None
+        return display_name(device_id, declared=declared, device=self._labels.get(device_id), fallback=fallback)
 
 
 def _vanished(device_id: str, current: _Index, previous: _Index) -> bool:

@@ -24,6 +24,7 @@ from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import NO_DECLARATION, EvidenceRef, Result
 from profiles.inventory import AreaType, Declaration, Hours, Inventory, Recorder, Sector
 from profiles.matching import DeviceKeys, selector_strength
+from profiles.naming import display_name
 from profiles.sitecalendar import SiteCalendar
 from profiles.timewindows import WeeklyWindows
 
@@ -191,9 +192,8 @@ class CheckContext(Generic[P]):
 
     @property
     def name(self) -> str:
-        if self.declaration is not None:
-            return self.declaration.name
-        return self.device.label if self.device else "?"
+        return display_name(self.device.device_id if self.device else "?", device=self.device,
+                            declared=self.declaration.name if self.declaration is not None else None)
 
     # ---- time --------------------------------------------------------------------------------------------------
 

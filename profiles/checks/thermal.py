@@ -20,6 +20,7 @@ from profiles.checks._registry import (
     describe_missing_fact,
 )
 from profiles.inventory import LegalBasis, Purpose
+from profiles.naming import display_name
 
 
 def _require_thermal(ctx: CheckContext[Any]) -> None:
@@ -111,7 +112,7 @@ def thermal_isolated(ctx: CheckContext[Any]) -> CheckOutcome:
         if not theirs:
             unknown += 1
         elif theirs & mine:
-            same.append(ctx.matches.get(other.device_id) or other.label)
+            same.append(display_name(other.device_id, declared=ctx.matches.get(other.device_id), device=other))
     where = ", ".join(sorted(mine))
     if same:
         shown = ", ".join(same[:5]) + (f" and {len(same) - 5} more" if len(same) > 5 else "")

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from probes.facts import DeviceFacts, FactStatus
 from probes.readstatus import DeviceRead, ReadStatus, derive_read
 from profiles.findings import Change, EvidenceRef, Result, Severity
+from reports._index import device_name
 from reports.coverage import coverage_of, coverage_sentence, verdict_sentence
 from reports.model import ScanResult
 
@@ -248,7 +249,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
         devices.append(
             {
                 "id": dev.device_id,
-                "name": result.declared_names.get(dev.device_id) or dev.label,
+                "name": device_name(result, dev.device_id),
                 "declared": dev.device_id in result.declared_names,
                 "address": dev.address,
                 "port": dev.port,
@@ -461,7 +462,7 @@ def _priorities(result: ScanResult) -> list[Priority]:
             group = groups[(f.rule_id, f.profile)] = Priority(
                 f.rule_id, f.title, f.severity, f"{ref.source} {ref.article}".strip(), ref.title or "",
                 f.remediation)
-        name = result.declared_names.get(f.device_id, f.device_name)
+        name = device_name(result, f.device_id, f.device_name)
         if name not in group.cameras:
             group.cameras.append(name)
     return sorted(groups.values(), key=lambda g: (-g.severity.rank, -len(g.cameras), g.rule_id))
@@ -502,7 +503,7 @@ def _context(result: ScanResult) -> dict[str, object]:
     )
     errors = list(result.meta.errors)
     errors += [
-        f"{result.declared_names.get(d.device_id) or d.label}: {e}" for d in result.devices for e in d.errors
+        f"{device_name(result, d.device_id)}: {e}" for d in result.devices for e in d.errors
     ]
     crashed = sum(1 for f in result.findings if f.result is Result.ERROR)
     waiting = Counter(f.device_id for f in result.findings if f.needs_declaration)
