@@ -276,4 +276,5 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return f"{cores} cores ({cpu or 'unknown CPU'}), {mem_kib / 1024 / 1024:.1f} GiB RAM, Python {sys.version.split()[0]}"
+    python = sys.version.split()[0]
+    return f"{cores} cores ({cpu or 'unknown CPU'}), {mem_kib / 1024 / 1024:.1f} GiB RAM, Python {python}"

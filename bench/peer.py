@@ -87,7 +87,8 @@ def run(n: int, report: Report, *, profiles: list[str], repeat: int = 3) -> None
             describe = camera_descriptions(info)
     facts_s = fig["facts_done_s"] - fig["discovery_s"]
     report.add(label, "camaudit reading the facts (facts phase of the audit)", round(facts_s, 2), "s",
-               note=f"best of {max(1, repeat)}; whole audit incl. discovery, evaluation, reports: {fig['wall_s']:.1f} s")
+               note=f"best of {max(1, repeat)}; whole audit incl. discovery, evaluation, reports: "
+                    f"{fig['wall_s']:.1f} s")
     report.add(label, f"onvif-python {version}: same operations, camera after camera", peer["wall_s"], "s",
                note=f"{peer['calls_ok']} calls ok, {peer['calls_failed']} failed, {peer['cameras_failed']} "
                     f"cameras not opened, {peer.get('cameras_http_digest', 0)} via HTTP Digest; "

@@ -225,7 +225,8 @@ PRE_AUTH_OPERATIONS = frozenset({
 Token = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Text = Annotated[str, Field(max_length=512, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
 
-_DURATION_RE = re.compile(r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+_DURATION_RE = re.compile(r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+                          r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 
 
 def _check_duration(value: str) -> str:
@@ -264,7 +265,8 @@ class Identity(Strict):
     mac: str | None = Field(default=None, description="aa:bb:cc:dd:ee:ff; default a locally administered MAC")
     hostname: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]{1,63}$")] | None = None
     location: Text | None = Field(default=None, description="goes into the onvif://www.onvif.org/location/ scope")
-    scopes: list[Annotated[str, Field(max_length=512)]] | None = Field(default=None, description="ONVIF scopes; default generated from name, model, location and services")
+    scopes: list[Annotated[str, Field(max_length=512)]] | None = Field(
+        default=None, description="ONVIF scopes; default generated from name, model, location and services")
 
     @field_validator("endpoint_uuid")
     @classmethod
@@ -506,8 +508,9 @@ class RecordingConfig(Strict):
     recordings: list[Recording] = Field(default_factory=list)
     jobs: list[RecordingJob] = Field(default_factory=list)
     schedules: list[Schedule] = Field(default_factory=list, description="served by the Schedule service (tsc)")
-    stored_history: Duration | None = Field(default=None, description="span of stored data (GetRecordingSummary DataFrom = now - this); "
-                          "default: the longest finite retention, or P90D when unlimited")
+    stored_history: Duration | None = Field(
+        default=None, description="span of stored data (GetRecordingSummary DataFrom = now - this); "
+                                  "default: the longest finite retention, or P90D when unlimited")
 
     @model_validator(mode="after")
     def _consistent(self) -> RecordingConfig:
@@ -564,7 +567,8 @@ class Interface(Strict):
     name: Text = "eth0"
     enabled: bool = True
     mac: str | None = Field(default=None, description="default the identity MAC")
-    ipv4: list[Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]] | None = Field(default=None, description="addresses with prefix, default <camera address>/24")
+    ipv4: list[Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]] | None = Field(
+        default=None, description="addresses with prefix, default <camera address>/24")
     dhcp: bool = False
     mtu: int = 1500
 
@@ -583,7 +587,8 @@ class Ntp(Strict):
 
 class ProtocolSetting(Strict):
     enabled: bool = True
-    ports: list[Annotated[int, Field(ge=1, le=65535)]] | None = Field(default=None, description="default the standard port")
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] | None = Field(default=None,
+                                                                      description="default the standard port")
 
 
 _STANDARD_PORTS = {NetworkProtocolName.HTTP: 80, NetworkProtocolName.HTTPS: 443, NetworkProtocolName.RTSP: 554}
@@ -720,7 +725,8 @@ class RadiometryConfiguration(Strict):
 class Thermal(Strict):
     radiometry: bool = False
     configurations: list[ThermalConfiguration] = Field(default_factory=lambda: [ThermalConfiguration()])
-    radiometry_configuration: RadiometryConfiguration | None = Field(default=None, description="default present when radiometry is true")
+    radiometry_configuration: RadiometryConfiguration | None = Field(
+        default=None, description="default present when radiometry is true")
 
 
 # ---------------------------------------------------------------- misbehaviour
@@ -730,7 +736,8 @@ class Misbehaviour(Strict):
     """One misbehaviour; without `operations` it applies to every operation it makes sense for."""
 
     mode: MisbehaviourMode
-    operations: list[Annotated[str, Field(pattern=r"^([a-z0-9]+:)?[A-Za-z]+$")]] | None = Field(default=None, description="operation names (GetProfiles or trt:GetProfiles); default all")
+    operations: list[Annotated[str, Field(pattern=r"^([a-z0-9]+:)?[A-Za-z]+$")]] | None = Field(
+        default=None, description="operation names (GetProfiles or trt:GetProfiles); default all")
     bytes_per_second: int = Field(default=64, ge=1, description="slow_drip rate")
     megabytes: float = Field(default=8, gt=0, le=512, description="oversized reply size")
     payload: EntityPayload = EntityPayload.BILLION_LAUGHS
@@ -763,8 +770,9 @@ class Camera(Strict):
     identity: Identity = Field(default_factory=Identity)
     auth: Auth = Field(default_factory=Auth)
     clock: Clock = Field(default_factory=Clock)
-    services: list[Service] | None = Field(default=None, description="default: device, media, media2, imaging, events, deviceio plus the services the "
-                          "configuration implies (ptz, recording+search, analytics, thermal, uplink)")
+    services: list[Service] | None = Field(
+        default=None, description="default: device, media, media2, imaging, events, deviceio plus the services the "
+                                  "configuration implies (ptz, recording+search, analytics, thermal, uplink)")
     services_listed: list[Service] | None = Field(
         default=None, description="what tds:GetServices lists, when it differs from the services served (omits or "
                                   "invents some); default the served ones")

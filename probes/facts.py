@@ -156,7 +156,8 @@ _SPECS = [
     _spec("identity.serial", "str", "tds:GetDeviceInformation", "Serial number"),
     _spec("identity.hardware_id", "str", "tds:GetDeviceInformation", "Hardware id"),
     _spec("identity.hostname", "str", "tds:GetHostname", "Host name"),
-    _spec("identity.scopes", "list[str]", "tds:GetScopes | ws-discovery", "ONVIF scopes (name, hardware, location, profile)"),
+    _spec("identity.scopes", "list[str]", "tds:GetScopes | ws-discovery",
+          "ONVIF scopes (name, hardware, location, profile)"),
     _spec("identity.mac_vendor", "str", "arp/oui", "Vendor of the MAC address per the OUI database"),
     _spec("identity.endpoints", "list[str]", "identity", "ONVIF device service URLs read as this one device "
           "(same uuid and the same MAC or serial)"),
@@ -189,7 +190,8 @@ _SPECS = [
     _spec("media.osd_datetime", "bool", "derived from media.osd", "A date/time overlay is configured"),
     _spec("media.service", "'media2' | 'media1'", "tds:GetServices", "Which media service was used"),
     # ptz
-    _spec("ptz.nodes", "list[{token, name, fixed_home, auto_tracking?}]", "tptz:GetNodes", "PTZ nodes (empty = no PTZ)"),
+    _spec("ptz.nodes", "list[{token, name, fixed_home, auto_tracking?}]", "tptz:GetNodes",
+          "PTZ nodes (empty = no PTZ)"),
     _spec("ptz.present", "bool", "derived from ptz.nodes", "The camera can pan/tilt/zoom"),
     _spec("ptz.presets", "list[{token, name}]", "tptz:GetPresets", "Presets"),
     _spec("ptz.tours", "list[{token, name, status, auto_start: bool}]", "tptz:GetPresetTours", "Preset tours"),
@@ -211,8 +213,10 @@ _SPECS = [
     _spec("storage.targets", "list[{token, type, uri, local: bool}]", "tds:GetStorageConfigurations",
           "Storage targets (local, NFS, CIFS, S3, Azure, FTP ...)"),
     # cloud
-    _spec("cloud.uplinks", "list[{remote_address, status, user_level}]", "tup:GetUplinks", "Uplinks to remote services"),
-    _spec("cloud.event_brokers", "list[{address, topic_prefix, status}]", "tev:GetEventBrokers", "Event brokers (MQTT)"),
+    _spec("cloud.uplinks", "list[{remote_address, status, user_level}]", "tup:GetUplinks",
+          "Uplinks to remote services"),
+    _spec("cloud.event_brokers", "list[{address, topic_prefix, status}]", "tev:GetEventBrokers",
+          "Event brokers (MQTT)"),
     _spec("cloud.dynamic_dns", "{type, name} | None", "tds:GetDynamicDNS", "Dynamic DNS"),
     _spec("cloud.remote_user", "{username, use_derived_password} | None", "tds:GetRemoteUser", "Remote user"),
     # network

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from enum import StrEnum
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator

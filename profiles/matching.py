@@ -20,7 +20,6 @@ from probes.facts import DeviceFacts
 from probes.identity import IdentityKeys, norm_mac, norm_uuid
 from profiles.inventory import Declaration, DeviceSelector
 
-
 _norm_uuid = norm_uuid
 _norm_mac = norm_mac
 

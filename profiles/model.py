@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from profiles import places
 from profiles.checks import Params
 from profiles.findings import Reference, Severity
-from profiles import places
 from profiles.inventory import AreaField, Declaration, Purpose, Sector, SectorField
 
 RULE_ID = r"^[A-Z0-9]+(-[A-Z0-9]+)+$"

@@ -27,8 +27,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from profiles.findings import Finding, Result, Severity
 from probes.readstatus import ReadStatus
+from profiles.findings import Finding, Result, Severity
 from reports._index import device_index, device_name
 from reports.coverage import coverage_of, coverage_sentence, verdict_sentence
 from reports.model import Coverage, DriftSummary, ScanResult
@@ -315,7 +315,8 @@ def render_coverage(result: ScanResult, console: Console, cov: Coverage | None =
         tags = " ".join(t for t, on in (("named", device.named), ("declared", device.declared)) if on)
         console.print(Text.assemble(
             ("  ", ""), (what, READ_STYLE.get(device.status, "red") if device.status else "red"), ("  ", ""),
-            safe_text(device.name, "bold", 60), (f" ({term_safe(device.address, 45)})" if device.address else "", "dim"),
+            safe_text(device.name, "bold", 60),
+            (f" ({term_safe(device.address, 45)})" if device.address else "", "dim"),
             (f" [{tags}]" if tags else "", "dim"), (": " if detail else "", ""), safe_text(detail, limit=300)))
     if len(cov.uncovered) > limit:
         console.print(Text(f"  … and {len(cov.uncovered) - limit} more not read fully: see the HTML or JSON report",

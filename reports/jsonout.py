@@ -42,7 +42,8 @@ def scan_json_schema() -> dict[str, Any]:
         schema["required"].insert(0, "schema")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://camaudit.invalid/schema/scan/{SCHEMA_ID.rpartition('/')[2]}",  # an identifier, not a location to fetch
+        # an identifier, not a location to fetch
+        "$id": f"https://camaudit.invalid/schema/scan/{SCHEMA_ID.rpartition('/')[2]}",
         "title": "camaudit scan document",
         "description": f"One scan: devices with their facts, and findings. Versioned by schema={SCHEMA_ID}.",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},

@@ -14,6 +14,7 @@ Our own fields (rule, check, result, waiver, facts) go to `unmapped.camaudit`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import re
@@ -22,8 +23,8 @@ from typing import Any
 
 from profiles.findings import Change, Finding, Result, Severity
 from reports._index import cached, device_index, device_name
-from reports.coverage import coverage_of
 from reports._jsonio import json_line
+from reports.coverage import coverage_of
 from reports.model import ScanResult
 
 OCSF_VERSION = "1.8.0"
@@ -97,10 +98,8 @@ def _build_device(finding: Finding, result: ScanResult) -> dict[str, Any] | None
         "uid": dev.device_id,
         "name": device_name(result, dev.device_id, finding.device_name),
     }
-    try:
+    with contextlib.suppress(ValueError):
         out["ip"] = str(ipaddress.ip_address(dev.address))
-    except ValueError:
-        pass
     if dev.mac and _MAC.match(dev.mac):
         out["mac"] = dev.mac
     if vendor := dev.value("identity.manufacturer"):

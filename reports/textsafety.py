@@ -8,9 +8,12 @@ text reordered or hidden ("evil\u202egpj.exe"). The policy:
 
 | output | policy |
 |---|---|
-| scan JSON, JSON Lines, OCSF, MQTT payloads | the exact value is kept, but written as a `\\uXXXX` escape, so the bytes on the wire/disk never carry the raw character; any JSON parser gives the original string back |
-| CSV | neutralised: each such character (and C0 controls other than tab, LF, CR) becomes U+FFFD; CSV has no escape, and the cell is read by people |
-| console, HTML | shown as `?` (console) or U+FFFD (HTML) by their own renderers (`reports.console.term_safe`, `reports.html`) |
+- scan JSON, JSON Lines, OCSF, MQTT payloads: the exact value is kept, but written as a `\\uXXXX` escape,
+  so the bytes on the wire/disk never carry the raw character; any JSON parser gives the original string back.
+- CSV: neutralised: each such character (and C0 controls other than tab, LF, CR) becomes U+FFFD; CSV has no
+  escape, and the cell is read by people.
+- console, HTML: shown as `?` (console) or U+FFFD (HTML) by their own renderers (`reports.console.term_safe`,
+  `reports.html`).
 
 `UNSAFE` is the character class; `json_escape`/`json_escape_bytes` apply the JSON policy to already
 encoded JSON text (these characters can only occur inside JSON strings, where the escape means the same

@@ -77,7 +77,6 @@ async def finish_scan(result: ScanResult, args: argparse.Namespace, *, console: 
         render_summary(result, make_console())
     if config is not None and queued is not None:
         from reports.mqtt import deliver_outbox
-
         from scanner.delivery import requeue_for
 
         stats = await deliver_outbox(config, site=result.meta.site, scanner_id=result.meta.scanner_id,

@@ -208,11 +208,13 @@ class ScanSettings(BaseModel):
 
     model_config = _STRICT
 
-    concurrency: int = Field(default=128, ge=1, le=2000, description="Devices read at once (x per_device_concurrency sockets)")
+    concurrency: int = Field(default=128, ge=1, le=2000,
+                             description="Devices read at once (x per_device_concurrency sockets)")
     per_device_concurrency: int = Field(default=4, ge=1, le=32)
     device_deadline_s: float = Field(default=30.0, gt=0, le=600)
     request_timeout_s: float = Field(default=5.0, gt=0, le=120)
-    discovery_timeout_s: float = Field(default=2.0, gt=0, le=60, description="Seconds to listen for discovery answers (raise on WAN/VPN links)")
+    discovery_timeout_s: float = Field(default=2.0, gt=0, le=60,
+                                       description="Seconds to listen for discovery answers (raise on WAN/VPN links)")
     max_reply_bytes: int = Field(default=2 * 1024 * 1024, ge=4096)
     max_auth_failures_per_device: int = Field(
         default=3, ge=1, le=5,

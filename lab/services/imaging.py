@@ -8,15 +8,15 @@ from lab.model import Service
 from lab.services._registry import Ctx, capabilities, op
 from lab.soap import SoapRequest, invalid_arg, sub
 
-I = Service.IMAGING
+IMG = Service.IMAGING
 
 
-@capabilities(I)
+@capabilities(IMG)
 def imaging_capabilities(ctx: Ctx, parent: Any) -> Any:
     return sub(parent, "timg:Capabilities", attrs={"ImageStabilization": False})
 
 
-@op(I, "GetImagingSettings")
+@op(IMG, "GetImagingSettings")
 def get_imaging_settings(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     token = req.arg("VideoSourceToken")
     if token not in ctx.cam.media.video_sources:

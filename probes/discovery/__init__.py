@@ -23,7 +23,8 @@ from probes.discovery._merge import merge
 from probes.discovery.model import DiscoveredDevice, DiscoveryReport, Signal
 from probes.scope import Scope
 
-__all__ = ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport", "Signal", "discover", "discover_report"]
+__all__ = ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport", "Signal", "discover",
+           "discover_report"]
 
 log = logging.getLogger(__name__)
 

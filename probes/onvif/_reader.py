@@ -16,10 +16,10 @@ from probes.discovery.model import DiscoveredDevice
 from probes.errors import DeviceError
 from probes.facts import DeviceFacts, Fact
 from probes.onvif._allowlist import ForbiddenOperation
-from probes.onvif.credentials import CredentialPlan, DeviceHints
 from probes.onvif._device import DeviceRead, Sheet, device_url
 from probes.onvif._tls import client_context
 from probes.onvif._transport import DeviceChannel
+from probes.onvif.credentials import CredentialPlan, DeviceHints
 from probes.readstatus import DEADLINE_ERROR, derive_read
 
 log = logging.getLogger(__name__)

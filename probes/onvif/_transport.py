@@ -37,9 +37,9 @@ from probes import clock
 from probes.errors import AuthRejected, BadReply, DeviceError, DeviceTimeout
 from probes.facts import Evidence
 from probes.onvif._allowlist import require_read_only
-from probes.onvif.credentials import CredentialPlan, CredentialSet, DeviceHints
 from probes.onvif._soap import Params, UsernameToken, build_envelope, content_type, interpret
 from probes.onvif._xml import Element
+from probes.onvif.credentials import CredentialPlan, CredentialSet, DeviceHints
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from probes.facts import DeviceFacts, Fact, FactStatus
+from probes.facts import DeviceFacts, Fact
 from profiles.findings import NO_DECLARATION, EvidenceRef, Result
 from profiles.inventory import AreaType, Declaration, Hours, Inventory, Recorder, Sector
 from profiles.matching import DeviceKeys, selector_strength

@@ -93,7 +93,8 @@ def class_from_area(ctx: CheckContext[AreaClassParams]) -> CheckOutcome:
     specific = [r for r in rows if r.sector is not None]
     row = max(specific or rows, key=lambda r: r.min_class, default=None)
     minimum = row.min_class if row else 1
-    where = places.describe("areas", area, row.area if row else None) + (f" in a {sector}" if row and row.sector else "")
+    where = places.describe("areas", area, row.area if row else None)
+    where += f" in a {sector}" if row and row.sector else ""
     if declared < minimum:
         return ctx.failed(f"declared class {declared}, but a camera watching {where} is at least class {minimum}")
     return ctx.passed(f"declared class {declared} meets the minimum class {minimum} for {where}")

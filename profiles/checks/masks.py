@@ -1,4 +1,6 @@
-"""Masking checks: views beyond the premises (streets, neighbours, public space) are masked (GDPR 25, GR 6.1, CZ §2.11.4)."""
+"""Masking checks: views beyond the premises (streets, neighbours, public space) are masked.
+
+GDPR 25, GR 6.1, CZ §2.11.4."""
 
 from __future__ import annotations
 

@@ -86,7 +86,9 @@ def message_id(*parts: str) -> str:
 
 
 def transition(finding: Finding, before: str | None) -> str:
-    """`<change>:<result told before, or none>-><result now>`, e.g. `new:none->fail`, `resolved:fail->not_applicable`."""
+    """`<change>:<result told before, or none>-><result now>`.
+
+    E.g. `new:none->fail`, `resolved:fail->not_applicable`."""
     return f"{effective_change(finding)}:{before or 'none'}->{finding.result}"
 
 

@@ -9,7 +9,8 @@ Segments come from device ids, rule ids and site names, which we do not fully
 control, so each one is percent-encoded where MQTT would misread it: `%`, `/`,
 `+`, `#`, NUL and other control characters, and a leading `$` (reserved for
 broker topics). `urllib.parse.unquote(segment)` gives the original back, and
-an empty id becomes `_` (and an id `_` becomes `%5F`); ordinary ids stay readable: `uuid:5f0c…` and `CZ-RET-1` are unchanged.
+an empty id becomes `_` (and an id `_` becomes `%5F`); ordinary ids stay readable: `uuid:5f0c…` and
+`CZ-RET-1` are unchanged.
 """
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ async def run(args: argparse.Namespace) -> int:
         except OSError as exc:  # another demo or `lab serve` holds the addresses: a second fleet would mix with it
             raise CamauditError(
                 f"the demo fleet cannot start: {exc}. Another `camaudit demo` or `camaudit lab serve` is probably "
-                f"running on {fleet.cameras[0].address} ... {fleet.cameras[-1].address}; stop it and try again") from None
+                f"running on {fleet.cameras[0].address} ... {fleet.cameras[-1].address}; stop it and try again"
+            ) from None
         console.print(f"Demo fleet: {len(running.cameras)} virtual cameras on loopback "
                       f"({running.cameras[0].address} ... {running.cameras[-1].address})", highlight=False)
         options = _common_options(args, site_file, running)

@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         metavar="SIGNAL", help="signals to use (default: all): "
                         + ", ".join(s.value for s in Signal if s is not Signal.DECLARED))
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help="the whole discovery's time budget in seconds (default 2, or the site's discovery_timeout_s; raise it on slow or routed links)")
+                        help="the whole discovery's time budget in seconds (default 2, or the site's "
+                             "discovery_timeout_s; raise it on slow or routed links)")
     parser.add_argument("--concurrency", type=int, default=256, help="TCP connections at once (default 256)")
     parser.add_argument("--allow-public", action="store_true", help="allow globally routable targets")
     parser.add_argument("--json", metavar="FILE", help="write the devices as JSON ('-' for stdout)")

@@ -1,4 +1,6 @@
-"""Optional PostgreSQL history store (asyncpg, the `postgres` extra: `pipx install '.[postgres]'` from a checkout), for collecting many sites centrally.
+"""Optional PostgreSQL history store, for collecting many sites centrally.
+
+asyncpg comes with the `postgres` extra: `pipx install '.[postgres]'` from a checkout.
 
 The URL is a libpq-style `postgresql://user@host:port/db`; extra query parameters are
 server settings, e.g. `?search_path=camaudit` to keep the tables in their own schema.

@@ -35,7 +35,8 @@ def test_schema_prints_json(capsys) -> None:
 def test_serve_runs_until_sigterm(tmp_path) -> None:
     fleet = tmp_path / "two.yaml"
     fleet.write_text("defaults: {auth: {users: {auditor: {password: pw, level: Administrator}}}}\n"
-                     "cameras:\n  - {name: cli-a, address: 127.0.0.1, port: 8001}\n  - {name: cli-b, address: 127.0.0.1, port: 8002}\n")
+                     "cameras:\n  - {name: cli-a, address: 127.0.0.1, port: 8001}\n"
+                     "  - {name: cli-b, address: 127.0.0.1, port: 8002}\n")
     env = {**os.environ, "COLUMNS": "200"}
     proc = subprocess.Popen([sys.executable, "-m", "scanner", "lab", "serve", str(fleet), "--port-override", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -29,7 +29,8 @@ UNICAST_AND_TCP = {Signal.WS_DISCOVERY_UNICAST, Signal.TCP}
 
 def subnet() -> ipaddress.IPv4Network:
     """A /28 of its own per test (inside the test's network namespace nobody else listens)."""
-    return ipaddress.IPv4Network(f"127.{150 + os.getpid() % 50}.{random.randint(0, 255)}.{16 * random.randint(1, 14)}/28")
+    second, third, fourth = 150 + os.getpid() % 50, random.randint(0, 255), 16 * random.randint(1, 14)
+    return ipaddress.IPv4Network(f"127.{second}.{third}.{fourth}/28")
 
 
 def host(net: ipaddress.IPv4Network, n: int) -> str:

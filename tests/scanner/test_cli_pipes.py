@@ -25,8 +25,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def _piped(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`camaudit ARGS | ...`: stdout and stderr are pipes, no COLUMNS, no colour forcing unless asked."""
     base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")}
-    return subprocess.run([sys.executable, "-m", "scanner", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env={**base, **env}, timeout=120, check=False, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True,
+                          env={**base, **env}, timeout=120, check=False, cwd=ROOT)
 
 
 def test_profiles_list_piped_keeps_ids_whole_for_grep() -> None:

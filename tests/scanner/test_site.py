@@ -63,8 +63,8 @@ def test_good_minimal_site() -> None:
     ("text", "line", "field", "words"),
     [
         # unknown key (typo)
-        (GOOD.replace("    area: entrance", "    area: entrance\n    retention_hourz: 3"), 12, "cameras.0.retention_hourz",
-         "unknown key"),
+        (GOOD.replace("    area: entrance", "    area: entrance\n    retention_hourz: 3"), 12,
+         "cameras.0.retention_hourz", "unknown key"),
         # wrong type
         (GOOD.replace("class: 2", "class: two"), 10, "cameras.0.class", "integer"),
         # class 5

@@ -42,7 +42,8 @@ async def test_slow_drip(misbehaving, http) -> None:
         await soap(http, cam, "trt", "GetProfiles", timeout=aiohttp.ClientTimeout(total=1.0))
     async with http.post(f"{cam.xaddr.replace('device', 'media')}",
                          data=b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>'
-                              b'<GetProfiles xmlns="http://www.onvif.org/ver10/media/wsdl"/></s:Body></s:Envelope>') as r:
+                              b'<GetProfiles xmlns="http://www.onvif.org/ver10/media/wsdl"/>'
+                              b'</s:Body></s:Envelope>') as r:
         first = await asyncio.wait_for(r.content.read(8), 2)  # bytes do arrive, slowly
         assert first.startswith(b"<?xml")
         assert int(r.headers["Content-Length"]) > 1000

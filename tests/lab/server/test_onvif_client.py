@@ -130,7 +130,9 @@ def strict_zeep(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _seconds(value: Any) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value.totimedelta(start=dt.datetime.now()).total_seconds())
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value.totimedelta(start=dt.datetime.now()).total_seconds())
 
 
 DEMO_NAMES = ["school-corridor", "hotel-lobby", "hotel-corridor", "bank-vault", "residential-entrance",
@@ -164,7 +166,7 @@ async def test_real_client_reads_every_configured_fact(demo, name: str) -> None:
     assert (info.Manufacturer, info.Model, info.FirmwareVersion, info.SerialNumber, info.HardwareId) == (
         spec.identity.manufacturer, spec.identity.model, spec.identity.firmware, spec.serial, spec.identity.hardware_id)
     assert r["devicemgmt:GetHostname"].Name == spec.hostname
-    assert r["devicemgmt:GetEndpointReference"].GUID == spec.endpoint_uuid
+    assert spec.endpoint_uuid == r["devicemgmt:GetEndpointReference"].GUID
     assert [s.ScopeItem for s in r["devicemgmt:GetScopes"]] == spec.scopes
     namespaces = {s.Namespace for s in r["devicemgmt:GetServices"]}
     assert len(namespaces) == len(spec.offered_services)

@@ -53,7 +53,8 @@ async def test_media2_profiles_encoders_audio_osd_masks(demo, http) -> None:
     assert [o.findtext("tt:TextString/tt:Type", namespaces=NS) for o in osds] == ["DateAndTime"]
     assert (await soap(http, demo.camera("perimeter-ptz"), "tr2", "GetMasks")).findall(".//tr2:Masks") == []
 
-    uri = await soap(http, lobby, "tr2", "GetStreamUri", "<Protocol>RTSP</Protocol><ProfileToken>Profile_1</ProfileToken>")
+    uri = await soap(http, lobby, "tr2", "GetStreamUri",
+                     "<Protocol>RTSP</Protocol><ProfileToken>Profile_1</ProfileToken>")
     assert uri.text(".//tr2:Uri").startswith(f"rtsp://{lobby.address}:554/")
     snap = await soap(http, lobby, "tr2", "GetSnapshotUri", "<ProfileToken>Profile_2</ProfileToken>")
     assert snap.text(".//tr2:Uri").endswith("/Profile_2")
@@ -141,7 +142,8 @@ async def test_recording_schedule_token_and_search_information(demo, http) -> No
         "Video", "Metadata"]
     shop = await soap(http, demo.camera("shop-checkout"), "trc", "GetRecordings")
     assert "Audio" in [t.text for t in shop.findall(".//tt:Track/tt:Configuration/tt:TrackType")]
-    retention = await soap(http, school, "trc", "GetRecordingConfiguration", "<RecordingToken>Recording_1</RecordingToken>")
+    retention = await soap(http, school, "trc", "GetRecordingConfiguration",
+                           "<RecordingToken>Recording_1</RecordingToken>")
     assert duration_seconds(retention.text(".//tt:MaximumRetentionTime")) == 7 * 86400
 
 
@@ -151,8 +153,9 @@ async def test_analytics_qnames_resolve(demo, http) -> None:
     rule = reply.find(".//tan:Rule", NS)
     prefix, local = rule.get("Type").split(":")
     assert (rule.nsmap[prefix], local) == ("http://www.onvif.org/ver10/schema", "FaceRecognition")
-    module = (await soap(http, cam, "tan", "GetAnalyticsModules",
-                         "<ConfigurationToken>VideoAnalytics_1</ConfigurationToken>")).find(".//tan:AnalyticsModule", NS)
+    modules = await soap(http, cam, "tan", "GetAnalyticsModules",
+                         "<ConfigurationToken>VideoAnalytics_1</ConfigurationToken>")
+    module = modules.find(".//tan:AnalyticsModule", NS)
     prefix, local = module.get("Type").split(":")
     assert module.nsmap[prefix] == "http://www.hikvision.com/ver20/XMLSchema" and local == "FaceRecognitionEngine"
     wrong = await soap(http, cam, "tan", "GetRules", "<ConfigurationToken>nope</ConfigurationToken>")
@@ -161,7 +164,8 @@ async def test_analytics_qnames_resolve(demo, http) -> None:
 
 async def test_every_raw_only_operation_answers(demo, http) -> None:
     """Each operation without a library WSDL answers 200 on a camera that offers its service."""
-    args = {"GetProfiles": "<Type>All</Type>", "GetStreamUri": "<Protocol>RTSP</Protocol><ProfileToken>Profile_1</ProfileToken>",
+    args = {"GetProfiles": "<Type>All</Type>",
+            "GetStreamUri": "<Protocol>RTSP</Protocol><ProfileToken>Profile_1</ProfileToken>",
             "GetSnapshotUri": "<ProfileToken>Profile_1</ProfileToken>",
             "GetConfiguration": "<VideoSourceToken>VideoSource_1</VideoSourceToken>",
             "GetRadiometryConfiguration": "<VideoSourceToken>VideoSource_1</VideoSourceToken>"}
@@ -209,7 +213,8 @@ async def test_hostile_or_wrong_requests(demo, http) -> None:
         assert resp.status == 400
     async with http.get(url(cam, "tds")) as resp:
         assert resp.status == 405
-    async with http.post(f"http://{cam.address}:{cam.port}/cgi-bin/admin.cgi", data=envelope("tds", "GetHostname")) as resp:
+    admin = f"http://{cam.address}:{cam.port}/cgi-bin/admin.cgi"
+    async with http.post(admin, data=envelope("tds", "GetHostname")) as resp:
         assert resp.status == 404
     assert cam.received == ["?:invalid-request", "?:invalid-request"]
 

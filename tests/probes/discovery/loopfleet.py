@@ -23,7 +23,8 @@ MAKERS = [("Axis", "P3245-LVE", "00:40:8c"), ("Hikvision", "DS-2CD2143G2", "bc:a
 
 
 def loopback_subnet() -> ipaddress.IPv4Network:
-    return ipaddress.IPv4Network(f"127.{200 + os.getpid() % 50}.{random.randint(0, 255)}.{16 * random.randint(1, 14)}/28")
+    second, third, fourth = 200 + os.getpid() % 50, random.randint(0, 255), 16 * random.randint(1, 14)
+    return ipaddress.IPv4Network(f"127.{second}.{third}.{fourth}/28")
 
 
 def make_camera(net: ipaddress.IPv4Network, n: int, *, port: int, discoverable: bool = True,

@@ -156,7 +156,8 @@ def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[
         "ptz.nodes": ([{"token": n.token, "name": n.name or n.token, "fixed_home": n.fixed_home} for n in cam.ptz.nodes]
                       if cam.ptz else Absent([])),
         "ptz.presets": ([{"token": p.token, "name": p.name} for p in cam.ptz.presets] if cam.ptz else Absent([])),
-        "ptz.tours": ([{"token": t.token, "name": t.name or t.token, "status": str(t.status), "auto_start": t.auto_start}
+        "ptz.tours": ([{"token": t.token, "name": t.name or t.token, "status": str(t.status),
+                        "auto_start": t.auto_start}
                        for t in cam.ptz.tours] if cam.ptz else Absent([])),
         # thermal <- thermal.*
         "thermal.radiometry": cam.thermal.radiometry if cam.thermal else Absent(False),

@@ -97,11 +97,14 @@ cameras:
   - {name: auth-in-200, address: 127.0.12.15, misbehaviour: [auth_fault_in_200],
      auth: {users: {auditor: {password: other-pass, level: Administrator}}}}
   - {name: empty-200, address: 127.0.12.16, services: [device, media2, events],
-     media: {audio_outputs: [{token: AudioOutput_1}]}, misbehaviour: [{mode: empty_200_for_unimplemented, operations: [tr2:GetAudioOutputConfigurations]}]}
+     media: {audio_outputs: [{token: AudioOutput_1}]},
+     misbehaviour: [{mode: empty_200_for_unimplemented, operations: [tr2:GetAudioOutputConfigurations]}]}
   - {name: stacktrace-200, address: 127.0.12.17, services: [device, media2, events],
-     media: {audio_outputs: [{token: AudioOutput_1}]}, misbehaviour: [{mode: stacktrace_200_for_unimplemented, operations: [tr2:GetAudioOutputConfigurations]}]}
+     media: {audio_outputs: [{token: AudioOutput_1}]},
+     misbehaviour: [{mode: stacktrace_200_for_unimplemented, operations: [tr2:GetAudioOutputConfigurations]}]}
   - {name: http-500, address: 127.0.12.18, services: [device, media2, events],
-     media: {audio_outputs: [{token: AudioOutput_1}]}, misbehaviour: [{mode: http500_for_unimplemented, operations: [tr2:GetAudioOutputConfigurations]}]}
+     media: {audio_outputs: [{token: AudioOutput_1}]},
+     misbehaviour: [{mode: http500_for_unimplemented, operations: [tr2:GetAudioOutputConfigurations]}]}
   - {name: dead-services, address: 127.0.12.19, services: [device, media, media2, events],
      misbehaviour: [services_listed_but_dead]}
 """

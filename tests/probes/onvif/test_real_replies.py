@@ -258,7 +258,7 @@ def test_hikvision_security_capabilities_counts_are_not_booleans() -> None:
     assert sec["supported_eapmethods"] == 0  # an IntList, not "false"
 
 
-# ------------------------------------------------------------------ "this operation does not exist", as firmware says it
+# ----------------------------------------------------------- "this operation does not exist", as firmware says it
 
 @pytest.mark.parametrize(("rel", "operation", "status"), [
     ("reconstructed/gsoap_fault_method_not_implemented.xml", "tds:GetStorageConfigurations", 400),

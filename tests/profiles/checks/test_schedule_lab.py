@@ -4,7 +4,6 @@ school hours. Real ONVIF over sockets."""
 
 from __future__ import annotations
 
-
 import aiohttp
 import pytest
 from factbook import decl, inventory, judge

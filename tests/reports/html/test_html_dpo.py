@@ -103,7 +103,8 @@ async def test_first_screen_counts_badges_and_law(tmp_path: Path, artifacts: Pat
                            & {d.device_id for d in scan.devices})
         assert f"{failing_cams} of {len(scan.devices)} cameras break at least one rule" in verdict
         # the header, the Cameras heading and the camera list agree on how many cameras were found
-        assert f"{len(scan.devices)} cameras" in await page.evaluate("document.querySelector('header .sub').textContent")
+        subtitle = await page.evaluate("document.querySelector('header .sub').textContent")
+        assert f"{len(scan.devices)} cameras" in subtitle
         assert await page.evaluate("document.querySelector('#cameras h2').textContent") == \
             f"Cameras ({len(scan.devices)})"
         status = await page.evaluate("document.getElementById('camera-status').textContent")
@@ -149,7 +150,8 @@ async def test_first_screen_counts_badges_and_law(tmp_path: Path, artifacts: Pat
         assert cell["sev"] == 1
         if cell["raw"]:
             await page.evaluate("document.querySelector('details.camera[open] details.raw summary').click()")
-            assert await page.evaluate("document.querySelector('details.camera[open] details.raw pre').offsetHeight") > 0
+            raw = "document.querySelector('details.camera[open] details.raw pre').offsetHeight"
+            assert await page.evaluate(raw) > 0
 
 
 @browser

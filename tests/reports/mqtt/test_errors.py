@@ -55,4 +55,5 @@ def test_classify(exc, kind, text):
 def test_with_pending_names_the_outbox():
     err = MqttAuthError("nope", broker="mqtt://b:1883").with_pending(7, Path("/x/outbox.sqlite"))
     assert isinstance(err, MqttAuthError)
-    assert str(err) == "MQTT broker mqtt://b:1883: nope; 7 message(s) kept in the outbox /x/outbox.sqlite for the next run"
+    assert str(err) == ("MQTT broker mqtt://b:1883: nope; "
+                        "7 message(s) kept in the outbox /x/outbox.sqlite for the next run")

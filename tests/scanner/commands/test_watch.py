@@ -247,6 +247,7 @@ async def test_keep_also_deletes_old_report_files(tmp_path, monkeypatch):
     assert len(kept) == 2  # the history dropped the first day's scan ...
     stamps = sorted(f"{r.started_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" for r in kept)
     assert sorted(p.name for p in reports.glob("lab-campus-*.html")) == [f"lab-campus-{s}.html" for s in stamps]
-    assert sorted(p.name for p in reports.glob("*.json")) == sorted(f"{r.scan_id}.json" for r in kept)  # ... and its reports
+    # ... and its reports
+    assert sorted(p.name for p in reports.glob("*.json")) == sorted(f"{r.scan_id}.json" for r in kept)
     assert (reports / "latest.csv").is_file()
     assert all(path.read_text() == "keep me" for path in unrelated)
