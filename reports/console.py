@@ -31,7 +31,8 @@ from probes.readstatus import ReadStatus
 from profiles.findings import Finding, Result, Severity
 from reports._index import device_index, device_name
 from reports.coverage import coverage_of, coverage_sentence, verdict_sentence
-from reports.model import Coverage, DriftSummary, ScanResult
+from reports.drift import DriftSummary
+from reports.model import Coverage, ScanResult
 
 # C0/C1 controls, DEL, and bidi/zero-width formatting characters that can reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]")

@@ -16,10 +16,10 @@ from probes.facts import DeviceFacts
 from probes.readstatus import ReadStatus, derive_read
 from profiles.findings import Finding
 from profiles.inventory import AreaType, Sector
+from reports.drift import DriftSummary
 
 SCHEMA_ID = "camaudit.scan/2"
 READABLE_SCHEMAS = ("camaudit.scan/1", SCHEMA_ID)  # /1 lacks read status and coverage: derived on load
-DRIFT_SCHEMA_ID = "camaudit.drift/1"  # versioned separately: ScanResult.drift is optional and additive
 
 
 class ScanMeta(BaseModel):
@@ -44,63 +44,6 @@ class DeclaredCamera(BaseModel):
     camera_class: int | None = None  # declared class 1-4 (CZ §2.9)
     area: AreaType | None = None
     sector: Sector | None = None
-
-
-class DriftDevice(BaseModel):
-    """A camera that appeared or vanished since the previous scan."""
-
-    device_id: str
-    name: str
-    address: str
-
-
-class DriftFactChange(BaseModel):
-    """One fact that changed on a camera seen in both scans; `sentence` is what people read."""
-
-    device_id: str
-    device_name: str
-    key: str  # fact key, e.g. "media.audio_in_profiles"
-    before: str | None = None  # short display of the old value or "(status)"; None: the key was not read
-    after: str | None = None
-    sentence: str  # e.g. "audio turned on (profiles: Profile_1)" (from scanner.drift, the one source)
-    important: bool = False  # a key people care about (audio, retention, firmware, users, cloud ...)
-
-
-class DriftCounts(BaseModel):
-    """Findings by their state against the previous scan (synthetic resolutions included)."""
-
-    new: int = 0
-    changed: int = 0
-    resolved: int = 0
-    persisting: int = 0
-
-
-class DriftSummary(BaseModel):
-    """What changed since the site's previous recorded scan, compact enough for every report.
-
-    Filled when the scan is recorded in the history store; `previous_scan_id` None means
-    this is the first recorded scan of the site (nothing to compare with). Fact changes are
-    capped (important ones first); `fact_changes_total` tells how many there were.
-    """
-
-    version: str = DRIFT_SCHEMA_ID
-    previous_scan_id: str | None = None
-    previous_started_at: datetime | None = None
-    new_devices: list[DriftDevice] = Field(default_factory=list)
-    vanished_devices: list[DriftDevice] = Field(default_factory=list)
-    fact_changes: list[DriftFactChange] = Field(default_factory=list)
-    fact_changes_total: int = 0
-    findings: DriftCounts = Field(default_factory=DriftCounts)
-
-    @property
-    def first(self) -> bool:
-        return self.previous_scan_id is None
-
-    @property
-    def empty(self) -> bool:
-        f = self.findings
-        return not (self.new_devices or self.vanished_devices or self.fact_changes_total
-                    or f.new or f.changed or f.resolved)
 
 
 class UnknownCause(StrEnum):

@@ -19,34 +19,25 @@ sentence ("audio turned on", "retention raised from 7 d to 30 d").
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import Change, EvidenceRef, Finding, Result
 from profiles.naming import display_name
-from reports.model import DriftCounts, DriftDevice, DriftFactChange, DriftSummary, ScanResult
+from reports.drift import Drift, DriftDevice, DriftFactChange, FindingDelta
+from reports.model import ScanResult
 from scanner._gc import paused_gc
 
-SUMMARY_FACT_LIMIT = 500  # fact changes carried in a scan document's drift summary (important ones first)
 VOLATILE_KEYS = frozenset({"clock.skew_seconds", "recording.summary"})  # change on every scan
 RESOLVED_MARKER = "drift.resolved"  # evidence key of synthetic resolved findings
 _NOT_FAILING_ANYMORE = frozenset({Result.PASS, Result.NOT_APPLICABLE})
 
 
-class DeviceRef(BaseModel):
-    """A device as shown in a drift report."""
-
-    device_id: str
-    name: str
-    address: str
-    model: str | None = None
-    firmware: str | None = None
-
-
 class FactState(BaseModel):
+    """One side of a fact change while it is compared (the model shows it as `fact_display` text)."""
+
     status: FactStatus
     value: Any = None
     reason: str | None = None
@@ -54,80 +45,6 @@ class FactState(BaseModel):
     @property
     def ok(self) -> bool:
         return self.status is FactStatus.OK
-
-
-class FactChange(BaseModel):
-    """One fact key whose status or value differs between the scans."""
-
-    device_id: str
-    device_name: str
-    key: str
-    before: FactState | None  # None: the key was not read at all
-    after: FactState | None
-    summary: str
-    important: bool  # a key people care about (audio, retention, firmware, users, cloud ...)
-
-
-class FindingDelta(BaseModel):
-    """A finding's state against the previous scan."""
-
-    uid: str
-    rule_id: str
-    device_id: str
-    device_name: str
-    title: str
-    change: Change
-    before_result: Result | None = None
-    after_result: Result | None = None
-    before_severity: str | None = None
-    after_severity: str | None = None
-    message: str
-
-
-class Drift(BaseModel):
-    """Everything that changed from `previous_scan_id` to `scan_id`."""
-
-    site: str
-    scan_id: str
-    previous_scan_id: str | None
-    started_at: datetime
-    previous_started_at: datetime | None = None
-    new_devices: list[DeviceRef] = Field(default_factory=list)
-    vanished_devices: list[DeviceRef] = Field(default_factory=list)
-    fact_changes: list[FactChange] = Field(default_factory=list)
-    findings: list[FindingDelta] = Field(default_factory=list)  # every finding, persisting included
-
-    def count(self, change: Change) -> int:
-        return sum(1 for f in self.findings if f.change is change)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {change.value: self.count(change) for change in Change}
-
-    @property
-    def changed_findings(self) -> list[FindingDelta]:
-        """New, changed and resolved findings (what a SIEM wants to hear about)."""
-        return [f for f in self.findings if f.change is not Change.PERSISTING]
-
-    @property
-    def empty(self) -> bool:
-        return not (self.new_devices or self.vanished_devices or self.fact_changes or self.changed_findings)
-
-    def summary(self, limit: int = SUMMARY_FACT_LIMIT) -> DriftSummary:
-        """The compact form carried by the scan document (`ScanResult.drift`): same sentences, capped lists."""
-        facts = sorted(self.fact_changes, key=lambda c: (not c.important, c.device_name, c.key))[:limit]
-        counts = self.counts
-        return DriftSummary(
-            previous_scan_id=self.previous_scan_id, previous_started_at=self.previous_started_at,
-            new_devices=[DriftDevice(device_id=d.device_id, name=d.name, address=d.address) for d in self.new_devices],
-            vanished_devices=[DriftDevice(device_id=d.device_id, name=d.name, address=d.address)
-                              for d in self.vanished_devices],
-            fact_changes=[DriftFactChange(device_id=c.device_id, device_name=c.device_name, key=c.key,
-                                          before=fact_display(c.key, c.before), after=fact_display(c.key, c.after),
-                                          sentence=c.summary, important=c.important) for c in facts],
-            fact_changes_total=len(self.fact_changes),
-            findings=DriftCounts(**{k: counts[k] for k in ("new", "changed", "resolved", "persisting")}),
-        )
 
 
 # --------------------------------------------------------------------------- findings
@@ -416,9 +333,9 @@ def fact_summary(key: str, before: FactState | None, after: FactState | None) ->
     return f"{key} readable again ({before.status.value} before): {_short(after.value)}"
 
 
-def device_fact_changes(before: DeviceFacts, after: DeviceFacts, name: str) -> list[FactChange]:
+def device_fact_changes(before: DeviceFacts, after: DeviceFacts, name: str) -> list[DriftFactChange]:
     """Per fact key: what changed in status or value (volatile keys ignored)."""
-    changes: list[FactChange] = []
+    changes: list[DriftFactChange] = []
     for key in sorted(before.facts.keys() | after.facts.keys()):
         if key in VOLATILE_KEYS:
             continue
@@ -426,13 +343,14 @@ def device_fact_changes(before: DeviceFacts, after: DeviceFacts, name: str) -> l
         if old is not None and new is not None and old.status is new.status and old.value == new.value:
             continue
         a, b = _state(old), _state(new)
-        changes.append(FactChange(device_id=after.device_id, device_name=name, key=key, before=a, after=b,
-                                  summary=fact_summary(key, a, b), important=key in _SUMMARIES))
+        changes.append(DriftFactChange(device_id=after.device_id, device_name=name, key=key,
+                                       before=fact_display(key, a), after=fact_display(key, b),
+                                       sentence=fact_summary(key, a, b), important=key in _SUMMARIES))
     return changes
 
 
-def _ref(scan: _Index, device: DeviceFacts) -> DeviceRef:
-    return DeviceRef(device_id=device.device_id, name=scan.name(device.device_id),
+def _ref(scan: _Index, device: DeviceFacts) -> DriftDevice:
+    return DriftDevice(device_id=device.device_id, name=scan.name(device.device_id),
                      address=device.address, model=device.value("identity.model"),
                      firmware=device.value("identity.firmware"))
 

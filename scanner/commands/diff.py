@@ -131,7 +131,7 @@ def render_drift(drift: Drift, console: Console, *, show_all: bool = False) -> N
         for col in ("device", "fact", "change"):
             table.add_column(col)
         for c in sorted(facts, key=lambda c: (c.device_name, not c.important, c.key)):
-            table.add_row(Text(c.device_name), Text(c.key, style="dim"), Text(c.summary))
+            table.add_row(Text(c.device_name), Text(c.key, style="dim"), Text(c.sentence))
         console.print(table)
         hidden = len(drift.fact_changes) - len(facts)
         if hidden:

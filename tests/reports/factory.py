@@ -453,7 +453,7 @@ def add_drift(scan: ScanResult, *, n_new: int = 2, n_vanished: int = 1, n_facts:
     """Give `scan` a drift summary (hostile names included) and mark `waiting` unknowns of its undeclared
     cameras as waiting for a declaration; returns the scan (changed in place)."""
     from profiles.findings import NO_DECLARATION
-    from reports.model import DriftCounts, DriftDevice, DriftFactChange, DriftSummary
+    from reports.drift import DriftCounts, DriftDevice, DriftFactChange, DriftSummary
 
     devs = scan.devices
     new = [DriftDevice(device_id=d.device_id, name=scan.declared_names.get(d.device_id) or d.label,

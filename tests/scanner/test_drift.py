@@ -52,13 +52,13 @@ def test_devices_and_facts_drift_exactly():
                             ("hotel-lobby", "recording.recordings"),
                             ("reception", "identity.firmware"),
                             ("reception", "users")}
-    assert changes["school-corridor", "media.audio_in_profiles"].summary == "audio turned on (profiles: Profile_1)"
-    assert changes["school-corridor", "recording.recordings"].summary == "retention lowered from 7 d to 72 h"
-    assert changes["hotel-lobby", "recording.recordings"].summary == "retention raised from 72 h to 30 d"
-    assert changes["reception", "identity.firmware"].summary == "firmware changed from 9.80.3 to 9.80.4"
+    assert changes["school-corridor", "media.audio_in_profiles"].sentence == "audio turned on (profiles: Profile_1)"
+    assert changes["school-corridor", "recording.recordings"].sentence == "retention lowered from 7 d to 72 h"
+    assert changes["hotel-lobby", "recording.recordings"].sentence == "retention raised from 72 h to 30 d"
+    assert changes["reception", "identity.firmware"].sentence == "firmware changed from 9.80.3 to 9.80.4"
     users = changes["reception", "users"]
-    assert users.before.status == "ok" and users.after.status == "denied"
-    assert users.summary == "users could not be read (denied: NotAuthorized)"
+    assert users.before == "admin" and users.after == "(denied)"  # short texts: the names read; the status
+    assert users.sentence == "users could not be read (denied: NotAuthorized)"
     assert all(c.important for c in changes.values())
 
 

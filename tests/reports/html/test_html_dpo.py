@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from profiles.findings import Change, EvidenceRef, Result, Severity
+from reports.drift import DriftSummary
 from reports.html import _priorities, evidence_sentence, render_html, write_html
-from reports.model import DriftSummary
 from tests.reports.cdp import Chromium, chromium_available
 from tests.reports.factory import make_scan
 from tests.reports.pngread import read_png

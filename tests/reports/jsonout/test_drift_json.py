@@ -6,8 +6,8 @@ import json
 
 import jsonschema
 
+from reports.drift import DRIFT_SCHEMA_ID
 from reports.jsonout import SCHEMA_PATH, load_scan, write_json
-from reports.model import DRIFT_SCHEMA_ID
 from tests.reports.factory import add_drift, make_scan
 
 

@@ -61,7 +61,7 @@ async def test_two_scans_with_changes_between(tmp_path, monkeypatch):
     names = {d.device_id: b.declared_names.get(d.device_id) for d in b.devices}
     assert [d.name for d in drift.new_devices] == ["hotel-lobby"]
     assert [d.name for d in drift.vanished_devices] == ["bank-vault"]
-    important = {(c.device_name, c.summary) for c in drift.fact_changes if c.important}
+    important = {(c.device_name, c.sentence) for c in drift.fact_changes if c.important}
     assert ("school-corridor", "audio turned on (profiles: Profile_1)") in important
     assert ("hotel-corridor", "retention raised from 72 h to 30 d") in important
     assert {c.device_name for c in drift.fact_changes} == {"school-corridor", "hotel-corridor"}

@@ -18,7 +18,8 @@ import yaml
 from rich.console import Console
 
 from reports.console import render_summary
-from reports.model import DRIFT_SCHEMA_ID, ScanResult
+from reports.drift import DRIFT_SCHEMA_ID
+from reports.model import ScanResult
 from scanner.cli import build_parser
 from scanner.commands import watch
 from scanner.drift import compare
@@ -84,7 +85,7 @@ async def test_drift_summary_in_json_console_and_browser(tmp_path, monkeypatch):
     assert [d.name for d in drift.vanished_devices] == ["bank-vault"]
     full = compare(b, a)  # what `camaudit diff` prints: the same sentences, the same counts
     assert {(c.device_name, c.key, c.sentence) for c in drift.fact_changes} == {
-        (c.device_name, c.key, c.summary) for c in full.fact_changes}
+        (c.device_name, c.key, c.sentence) for c in full.fact_changes}
     assert drift.fact_changes_total == len(full.fact_changes)
     assert drift.findings.model_dump() == {k: full.counts[k] for k in ("new", "changed", "resolved", "persisting")}
     sentences = {(c.device_name, c.sentence) for c in drift.fact_changes if c.important}
