@@ -17,6 +17,7 @@ from probes.errors import DeviceError
 from probes.facts import DeviceFacts, Fact
 from probes.onvif._allowlist import ForbiddenOperation
 from probes.onvif._device import DeviceRead, Sheet, device_url
+from probes.onvif._exchange import ExchangeSink
 from probes.onvif._tls import client_context
 from probes.onvif._transport import DeviceChannel
 from probes.onvif.credentials import CredentialPlan, DeviceHints
@@ -40,6 +41,7 @@ class OnvifReader:
             an `error` (in flight) or `not_probed` (not yet asked) fact.
         request_timeout_s: budget for one request (connect + complete reply).
         max_reply_bytes: replies larger than this are cut off and reported.
+        recorder: receives every HTTP exchange (`camaudit capture`; it must scrub credentials at once).
 
     Reusable but not reentrant: use `async with` once at a time.
     """
@@ -47,7 +49,7 @@ class OnvifReader:
     def __init__(self, *, username: str | None = None, password: str | None = None,
                  credentials: CredentialPlan | None = None, concurrency: int = 128,
                  per_device_concurrency: int = 4, device_deadline_s: float = 30, request_timeout_s: float = 5,
-                 max_reply_bytes: int = 2 * MiB) -> None:
+                 max_reply_bytes: int = 2 * MiB, recorder: ExchangeSink | None = None) -> None:
         if concurrency < 1 or per_device_concurrency < 1:
             raise ValueError("concurrency and per_device_concurrency must be at least 1")
         if (username is None) != (password is None):
@@ -63,6 +65,7 @@ class OnvifReader:
         self.device_deadline_s = device_deadline_s
         self.request_timeout_s = request_timeout_s
         self.max_reply_bytes = max_reply_bytes
+        self.recorder = recorder
         self._http: aiohttp.ClientSession | None = None
         self._sem: asyncio.Semaphore | None = None
 
@@ -156,7 +159,7 @@ class OnvifReader:
                             manufacturers=tuple(m for m in (device.manufacturer, device.vendor) if m))
         channel = DeviceChannel(self._http, address, plan=self._plan, hints=hints,
                                 request_timeout_s=self.request_timeout_s, max_reply_bytes=self.max_reply_bytes,
-                                per_device_concurrency=self.per_device_concurrency)
+                                per_device_concurrency=self.per_device_concurrency, recorder=self.recorder)
         facts.address = address
         run: DeviceRead | None = None
         try:

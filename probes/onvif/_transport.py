@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-from aiohttp import DigestAuthMiddleware
 
 from probes import clock
 from probes.errors import AuthRejected, BadReply, DeviceError, DeviceTimeout
 from probes.facts import Evidence
 from probes.onvif._allowlist import require_read_only
+from probes.onvif._digest import DigestSession, choose, parse_challenges
+from probes.onvif._exchange import Exchange, ExchangeSink
 from probes.onvif._soap import Params, UsernameToken, build_envelope, content_type, interpret
 from probes.onvif._xml import Element
 from probes.onvif.credentials import CredentialPlan, CredentialSet, DeviceHints
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 65536
 _FIXED_HEADERS = {"Accept-Encoding": "identity", "Connection": "keep-alive"}
+_URL_MISMATCH = re.compile(rb"ur[il]\s+does\s+not\s+match", re.IGNORECASE)
 TIMEOUTS_BEFORE_SKIP = 2  # a service URL that timed out this often is dead: skip it rather than wait again
 
 
@@ -95,7 +99,7 @@ class DeviceChannel:
 
     def __init__(self, http: aiohttp.ClientSession, address: str, *, plan: CredentialPlan | None,
                  hints: DeviceHints | None = None, request_timeout_s: float, max_reply_bytes: int,
-                 per_device_concurrency: int) -> None:
+                 per_device_concurrency: int, recorder: ExchangeSink | None = None) -> None:
         self._http = http
         self.address = address
         self._plan = plan or CredentialPlan()
@@ -107,13 +111,14 @@ class DeviceChannel:
         self._timeout = request_timeout_s
         self._cap = max_reply_bytes
         self._sem = asyncio.Semaphore(per_device_concurrency)
-        self._digest: dict[tuple[str, str], DigestAuthMiddleware] = {}
+        self._digest: dict[tuple[str, str], DigestSession] = {}  # (credential set, origin) -> session
         self._dead: dict[str, str] = {}  # url -> reason it is not asked again
         self._timeouts: dict[str, int] = {}  # url -> requests that timed out
         self.clock_offset_s = 0.0
         self.auth = AuthState()
         self._current = ""
         self.sent: list[str] = []  # operations sent, in order (for tests and debugging)
+        self.recorder = recorder  # `camaudit capture`: every hop, handed over as it completes
 
     def candidates(self) -> list[CredentialSet]:
         """The credential sets this device may be offered, most specific first (fixed once negotiating)."""
@@ -234,49 +239,110 @@ class DeviceChannel:
         if scheme is AuthScheme.WS_USERNAME_TOKEN and self._token is not None:
             header = self._token.header(self.clock_offset_s)
         body = build_envelope(operation, params, header)
-        middlewares: tuple[DigestAuthMiddleware, ...] = ()
-        if scheme is AuthScheme.HTTP_DIGEST:
-            origin = url.split("/", 3)[:3]
-            key = (self._current, "/".join(origin))
-            if key not in self._digest:
-                self._digest[key] = DigestAuthMiddleware(self._username or "", self._password or "")
-            middlewares = (self._digest[key],)
         async with self._sem:
             sent_at = clock.now()
             self.sent.append(operation)
-            status, raw, www_auth = await self._post(url, operation, body, middlewares)
+            if scheme is AuthScheme.HTTP_DIGEST:
+                status, raw, challenges = await self._post_digest(url, operation, body)
+            else:
+                status, raw, challenges = await self._post(url, operation, body)
             received_at = clock.now()
         if status == 401:
-            challenge = www_auth.split(" ", 1)[0].lower()
-            if scheme is AuthScheme.WS_USERNAME_TOKEN and challenge == "digest" \
-                    and AuthScheme.HTTP_DIGEST not in self.auth.failed:
-                raise _DigestChallenge("HTTP 401: refused, with an HTTP Digest challenge", operation=operation)
-            why = {"digest": "HTTP Digest", "basic": "HTTP Basic (not sent: cleartext)"}.get(challenge, "HTTP auth")
-            if scheme is None:
-                msg = f"HTTP 401: the device requires {why}; sent without credentials"
-            elif scheme is AuthScheme.HTTP_DIGEST:
-                msg = "HTTP 401: HTTP Digest credentials refused"
-            else:
-                msg = f"HTTP 401: WS-UsernameToken refused; the device asks for {why}"
-            raise attach(AuthRejected(msg, operation=operation), raw, received_at)
+            raise attach(self._refusal(operation, scheme, challenges), raw, received_at)
         try:
             element = interpret(operation, status, raw)
         except DeviceError as exc:
             raise attach(exc, raw, received_at) from None
         return Reply(operation, element, raw, received_at, sent_at, scheme)
 
+    def _refusal(self, operation: str, scheme: AuthScheme | None, challenges: list[str]) -> AuthRejected:
+        """The error for an HTTP 401, naming what the device asked for."""
+        digest = parse_challenges(challenges)
+        challenge = challenges[0].split(" ", 1)[0].lower() if challenges else ""
+        if digest:
+            challenge = "digest"
+        if scheme is AuthScheme.WS_USERNAME_TOKEN and digest and AuthScheme.HTTP_DIGEST not in self.auth.failed:
+            return _DigestChallenge("HTTP 401: refused, with an HTTP Digest challenge", operation=operation)
+        why = {"digest": "HTTP Digest", "basic": "HTTP Basic (not sent: cleartext)"}.get(challenge, "HTTP auth")
+        if scheme is None:
+            return AuthRejected(f"HTTP 401: the device requires {why}; sent without credentials", operation=operation)
+        if scheme is AuthScheme.HTTP_DIGEST:
+            usable = choose(digest)
+            if digest and usable is None:
+                offered = "; ".join(c.describe for c in digest)
+                return AuthRejected(f"HTTP 401: the device asks for HTTP Digest {offered}, which camaudit does not "
+                                    "implement (no credentials were sent)", operation=operation)
+            return AuthRejected("HTTP 401: HTTP Digest credentials refused", operation=operation)
+        return AuthRejected(f"HTTP 401: WS-UsernameToken refused; the device asks for {why}", operation=operation)
+
+    async def _post_digest(self, url: str, operation: str, body: bytes) -> tuple[int, bytes, list[str]]:
+        """POST with HTTP Digest: answer the device's challenge (once, or again when it says the nonce is stale).
+
+        A 401 to a request without an answer, or with an answer to a nonce the device now calls stale,
+        is not a refused login; only a refused answer to a fresh challenge is. Firmware that compares
+        the digest URI with the absolute URL says so in its 401 ("url does not match"): then the same
+        answer is sent once more with the absolute URI, never a second guess of the password.
+        """
+        origin = "/".join(url.split("/", 3)[:3])
+        key = (self._current, origin)
+        session = self._digest.get(key)
+        if session is None:
+            session = self._digest[key] = DigestSession(self._username or "", self._password or "")
+        answered = session.challenge is not None and choose([session.challenge]) is not None
+        authorization = session.authorization("POST", url) if answered else None
+        status, raw, challenges = await self._post(url, operation, body, authorization)
+        for _ in range(2):
+            if status != 401:
+                break
+            challenge = choose(parse_challenges(challenges))
+            if challenge is None:
+                break  # Basic only, or a Digest variant we cannot answer: nothing is sent
+            retry = authorization is None or challenge.stale
+            if not retry and not session.absolute_uri and _URL_MISMATCH.search(raw[:2048]):
+                session.absolute_uri = retry = True
+            if not retry:
+                break
+            session.update(challenge)
+            authorization = session.authorization("POST", url)
+            status, raw, challenges = await self._post(url, operation, body, authorization)
+        return status, raw, challenges
+
     async def _post(self, url: str, operation: str, body: bytes,
-                    middlewares: tuple[DigestAuthMiddleware, ...]) -> tuple[int, bytes, str]:
+                    authorization: str | None = None) -> tuple[int, bytes, list[str]]:
         headers = {"Content-Type": content_type(operation), **_FIXED_HEADERS}  # content_type is cached
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        record = None
+        if self.recorder is not None:
+            record = Exchange(operation, "POST", url, list(headers.items()), body, clock.now())
+        started = time.perf_counter()
+        try:
+            status, raw, challenges = await self._exchange(url, operation, body, headers, record)
+        except DeviceError as exc:
+            if record is not None and self.recorder is not None:
+                record.error, record.elapsed_ms = str(exc), (time.perf_counter() - started) * 1000
+                record.reply_body = getattr(exc, "raw", None) or b""
+                self.recorder(record)
+            raise
+        if record is not None and self.recorder is not None:
+            record.status, record.reply_body = status, raw
+            record.elapsed_ms = (time.perf_counter() - started) * 1000
+            self.recorder(record)
+        return status, raw, challenges
+
+    async def _exchange(self, url: str, operation: str, body: bytes, headers: dict[str, str],
+                        record: Exchange | None) -> tuple[int, bytes, list[str]]:
         try:
             async with asyncio.timeout(self._timeout):
-                async with self._http.post(url, data=body, headers=headers, allow_redirects=False,
-                                           middlewares=middlewares) as resp:
+                async with self._http.post(url, data=body, headers=headers, allow_redirects=False) as resp:
+                    if record is not None:
+                        record.status = resp.status
+                        record.reply_headers = [(k, v) for k, v in resp.headers.items()]
                     raw = await self._read_capped(resp, operation)
+                    # every challenge, in the device's order (Digest preferred over Basic when both are offered)
                     challenges = resp.headers.getall("WWW-Authenticate", [])
-                    # prefer a Digest challenge when a device offers several (e.g. Basic and Digest)
-                    digest = next((c for c in challenges if c.lower().startswith("digest")), None)
-                    return resp.status, raw, digest or (challenges[0] if challenges else "")
+                    challenges.sort(key=lambda c: not c.lower().startswith("digest"))
+                    return resp.status, raw, challenges
         except TimeoutError:
             self._timeouts[url] = self._timeouts.get(url, 0) + 1
             if self._timeouts[url] >= TIMEOUTS_BEFORE_SKIP:

@@ -36,6 +36,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="delay every reply (simulate slow devices)")
     serve.set_defaults(handler=run_serve)
 
+    replay = lab_sub.add_parser("replay", help="serve a captured camera (`camaudit capture`) from its archive",
+                                description="Serve the device of a capture archive: each request is answered "
+                                            "with the captured reply that matches its operation and body.")
+    replay.add_argument("archive", metavar="ARCHIVE", type=Path, help="archive written by `camaudit capture`")
+    replay.add_argument("--bind", metavar="ADDRESS", default="127.0.0.1",
+                        help="loopback or private address to listen on (default 127.0.0.1)")
+    replay.add_argument("--port", type=int, default=0, metavar="N", help="port (default: an ephemeral one)")
+    replay.set_defaults(handler=run_replay_command)
+
     schema = lab_sub.add_parser("schema", help="print the JSON Schema of the fleet file")
     schema.set_defaults(handler=run_schema)
 
@@ -70,16 +79,53 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
-async def run_serve(args: argparse.Namespace) -> int:
-    from lab import DEMO_FLEET, run_fleet
-
-    path = args.fleet or DEMO_FLEET
-    fleet = _load(path)
+async def _until_stopped() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+async def run_replay_command(args: argparse.Namespace) -> int:
+    import ipaddress
+
+    from lab.replay import ReplayError, run_replay
+
+    try:
+        bind = ipaddress.ip_address(args.bind)
+    except ValueError:
+        raise ConfigError(f"{args.bind!r} is not an IP address", field="--bind") from None
+    if bind.is_unspecified or bind.is_global:
+        raise ConfigError("the replay listens on a loopback or private address only", field="--bind")
+    try:
+        async with run_replay(args.archive, host=str(bind), port=args.port) as replay:
+            console.print(f"{args.archive}: serving the captured device at {replay.xaddr}; Ctrl-C or SIGTERM stops",
+                          highlight=False, markup=False)
+            await _until_stopped()
+            if replay.unanswered:
+                console.print(f"{len(replay.unanswered)} requests had no captured reply: "
+                              f"{', '.join(sorted(set(replay.unanswered)))}", highlight=False, markup=False)
+    except ReplayError as exc:
+        raise ConfigError(str(exc), path=str(args.archive)) from None
+    except OSError as exc:
+        print_error(console, exc)
+        return 2
+    console.print("stopped", highlight=False)
+    return 0
+
+
+async def run_serve(args: argparse.Namespace) -> int:
+    from lab import DEMO_FLEET, run_fleet
+
+    path = args.fleet or DEMO_FLEET
+    fleet = _load(path)
     try:
         async with run_fleet(fleet, port_override=args.port_override, bind_host_override=args.bind,
                              discovery=args.discovery, reply_delay_s=args.reply_delay) as running:
@@ -96,16 +142,12 @@ async def run_serve(args: argparse.Namespace) -> int:
                     " ".join(m.mode.value for m in spec.misbehaviour) or "-")
             console.print(table, highlight=False)
             console.print("serving; Ctrl-C or SIGTERM stops", highlight=False)
-            await stop.wait()
+            await _until_stopped()
     except OSError as exc:  # a camera's address:port is taken or not local
         print_error(console, exc)
         return 2
     except ValueError as exc:  # e.g. --bind 0.0.0.0
         print_error(console, exc)
         return 1
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
     console.print("stopped", highlight=False)
     return 0

@@ -1,0 +1,183 @@
+"""Serve a captured device again from its archive (`camaudit lab replay ARCHIVE`).
+
+An archive (`camaudit.capture/1`, written by `camaudit capture`) holds every request the
+reader sent and the device's reply. A request is answered with the archived reply whose
+request matches it by operation (namespace + name), then by its parameters, then by the kind
+of credentials it carries (none, WS-UsernameToken, HTTP Digest): so the 401 that asked for
+Digest answers the first try and the 200 answers the retry. Several archived replies for the
+same key are served in their order, the last one repeated. Credentials are never checked
+(the archive has none); a request the archive cannot answer gets a SOAP fault that says so,
+never a made-up "not supported". Read with `json` only: the lab imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import re
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from lxml import etree
+
+from lab import misbehave
+from lab.soap import BadRequest, Envelope, SoapFault, parse_request
+
+REPLAY_FORMAT = "camaudit.capture/1"
+MAX_REQUEST_BYTES = 1024 * 1024
+NOT_IN_ARCHIVE = "camaudit replay: the capture has no reply to this request"
+_HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"})
+_SECURITY = re.compile(rb"<(?:[\w.-]+:)?Security\b")
+
+
+class ReplayError(ValueError):
+    """The file is not a capture archive the replay can serve."""
+
+
+@dataclass(slots=True)
+class _Reply:
+    status: int | None
+    headers: list[tuple[str, str]]
+    body: bytes
+    error: str | None
+
+
+@dataclass
+class RunningReplay:
+    """What `run_replay` yields: where the captured device is served and what it was asked."""
+
+    address: str
+    port: int
+    path: str
+    received: list[str] = field(default_factory=list)  # "namespace#Operation", in order
+    unanswered: list[str] = field(default_factory=list)  # requests the archive had no reply for
+
+    @property
+    def xaddr(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"http://{host}:{self.port}{self.path}"
+
+
+def _auth_kind(headers: Any, body: bytes) -> str:
+    authorization = ""
+    for name, value in headers:
+        if name.lower() == "authorization":
+            authorization = value
+    if authorization:
+        return authorization.split(" ", 1)[0].lower()
+    return "ws-usernametoken" if _SECURITY.search(body) else "none"
+
+
+def _request_key(body: bytes) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """(namespace, operation, parameters) of a SOAP request."""
+    req = parse_request(body)
+    params = tuple((etree.QName(el).localname, (el.text or "").strip())
+                   for el in req.body.iter() if isinstance(el.tag, str) and el is not req.body)
+    return req.namespace, req.operation, params
+
+
+class ReplayDevice:
+    """The archive's replies indexed by request key; serves them in archived order."""
+
+    def __init__(self, archive: dict[str, Any]) -> None:
+        if archive.get("format") != REPLAY_FORMAT:
+            raise ReplayError(f"not a {REPLAY_FORMAT} archive (format: {archive.get('format')!r})")
+        self.xaddr: str = archive.get("device_xaddr", "")
+        self._replies: dict[tuple[Any, ...], list[_Reply]] = {}
+        self._served: dict[tuple[Any, ...], int] = {}
+        for i, ex in enumerate(archive.get("exchanges", [])):
+            try:
+                ns, op, params = _request_key(ex["request_body"].encode())
+                body = base64.b64decode(ex["reply_body"]) if ex.get("reply_body_base64") else \
+                    ex["reply_body"].encode()
+                reply = _Reply(ex.get("status"), [tuple(h) for h in ex.get("reply_headers", [])], body,
+                               ex.get("error"))
+                auth = _auth_kind(ex.get("request_headers", []), ex["request_body"].encode())
+            except (KeyError, TypeError, ValueError, BadRequest) as exc:
+                raise ReplayError(f"exchanges[{i}]: {exc}") from None
+            self._replies.setdefault((ns, op, params, auth), []).append(reply)
+
+    @classmethod
+    def load(cls, path: Path) -> ReplayDevice:
+        try:
+            return cls(json.loads(path.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as exc:
+            raise ReplayError(f"line {exc.lineno}: not JSON: {exc.msg}") from None
+
+    def answer(self, body: bytes, headers: Any) -> _Reply | None:
+        ns, op, params = _request_key(body)
+        auth = _auth_kind(headers.items(), body)
+        same_op = [k for k in self._replies if k[0] == ns and k[1] == op]
+        if not same_op:
+            return None
+        for narrowed in ([k for k in same_op if k[2] == params and k[3] == auth],
+                         [k for k in same_op if k[2] == params], [k for k in same_op if k[3] == auth], same_op):
+            if narrowed:
+                key = narrowed[0]
+                break
+        replies = self._replies[key]
+        n = self._served.get(key, 0)
+        self._served[key] = n + 1
+        return replies[min(n, len(replies) - 1)]
+
+
+def _fault(reason: str) -> bytes:
+    env = Envelope()
+    env.fault(SoapFault("Receiver", (), reason))
+    return env.to_bytes()
+
+
+@contextlib.asynccontextmanager
+async def run_replay(archive: Path | dict[str, Any], *, host: str = "127.0.0.1",
+                     port: int = 0) -> AsyncIterator[RunningReplay]:
+    """Serve the archived device on host:port (0: an ephemeral port) until the block exits."""
+    device = ReplayDevice.load(archive) if isinstance(archive, Path) else ReplayDevice(archive)
+    path = "/" + device.xaddr.split("://", 1)[-1].partition("/")[2] if "://" in device.xaddr else "/"
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(64)
+    sock.setblocking(False)
+    running = RunningReplay(host, sock.getsockname()[1], path)
+    stop = asyncio.Event()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        raw = await request.content.read(MAX_REQUEST_BYTES + 1)
+        try:
+            reply = device.answer(raw, request.headers)
+            ns, op, _ = _request_key(raw)
+            running.received.append(f"{ns}#{op}")
+        except BadRequest as exc:
+            return web.Response(status=400, body=_fault(f"camaudit replay: {exc}"),
+                                headers={"Content-Type": misbehave.SOAP_CT})
+        if reply is None:
+            running.unanswered.append(f"{ns}#{op}")
+            return web.Response(status=500, body=_fault(NOT_IN_ARCHIVE), headers={"Content-Type": misbehave.SOAP_CT})
+        if reply.status is None:  # the device gave no HTTP reply when captured
+            if reply.error and "no complete reply" in reply.error:
+                await misbehave.hold_without_reply(request, stop)
+            else:
+                misbehave.reset_connection(request)
+            return web.Response(status=500)
+        headers = [(k, v) for k, v in reply.headers if k.lower() not in _HOP_HEADERS]
+        resp = web.Response(status=reply.status, body=reply.body)
+        for name, value in headers:
+            resp.headers.add(name, value)
+        return resp
+
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        yield running
+    finally:
+        stop.set()
+        await runner.cleanup()
