@@ -101,8 +101,8 @@ def derive_read(device: DeviceFacts) -> DeviceRead:
         return DeviceRead(status=ReadStatus.CREDENTIALS_REFUSED, failed_operations=_failed(device),
                           reason=accepted.reason or "the device refused the credentials")
     if denied and accepted is not None and not accepted.ok:  # e.g. "no credentials configured"
-        why = accepted.reason or denied[0].reason
-        return DeviceRead(status=ReadStatus.CREDENTIALS_REFUSED, failed_operations=_failed(device), reason=why)
+        refused = accepted.reason or denied[0].reason
+        return DeviceRead(status=ReadStatus.CREDENTIALS_REFUSED, failed_operations=_failed(device), reason=refused)
     failed = _failed(device)
     if failed or errors:
         return DeviceRead(status=ReadStatus.PARTIAL, failed_operations=failed,

@@ -77,7 +77,7 @@ class Scope:
         """Every probe-able host address in scope (network/broadcast skipped for /30 and larger)."""
         seen: set[IPAddress] = set()
         for net in self.networks:
-            hosts: Iterator[IPAddress] = net.hosts() if net.num_addresses > 2 else iter(net)  # type: ignore[assignment]
+            hosts: Iterator[IPAddress] = net.hosts() if net.num_addresses > 2 else iter(net)
             for ip in hosts:
                 if ip not in seen and self.contains(ip):
                     seen.add(ip)

@@ -12,6 +12,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from probes.facts import DeviceFacts
 from profiles.checks import REGISTRY, CheckContext, CheckOutcome, NoParams, run_check
@@ -152,7 +153,7 @@ class _Engine:
             self._emit(rule, device, decl, self._attested(rule, decl, note))
             return
         assert rule.check is not None
-        ctx: CheckContext = CheckContext(device=device, declaration=decl, inventory=self.inventory,
+        ctx: CheckContext[Any] = CheckContext(device=device, declaration=decl, inventory=self.inventory,
                                          devices=self.devices, at=self.at, params=rule.params or _NO_PARAMS,
                                          matches=self.match.matches, note=note, evidence_cache=cache,
                                          fleet_cache=self.fleet_cache)

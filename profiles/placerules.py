@@ -52,9 +52,10 @@ def triggered_rules(profiles: Sequence[Profile]) -> dict[tuple[places.Kind, str]
             rules.setdefault(rule.id, rule)
     named = {rid: named_places(rule) for rid, rule in rules.items()}
     out: dict[tuple[places.Kind, str], list[Rule]] = {}
-    for kind in ("areas", "sectors"):
-        for place_id in places.taxonomy(kind).places:  # type: ignore[arg-type]
-            family = places.lineage(kind, place_id)  # type: ignore[arg-type]
+    kinds: tuple[places.Kind, ...] = ("areas", "sectors")
+    for kind in kinds:
+        for place_id in places.taxonomy(kind).places:
+            family = places.lineage(kind, place_id)
             out[(kind, place_id)] = [rules[rid] for rid in sorted(rules)
-                                     if named[rid][kind] & family]  # type: ignore[index]
+                                     if named[rid][kind] & family]
     return out

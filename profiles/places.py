@@ -11,7 +11,7 @@ import functools
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,7 +54,7 @@ def fold(word: str) -> str:
     return plain.strip("_")
 
 
-def _build(raw: Mapping[str, Mapping[str, object]], kind: str) -> Taxonomy:
+def _build(raw: Mapping[str, Mapping[str, Any]], kind: str) -> Taxonomy:
     places: dict[str, Place] = {}
     for place_id, body in raw.items():
         synonyms = {lang: tuple(words or ()) for lang, words in dict(body.get("synonyms") or {}).items()}

@@ -119,7 +119,7 @@ def validate_located(model: type[M], doc: LocatedYaml) -> M:
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        errors = [dict(e) for e in exc.errors()]
+        errors: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
     suggested: set[Loc] = set()
     messages: list[tuple[Loc, str]] = []
     for error in errors:

@@ -15,7 +15,7 @@ from profiles.naming import display_name
 from reports.model import ScanResult
 
 T = TypeVar("T")
-_CACHE: dict[int, tuple[weakref.ref, tuple[int, int], dict[str, Any]]] = {}
+_CACHE: dict[int, tuple[weakref.ref[ScanResult], tuple[int, int], dict[str, Any]]] = {}
 
 
 def _slot(result: ScanResult) -> dict[str, Any]:
@@ -36,7 +36,8 @@ def cached(result: ScanResult, name: str, build: Callable[[], T]) -> T:
     slot = _slot(result)
     if name not in slot:
         slot[name] = build()
-    return slot[name]
+    value: T = slot[name]
+    return value
 
 
 def device_index(result: ScanResult) -> dict[str, DeviceFacts]:

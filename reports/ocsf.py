@@ -18,6 +18,8 @@ import contextlib
 import hashlib
 import ipaddress
 import re
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,7 @@ ACTIVITY = {1: "Create", 2: "Update", 3: "Close"}
 _MAC = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$")
 
 
-def _ms(value) -> int:
+def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
@@ -248,7 +250,7 @@ def _incomplete(result: ScanResult) -> list[str]:
     return list(cached(result, "ocsf.incomplete", lambda: coverage_of(result).incomplete))
 
 
-def iter_events(result: ScanResult):
+def iter_events(result: ScanResult) -> Iterator[dict[str, Any]]:
     """Events for every finding of the scan, in order."""
     for finding in result.findings:
         yield finding_to_ocsf(finding, result)

@@ -15,6 +15,7 @@ import inspect
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from probes.errors import CamauditError, ConfigError
 from reports.console import make_console, print_error
@@ -29,7 +30,7 @@ NO_COLOR_FLAG = "--no-color"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 1, as documented
+    def error(self, message: str) -> NoReturn:  # usage errors exit 1, as documented
         self.print_usage(sys.stderr)
         print_error(err_console, message)
         raise SystemExit(exitcodes.USAGE)

@@ -323,7 +323,7 @@ def _check_references(site: Site, doc: LocatedYaml) -> None:
     for i, recorder in enumerate(site.recorders):
         for j, name in enumerate(recorder.records):
             if name not in declared:
-                loc = ("recorders", i, "records", j)
+                loc = ("recorders", i, "records", j)  # type: ignore[assignment]  # locations differ in depth
                 problems.append(ConfigError(f"recorder {recorder.name!r} records {name!r}, but no camera of that "
                                             f"name is declared under `cameras:`", path=doc.path,
                                             line=doc.line_of(loc), field=".".join(map(str, loc))))

@@ -28,7 +28,7 @@ def parse_xml(data: bytes, *, limit: int = MAX_XML_BYTES) -> etree._Element:
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"<!doctype" in data:
         raise HostileXml("DOCTYPE/ENTITY declarations are refused")
     root = etree.fromstring(data, _PARSER)
-    if root.getroottree().docinfo.doctype:  # e.g. a UTF-16 document the byte check missed
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]  # lxml-stubs: docinfo may be Any  # e.g. a UTF-16 document the byte check missed
         raise HostileXml("DOCTYPE declarations are refused")
     return root
 

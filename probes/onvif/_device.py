@@ -97,7 +97,7 @@ def evidence_of(operation: str, outcome: Outcome) -> Evidence | None:
         return cached
     raw = getattr(outcome, "raw", None)
     ev = evidence(operation, raw, getattr(outcome, "received_at", None)) if raw else None
-    outcome.evidence = ev  # type: ignore[union-attr,attr-defined]
+    outcome.evidence = ev  # type: ignore[attr-defined]
     return ev
 
 

@@ -88,9 +88,9 @@ def weekly_windows(text: str) -> tuple[dict[str, list[str]], str | None]:
                 continue
             week = 0 if occurrence < anchor + timedelta(days=7) else 1
             _add(weeks[week], occurrence.replace(tzinfo=None), occurrence.replace(tzinfo=None) + length)
-    for week in weeks:
-        for day in week:
-            week[day].sort()
+    for days in weeks:
+        for day in days:
+            days[day].sort()
     if weeks[0] != weeks[1]:
         raise SchemaViolation("schedule does not repeat every week (e.g. INTERVAL=2 or a monthly rule)")
     return {day: weeks[0][day] for day in DAYS if weeks[0].get(day)}, zone

@@ -58,7 +58,7 @@ def parse_xml(raw: bytes) -> Element:
         root = etree.fromstring(raw, parser=_parser())
     except PARSE_ERRORS as exc:
         raise BadReply(f"reply is not well-formed XML: {_short(str(exc))}") from None
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]  # lxml-stubs: docinfo may be Any
         raise BadReply("reply contains a DOCTYPE declaration (refused)")
     return root
 
@@ -184,7 +184,7 @@ def attr(el: Element, name: str) -> str | None:
 
 
 def need_attr(el: Element, name: str) -> str:
-    value = el.get(name)
+    value: str | None = el.get(name)
     if value is None:
         raise SchemaViolation(f"required attribute {name} missing on {local(el)}")
     return value.strip()

@@ -101,7 +101,7 @@ def _short(value: Any, limit: int = VALUE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _outcome(results: Counter, read: DeviceRead | None = None) -> str:
+def _outcome(results: Counter[Result], read: DeviceRead | None = None) -> str:
     """A camera's overall state: failing, incomplete (not read, or unknown/error/manual left), or compliant."""
     if results[Result.FAIL]:
         return "failing"
@@ -157,7 +157,8 @@ class Chart:
         return self
 
 
-def _stacked(title: str, groups: dict[str, Counter], keys: list, css: dict, names: dict) -> Chart:
+def _stacked(title: str, groups: dict[str, Counter[Any]], keys: list[Any], css: dict[Any, str],
+             names: dict[Any, str]) -> Chart:
     bars = []
     for label, counts in groups.items():
         segs = [Segment(names[k], counts[k], css[k]) for k in keys if counts[k]]
@@ -166,7 +167,7 @@ def _stacked(title: str, groups: dict[str, Counter], keys: list, css: dict, name
     return Chart(title, bars, legend).layout()
 
 
-def _charts(result: ScanResult, per_device: dict[str, Counter]) -> list[Chart]:
+def _charts(result: ScanResult, per_device: dict[str, Counter[Result]]) -> list[Chart]:
     res_css = {r: f"r-{r}" for r in Result}
     res_names = {r: str(r).replace("_", " ") for r in Result}
     order = [
@@ -192,7 +193,7 @@ def _charts(result: ScanResult, per_device: dict[str, Counter]) -> list[Chart]:
             res_names,
         )
     ]
-    by_profile: dict[str, Counter] = {}
+    by_profile: dict[str, Counter[Result]] = {}
     for f in result.findings:
         if not f.needs_declaration:  # counted apart: they say "declare the camera", not "could not judge"
             by_profile.setdefault(f.profile, Counter())[f.result] += 1
@@ -203,8 +204,8 @@ def _charts(result: ScanResult, per_device: dict[str, Counter]) -> list[Chart]:
     outcome_css = {"failing": "o-failing", "incomplete": "o-incomplete", "compliant": "o-compliant"}
     outcome_names = {k: k for k in outcome_css}
     keys = list(outcome_css)
-    by_class: dict[str, Counter] = {}
-    by_area: dict[str, Counter] = {}
+    by_class: dict[str, Counter[str]] = {}
+    by_area: dict[str, Counter[str]] = {}
     for dev in result.devices:
         declared = result.declared.get(dev.device_id)
         outcome = _outcome(per_device.get(dev.device_id, Counter()))
@@ -267,7 +268,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
             }
         )
     rules: list[list[Any]] = []
-    rule_pos: dict[tuple, int] = {}
+    rule_pos: dict[tuple[Any, ...], int] = {}
     rows: list[int] = []
     needs_decl: list[int] = []  # row numbers of unknowns that wait for a declaration (collapsed by default)
     for f in result.findings:
@@ -489,7 +490,7 @@ def write_html(result: ScanResult, path: Path) -> None:
 
 def _context(result: ScanResult) -> dict[str, object]:
     """Everything the template needs."""
-    per_device: dict[str, Counter] = {}
+    per_device: dict[str, Counter[Result]] = {}
     for f in result.findings:
         per_device.setdefault(f.device_id, Counter())[f.result] += 1
     totals = Counter(f.result for f in result.findings)

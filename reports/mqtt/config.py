@@ -239,4 +239,4 @@ def mqtt_config_from_args(args: argparse.Namespace) -> MqttConfig | None:
         if args.mqtt_timeout <= 0:
             raise ConfigError("must be a positive number of seconds", field="--mqtt-timeout")
         fields["timeout"] = args.mqtt_timeout
-    return MqttConfig(**fields)  # type: ignore[arg-type]
+    return MqttConfig(**fields)

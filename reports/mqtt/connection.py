@@ -202,7 +202,7 @@ async def connect(config: MqttConfig, *, client_id: str, will_topic: str, tls: s
             tls_context=tls,
             tls_insecure=config.insecure if tls is not None else None,
             max_inflight_messages=config.window,
-            logger=_ClientLog(),  # type: ignore[arg-type]
+            logger=_ClientLog(),
         )
         client.window = config.window
         client.pending_calls_threshold = config.window + 64  # our window is the bound; no warning per publish

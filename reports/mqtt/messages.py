@@ -147,7 +147,7 @@ def _scan_drift(result: ScanResult) -> dict[str, Any] | None:
     if drift is None:
         return None
 
-    def devices(items: list) -> list[dict[str, str]]:
+    def devices(items: list[Any]) -> list[dict[str, str]]:
         return [{"device_id": d.device_id, "name": d.name, "address": d.address} for d in items[:DRIFT_DEVICE_LIMIT]]
 
     return {"version": drift.version, "previous_scan_id": drift.previous_scan_id,

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from probes.barrier import barrier
 from probes.errors import CamauditError
@@ -102,7 +102,7 @@ class OutboxError(CamauditError):
     """The outbox file cannot be opened or written (permissions, disk full, not a database)."""
 
 
-def _row_to_message(row: tuple) -> OutboxMessage:
+def _row_to_message(row: tuple[Any, ...]) -> OutboxMessage:
     seq, mid, kind, topic, payload, qos, retain, props = row
     p = json.loads(props)
     return OutboxMessage(id=mid, kind=kind, topic=topic, payload=bytes(payload), qos=qos, retain=bool(retain),

@@ -308,7 +308,7 @@ class MqttPublisher:
         if not await self.outbox.status_held(destination, self.status_topic):
             return
         granted = await client.subscribe(self.status_topic, qos=1, timeout=ACK_TIMEOUT)
-        if any(int(getattr(g, "value", g)) >= 0x80 for g in granted):
+        if any((g.value if isinstance(g, ReasonCode) else g) >= 0x80 for g in granted):
             log.info("MQTT: %s does not let us read %s; retained-state loss cannot be detected",
                      self.config.url, self.status_topic)
             return

@@ -11,19 +11,27 @@ import argparse
 import contextlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
 
 from probes.errors import CamauditError
 from reports.console import make_console
 from scanner import exitcodes
 from scanner.commands import _common
 from scanner.emit import finish_scan
-from scanner.site import load_site
+from scanner.site import SiteFile, load_site
+
+if TYPE_CHECKING:  # the lab and the pipeline are imported when the command runs
+    from lab import RunningFleet
+    from reports.model import ScanResult
+    from scanner.pipeline import ScanOptions
 
 DEMO_PASSWORD_ENV = "CAMAUDIT_DEMO_PASSWORD"
 DEMO_PASSWORD = "demo-pass"  # the lab's auditor password; a simulation, not a secret
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: SLF001
     parser = sub.add_parser("demo", help="audit the virtual demo fleet (default command)",
                             description="Start the lab's demo fleet of virtual ONVIF cameras on loopback and "
                                         "audit it with the demo site file and all shipped profiles.")
@@ -61,7 +69,7 @@ async def run(args: argparse.Namespace) -> int:
     return demo_exit_code(result, code, console)
 
 
-def demo_exit_code(result, code: int, console) -> int:  # noqa: ANN001
+def demo_exit_code(result: ScanResult, code: int, console: Console) -> int:
     """0 when the demo ran as intended: failing findings (the fleet is built to break rules) and no scan errors.
 
     `camaudit scan` returns 4 for the same result (failing, and the declared camera lobby-old is absent by
@@ -80,7 +88,7 @@ def demo_exit_code(result, code: int, console) -> int:  # noqa: ANN001
     return exitcodes.OK
 
 
-def _common_options(args: argparse.Namespace, site_file, running):  # noqa: ANN001, ANN202
+def _common_options(args: argparse.Namespace, site_file: SiteFile, running: RunningFleet) -> ScanOptions:
     from scanner.pipeline import ScanOptions
 
     return ScanOptions(

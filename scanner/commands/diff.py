@@ -21,7 +21,7 @@ _CHANGE_STYLE = {Change.NEW: "red", Change.CHANGED: "yellow", Change.RESOLVED: "
 _ORDER = {Change.NEW: 0, Change.CHANGED: 1, Change.RESOLVED: 2, Change.PERSISTING: 3}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "diff", help="show what changed between two scans",
         description="Compare two scans: new and vanished devices, changed facts, and findings that are new, "

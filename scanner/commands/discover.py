@@ -26,7 +26,7 @@ from scanner.commands._common import option_message
 from scanner.site import load_site
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "discover", help="find the devices in scope (WS-Discovery, mDNS, SSDP, ARP, TCP ports)",
         description="Find every device in scope from several signals and merge them by endpoint uuid, "

@@ -29,7 +29,7 @@ from scanner.site import load_site
 MAX_FACTS_BYTES = 512 * 1024 * 1024
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("evaluate", help="evaluate saved facts against a site's declarations and profiles",
                             description="Re-evaluate a saved scan document (facts) offline: no network traffic.")
     parser.add_argument("facts", type=Path, metavar="FACTS.json",

@@ -18,7 +18,7 @@ _STATUS_STYLE = {ScanStatus.COMPLETE: "green", ScanStatus.RUNNING: "cyan", ScanS
                  ScanStatus.FAILED: "red"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("history", help="list the recorded scans",
                             description="List the scans in the history store, newest first: status, "
                                         "devices, failing findings and what changed since the scan before.")

@@ -41,7 +41,7 @@ _NAME_OK = re.compile(r"[^a-z0-9]+")
 _SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "init", help="discover the cameras and write a starter site file",
         description="Discover the cameras in the given networks and write a site file that declares each one "

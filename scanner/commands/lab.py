@@ -8,16 +8,20 @@ import contextlib
 import json
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from probes.errors import ConfigError
 from reports.console import make_console, print_error
 
+if TYPE_CHECKING:  # the lab is imported when the command runs
+    from lab import Fleet
+
 console = make_console()
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("lab", help="virtual ONVIF cameras: serve a fleet, print its schema, check fleet files",
                             description="A lab of virtual ONVIF cameras (one process, real sockets) to try a "
                                         "site file and profiles before a real audit.")
@@ -53,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=run_check)
 
 
-def _load(path: Path):
+def _load(path: Path) -> Fleet:
     from lab import FleetError, load_fleet
 
     try:

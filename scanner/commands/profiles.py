@@ -10,10 +10,11 @@ from rich.text import Text
 
 from profiles import list_profiles, load_profiles, profile_json_schema
 from profiles.checks import REGISTRY
+from profiles.model import Rule
 from reports.console import make_console
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("profiles", help="list, show or validate compliance profiles",
                             description="Compliance profiles are YAML files of rules; see docs/profiles.md.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -61,7 +62,7 @@ def run_list(args: argparse.Namespace) -> int:
 def _fmt(value: object) -> str:
     """Compact, human rendering of a parameter value (lists of rows one per line)."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        rows = (" ".join(f"{k}={v}" for k, v in row.items() if v is not None) for row in value)  # type: ignore[union-attr]
+        rows = (" ".join(f"{k}={v}" for k, v in row.items() if v is not None) for row in value)
         return "".join(f"\n  {row}" for row in rows)
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "(none)"
@@ -70,7 +71,7 @@ def _fmt(value: object) -> str:
     return json.dumps(value)
 
 
-def _params_text(rule) -> str:  # type: ignore[no-untyped-def]
+def _params_text(rule: Rule) -> str:
     if rule.manual:
         return f"attest: {rule.manual.attestation}" + (" (site)" if rule.manual.scope == "site" else "")
     if rule.params is None:
@@ -168,7 +169,8 @@ def run_areas(args: argparse.Namespace) -> int:
             ensure_ascii=False))
         return 0
     console = make_console()
-    for kind in ("areas", "sectors"):
+    kinds: tuple[places.Kind, ...] = ("areas", "sectors")
+    for kind in kinds:
         table = Table(title=f"{kind.capitalize()} (write any id or synonym in the site file)", title_justify="left",
                       header_style="bold", show_lines=True)
         table.add_column("id", no_wrap=True)
@@ -176,10 +178,10 @@ def run_areas(args: argparse.Namespace) -> int:
         table.add_column("synonyms (en cs sk el fr nl de)", overflow="fold")
         table.add_column("rules triggered", overflow="fold")
         table.add_column("named in", overflow="fold")
-        for place in places.taxonomy(kind).places.values():  # type: ignore[arg-type]
+        for place in places.taxonomy(kind).places.values():
             words = "; ".join(f"{lang}: {', '.join(ws)}" for lang, ws in place.synonyms.items() if ws)
             triggered = ", ".join(f"{r.id} ({r.reference.source} {r.reference.article})"
-                                  for r in rules[(kind, place.id)])  # type: ignore[index]
+                                  for r in rules[(kind, place.id)])
             table.add_row(Text(place.id), Text(", ".join(place.parents) or "-"), Text(words or "-"),
                           Text(triggered or "-"), Text("; ".join(place.sources) or "-"))
         console.print(table)

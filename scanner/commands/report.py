@@ -8,7 +8,7 @@ from pathlib import Path
 from scanner.commands._common import add_output_arguments, check_output_paths, output_paths
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report",
         help="render a saved scan document (from --json) into reports again",

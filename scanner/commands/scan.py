@@ -12,7 +12,8 @@ from probes.discovery import Signal
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
 from probes.readstatus import derive_read
-from reports.console import make_console
+from reports.console import ScanProgress, make_console
+from reports.model import ScanResult
 from scanner.commands import _common
 from scanner.credentials import credential_plan
 from scanner.emit import scan_and_finish
@@ -20,7 +21,7 @@ from scanner.pipeline import ScanOptions, run_scan
 from scanner.site import CredentialsRef, ScopeConfig, Site, SiteFile, load_site
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: SLF001
     parser = sub.add_parser("scan", help="audit the cameras of a site (or of ad-hoc targets)",
                             description="Discover the cameras in scope, read their configuration over ONVIF, "
                                         "evaluate it against the site's declarations and profiles, and report.")
@@ -87,12 +88,8 @@ def progress_word(facts: DeviceFacts) -> str:
     return read.status.label
 
 
-async def run_scan_with_progress(site_file: SiteFile, options: ScanOptions, console: Console):  # noqa: ANN201
+async def run_scan_with_progress(site_file: SiteFile, options: ScanOptions, console: Console) -> ScanResult:
     """run_scan with a rich progress bar when the terminal is interactive."""
-    try:
-        from reports.console import ScanProgress
-    except ImportError:
-        return await run_scan(site_file, options)
     with ScanProgress(console) as progress:
         options.on_discovered = lambda devices: progress.discovered(len(devices))
         options.on_device = lambda facts: progress.advance(facts.label, progress_word(facts))

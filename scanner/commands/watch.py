@@ -62,7 +62,7 @@ PLACEHOLDERS = ("{scan_id}", "{time}", "{site}")
 ScanFn = Callable[[SiteFile, str], Awaitable[ScanResult]]  # (site file, scan id) -> scan document
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "watch", help="scan a site periodically and report what changed",
         description="Scan a site on a schedule (--every or --cron), store every scan in the history, "

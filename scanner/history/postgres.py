@@ -182,8 +182,9 @@ class PostgresHistory(HistoryStore):
         return [r[0] for r in rows]
 
     async def _latest_complete_id(self, site: str, before: datetime | None) -> str | None:
-        return await self._p().fetchval(
+        scan_id: str | None = await self._p().fetchval(
             "SELECT scan_id FROM scans WHERE site = $1 AND status = 'complete' "
             "AND ($2::timestamptz IS NULL OR started_at < $2) ORDER BY started_at DESC LIMIT 1",
             site, utc(before) if before else None)
+        return scan_id
 

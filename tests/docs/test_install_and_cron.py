@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ from lab import DEMO_FLEET, load_fleet, run_fleet
 from tests.docs.markdown import block_with
 
 LAB_PASSWORD = "demo-pass"  # the lab's auditor password
+TYPED_PACKAGES = ("probes", "profiles", "reports", "scanner")  # mypy --strict in dev/test
 TARGETS = "127.0.10.0/28"  # five of the demo cameras (127.0.10.11-15)
 
 pytestmark = [
@@ -64,6 +66,8 @@ def _wheel(tmp_path: Path) -> Path:
 
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert [w.name for w in wheels] == [f"camaudit-{version}-py3-none-any.whl"]
+    with zipfile.ZipFile(wheels[0]) as wheel:  # PEP 561: the typed packages say so to their importers' mypy
+        assert {f"{package}/py.typed" for package in TYPED_PACKAGES} <= set(wheel.namelist())
     return wheels[0]
 
 
