@@ -13,8 +13,9 @@ from rich.text import Text
 from probes.errors import ConfigError
 from profiles.findings import Change
 from reports.console import make_console
+from reports.drift import Drift
 from reports.model import ScanResult
-from scanner.drift import Drift, compare
+from scanner.drift import compare
 from scanner.history import HistoryError, HistoryStore, ScanStatus, open_history
 
 _CHANGE_STYLE = {Change.NEW: "red", Change.CHANGED: "yellow", Change.RESOLVED: "green", Change.PERSISTING: "dim"}

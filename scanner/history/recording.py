@@ -18,9 +18,10 @@ from types import TracebackType
 from typing import Self
 
 from probes import clock
+from reports.drift import Drift
 from reports.model import ScanResult
 from scanner import __version__
-from scanner.drift import Drift, diff_scans
+from scanner.drift import diff_scans
 from scanner.history.base import HistoryStore
 from scanner.history.model import ScanRecord, ScanStatus
 
