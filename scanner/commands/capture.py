@@ -23,7 +23,7 @@ from reports.console import make_console
 console = make_console()
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "capture", help="read one camera and write an archive of every request and reply (for bug reports)",
         description="Read one ONVIF device exactly as a scan would and write every request and reply (timing, "

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from probes.errors import ConfigError
 
-FORMAT = "camaudit.capture/1"
+FORMAT: Final = "camaudit.capture/1"
 
 
 class ArchivedExchange(BaseModel):

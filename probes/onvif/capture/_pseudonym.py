@@ -28,6 +28,14 @@ _NAME_ELEMENTS = {"SerialNumber": "serial", "Username": "user", "HwAddress": "ma
 _KEEP = frozenset({"0.0.0.0", "::", "255.255.255.255", "127.0.0.1", "::1"})  # noqa: S104 - values, not a bind
 
 
+def _fixed(stand_in: str) -> Callable[[int], str]:
+    return lambda n: stand_in
+
+
+def _numbered(label: str) -> Callable[[int], str]:
+    return lambda n: f"{label}-{n}"
+
+
 class Pseudonyms:
     """original -> stand-in, built by `collect`, applied by `apply`."""
 
@@ -73,14 +81,14 @@ class Pseudonyms:
         for m in _MAC.finditer(text):
             sep = m.group(1)
             stand_in = ["02", "00", "5e", "00", f"{len(self.mapping) >> 8:02x}", f"{len(self.mapping) & 255:02x}"]
-            self._add("mac", m.group(0), lambda n, sep=sep, parts=stand_in: sep.join(parts))
+            self._add("mac", m.group(0), _fixed(sep.join(stand_in)))
             # the same MAC without separators (Axis puts it in the Digest realm and host names)
-            self._add("mac", m.group(0).replace(sep, ""), lambda n, parts=stand_in: "".join(parts))
+            self._add("mac", m.group(0).replace(sep, ""), _fixed("".join(stand_in)))
         for m in _UUID.finditer(text):
             self._add("uuid", m.group(1), lambda n: str(uuid.UUID(int=n, version=4)))
         for m in _SCOPE.finditer(text):
             label = m.group(1).split("/")[-1]
-            self._add(f"scope-{m.group(1)}", m.group(2), lambda n, label=label: f"{label}-{n}")
+            self._add(f"scope-{m.group(1)}", m.group(2), _numbered(label))
 
     def apply(self, text: str) -> str:
         if not self.mapping:
