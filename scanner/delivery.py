@@ -89,6 +89,11 @@ async def queue_scan(outbox: Outbox, result: ScanResult, config: MqttConfig, *, 
     before = {uid: str(f.result) for uid, f in told.items()}
     messages = await asyncio.to_thread(result_messages, view, config, scanner_id, include_started=include_started,
                                        told=before, initial=initial)
+    if config.documents:  # the whole document (as stored in the history), before `finished`
+        from reports.mqtt.documents import document_messages
+
+        documents = await asyncio.to_thread(document_messages, result, config, scanner_id)
+        messages[-1:-1] = documents
     memory = ({f.uid: f.model_dump_json(exclude={"change"}) for f in view.findings if not is_synthetic(f)}
               if judged else None)
     seqs = await outbox.queue_scan(destination, site, scan_id, messages, memory)

@@ -55,6 +55,7 @@ class MqttConfig(BaseModel):
     prefix: str = DEFAULT_PREFIX
     format: MqttFormat = MqttFormat.OCSF
     send_all: bool = False  # every finding, not only new/changed/resolved ones
+    documents: bool = False  # also the whole scan document and the recent scan ids (site agent; collect)
     outbox: Path = Field(default_factory=lambda: default_outbox_path())
     client_id: str | None = None
     protocol: MqttProtocol = MqttProtocol.AUTO
@@ -178,6 +179,9 @@ def add_mqtt_arguments(parser: argparse.ArgumentParser) -> None:
                    help="finding payload: ocsf (Compliance Finding, default) or native camaudit JSON")
     g.add_argument("--mqtt-all", action="store_true",
                    help="send every finding, not only new, changed and resolved ones")
+    g.add_argument("--mqtt-documents", action="store_true",
+                   help="also publish each scan's whole document and this agent's recent scan ids, and answer "
+                        "a collector's re-send requests (site agent for `camaudit collect`; docs/deployment.md)")
     g.add_argument("--mqtt-outbox", metavar="PATH", type=Path, default=None,
                    help="durable outbox (SQLite) holding messages until the broker acknowledges them "
                         f"(default ${STATE_DIR_ENV}/outbox.sqlite or ~/.local/share/camaudit/outbox.sqlite)")
@@ -198,7 +202,8 @@ def mqtt_config_from_args(args: argparse.Namespace) -> MqttConfig | None:
     url = getattr(args, "mqtt", None)
     if not url:
         stray = [f"--{name.replace('_', '-')}" for name in _DEPENDENT if getattr(args, name, None) is not None]
-        stray += [f"--{n.replace('_', '-')}" for n in ("mqtt_insecure", "mqtt_all") if getattr(args, n, False)]
+        stray += [f"--{n.replace('_', '-')}" for n in ("mqtt_insecure", "mqtt_all", "mqtt_documents")
+                  if getattr(args, n, False)]
         if stray:
             raise ConfigError(f"{', '.join(stray)} given without --mqtt", field="--mqtt")
         return None
@@ -225,6 +230,7 @@ def mqtt_config_from_args(args: argparse.Namespace) -> MqttConfig | None:
         "cert_file": _readable(cert, "--mqtt-cert") if cert else None,
         "key_file": _readable(key, "--mqtt-key") if key else None,
         "insecure": bool(args.mqtt_insecure), "send_all": bool(args.mqtt_all),
+        "documents": bool(getattr(args, "mqtt_documents", False)),
         "client_id": args.mqtt_client_id,
     }
     if args.mqtt_prefix is not None:

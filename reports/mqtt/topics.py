@@ -4,6 +4,9 @@
     <prefix>/v1/<site>/scan/<scan-id>                            started / finished, with counts
     <prefix>/v1/<site>/finding/<device>/<rule>                   one finding (OCSF or native JSON)
     <prefix>/v1/<site>/state/<device>                  retained  posture summary of one device
+    <prefix>/v1/<site>/scandoc/<scan-id>/<chunk>                 the whole scan document, compressed, in chunks
+    <prefix>/v1/<site>/scanner/<scanner-id>/scans      retained  the agent's recent scan ids (gap detection)
+    <prefix>/v1/<site>/command                                   requests to the site's agent (re-send scans)
 
 Segments come from device ids, rule ids and site names, which we do not fully
 control, so each one is percent-encoded where MQTT would misread it: `%`, `/`,
@@ -62,3 +65,12 @@ class Topics:
 
     def state(self, device_id: str) -> str:
         return f"{self.base}/state/{segment(device_id)}"
+
+    def scandoc(self, scan_id: str, chunk: int) -> str:
+        return f"{self.base}/scandoc/{segment(scan_id)}/{chunk}"
+
+    def recent_scans(self, scanner_id: str) -> str:
+        return f"{self.base}/scanner/{segment(scanner_id)}/scans"
+
+    def command(self) -> str:
+        return f"{self.base}/command"

@@ -339,6 +339,10 @@ class Watcher:
         queued = await queue_pending(self.publisher.outbox, self.store, self.publisher.config,
                                      site=result.meta.site, scanner_id=default_scanner_id_for(result),
                                      current=result, include_started=False)
+        if self.publisher.config.documents:  # a collector compares this list with what it stored
+            from scanner.agent import publish_recent_scans
+
+            await publish_recent_scans(self.publisher, self.store, result.meta.site)
         self.publisher.wake()
         return queued
 
@@ -430,6 +434,11 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
             from reports.mqtt import MqttPublisher
 
             publisher = await stack.enter_async_context(MqttPublisher(mqtt_config, site=site.name))
+            if mqtt_config.documents:  # a site agent: answer a collector's re-send requests
+                from scanner.agent import AgentCommands, publish_recent_scans
+
+                await stack.enter_async_context(AgentCommands(publisher, store, site.name))
+                await publish_recent_scans(publisher, store, site.name)
         watcher = Watcher(args.site, site.name, store, scan or pipeline_scan(args.profiles),
                           outputs=_common.output_paths(args), publisher=publisher, scan_timeout=timeout,
                           keep=parse_duration(args.keep) if args.keep else None, clock=clock)

@@ -27,6 +27,97 @@ UPDATE scans SET
                     AND f.change_state = 'resolved')
 """
 
+
+_V4_DESCRIPTION = "central collection: current findings, transitions, summaries, messages, chunks, dead letters, agents, gaps"
+
+
+def _v4(ts: str, blob: str, serial: str, js: str) -> tuple[str, ...]:
+    """The collector's tables (scanner/collect/), in one dialect's types."""
+    return (
+        f"""CREATE TABLE finding_current (
+            uid TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            result TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            scan_id TEXT NOT NULL,
+            seen_at {ts} NOT NULL,
+            since_scan_id TEXT NOT NULL,
+            since {ts} NOT NULL)""",
+        "CREATE INDEX finding_current_site ON finding_current (site, result)",
+        f"""CREATE TABLE finding_transitions (
+            id {serial} PRIMARY KEY,
+            uid TEXT NOT NULL,
+            site TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            scan_id TEXT NOT NULL,
+            at {ts} NOT NULL,
+            from_result TEXT,
+            to_result TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            UNIQUE (uid, scan_id))""",
+        "CREATE INDEX finding_transitions_site_at ON finding_transitions (site, at)",
+        f"""CREATE TABLE scan_summaries (
+            scan_id TEXT NOT NULL,
+            site TEXT NOT NULL,
+            started_at {ts} NOT NULL,
+            profile TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            result TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (scan_id, profile, severity, result))""",
+        "CREATE INDEX scan_summaries_site ON scan_summaries (site, started_at)",
+        f"""CREATE TABLE collected_messages (
+            message_id TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            scan_id TEXT,
+            received_at {ts} NOT NULL,
+            payload {js})""",
+        f"""CREATE TABLE scan_chunks (
+            scan_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            chunk INTEGER NOT NULL,
+            chunks INTEGER NOT NULL,
+            site TEXT NOT NULL,
+            scanner_id TEXT,
+            document_schema TEXT NOT NULL,
+            data {blob} NOT NULL,
+            received_at {ts} NOT NULL,
+            PRIMARY KEY (scan_id, sha256, chunk))""",
+        f"""CREATE TABLE dead_letters (
+            id {serial} PRIMARY KEY,
+            received_at {ts} NOT NULL,
+            topic TEXT NOT NULL,
+            site TEXT,
+            reason TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            excerpt {blob})""",
+        f"""CREATE TABLE agents (
+            site TEXT NOT NULL,
+            scanner_id TEXT NOT NULL,
+            status TEXT,
+            status_at {ts},
+            recent_scan_ids {js},
+            recent_at {ts},
+            PRIMARY KEY (site, scanner_id))""",
+        f"""CREATE TABLE scan_gaps (
+            site TEXT NOT NULL,
+            scan_id TEXT NOT NULL,
+            scanner_id TEXT NOT NULL,
+            first_seen {ts} NOT NULL,
+            requested_at {ts},
+            requests INTEGER NOT NULL DEFAULT 0,
+            resolved_at {ts},
+            PRIMARY KEY (site, scan_id))""",
+        f"ALTER TABLE scans ADD COLUMN collected_at {ts}",
+    )
+
+
 SQLITE: tuple[Migration, ...] = (
     Migration(1, "scans, devices, facts, findings", (
         """CREATE TABLE scans (
@@ -91,6 +182,7 @@ SQLITE: tuple[Migration, ...] = (
     Migration(3, "emit_pending: the MQTT destination a stored scan still has to be queued for", (
         "ALTER TABLE scans ADD COLUMN emit_pending TEXT",
     )),
+    Migration(4, _V4_DESCRIPTION, _v4("TEXT", "BLOB", "INTEGER", "TEXT")),
 )
 
 POSTGRES: tuple[Migration, ...] = (
@@ -158,6 +250,7 @@ POSTGRES: tuple[Migration, ...] = (
     Migration(3, "emit_pending: the MQTT destination a stored scan still has to be queued for", (
         "ALTER TABLE scans ADD COLUMN emit_pending TEXT",
     )),
+    Migration(4, _V4_DESCRIPTION, _v4("TIMESTAMPTZ", "BYTEA", "BIGSERIAL", "JSONB")),
 )
 
 LATEST = SQLITE[-1].version

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from probes import clock
 from reports.model import ScanResult
-from scanner.history._rows import build_scan, record_from_row, scan_rows, utc
+from scanner.history._rows import ScanRows, build_scan, record_from_row, scan_rows, utc
 from scanner.history.base import HistoryStore
 from scanner.history.migrations import LATEST, POSTGRES
 from scanner.history.model import HistoryError, ScanRecord, ScanStatus
@@ -39,6 +39,28 @@ def redact(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)
     user = netloc[0].split(":", 1)[0]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+async def write_scan_rows(conn: Any, rows: ScanRows, *, marker_id: str | None = None,
+                          emit_pending: str | None = None, extra: dict[str, Any] | None = None) -> None:
+    """Write one scan's rows on `conn`, inside the caller's transaction (the collector adds its own tables).
+
+    Replaces the scan's marker (`marker_id`, default its own id); `extra` sets more `scans` columns.
+    """
+    scan = dict(rows.scan, started_at=utc(rows.scan["started_at"]), finished_at=utc(rows.scan["finished_at"]),
+                emit_pending=emit_pending, **(extra or {}))
+    scan_id = scan["scan_id"]
+    ids = list({scan_id, marker_id or scan_id})
+    names = ", ".join(scan)
+    marks = ", ".join(f"${i}" for i in range(1, len(scan) + 1))
+    await conn.execute("DELETE FROM scans WHERE scan_id = ANY($1::text[])", ids)
+    await conn.execute(f"INSERT INTO scans ({names}) VALUES ({marks})", *scan.values())
+    # COPY: tens of thousands of rows per scan, still inside the one transaction
+    for table, records, columns in (("devices", rows.devices, _DEVICE_COLUMNS),
+                                    ("facts", rows.facts, _FACT_COLUMNS),
+                                    ("findings", rows.findings, _FINDING_COLUMNS)):
+        if records:
+            await conn.copy_records_to_table(table, records=records, columns=columns)
 
 
 class PostgresHistory(HistoryStore):
@@ -112,21 +134,9 @@ class PostgresHistory(HistoryStore):
         import asyncpg
 
         rows = scan_rows(result, host=self.host, pid=os.getpid())
-        scan = dict(rows.scan, started_at=utc(rows.scan["started_at"]), finished_at=utc(rows.scan["finished_at"]),
-                    emit_pending=emit_pending)
-        ids = list({result.meta.scan_id, marker_id or result.meta.scan_id})
-        names = ", ".join(scan)
-        marks = ", ".join(f"${i}" for i in range(1, len(scan) + 1))
         try:
             async with self._p().acquire() as conn, conn.transaction():
-                await conn.execute("DELETE FROM scans WHERE scan_id = ANY($1::text[])", ids)
-                await conn.execute(f"INSERT INTO scans ({names}) VALUES ({marks})", *scan.values())
-                # COPY: tens of thousands of rows per scan, still inside the one transaction
-                for table, records, columns in (("devices", rows.devices, _DEVICE_COLUMNS),
-                                                ("facts", rows.facts, _FACT_COLUMNS),
-                                                ("findings", rows.findings, _FINDING_COLUMNS)):
-                    if records:
-                        await conn.copy_records_to_table(table, records=records, columns=columns)
+                await write_scan_rows(conn, rows, marker_id=marker_id, emit_pending=emit_pending)
         except asyncpg.PostgresError as exc:
             raise HistoryError(f"cannot store scan {result.meta.scan_id} in {self.location}: {exc}") from None
         return await self.get_record(result.meta.scan_id)

@@ -1,0 +1,73 @@
+"""The site agent's side of central collection, against a real Mosquitto: the retained list of recent scans,
+and a collector's re-send request answered from the local history through the outbox."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiomqtt
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from reports.mqtt import MqttConfig, MqttPublisher  # noqa: E402
+from reports.mqtt.documents import (  # noqa: E402
+    COMMAND_SCHEMA,
+    AgentCommand,
+    RecentScans,
+    ScanDocChunk,
+    assemble,
+    command_payload,
+    parse_document,
+)
+from scanner.agent import AgentCommands, publish_recent_scans  # noqa: E402
+from scanner.history import open_history, store_scan  # noqa: E402
+from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder  # noqa: E402
+from tests.scanner.history.conftest import load_labscans  # noqa: E402
+
+pytestmark = pytest.mark.broker
+
+
+async def test_agent_lists_recent_scans_and_resends_a_requested_one(tmp_path):
+    if not Path(MOSQUITTO).exists():
+        pytest.skip("mosquitto is not installed")
+    labscans = load_labscans()
+    first, second = labscans.two_scans()
+    broker = Mosquitto(tmp_path).start()
+    config = MqttConfig(host="127.0.0.1", port=broker.port, outbox=tmp_path / "outbox.sqlite", documents=True,
+                        timeout=20)
+    try:
+        async with open_history(tmp_path / "history.sqlite") as store, \
+                Recorder(broker.port, f"camaudit/v1/{labscans.SITE}/#") as seen:
+            for result in (first, second):
+                await store_scan(store, result)
+            async with MqttPublisher(config, site=labscans.SITE, scanner_id="agent-1") as publisher, \
+                    AgentCommands(publisher, store, labscans.SITE) as commands:
+                await publish_recent_scans(publisher, store, labscans.SITE)
+                await seen.wait_for(lambda ms: any(m.topic.endswith("/scanner/agent-1/scans") for m in ms))
+                async with Recorder(broker.port, "camaudit/v1/+/scanner/+/scans") as late:  # retained: kept
+                    await late.wait_for(lambda ms: bool(ms))
+                listed = late.messages[0]
+                assert listed.retain
+                assert RecentScans.model_validate_json(listed.payload).scan_ids == ["scan-b", "scan-a"]
+
+                await commands.subscribed.wait()
+                request = AgentCommand(schema=COMMAND_SCHEMA, message_id="m1", command="resend", site=labscans.SITE,
+                                       scan_ids=["scan-a", "scan-pruned"], requested_by="collector-0",
+                                       at=datetime(2026, 11, 21, tzinfo=UTC))
+                async with aiomqtt.Client("127.0.0.1", broker.port) as collector:
+                    await collector.publish(f"camaudit/v1/{labscans.SITE}/command", command_payload(request), qos=1)
+                await seen.wait_for(lambda ms: any("/scandoc/scan-a/" in m.topic for m in ms))
+            assert commands.handled == 1
+        chunks = [ScanDocChunk.model_validate_json(m.payload) for m in seen.messages if "/scandoc/" in m.topic]
+        assert {c.scan_id for c in chunks} == {"scan-a"}, "only the stored scan asked for is sent again"
+        chunks.sort(key=lambda c: c.chunk)
+        body = assemble([c.raw() for c in chunks], sha256=chunks[0].sha256, max_bytes=10**8)
+        resent = parse_document(body, chunks[0].document_schema)
+        assert resent.meta.scan_id == "scan-a" and len(resent.findings) == len(first.findings)
+    finally:
+        broker.stop()
