@@ -19,7 +19,7 @@ import json
 import logging
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiomqtt

@@ -188,7 +188,8 @@ class CollectorStore(PostgresHistory):
     async def dead_letter(self, *, topic: str, site: str | None, reason: str, payload: bytes,
                           received_at: datetime) -> None:
         await self._p().execute(
-            "INSERT INTO dead_letters (received_at, topic, site, reason, size, excerpt) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO dead_letters (received_at, topic, site, reason, size, excerpt) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
             utc(received_at), topic, site, reason, len(payload), payload[:DEAD_LETTER_EXCERPT])
 
     async def agent_status(self, site: str, scanner_id: str, status: str, at: datetime) -> None:

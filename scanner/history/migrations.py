@@ -28,7 +28,8 @@ UPDATE scans SET
 """
 
 
-_V4_DESCRIPTION = "central collection: current findings, transitions, summaries, messages, chunks, dead letters, agents, gaps"
+_V4_DESCRIPTION = ("central collection: current findings, transitions, summaries, messages, chunks, dead letters, "
+                   "agents, gaps")
 
 
 def _v4(ts: str, blob: str, serial: str, js: str) -> tuple[str, ...]:
