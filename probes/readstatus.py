@@ -27,7 +27,7 @@ _DEVICE_SERVICE_FACTS = ("services", "clock.source", "identity.model")
 
 
 _DISCOVERY_FACTS = frozenset({"identity.mac_vendor", "network.open_ports", "network.segment"})
-"""Facts discovery sets without any ONVIF reply (probes/onvif/_device.py NOT_ONVIF)."""
+"""Facts discovery sets without any ONVIF reply (probes/onvif/services/_sheet.py NOT_ONVIF)."""
 
 
 class ReadStatus(StrEnum):

@@ -10,9 +10,10 @@ strict lxml parsing, size caps and per-device deadlines.
 """
 
 from probes.onvif._allowlist import PRE_AUTH_OPERATIONS, READ_OPERATIONS, ForbiddenOperation
-from probes.onvif._device import ANONYMOUS_PROBES, ONVIF_FACTS
 from probes.onvif._reader import OnvifReader
 from probes.onvif.credentials import CredentialPlan, CredentialSelector, CredentialSet
+from probes.onvif.services._sheet import ONVIF_FACTS
+from probes.onvif.services.auth import ANONYMOUS_PROBES
 
 __all__ = [
     "ANONYMOUS_PROBES",

@@ -16,11 +16,13 @@ from probes.discovery.model import DiscoveredDevice
 from probes.errors import DeviceError
 from probes.facts import DeviceFacts, Fact
 from probes.onvif._allowlist import ForbiddenOperation
-from probes.onvif._device import DeviceRead, Sheet, device_url
 from probes.onvif._exchange import ExchangeSink
+from probes.onvif._orchestrator import read_device
 from probes.onvif._tls import client_context
 from probes.onvif._transport import DeviceChannel
 from probes.onvif.credentials import CredentialPlan, DeviceHints
+from probes.onvif.services._context import ReadContext
+from probes.onvif.services._sheet import Sheet
 from probes.readstatus import DEADLINE_ERROR, derive_read
 
 log = logging.getLogger(__name__)
@@ -161,14 +163,14 @@ class OnvifReader:
                                 request_timeout_s=self.request_timeout_s, max_reply_bytes=self.max_reply_bytes,
                                 per_device_concurrency=self.per_device_concurrency, recorder=self.recorder)
         facts.address = address
-        run: DeviceRead | None = None
+        ctx: ReadContext | None = None
         try:
-            run = DeviceRead(channel, xaddr, sheet, device.endpoint_uuid)
-            facts.xaddr = run.device_xaddr
+            ctx = ReadContext(channel, xaddr, sheet, device.endpoint_uuid)
+            facts.xaddr = ctx.device_xaddr
             # the endpoint read, as found (the read may move to the device's https address)
-            sheet.facts["identity.endpoints"] = Fact.observed([run.device_xaddr], "discovery")
+            sheet.facts["identity.endpoints"] = Fact.observed([ctx.device_xaddr], "discovery")
             async with asyncio.timeout(self.device_deadline_s):
-                await run.run()
+                await read_device(ctx)
         except TimeoutError:
             msg = f"{DEADLINE_ERROR} {self.device_deadline_s:g} s exceeded"
             sheet.errors.append(f"{msg}; facts not read by then are error (in flight) or not_probed")
@@ -190,21 +192,43 @@ class OnvifReader:
             # Not one basic read worked: say so at device level, so the scan reports an unreadable device.
             why = sheet.facts["services"].reason or sheet.facts["clock.source"].reason or "unknown"
             sheet.errors.append(f"the ONVIF device service could not be read: {why}")
-        return self._done(facts, sheet, run)
+        return self._done(facts, sheet, ctx)
 
     @staticmethod
-    def _done(facts: DeviceFacts, sheet: Sheet, run: DeviceRead | None) -> DeviceFacts:
+    def _done(facts: DeviceFacts, sheet: Sheet, ctx: ReadContext | None) -> DeviceFacts:
         facts.facts = dict(sorted(sheet.facts.items()))
         facts.errors = sheet.errors
-        if run is not None:
-            facts.endpoint_uuid = facts.endpoint_uuid or run.endpoint_uuid
-            facts.mac = facts.mac or run.mac
-            facts.xaddr = run.device_xaddr  # may have moved to https (GetServices listed both)
-            url = urlsplit(run.device_xaddr)
+        if ctx is not None:
+            facts.endpoint_uuid = facts.endpoint_uuid or ctx.endpoint_uuid
+            facts.mac = facts.mac or ctx.mac
+            facts.xaddr = ctx.device_xaddr  # may have moved to https (GetServices listed both)
+            url = urlsplit(ctx.device_xaddr)
             facts.port = url.port or (443 if url.scheme == "https" else 80)
         facts.read_finished = clock.now()
         facts.read = derive_read(facts)
         return facts
+
+
+def device_url(device: DiscoveredDevice) -> tuple[str, str]:
+    """(address, device service URL): an XAddr on the device's own address, else the standard path."""
+    address: str | None = device.addresses[0] if device.addresses else None
+    # https first: when a device offers both, credentials never travel over plain HTTP
+    for x in sorted(device.xaddrs, key=lambda u: not u.strip().lower().startswith("https://")):
+        host = urlsplit(x).hostname
+        if address is None and host:
+            address = host
+        if address is not None and host == address:
+            return address, x
+    if address is None:
+        raise DeviceError("device has neither an address nor an XAddr")
+    host = f"[{address}]" if ":" in address else address
+    if device.xaddrs:  # an XAddr naming another host (NAT, several interfaces): its path on our address
+        parts = urlsplit(device.xaddrs[0])
+        if device.onvif_ports:
+            return address, f"{parts.scheme or 'http'}://{host}:{device.onvif_ports[0]}{parts.path or '/'}"
+        return address, device.xaddrs[0]  # host rewritten to `address` by the channel
+    port = (device.onvif_ports or [80])[0]
+    return address, f"http://{host}:{port}/onvif/device_service"
 
 
 def _find(exc: BaseException, kind: type[BaseException]) -> BaseException | None:

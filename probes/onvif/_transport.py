@@ -7,7 +7,7 @@ and bounds each request by `request_timeout_s`.
 
 HTTPS: certificates are not verified (cameras use self-signed ones); what the
 device presents is recorded as `tls.*` facts by `_tls`. When a device offers
-both http and https XAddrs, the reader uses https (see `_device`).
+both http and https XAddrs, the reader uses https (see `services/addresses.py`).
 
 Auth (ONVIF Core 5.9.4): WS-UsernameToken PasswordDigest first (Created shifted
 by the device clock offset); a 401 with a Digest challenge switches to HTTP

@@ -99,8 +99,8 @@ def test_rule_types_resolved_through_device_prefixes() -> None:
     el = interpret("tan:GetRules", 200, reply("tan_GetRules.xml"))
     rules = P.analytics_rules(el)
     assert [r["type"] for r in rules] == ["tt:FaceRecognition", "tt:LicensePlateRecognition", "hik:FaceCompareRule"]
-    from probes.onvif._device import _biometric
-    assert _biometric(None, rules) == ["hik:FaceCompareRule", "tt:FaceRecognition"]
+    from probes.onvif.services.analytics import biometric_types
+    assert biometric_types(None, rules) == ["hik:FaceCompareRule", "tt:FaceRecognition"]
 
 
 def test_storage_targets() -> None:

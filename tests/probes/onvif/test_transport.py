@@ -256,12 +256,17 @@ async def test_media2_failure_falls_back_to_media1(serve) -> None:  # type: igno
 
 
 async def test_a_forbidden_operation_fails_loudly_and_sends_nothing(serve, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from probes.onvif import _device
+    import dataclasses
 
-    async def rogue_probe(self: _device.DeviceRead) -> None:
-        await self.call("tds:SetSystemDateAndTime")
+    from probes.onvif import _orchestrator
+    from probes.onvif.services._context import ReadContext
 
-    monkeypatch.setattr(_device.DeviceRead, "anonymous_probe", rogue_probe)
+    async def rogue_probe(ctx: ReadContext) -> None:
+        await ctx.call("tds:SetSystemDateAndTime")
+
+    phases = tuple(tuple(dataclasses.replace(r, read=rogue_probe) if r.name == "anonymous" else r for r in readers)
+                   for readers in _orchestrator.BY_PHASE)
+    monkeypatch.setattr(_orchestrator, "BY_PHASE", phases)
     stub = Stub("wsut")
     device = await serve(stub)
     with pytest.raises(ForbiddenOperation):

@@ -1,0 +1,105 @@
+"""Media (Media2 first, else Media1): the profiles every other reader waits for, encoders, audio, OSD and
+privacy masks (Media2 only)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from probes.onvif import _parsers as P
+from probes.onvif._ns import Service
+from probes.onvif._transport import Reply
+from probes.onvif._xml import Element
+from probes.onvif.services._context import ReadContext
+
+KEYS = ("media.service", "media.profiles", "media.video_encoders", "media.max_resolution",
+        "media.audio_sources", "media.audio_encoders", "media.audio_in_profiles", "media.audio_outputs",
+        "media.osd", "media.osd_datetime", "privacy.masks")
+"""The facts this reader sets."""
+
+
+async def read_media(ctx: ReadContext) -> None:
+    ctx.sheet.start(*KEYS)
+    try:
+        await _media(ctx)
+    finally:
+        ctx.profiles_ready.set()
+
+
+async def _media(ctx: ReadContext) -> None:
+    m2 = Service.MEDIA2 in ctx.urls
+    m1 = Service.MEDIA in ctx.urls
+    service: Service | None = None
+    caveat = None
+    if m2:
+        op = "tr2:GetProfiles"
+        out = await ctx.call(op, (("Type", "All"),))
+        if isinstance(out, Reply) or not m1:
+            ctx.profiles = ctx.record("media.profiles", op, out, P.media2_profiles)
+            service = Service.MEDIA2
+        else:
+            caveat = f"tr2:GetProfiles failed ({out}); fell back to Media1"
+    if service is None and m1:
+        op = "trt:GetProfiles"
+        ctx.profiles = ctx.record("media.profiles", op, await ctx.call(op), P.media1_profiles, reason=caveat)
+        service = Service.MEDIA
+    if service is None:
+        reason = ctx.no_service_reason(Service.MEDIA)
+        for key in ("media.profiles", "media.service"):
+            ctx.sheet.fail(key, ctx.no_service_status(), "tds:GetServices", reason)
+    else:
+        services_fact = ctx.sheet.facts.get("services")
+        ctx.sheet.ok("media.service", "media2" if service is Service.MEDIA2 else "media1",
+                      services_fact.source if services_fact else "tds:GetServices",
+                      services_fact.evidence if services_fact else None, reason=caveat)
+    ctx.profiles_fact = ctx.sheet.facts.get("media.profiles")
+    ctx.profiles_ready.set()
+    ns = Service.MEDIA2.namespace if service is Service.MEDIA2 else Service.MEDIA.namespace
+    px = "tr2" if service is Service.MEDIA2 else "trt"
+    profiles = ctx.profiles
+    caveat_p = None if profiles is not None else "profiles unknown, so each entry's `profiles` list is empty"
+    reads: list[Awaitable[Any]] = [
+        _read_with(ctx, f"{px}:GetVideoEncoderConfigurations", "media.video_encoders",
+                        lambda el: P.video_encoders(el, ns, profiles), caveat_p),
+        _read_with(ctx, f"{px}:GetAudioEncoderConfigurations", "media.audio_encoders",
+                        lambda el: P.audio_encoders(el, ns, profiles), caveat_p),
+        ctx.read("media.osd", f"{px}:GetOSDs", lambda el: P.osds(el, ns)),
+    ]
+    if m1:
+        reads += [ctx.read("media.audio_sources", "trt:GetAudioSources", P.audio_sources),
+                  ctx.read("media.audio_outputs", "trt:GetAudioOutputs", P.audio_outputs)]
+    else:
+        reads += [ctx.read("media.audio_sources", "tr2:GetAudioSourceConfigurations",
+                            P.audio_source_configurations),
+                  ctx.read("media.audio_outputs", "tr2:GetAudioOutputConfigurations",
+                            P.audio_output_configurations)]
+    if m2:
+        reads.append(ctx.read("privacy.masks", "tr2:GetMasks", P.masks))
+    else:
+        ctx.sheet.fail("privacy.masks", ctx.no_service_status(), "tr2:GetMasks",
+                        "privacy masks are only readable through Media2, which the device does not offer"
+                        if ctx.services_known else ctx.no_service_reason(Service.MEDIA2))
+    await asyncio.gather(*reads)
+    ctx.derive("media.max_resolution", ["media.video_encoders"], _max_resolution)
+    ctx.derive("media.osd_datetime", ["media.osd"], _osd_datetime)
+    ctx.derive("media.audio_in_profiles", ["media.profiles"],
+                lambda ps: [p["token"] for p in ps if p.get("audio_encoder")])
+
+
+async def _read_with(ctx: ReadContext, op: str, key: str, parse: Callable[[Element], Any], reason: str | None) -> None:
+    ctx.sheet.start(key)
+    ctx.record(key, op, await ctx.call(op), parse, reason=reason)
+
+
+def _max_resolution(encoders: list[dict[str, Any]]) -> dict[str, int] | None:
+    if not encoders:
+        return None
+    best = max(encoders, key=lambda e: (e["width"] * e["height"], e["width"]))
+    return {"width": best["width"], "height": best["height"]}
+
+
+def _osd_datetime(osds: list[dict[str, Any]]) -> bool:
+    """A date-and-time overlay: one DateAndTime text OSD, or a Date and a Time one."""
+    kinds = {o.get("text_type") for o in osds if o.get("type") == "Text"}
+    return "DateAndTime" in kinds or {"Date", "Time"} <= kinds
