@@ -123,7 +123,7 @@ def document_messages(result: ScanResult, config: MqttConfig, scanner_id: str, *
     out = []
     for index, part in enumerate(parts):
         mid = message_id("scandoc", result.meta.scan_id, digest, str(index))
-        chunk = ScanDocChunk(schema=DOC_SCHEMA, message_id=mid, site=result.meta.site, scan_id=result.meta.scan_id,
+        chunk = ScanDocChunk(schema_=DOC_SCHEMA, message_id=mid, site=result.meta.site, scan_id=result.meta.scan_id,
                              scanner_id=scanner_id, document_schema=result.schema_, encoding="gzip", chunk=index,
                              chunks=len(parts), size=len(data), sha256=digest,
                              data=base64.b64encode(part).decode("ascii"))
@@ -139,7 +139,7 @@ def recent_scans_message(config: MqttConfig, *, site: str, scanner_id: str, scan
     """The retained list of the agent's recent complete scans (newest first)."""
     ids = scan_ids[:RECENT_SCANS]
     mid = message_id("scans", site, scanner_id, *ids)
-    body = RecentScans(schema=SCANS_SCHEMA, message_id=mid, site=site, scanner_id=scanner_id, at=at, scan_ids=ids)
+    body = RecentScans(schema_=SCANS_SCHEMA, message_id=mid, site=site, scanner_id=scanner_id, at=at, scan_ids=ids)
     return OutboxMessage(id=mid, kind="scans", topic=Topics(config.prefix, site).recent_scans(scanner_id),
                          payload=_payload(body), retain=True, user_properties=(("message_id", mid),))
 

@@ -362,7 +362,7 @@ class Collector:
                                         max_requests=self.options.gap_max_requests)
         for site, scan_ids in due.items():
             mid = message_id("command", site, self.options.collector_id, now.isoformat(), *scan_ids)
-            command = AgentCommand(schema=COMMAND_SCHEMA, message_id=mid, command="resend", site=site,
+            command = AgentCommand(schema_=COMMAND_SCHEMA, message_id=mid, command="resend", site=site,
                                    scan_ids=scan_ids[:100], requested_by=self.options.collector_id, at=now)
             await client.publish(Topics(self.config.prefix, site).command(), command_payload(command), qos=1)
             self.stats.resend_requests += 1

@@ -25,7 +25,7 @@ from scanner.schedule import parse_duration
 log = logging.getLogger("camaudit.collect")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: SLF001
     parser = sub.add_parser(
         "collect", help="collect many sites' scans from an MQTT broker into a PostgreSQL history",
         description="Subscribe to the site agents' messages (camaudit watch --mqtt ... --mqtt-documents), validate "
