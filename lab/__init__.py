@@ -30,9 +30,11 @@ FLEETS_DIR = Path(__file__).parent / "fleets"
 DEMO_FLEET = FLEETS_DIR / "demo.yaml"
 DEMO_SITE = FLEETS_DIR / "demo-site.yaml"  # written by the profiles engineer
 MISBEHAVING_FLEET = FLEETS_DIR / "misbehaving.yaml"
+QUIRKS_FLEET = FLEETS_DIR / "quirks.yaml"  # real-camera quirks (issue 20)
 
 __all__ = [
-    "DEMO_FLEET", "DEMO_SITE", "FLEETS_DIR", "MISBEHAVING_FLEET", "Camera", "Fleet", "FleetError", "FleetStartError",
+    "DEMO_FLEET", "DEMO_SITE", "FLEETS_DIR", "MISBEHAVING_FLEET", "QUIRKS_FLEET",
+    "Camera", "Fleet", "FleetError", "FleetStartError",
     "MisbehaviourMode", "ReceivedRequest", "RunningCamera", "RunningFleet", "Service", "discovery_available",
     "fleet_json_schema", "generate_fleet", "load_fleet", "parse_fleet", "run_fleet",
 ]

@@ -86,8 +86,9 @@ def _nonce_state(nonce: str, key: str) -> str:
     return "stale" if time.time() - issued > NONCE_LIFETIME_S else "ok"
 
 
-def challenge(realm: str, key: str, *, stale: bool = False, algorithm: str = "MD5") -> str:
-    value = (f'Digest realm="{realm}", qop="auth", algorithm={algorithm}, nonce="{new_nonce(key)}", '
+def challenge(realm: str, key: str, *, stale: bool = False, algorithm: str = "MD5", qop: bool = True) -> str:
+    qop_part = 'qop="auth", ' if qop else ""
+    value = (f'Digest realm="{realm}", {qop_part}algorithm={algorithm}, nonce="{new_nonce(key)}", '
              f'opaque="{hashlib.md5(key.encode()).hexdigest()}"')
     return value + (", stale=true" if stale else "")
 
@@ -101,7 +102,13 @@ def parse_digest_header(header: str) -> dict[str, str] | None:
     return params
 
 
-def check_http_digest(header: str, method: str, auth: Auth, key: str, path: str | None = None) -> AuthResult:
+URL_MISMATCH = "The url does not match the nonce url."
+
+
+def check_http_digest(header: str, method: str, auth: Auth, key: str, path: str | None = None, *,
+                      algorithm: str | None = None, uri_form: str = "any", qop_offered: bool = True) -> AuthResult:
+    """Check an Authorization header; `algorithm` (e.g. "SHA-256") is then the only one accepted,
+    `uri_form` "absolute" or "path" the only digest-uri form accepted (else any)."""
     params = parse_digest_header(header)
     if params is None:
         return AuthResult(False, reason="not a Digest header")
@@ -109,6 +116,8 @@ def check_http_digest(header: str, method: str, auth: Auth, key: str, path: str 
     if not username or not nonce or not response:
         return AuthResult(False, reason="incomplete Digest header")
     uri = params.get("uri", "")
+    if (uri_form == "absolute" and "://" not in uri) or (uri_form == "path" and "://" in uri):
+        return AuthResult(False, reason=URL_MISMATCH)
     if "://" in uri:  # absolute form: keep the path
         uri = "/" + uri.split("://", 1)[1].partition("/")[2]
     if path is not None and uri != path:
@@ -121,17 +130,23 @@ def check_http_digest(header: str, method: str, auth: Auth, key: str, path: str 
     user = auth.users.get(username)
     if user is None:
         return AuthResult(False, reason="unknown user")
-    algorithm = params.get("algorithm", "MD5").upper()
-    hasher = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}.get(algorithm)
+    sent = params.get("algorithm", "MD5").upper()
+    if algorithm is not None and sent != algorithm.upper():
+        return AuthResult(False, reason=f"algorithm {sent} where {algorithm} was asked for")
+    hasher = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}.get(sent.removesuffix("-SESS"))
     if hasher is None:
-        return AuthResult(False, reason=f"unsupported algorithm {algorithm}")
+        return AuthResult(False, reason=f"unsupported algorithm {sent}")
 
     def h(text: str) -> str:
         return hasher(text.encode()).hexdigest()
 
     ha1 = h(f"{username}:{auth.realm}:{user.password}")
+    if sent.endswith("-SESS"):
+        ha1 = h(f"{ha1}:{nonce}:{params.get('cnonce', '')}")
     ha2 = h(f"{method}:{params.get('uri', '')}")
     qop = params.get("qop")
+    if qop is not None and not qop_offered:
+        return AuthResult(False, reason=f"qop={qop} where none was offered")
     if qop == "auth":
         expected = h(f"{ha1}:{nonce}:{params.get('nc', '')}:{params.get('cnonce', '')}:auth:{ha2}")
     elif qop is None:

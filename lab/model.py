@@ -189,6 +189,21 @@ class MisbehaviourMode(StrEnum):
     CAPABILITIES_FOREIGN_NAMESPACE = "capabilities_foreign_namespace"  # GetCapabilities in a non-ONVIF namespace
     EMPTY_RESPONSE = "empty_response"  # the response element without its (required) children
     HOLLOW_RESPONSE = "hollow_response"  # the response's children present but empty (<HostnameInformation/>)
+    # real-camera quirks (issue 20; docs/facts.md lists each with the public issue it comes from)
+    SOAP11_ONLY = "soap11_only"  # SOAP 1.2 refused with a VersionMismatch fault; answers SOAP 1.1 (text/xml)
+    ACTION_REQUIRED = "action_required"  # HTTP 400 unless the Content-Type carries action=
+    ACTION_REFUSED = "action_refused"  # HTTP 415 when the Content-Type carries action=
+    MUST_UNDERSTAND_REJECTED = "must_understand_rejected"  # MustUnderstand fault for a mustUnderstand Security header
+    DIGEST_SHA256 = "digest_sha256"  # HTTP Digest challenge and check with SHA-256 only
+    DIGEST_MD5_SESS = "digest_md5_sess"  # HTTP Digest with algorithm=MD5-sess
+    DIGEST_NO_QOP = "digest_no_qop"  # HTTP Digest challenge without qop (RFC 2069 answers only)
+    DIGEST_URI_ABSOLUTE = "digest_uri_absolute"  # the digest uri must be the absolute URL ("url does not match")
+    DIGEST_URI_PATH_ONLY = "digest_uri_path_only"  # an absolute digest uri is refused ("url does not match")
+    DIGEST_STALE_NONCE = "digest_stale_nonce"  # each nonce is good for one request, then stale=true
+    HTML_401 = "html_401"  # authentication failures as an HTML page with HTTP 401 (and the Digest challenge)
+    LOCKOUT = "lockout"  # "you still have N attempts", then the client's address is blocked (`attempts`)
+    ONVIF_AFTER_TIME_QUERY = "onvif_after_time_query"  # everything refused until an anonymous GetSystemDateAndTime
+    ONVIF_DISABLED = "onvif_disabled"  # ONVIF switched off (factory default): the ONVIF paths answer 404 HTML
 
 
 class TlsVersion(StrEnum):
@@ -741,6 +756,7 @@ class Misbehaviour(Strict):
     bytes_per_second: int = Field(default=64, ge=1, description="slow_drip rate")
     megabytes: float = Field(default=8, gt=0, le=512, description="oversized reply size")
     payload: EntityPayload = EntityPayload.BILLION_LAUGHS
+    attempts: int = Field(default=3, ge=1, le=100, description="lockout: failed logins before the address is blocked")
 
     @model_validator(mode="before")
     @classmethod

@@ -22,8 +22,15 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from lab import clock, misbehave
-from lab.auth import AuthResult, challenge, check_http_digest, check_username_token, parse_digest_header
+from lab import clock, misbehave, quirks
+from lab.auth import (
+    URL_MISMATCH,
+    AuthResult,
+    challenge,
+    check_http_digest,
+    check_username_token,
+    parse_digest_header,
+)
 from lab.model import (
     PRE_AUTH_OPERATIONS,
     AuthScheme,
@@ -66,11 +73,12 @@ class ReceivedRequest:
     at: datetime
     tls: bool = False  # arrived on the camera's HTTPS listener
     presented: str | None = None  # username the request carried (WS-UsernameToken or Digest), accepted or not
+    stale: bool = False  # an HTTP Digest answer to a nonce the camera had retired (not a wrong password)
 
     @property
     def failed_login(self) -> bool:
         """Credentials were presented and refused: what a real camera counts towards its lockout."""
-        return self.presented is not None and not self.authenticated
+        return self.presented is not None and not self.authenticated and not self.stale
 
 
 @dataclass
@@ -82,6 +90,7 @@ class RunningCamera:
     port: int  # the plain HTTP port; for an HTTPS-only camera (tls.plain_http: false) the HTTPS port
     requests: list[ReceivedRequest] = field(default_factory=list)
     tls_port: int | None = None  # where HTTPS is served (tls.enabled)
+    quirks: quirks.QuirkState = field(default_factory=quirks.QuirkState)
 
     @property
     def received(self) -> list[str]:
@@ -168,6 +177,13 @@ class _LabApp:
         if rc is None or sockname is None:
             return web.Response(status=404, text="no camera here")
         over_tls = (sockname[0], sockname[1]) in self.tls_sockets
+        client = request.remote or "?"
+        if rc.spec.misbehaves(MisbehaviourMode.ONVIF_DISABLED):
+            rc.requests.append(ReceivedRequest("?:onvif-disabled", False, None, None, clock.now(), over_tls))
+            return web.Response(status=404, text=quirks.DISABLED_PAGE, content_type="text/html")
+        if quirks.locked(rc.spec, rc.quirks, client):
+            rc.requests.append(ReceivedRequest("?:locked-out", False, None, None, clock.now(), over_tls))
+            return web.Response(status=403, text=quirks.LOCKED_PAGE, content_type="text/html")
         path_service = SERVICE_BY_PATH.get(request.path)
         if path_service is None:
             return web.Response(status=404, text="Not Found")
@@ -193,10 +209,15 @@ class _LabApp:
         prefix = SERVICE_INFO[service][0]
         name = f"{prefix}:{req.operation}"
         real_now = clock.now()
+        refused = quirks.request_form_refusal(cam, request.headers.get("Content-Type", ""), req)
+        if refused is not None:  # the request's form was refused before its credentials were looked at
+            rc.requests.append(ReceivedRequest(name, False, None, None, real_now, over_tls))
+            return refused
         auth = self._authenticate(request, rc, req, real_now)
+        presented = _presented(request, req, rc.spec)
         rc.requests.append(ReceivedRequest(name, auth.ok, auth.username,
                                            auth.scheme.value if auth.scheme else None, real_now, over_tls,
-                                           _presented(request, req, rc.spec)))
+                                           presented, auth.stale))
 
         def misbehaving(mode: MisbehaviourMode) -> Any:
             return cam.misbehaves(mode, prefix, req.operation)
@@ -217,11 +238,17 @@ class _LabApp:
 
         needs_auth = req.operation not in PRE_AUTH_OPERATIONS and not (
             req.operation in cam.auth.anonymous_operations or name in cam.auth.anonymous_operations)
+        client = request.remote or "?"
+        if req.operation == "GetSystemDateAndTime" and not auth.ok:
+            rc.quirks.time_asked.add(client)
+        elif misbehaving(MisbehaviourMode.ONVIF_AFTER_TIME_QUERY) and client not in rc.quirks.time_asked:
+            return self._fault(rc, SoapFault("Sender", ("ter:NotAuthorized",),
+                                             "Time not synchronised: ask GetSystemDateAndTime first"), status=400)
         if needs_auth and misbehaving(MisbehaviourMode.AUTH_LOOP_401):
             return web.Response(status=401, headers={"WWW-Authenticate": challenge(cam.auth.realm, cam.name)},
                                 text="Unauthorized")
         if needs_auth and not auth.ok:
-            return self._auth_failure(rc, misbehaving, auth)
+            return self._auth_failure(rc, misbehaving, auth, request, presented)
         if needs_auth and (service, req.operation) in ADMIN_OPERATIONS:
             level = cam.auth.users[auth.username].level if auth.username else None
             if level is not UserLevel.ADMINISTRATOR:
@@ -259,7 +286,15 @@ class _LabApp:
         result = AuthResult(False)
         header = request.headers.get("Authorization", "")
         if header and AuthScheme.HTTP_DIGEST in cam.auth.schemes:
-            result = check_http_digest(header, request.method, cam.auth, cam.name, request.path_qs)
+            variant = quirks.digest_variant(cam)
+            result = check_http_digest(header, request.method, cam.auth, cam.name, request.path_qs,
+                                       algorithm=variant["algorithm"], uri_form=variant["uri_form"],  # type: ignore[arg-type]
+                                       qop_offered=bool(variant["qop"]))
+            if result.ok and cam.misbehaves(MisbehaviourMode.DIGEST_STALE_NONCE):
+                nonce = (parse_digest_header(header) or {}).get("nonce", "")
+                if nonce in rc.quirks.used_nonces:
+                    return AuthResult(False, stale=True, reason="stale nonce")
+                rc.quirks.used_nonces.add(nonce)
             if result.ok:
                 return result
         if req.token is not None and AuthScheme.WS_USERNAMETOKEN in cam.auth.schemes:
@@ -269,9 +304,27 @@ class _LabApp:
                 return token_result
         return result
 
-    def _auth_failure(self, rc: RunningCamera, misbehaving: Any, auth: AuthResult) -> web.Response:
+    def _auth_failure(self, rc: RunningCamera, misbehaving: Any, auth: AuthResult,
+                      request: web.Request | None = None, presented: str | None = None) -> web.Response:
         cam = rc.spec
         digest = AuthScheme.HTTP_DIGEST in cam.auth.schemes
+        variant = quirks.digest_variant(cam)
+        fresh = challenge(cam.auth.realm, cam.name, stale=auth.stale, algorithm=str(variant["algorithm"] or "MD5"),
+                          qop=bool(variant["qop"]))
+        if misbehaving(MisbehaviourMode.LOCKOUT) and request is not None and presented and not auth.stale:
+            reason = quirks.lockout_reason(cam, rc.quirks, request.remote or "?")
+            resp = self._fault(rc, SoapFault("Sender", ("ter:NotAuthorized",), reason), status=401 if digest else 400)
+            if digest:
+                resp.headers["WWW-Authenticate"] = fresh
+            return resp
+        if misbehaving(MisbehaviourMode.HTML_401):
+            body = quirks.HTML_401_PAGE.replace("Authentication required.", URL_MISMATCH) \
+                if auth.reason == URL_MISMATCH else quirks.HTML_401_PAGE
+            return web.Response(status=401, text=body, content_type="text/html",
+                                headers={"WWW-Authenticate": fresh} if digest else {})
+        if auth.reason == URL_MISMATCH:
+            return web.Response(status=401, text=URL_MISMATCH, content_type="text/plain",
+                                headers={"WWW-Authenticate": fresh})
         if misbehaving(MisbehaviourMode.AUTH_FAULT_AS_400):
             return self._fault(rc, not_authorized(), status=400)
         if misbehaving(MisbehaviourMode.AUTH_FAULT_IN_200):
@@ -281,7 +334,7 @@ class _LabApp:
             return web.Response(status=401, headers=headers)
         if digest:
             resp = self._fault(rc, not_authorized(), status=401)
-            resp.headers["WWW-Authenticate"] = challenge(cam.auth.realm, cam.name, stale=auth.stale)
+            resp.headers["WWW-Authenticate"] = fresh
             return resp
         return self._fault(rc, not_authorized(), status=400)
 
@@ -295,6 +348,11 @@ class _LabApp:
         return self._fault(rc, fault)
 
     def _fault(self, rc: RunningCamera, fault: SoapFault, status: int | None = None) -> web.Response:
+        if rc.spec.misbehaves(MisbehaviourMode.SOAP11_ONLY):
+            code = fault.subcodes[0] if fault.subcodes else "SOAP-ENV:" + ("Client" if fault.code == "Sender"
+                                                                           else "Server")
+            return web.Response(status=status or fault.http_status, body=quirks.soap11_fault(code, fault.reason),
+                                headers={"Content-Type": quirks.SOAP11_CT})
         env = Envelope(odd_prefixes=rc.spec.misbehaves(MisbehaviourMode.ODD_NAMESPACE_PREFIXES) is not None)
         env.fault(fault)
         return web.Response(status=status or fault.http_status, body=env.to_bytes(),
@@ -317,6 +375,8 @@ class _LabApp:
         item = misbehaving(MisbehaviourMode.SLOW_DRIP)
         if item:
             return await misbehave.slow_drip(request, body, item.bytes_per_second, status, self.stop)
+        if misbehaving(MisbehaviourMode.SOAP11_ONLY):
+            return web.Response(status=status, body=quirks.as_soap11(body), headers={"Content-Type": quirks.SOAP11_CT})
         return web.Response(status=status, body=body, headers={"Content-Type": SOAP_CT})
 
 

@@ -31,6 +31,7 @@ NS = {
     "tmd": "http://www.onvif.org/ver10/deviceIO/wsdl",
     "tsc": "http://www.onvif.org/ver10/schedule/wsdl",
 }
+SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"  # only for cameras with the soap11_only quirk
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 
@@ -106,6 +107,8 @@ class SoapRequest:
     operation: str
     body: Any  # the operation element
     token: UsernameToken | None
+    soap11: bool = False  # the request came in a SOAP 1.1 envelope
+    must_understand: bool = False  # its wsse:Security header is marked mustUnderstand
 
     def arg(self, local: str) -> str | None:
         """Text of the first direct child with this local name."""
@@ -129,21 +132,25 @@ def parse_request(raw: bytes) -> SoapRequest:
         root = etree.fromstring(raw, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise BadRequest(f"not well-formed XML: {exc}") from None
-    if root.tag != f"{{{NS['env']}}}Envelope":
+    env = NS["env"] if root.tag == f"{{{NS['env']}}}Envelope" else SOAP11_ENV
+    if root.tag != f"{{{env}}}Envelope":
         raise BadRequest("not a SOAP 1.2 envelope")
-    body = root.find(f"{{{NS['env']}}}Body")
+    body = root.find(f"{{{env}}}Body")
     if body is None:
         raise BadRequest("no SOAP Body")
     ops = [c for c in body if isinstance(c.tag, str)]
     if not ops:
         raise BadRequest("empty SOAP Body")
     op = etree.QName(ops[0])
+    security = root.find(f"{{{env}}}Header/{{{WSSE}}}Security")
+    flag = security.get(f"{{{env}}}mustUnderstand") if security is not None else None
     return SoapRequest(namespace=op.namespace or "", operation=op.localname, body=ops[0],
-                       token=_username_token(root))
+                       token=_username_token(security), soap11=env == SOAP11_ENV,
+                       must_understand=flag in ("1", "true"))
 
 
-def _username_token(root: Any) -> UsernameToken | None:
-    token = root.find(f"{{{NS['env']}}}Header/{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+def _username_token(security: Any) -> UsernameToken | None:
+    token = security.find(f"{{{WSSE}}}UsernameToken") if security is not None else None
     if token is None:
         return None
     user = token.findtext(f"{{{WSSE}}}Username") or ""

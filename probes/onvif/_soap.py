@@ -57,14 +57,15 @@ class UsernameToken:
     password: str
 
     def header(self, clock_offset_s: float = 0.0, *, nonce: bytes | None = None,
-               created: datetime | None = None) -> str:
+               created: datetime | None = None, must_understand: bool = True) -> str:
         """The wsse:Security header; Created is shifted by the device's clock offset so skewed devices accept it."""
         nonce = nonce if nonce is not None else os.urandom(16)
         when = created or (clock.now() + timedelta(seconds=clock_offset_s))
         created_s = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
         digest = base64.b64encode(hashlib.sha1(nonce + created_s.encode() + self.password.encode()).digest())
+        flag = ' s:mustUnderstand="1"' if must_understand else ""
         return (
-            f'<wsse:Security xmlns:wsse="{_ns.WSSE}" xmlns:wsu="{_ns.WSU}" s:mustUnderstand="1">'
+            f'<wsse:Security xmlns:wsse="{_ns.WSSE}" xmlns:wsu="{_ns.WSU}"{flag}>'
             f"<wsse:UsernameToken><wsse:Username>{escape(self.username)}</wsse:Username>"
             f'<wsse:Password Type="{_ns.PASSWORD_DIGEST}">{digest.decode()}</wsse:Password>'
             f'<wsse:Nonce EncodingType="{_ns.NONCE_BASE64}">{base64.b64encode(nonce).decode()}</wsse:Nonce>'
@@ -92,15 +93,40 @@ def soap_action(operation: str) -> str:
     return f"{service.namespace}/{name}"
 
 
-def build_envelope(operation: str, params: Params = (), security_header: str | None = None) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How a device wants its SOAP: ONVIF's SOAP 1.2 with action= in the Content-Type and a
+    mustUnderstand Security header by default; some firmware speaks only SOAP 1.1 (text/xml and a
+    SOAPAction header), fails on action= or rejects mustUnderstand. The channel settles it per device."""
+
+    soap11: bool = False
+    action_in_content_type: bool = True
+    must_understand: bool = True
+
+    @property
+    def describe(self) -> str:
+        parts = ["SOAP 1.1" if self.soap11 else "SOAP 1.2"]
+        if not self.soap11 and not self.action_in_content_type:
+            parts.append("no action= in Content-Type")
+        if not self.must_understand:
+            parts.append("no mustUnderstand")
+        return ", ".join(parts)
+
+
+SOAP12 = Dialect()
+
+
+def build_envelope(operation: str, params: Params = (), security_header: str | None = None,
+                   dialect: Dialect = SOAP12) -> bytes:
     """The request for an allowlisted read operation; raises ForbiddenOperation for anything else."""
     require_read_only(operation)
     service, name = split_operation(operation)
     prefix = service.value
     body = "".join(f"<{prefix}:{escape(k)}>{escape(v)}</{prefix}:{escape(k)}>" for k, v in params)
     header = f"<s:Header>{security_header}</s:Header>" if security_header else ""
+    envelope_ns = _ns.SOAP11_ENV if dialect.soap11 else _ns.SOAP_ENV
     return (
-        f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{_ns.SOAP_ENV}">{header}'
+        f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{envelope_ns}">{header}'
         f'<s:Body><{prefix}:{name} xmlns:{prefix}="{service.namespace}">{body}</{prefix}:{name}></s:Body>'
         f"</s:Envelope>"
     ).encode()
@@ -109,6 +135,44 @@ def build_envelope(operation: str, params: Params = (), security_header: str | N
 @functools.lru_cache(maxsize=256)
 def content_type(operation: str) -> str:
     return f'application/soap+xml; charset=utf-8; action="{soap_action(operation)}"'
+
+
+def request_headers(operation: str, dialect: Dialect = SOAP12) -> dict[str, str]:
+    """Content-Type (and SOAPAction for SOAP 1.1) of a request in `dialect`."""
+    if dialect.soap11:
+        return {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap_action(operation)}"'}
+    if not dialect.action_in_content_type:
+        return {"Content-Type": "application/soap+xml; charset=utf-8"}
+    return {"Content-Type": content_type(operation)}
+
+
+_MUST_UNDERSTAND = re.compile(r"mustunderstand|must understand|not understood", re.IGNORECASE)
+_VERSION = re.compile(r"versionmismatch|version mismatch|soap ?1\.1|wrong soap version", re.IGNORECASE)
+_MEDIA_TYPE = re.compile(r"content.?type|media.?type|soapaction|action parameter", re.IGNORECASE)
+_AUTH_WORDS = re.compile(r"NotAuthorized|FailedAuthentication|InvalidSecurity|not\s*authori[sz]ed|unauthori[sz]ed",
+                         re.IGNORECASE)
+
+
+def dialect_hint(status: int, raw: bytes, dialect: Dialect, *, had_security: bool) -> Dialect | None:
+    """The dialect to try next when a reply says the request's form (not its content) was refused, else None.
+
+    SOAP 1.2 VersionMismatch (or HTTP 415 to SOAP 1.2) -> SOAP 1.1; a MustUnderstand fault on a request
+    with a Security header -> the header without mustUnderstand; HTTP 400/415 that names the content type
+    or action while action= was sent -> without action=. Never a reason to change credentials.
+    """
+    if status not in (400, 415, 500) and not (status == 200 and b"Fault" in raw[:4096]):
+        return None
+    text = raw[:4096].decode("utf-8", errors="replace")
+    if _AUTH_WORDS.search(text):
+        return None  # a refusal of the credentials, never a reason to send them again in another form
+    if had_security and dialect.must_understand and _MUST_UNDERSTAND.search(text):
+        return Dialect(dialect.soap11, dialect.action_in_content_type, must_understand=False)
+    if not dialect.soap11 and (_VERSION.search(text) or (status == 415 and not dialect.action_in_content_type)):
+        return Dialect(True, dialect.action_in_content_type, dialect.must_understand)
+    if not dialect.soap11 and dialect.action_in_content_type and status in (400, 415) and (
+            status == 415 or _MEDIA_TYPE.search(text)):
+        return Dialect(False, False, dialect.must_understand)
+    return None
 
 
 # ---------------------------------------------------------------- replies
@@ -175,6 +239,9 @@ def _child_any(el: Element, name: str) -> Element | None:
 
 def interpret(operation: str, status: int, raw: bytes) -> Element:
     """The <OpResponse> element of a reply, or raise the DeviceError that explains why there is none."""
+    if status == 404:  # whatever the body: an HTML page, a SOAP fault or nothing
+        raise BadReply("HTTP 404: no ONVIF service at this URL (ONVIF may be switched off on the device; many "
+                       "models ship with it disabled)", operation=operation)
     if not raw.strip():
         if status == 200:
             raise BadReply(f"empty HTTP 200 reply (the device probably does not implement {operation})",

@@ -40,7 +40,16 @@ from probes.facts import Evidence
 from probes.onvif._allowlist import require_read_only
 from probes.onvif._digest import DigestSession, choose, parse_challenges
 from probes.onvif._exchange import Exchange, ExchangeSink
-from probes.onvif._soap import Params, UsernameToken, build_envelope, content_type, interpret
+from probes.onvif._soap import (
+    SOAP12,
+    Dialect,
+    Params,
+    UsernameToken,
+    build_envelope,
+    dialect_hint,
+    interpret,
+    request_headers,
+)
 from probes.onvif._xml import Element
 from probes.onvif.credentials import CredentialPlan, CredentialSet, DeviceHints
 
@@ -49,6 +58,17 @@ log = logging.getLogger(__name__)
 _CHUNK = 65536
 _FIXED_HEADERS = {"Accept-Encoding": "identity", "Connection": "keep-alive"}
 _URL_MISMATCH = re.compile(rb"ur[il]\s+does\s+not\s+match", re.IGNORECASE)
+_ATTEMPTS_LEFT = re.compile(r"(?:still have|remaining|left)\D{0,20}(\d+)\s*(?:attempt|tr(?:y|ies)|time)"
+                            r"|(\d+)\s*(?:attempt|tr(?:y|ies)|time)s?(?:\(s\))?\s*(?:left|remaining)", re.IGNORECASE)
+LOCKOUT_MARGIN = 1  # stop when a device says this many attempts (or fewer) remain before it locks
+
+
+def attempts_left(message: str) -> int | None:
+    """N of a refusal that counts down ("You still have 2 attempt(s)", "3 tries left"), else None."""
+    m = _ATTEMPTS_LEFT.search(message)
+    return int(m.group(1) or m.group(2)) if m else None
+
+
 TIMEOUTS_BEFORE_SKIP = 2  # a service URL that timed out this often is dead: skip it rather than wait again
 
 
@@ -90,7 +110,8 @@ class AuthState:
     gave_up_at: str | None = None  # the operation where that happened
     credential_set: str | None = None  # name of the set the device accepted (never its secret)
     attempts: list[tuple[str, AuthScheme, str]] = field(default_factory=list)  # refused: (set, scheme, why)
-    capped: bool = False  # the per-device cap of failed attempts stopped the negotiation
+    capped: bool = False  # the per-device cap of failed attempts (or the device's countdown) stopped the negotiation
+    device_countdown: int | None = None  # "you still have N attempts" said by the device when we stopped
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -118,7 +139,9 @@ class DeviceChannel:
         self.auth = AuthState()
         self._current = ""
         self.sent: list[str] = []  # operations sent, in order (for tests and debugging)
-        self.recorder = recorder  # `camaudit capture`: every hop, handed over as it completes
+        self.recorder = recorder
+        self.dialect = SOAP12  # settled by the first replies (SOAP 1.1-only firmware and the like)
+        self._dialects_tried: set[Dialect] = {SOAP12}  # `camaudit capture`: every hop, handed over as it completes
 
     def candidates(self) -> list[CredentialSet]:
         """The credential sets this device may be offered, most specific first (fixed once negotiating)."""
@@ -204,12 +227,15 @@ class DeviceChannel:
                     digest_only = True
                     failures += 1
                     self.auth.attempts.append((cred.name, scheme, str(exc)))
+                    if self._countdown_stops(str(exc)):
+                        break
                     continue
                 except AuthRejected as exc:
                     failures += 1
                     last = exc
                     self.auth.failed.setdefault(scheme, str(exc))
                     self.auth.attempts.append((cred.name, scheme, str(exc)))
+                    self._countdown_stops(str(exc))
                     break  # a refused set is not tried again with another scheme the device did not ask for
                 self._settle(scheme)
                 self.auth.credential_set = cred.name
@@ -219,9 +245,15 @@ class DeviceChannel:
         tried = ", ".join(f"{name!r} ({scheme})" for name, scheme, _ in self.auth.attempts)
         untried = [c.name for c in self._chosen if c.name not in {a[0] for a in self.auth.attempts}]
         why = f"credentials rejected at {operation}: {tried or 'none accepted'}"
-        if self.auth.capped and untried:
+        if self.auth.device_countdown is not None:
+            why += (f"; stopped because the device said only {self.auth.device_countdown} attempt(s) remain "
+                    "before it locks" + (f", not tried: {', '.join(repr(n) for n in untried)}" if untried else ""))
+        elif self.auth.capped and untried:
             why += (f"; stopped at the cap of {self._plan.max_failures} failed attempts per device, "
                     f"not tried: {', '.join(repr(n) for n in untried)}")
+        if self.auth.attempts:
+            why += ("; on many cameras ONVIF users are separate from the web interface's users, and ONVIF "
+                    "authentication may need to be switched on")
         if last is not None:
             why += f" (last: {last})"
         self.auth.gave_up, self.auth.gave_up_at = why, operation
@@ -229,40 +261,71 @@ class DeviceChannel:
             raise last  # the device's own refusal, with its raw reply as evidence
         raise AuthRejected(why, operation=operation)
 
+    def _countdown_stops(self, refusal: str) -> bool:
+        """Whether the device's refusal counts down to a lockout so far that we stop trying (then noted)."""
+        left = attempts_left(refusal)
+        if left is None or left > LOCKOUT_MARGIN:
+            return False
+        self.auth.capped, self.auth.device_countdown = True, left
+        return True
+
     def _settle(self, scheme: AuthScheme) -> None:
         self.auth.scheme = scheme
         if scheme not in self.auth.accepted:
             self.auth.accepted.append(scheme)
 
     async def _send(self, url: str, operation: str, params: Params, scheme: AuthScheme | None) -> Reply:
-        header = None
-        if scheme is AuthScheme.WS_USERNAME_TOKEN and self._token is not None:
-            header = self._token.header(self.clock_offset_s)
-        body = build_envelope(operation, params, header)
         async with self._sem:
             sent_at = clock.now()
             self.sent.append(operation)
-            if scheme is AuthScheme.HTTP_DIGEST:
-                status, raw, challenges = await self._post_digest(url, operation, body)
-            else:
-                status, raw, challenges = await self._post(url, operation, body)
+            for _ in range(4):  # at most: action= dropped, SOAP 1.1, mustUnderstand dropped
+                dialect = self.dialect
+                header = None
+                if scheme is AuthScheme.WS_USERNAME_TOKEN and self._token is not None:
+                    header = self._token.header(self.clock_offset_s, must_understand=dialect.must_understand)
+                body = build_envelope(operation, params, header, dialect)
+                if scheme is AuthScheme.HTTP_DIGEST:
+                    status, raw, challenges = await self._post_digest(url, operation, body, dialect)
+                else:
+                    status, raw, challenges = await self._post(url, operation, body, dialect=dialect)
+                if self.dialect != dialect:
+                    continue  # another request settled the dialect meanwhile: ask again in it
+                hint = dialect_hint(status, raw, dialect, had_security=header is not None)
+                if hint is None or hint in self._dialects_tried:
+                    break
+                log.info("%s: %s refused %s; trying %s", self.address, operation, dialect.describe, hint.describe)
+                self._dialects_tried.add(hint)
+                self.dialect = hint
             received_at = clock.now()
         if status == 401:
-            raise attach(self._refusal(operation, scheme, challenges), raw, received_at)
+            raise attach(self._refusal(operation, scheme, challenges, raw), raw, received_at)
         try:
             element = interpret(operation, status, raw)
         except DeviceError as exc:
             raise attach(exc, raw, received_at) from None
         return Reply(operation, element, raw, received_at, sent_at, scheme)
 
-    def _refusal(self, operation: str, scheme: AuthScheme | None, challenges: list[str]) -> AuthRejected:
-        """The error for an HTTP 401, naming what the device asked for."""
+    def _refusal(self, operation: str, scheme: AuthScheme | None, challenges: list[str],
+                 raw: bytes = b"") -> AuthRejected:
+        """The error for an HTTP 401, naming what the device asked for (and what its SOAP fault said)."""
+        said = ""
+        if raw.strip():
+            try:
+                interpret(operation, 401, raw)
+            except AuthRejected as exc:  # a SOAP fault inside the 401: its reason may count down to a lockout
+                said = f" ({str(exc).split(': ', 1)[-1]})"
+            except DeviceError:
+                pass
+        return self._refusal_reason(operation, scheme, challenges, said)
+
+    def _refusal_reason(self, operation: str, scheme: AuthScheme | None, challenges: list[str],
+                        said: str) -> AuthRejected:
         digest = parse_challenges(challenges)
         challenge = challenges[0].split(" ", 1)[0].lower() if challenges else ""
         if digest:
             challenge = "digest"
         if scheme is AuthScheme.WS_USERNAME_TOKEN and digest and AuthScheme.HTTP_DIGEST not in self.auth.failed:
-            return _DigestChallenge("HTTP 401: refused, with an HTTP Digest challenge", operation=operation)
+            return _DigestChallenge(f"HTTP 401: refused, with an HTTP Digest challenge{said}", operation=operation)
         why = {"digest": "HTTP Digest", "basic": "HTTP Basic (not sent: cleartext)"}.get(challenge, "HTTP auth")
         if scheme is None:
             return AuthRejected(f"HTTP 401: the device requires {why}; sent without credentials", operation=operation)
@@ -272,10 +335,12 @@ class DeviceChannel:
                 offered = "; ".join(c.describe for c in digest)
                 return AuthRejected(f"HTTP 401: the device asks for HTTP Digest {offered}, which camaudit does not "
                                     "implement (no credentials were sent)", operation=operation)
-            return AuthRejected("HTTP 401: HTTP Digest credentials refused", operation=operation)
-        return AuthRejected(f"HTTP 401: WS-UsernameToken refused; the device asks for {why}", operation=operation)
+            return AuthRejected(f"HTTP 401: HTTP Digest credentials refused{said}", operation=operation)
+        return AuthRejected(f"HTTP 401: WS-UsernameToken refused; the device asks for {why}{said}",
+                            operation=operation)
 
-    async def _post_digest(self, url: str, operation: str, body: bytes) -> tuple[int, bytes, list[str]]:
+    async def _post_digest(self, url: str, operation: str, body: bytes,
+                           dialect: Dialect = SOAP12) -> tuple[int, bytes, list[str]]:
         """POST with HTTP Digest: answer the device's challenge (once, or again when it says the nonce is stale).
 
         A 401 to a request without an answer, or with an answer to a nonce the device now calls stale,
@@ -290,7 +355,7 @@ class DeviceChannel:
             session = self._digest[key] = DigestSession(self._username or "", self._password or "")
         answered = session.challenge is not None and choose([session.challenge]) is not None
         authorization = session.authorization("POST", url) if answered else None
-        status, raw, challenges = await self._post(url, operation, body, authorization)
+        status, raw, challenges = await self._post(url, operation, body, authorization, dialect)
         for _ in range(2):
             if status != 401:
                 break
@@ -304,12 +369,12 @@ class DeviceChannel:
                 break
             session.update(challenge)
             authorization = session.authorization("POST", url)
-            status, raw, challenges = await self._post(url, operation, body, authorization)
+            status, raw, challenges = await self._post(url, operation, body, authorization, dialect)
         return status, raw, challenges
 
-    async def _post(self, url: str, operation: str, body: bytes,
-                    authorization: str | None = None) -> tuple[int, bytes, list[str]]:
-        headers = {"Content-Type": content_type(operation), **_FIXED_HEADERS}  # content_type is cached
+    async def _post(self, url: str, operation: str, body: bytes, authorization: str | None = None,
+                    dialect: Dialect = SOAP12) -> tuple[int, bytes, list[str]]:
+        headers = {**request_headers(operation, dialect), **_FIXED_HEADERS}
         if authorization is not None:
             headers["Authorization"] = authorization
         record = None
