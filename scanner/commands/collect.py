@@ -16,11 +16,15 @@ import logging
 import signal
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 from probes.errors import ConfigError
 from scanner import exitcodes
 from scanner.commands import _common
 from scanner.schedule import parse_duration
+
+if TYPE_CHECKING:
+    from scanner.collect import CollectorOptions
 
 log = logging.getLogger("camaudit.collect")
 
@@ -50,23 +54,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     parser.set_defaults(handler=run)
 
 
-def _options(args: argparse.Namespace) -> object:
+def _options(args: argparse.Namespace) -> CollectorOptions:
     from scanner.collect import CollectorOptions
 
-    fields: dict[str, object] = {
-        "collector_id": args.collector_id or socket.gethostname() or "collector",
-        "gap_grace": parse_duration(args.gap_grace), "gap_retry": parse_duration(args.gap_retry),
-        "gap_max_requests": args.gap_requests,
-    }
-    if args.group:
-        fields["group"] = args.group
-    for name in ("max_message_bytes", "max_document_bytes"):
+    defaults = CollectorOptions()
+    for name in ("max_message_bytes", "max_document_bytes", "gap_requests"):
         value = getattr(args, name)
-        if value is not None:
-            if value <= 0:
-                raise ConfigError("must be a positive number of bytes", field=f"--{name.replace('_', '-')}")
-            fields[name] = value
-    return CollectorOptions(**fields)  # type: ignore[arg-type]
+        if value is not None and value <= 0:
+            raise ConfigError("must be a positive number", field=f"--{name.replace('_', '-')}")
+    return CollectorOptions(
+        group=args.group or defaults.group,
+        collector_id=args.collector_id or socket.gethostname() or "collector",
+        max_message_bytes=args.max_message_bytes or defaults.max_message_bytes,
+        max_document_bytes=args.max_document_bytes or defaults.max_document_bytes,
+        gap_grace=parse_duration(args.gap_grace), gap_retry=parse_duration(args.gap_retry),
+        gap_max_requests=args.gap_requests)
 
 
 class _Lines(logging.Handler):
@@ -100,7 +102,7 @@ async def run(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with CollectorStore(args.history) as store:
-        collector = Collector(config, store, options)  # type: ignore[arg-type]
+        collector = Collector(config, store, options)
         await collector.run(stop)
         s = collector.stats
         collect_log.info("collector stopped: %d message(s), %d scan(s) stored, %d duplicate(s), %d dead letter(s)",

@@ -56,7 +56,7 @@ async def test_agent_lists_recent_scans_and_resends_a_requested_one(tmp_path):
                 assert RecentScans.model_validate_json(listed.payload).scan_ids == ["scan-b", "scan-a"]
 
                 await commands.subscribed.wait()
-                request = AgentCommand(schema=COMMAND_SCHEMA, message_id="m1", command="resend", site=labscans.SITE,
+                request = AgentCommand(schema_=COMMAND_SCHEMA, message_id="m1", command="resend", site=labscans.SITE,
                                        scan_ids=["scan-a", "scan-pruned"], requested_by="collector-0",
                                        at=datetime(2026, 11, 21, tzinfo=UTC))
                 async with aiomqtt.Client("127.0.0.1", broker.port) as collector:
