@@ -204,6 +204,8 @@ class MisbehaviourMode(StrEnum):
     LOCKOUT = "lockout"  # "you still have N attempts", then the client's address is blocked (`attempts`)
     ONVIF_AFTER_TIME_QUERY = "onvif_after_time_query"  # everything refused until an anonymous GetSystemDateAndTime
     ONVIF_DISABLED = "onvif_disabled"  # ONVIF switched off (factory default): the ONVIF paths answer 404 HTML
+    XADDRS_NAT = "xaddrs_nat"  # service XAddrs name a NAT-internal address and port (192.168.77.10:80)
+    XADDRS_LOOPBACK = "xaddrs_loopback"  # service XAddrs name 127.0.0.1
 
 
 class TlsVersion(StrEnum):

@@ -87,3 +87,12 @@ def lockout_reason(cam: Camera, state: QuirkState, client: str) -> str:
 def locked(cam: Camera, state: QuirkState, client: str) -> bool:
     item = cam.misbehaves(MisbehaviourMode.LOCKOUT)
     return item is not None and state.failures.get(client, 0) >= item.attempts
+
+
+def xaddr_override(cam: Camera) -> dict[str, object]:
+    """Ctx fields for cameras whose service XAddrs name another host (behind NAT, or loopback)."""
+    if has(cam, MisbehaviourMode.XADDRS_NAT):
+        return {"xaddr_host": "192.168.77.10", "xaddr_port": 80}
+    if has(cam, MisbehaviourMode.XADDRS_LOOPBACK):
+        return {"xaddr_host": "127.0.0.1"}
+    return {}

@@ -265,7 +265,8 @@ class _LabApp:
                        extra_ns=extra_ns)
         ctx = Ctx(cam=cam, host=rc.address, port=rc.port, real_now=real_now,
                   list_all_services=cam.misbehaves(MisbehaviourMode.SERVICES_LISTED_BUT_DEAD) is not None,
-                  tls_port=rc.tls_port, schemes=tuple(_schemes(cam, rc.tls_port)))
+                  tls_port=rc.tls_port, schemes=tuple(_schemes(cam, rc.tls_port)),
+                  **quirks.xaddr_override(cam))
         status = 200
         try:
             resp_el = env.response(response_prefix(service, req.operation), req.operation)

@@ -29,6 +29,8 @@ class Ctx:
     list_all_services: bool = False  # services_listed_but_dead
     tls_port: int | None = None  # the HTTPS listener, when tls.enabled
     schemes: tuple[str, ...] = ("http",)  # advertised URL schemes, http first (tls.advertise)
+    xaddr_host: str | None = None  # xaddrs_nat / xaddrs_loopback: the host the camera believes it has
+    xaddr_port: int | None = None  # ... and its port as seen from inside (NAT)
 
     @property
     def now(self) -> datetime:
@@ -37,7 +39,8 @@ class Ctx:
     def base_url(self, scheme: str | None = None) -> str:
         """scheme://host:port of the camera (https on the TLS port when that is what it advertises)."""
         scheme = scheme or self.schemes[-1]
-        return f"{scheme}://{self.host}:{self.tls_port if scheme == 'https' else self.port}"
+        port = self.xaddr_port or (self.tls_port if scheme == "https" else self.port)
+        return f"{scheme}://{self.xaddr_host or self.host}:{port}"
 
     def xaddr(self, service: Service, scheme: str | None = None) -> str:
         """The service URL; without `scheme` the preferred advertised one (https when advertised)."""

@@ -109,3 +109,13 @@ async def test_a_lockout_countdown_stops_the_negotiation_before_the_lockout() ->
     assert "the device said only 1 attempt(s) remain" in reason and "You still have 1 attempt(s)" in reason
     assert "not tried: 'set1', 'set2', 'set3'" in reason
     assert "ONVIF users are separate" in reason
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(("name", "listed"), [("xaddrs-nat", "http://192.168.77.10:80/"),
+                                              ("xaddrs-loopback", "http://127.0.0.1:")])
+async def test_xaddrs_naming_another_host_are_read_where_the_camera_answered(read: Read, name: str,
+                                                                            listed: str) -> None:
+    sheet = read.sheets[name]
+    assert any(str(s.get("xaddr", "")).startswith(listed) for s in sheet.facts["services"].value)
+    assert read.fleet is not None and "trt:GetProfiles" in read.fleet.camera(name).received
