@@ -8,8 +8,10 @@
         ├── MqttRejectedError    the broker refused messages (MQTT 5 PUBACK code, e.g. ACL): kept as dead letters
         └── MqttUnreachableError no connection (refused, unresolvable, timed out) or it kept dropping
 
-aiomqtt 2.x reports most failures as `MqttError(str(os_error))`, so `classify`
-is the one place that reads its messages; tests cover each mapping.
+The publisher's link (`connection.py`, paho) raises OSError, `MqttLinkError` and
+`MqttConnectRefused`; aiomqtt (the subscribers) reports most failures as
+`MqttError(str(os_error))`. `classify` is the one place that turns any of them into what
+the user reads; tests cover each mapping.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ from probes.errors import CamauditError
 # MQTT 5 CONNACK reason codes (MQTT 3.1.1 return codes 4 and 5 arrive mapped to 134 and 135 by paho)
 RC_UNSUPPORTED_PROTOCOL = 132
 _RC_AUTH = {134: "bad user name or password", 135: "not authorized", 140: "bad authentication method"}
+
+
+class MqttLinkError(Exception):
+    """The publisher's connection failed or dropped (internal: `classify` turns it into an MqttDeliveryError)."""
+
+
+class MqttConnectRefused(MqttLinkError):
+    """A negative CONNACK."""
+
+    def __init__(self, rc: ReasonCode) -> None:
+        self.rc = rc
+        self.code: int = rc.value
+        super().__init__(f"CONNACK {rc.value}: {rc}")
 
 
 class MqttDeliveryError(CamauditError):
@@ -78,9 +93,9 @@ _TLS_MARKERS = ("SSL", "TLS", "certificate", "handshake")
 
 
 def classify(exc: BaseException, *, broker: str, user: str | None) -> MqttDeliveryError:
-    """Turn an aiomqtt/OS exception into the matching MqttDeliveryError (never with a secret in it)."""
+    """Turn a paho-link/aiomqtt/OS exception into the matching MqttDeliveryError (never with a secret in it)."""
     who = f"user {user!r}" if user else "an anonymous connection"
-    if isinstance(exc, MqttConnectError):
+    if isinstance(exc, MqttConnectRefused | MqttConnectError):
         rc = exc.rc
         code = rc.value if isinstance(rc, ReasonCode) else rc
         text = str(rc) if isinstance(rc, ReasonCode) else str(exc)
@@ -98,10 +113,10 @@ def classify(exc: BaseException, *, broker: str, user: str | None) -> MqttDelive
         hint = ("; the broker requires a client certificate: pass --mqtt-cert and --mqtt-key"
                 if "CERTIFICATE_REQUIRED" in text or "certificate required" in text else "")
         return MqttTlsError(f"TLS handshake failed ({text}){hint}", broker=broker)
-    if text in ("Disconnected during message iteration", "connection closed by the broker"):
+    if text == "Disconnected during message iteration" or text.startswith("connection closed by the broker"):
         return MqttUnreachableError("the connection to the broker was lost", broker=broker)
     if text == "Operation timed out":
         return MqttUnreachableError("no answer (CONNACK) from the broker in time", broker=broker)
-    if isinstance(exc, OSError | aiomqtt.MqttError | TimeoutError):
+    if isinstance(exc, OSError | aiomqtt.MqttError | MqttLinkError | TimeoutError):
         return MqttUnreachableError(f"cannot connect or connection lost ({text})", broker=broker)
     return MqttDeliveryError(f"{type(exc).__name__}: {text}", broker=broker)

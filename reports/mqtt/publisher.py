@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-import aiomqtt
-from aiomqtt import ProtocolVersion
+from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from probes.barrier import barrier
@@ -37,16 +36,21 @@ from reports.mqtt.config import MqttConfig
 from reports.mqtt.connection import (
     STATUS_OFFLINE,
     STATUS_ONLINE,
-    _Client,
+    Connection,
     build_tls_context,
     connect,
     protocol_name,
-    publish_properties,
-    status_properties,
 )
-from reports.mqtt.errors import MqttDeliveryError, MqttRejectedError, MqttUnreachableError, classify
+from reports.mqtt.errors import (
+    MqttDeliveryError,
+    MqttLinkError,
+    MqttRejectedError,
+    MqttUnreachableError,
+    classify,
+)
 from reports.mqtt.messages import MessageKind, result_messages, scan_started
 from reports.mqtt.outbox import Outbox, OutboxMessage
+from reports.mqtt.properties import publish_properties, text_properties
 from reports.mqtt.topics import Topics
 
 log = logging.getLogger("camaudit.mqtt")
@@ -151,7 +155,7 @@ class MqttPublisher:
         self.status_topic = self.topics.status(self.scanner_id)
         self.client_id = config.effective_client_id()
         self.outbox = Outbox(config.outbox)
-        self.protocol: ProtocolVersion | None = None
+        self.protocol: MQTTProtocolVersion | None = None
         self.last_error: MqttDeliveryError | None = None
         self.reconnects = 0
         self.delivered_total = 0
@@ -298,7 +302,7 @@ class MqttPublisher:
             self._waiters.remove(waiter)
         return set(waiter.remaining or ())
 
-    async def _check_retained(self, client: _Client) -> None:
+    async def _check_retained(self, client: Connection) -> None:
         """Before saying `online`: a broker that once acknowledged our retained status must still hold one
         (`online`, `offline` or the Last Will). If it does not, it lost its retained state (rebuilt,
         persistence off): forget what it was told about the site, so the scan is queued again as initial
@@ -307,23 +311,24 @@ class MqttPublisher:
         destination = self.config.destination
         if not await self.outbox.status_held(destination, self.status_topic):
             return
-        granted = await client.subscribe(self.status_topic, qos=1, timeout=ACK_TIMEOUT)
-        if any((g.value if isinstance(g, ReasonCode) else g) >= 0x80 for g in granted):
+        async with asyncio.timeout(ACK_TIMEOUT):
+            granted = await client.subscribe(self.status_topic, qos=1)
+        if any(g.is_failure for g in granted):
             log.info("MQTT: %s does not let us read %s; retained-state loss cannot be detected",
                      self.config.url, self.status_topic)
             return
         found = False
         try:
             async with asyncio.timeout(RETAINED_WAIT):
-                async for message in client.messages:
-                    if message.topic.matches(self.status_topic) and message.retain:
-                        found = True
-                        break
+                while not found:
+                    message = await client.messages.get()
+                    found = message.topic == self.status_topic and bool(message.retain)
         except TimeoutError:
             pass
         finally:
-            with contextlib.suppress(aiomqtt.MqttError):
-                await client.unsubscribe(self.status_topic, timeout=ACK_TIMEOUT)
+            with contextlib.suppress(MqttLinkError, TimeoutError):
+                async with asyncio.timeout(ACK_TIMEOUT):
+                    await client.unsubscribe(self.status_topic)
         if not found:
             await self.outbox.status_held(destination, self.status_topic, False)
             forgotten = await self.outbox.forget(destination, self.site)
@@ -331,6 +336,11 @@ class MqttPublisher:
             log.warning("MQTT: %s holds no retained status on %s although %d scan(s) of %s were sent to it: "
                         "it lost its retained state; the current failing and unknown findings are sent again "
                         "as initial state", self.config.url, self.status_topic, forgotten, self.site)
+
+    @property
+    def first_refusal(self) -> tuple[str, str] | None:
+        """(PUBACK reason, topic) of the first message the broker refused, for the error message."""
+        return next(iter(self._refusal_reasons.items()), None)
 
     def _register(self) -> _Waiter:
         waiter = _Waiter(seen=set(self._acked))
@@ -353,27 +363,24 @@ class MqttPublisher:
         while not self._closing.is_set():
             try:
                 async with connect(self.config, client_id=self.client_id, will_topic=self.status_topic,
-                                   tls=self._tls, learned=self.protocol) as client:
-                    self.protocol = client.protocol_version
+                                   tls=self._tls, learned=self.protocol, close_timeout=CLOSE_GRACE) as client:
+                    self.protocol = client.protocol
                     self._sessions += 1
                     if self._sessions > 1:
                         self.reconnects += 1
                     attempt = 0
                     await self._check_retained(client)
-                    await client.publish(self.status_topic, STATUS_ONLINE, qos=1, retain=True,
-                                         properties=status_properties(client.protocol_version),
-                                         timeout=ACK_TIMEOUT)
+                    await self._say(client, STATUS_ONLINE, ACK_TIMEOUT)
                     await self.outbox.status_held(self.config.destination, self.status_topic, True)
                     self.last_error = None
                     self.connected.set()
                     log.info("MQTT: connected to %s (MQTT %s)", self.config.url, protocol_name(self.protocol))
                     await self._serve(client)
-                    await client.publish(self.status_topic, STATUS_OFFLINE, qos=1, retain=True,
-                                         properties=status_properties(client.protocol_version), timeout=CLOSE_GRACE)
+                    await self._say(client, STATUS_OFFLINE, CLOSE_GRACE)
                     return
             except asyncio.CancelledError:
                 raise
-            except (aiomqtt.MqttError, OSError, _ConnectionBroken) as exc:
+            except (MqttLinkError, OSError, TimeoutError, _ConnectionBroken) as exc:
                 cause = exc.__cause__ if isinstance(exc, _ConnectionBroken) and exc.__cause__ else exc
                 err = classify(cause, broker=self.config.url, user=self.config.username)
                 err.__cause__ = None
@@ -396,7 +403,14 @@ class MqttPublisher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), delay)
 
-    async def _serve(self, client: _Client) -> None:
+    async def _say(self, client: Connection, status: bytes, timeout: float) -> None:
+        """Publish our retained status and wait for its PUBACK (a refusal is not ours to judge: ACLs may
+        deny status topics; the findings' refusals are what counts)."""
+        async with asyncio.timeout(timeout):
+            await client.publish(self.status_topic, status, qos=1, retain=True,
+                                 properties=text_properties(client.protocol))
+
+    async def _serve(self, client: Connection) -> None:
         """Drain until closing; raises when the connection breaks."""
         watcher = asyncio.create_task(self._watch_disconnect(client))
         drainer = asyncio.create_task(self._drain(client))
@@ -410,15 +424,14 @@ class MqttPublisher:
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
         if watcher in done:
-            raise aiomqtt.MqttError("connection closed by the broker")
+            raise MqttLinkError("connection closed by the broker")
 
     @staticmethod
-    async def _watch_disconnect(client: _Client) -> None:
-        """Returns/raises when the connection drops (we subscribe to nothing, so no message arrives)."""
-        async for _ in client.messages:
-            pass
+    async def _watch_disconnect(client: Connection) -> None:
+        """Returns/raises when the connection drops."""
+        await client.wait_closed()
 
-    async def _drain(self, client: _Client) -> None:
+    async def _drain(self, client: Connection) -> None:
         broken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         try:
             await self._drain_loop(client, broken)
@@ -428,7 +441,7 @@ class MqttPublisher:
             else:
                 broken.cancel()
 
-    async def _drain_loop(self, client: _Client, broken: asyncio.Future[None]) -> None:
+    async def _drain_loop(self, client: Connection, broken: asyncio.Future[None]) -> None:
         """Feed queued rows, oldest first, to `window` workers; each awaits its PUBACK."""
         queue: asyncio.Queue[OutboxMessage] = asyncio.Queue(maxsize=self.config.window)
         workers = [asyncio.create_task(self._worker(client, queue, broken)) for _ in range(self.config.window)]
@@ -460,15 +473,15 @@ class MqttPublisher:
                 worker.cancel()
             self._inflight.difference_update(workers)
 
-    async def _worker(self, client: _Client, queue: asyncio.Queue[OutboxMessage],
+    async def _worker(self, client: Connection, queue: asyncio.Queue[OutboxMessage],
                       broken: asyncio.Future[None]) -> None:
         while True:
             msg = await queue.get()
             try:
                 if broken.done():
                     continue  # the connection is gone: the row stays queued for the next one
-                refusal = await client.publish_acked(msg.topic, msg.payload, qos=msg.qos, retain=msg.retain,
-                                                     properties=publish_properties(msg, client.protocol_version))
+                refusal = await client.publish(msg.topic, msg.payload, qos=msg.qos, retain=msg.retain,
+                                               properties=publish_properties(msg, client.protocol))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure means: not acknowledged, send again later
@@ -573,7 +586,7 @@ def _checked(pub: MqttPublisher, stats: PublishStats) -> PublishStats:
             "the broker did not acknowledge every message before the deadline", broker=config.url)
         raise err.with_pending(stats.pending, Path(config.outbox))
     if pub.refused_total:
-        reason, topic = next(iter(pub._refusal_reasons.items()))
+        reason, topic = pub.first_refusal or ("?", "?")
         raise MqttRejectedError(
             f"the broker refused {pub.refused_total} message(s) ({reason}, e.g. on {topic}): check its ACL "
             f"for {config.prefix}/v1/#; they are kept in the dead_letter table of the outbox {config.outbox}",

@@ -1,4 +1,4 @@
-"""Every failure aiomqtt reports maps to the error that tells the user what to do."""
+"""Every failure the publisher's paho link or aiomqtt reports maps to the error that tells the user what to do."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from reports.mqtt import (
     MqttTlsError,
     MqttUnreachableError,
 )
-from reports.mqtt.errors import classify
+from reports.mqtt.connection import CLOSED_BEFORE_CONNACK, NO_CONNACK
+from reports.mqtt.errors import MqttConnectRefused, MqttLinkError, classify
 
 
 def _rc(code: int) -> ReasonCode:
@@ -42,6 +43,13 @@ def _rc(code: int) -> ReasonCode:
     (aiomqtt.MqttError("[Errno -2] Name or service not known"), MqttUnreachableError, "Name or service"),
     (aiomqtt.MqttError("Operation timed out"), MqttUnreachableError, "no answer (CONNACK)"),
     (aiomqtt.MqttError("Disconnected during message iteration"), MqttUnreachableError, "was lost"),
+    (MqttConnectRefused(_rc(134)), MqttAuthError, "refused the credentials of user 'u'"),
+    (MqttConnectRefused(_rc(132)), MqttRefusedError, "CONNACK 132"),
+    (MqttLinkError(NO_CONNACK), MqttUnreachableError, "no answer (CONNACK)"),
+    (MqttLinkError("connection closed by the broker (Unspecified error)"), MqttUnreachableError, "was lost"),
+    (MqttLinkError(f"{CLOSED_BEFORE_CONNACK}: failed to receive on socket: [SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED]"
+                   " tlsv13 alert certificate required"), MqttTlsError, "--mqtt-cert"),
+    (MqttLinkError("connection lost ([Errno 32] Broken pipe)"), MqttUnreachableError, "Broken pipe"),
     (ConnectionResetError(104, "Connection reset by peer"), MqttUnreachableError, "reset"),
     (RuntimeError("boom"), MqttDeliveryError, "RuntimeError: boom"),
 ])

@@ -9,7 +9,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from reports.mqtt import MqttProtocol, publish_result
-from reports.mqtt.connection import pack_publish_properties
+from reports.mqtt.properties import PackedProperties, pack_publish_properties
 from tests.reports.mqtt._mini_broker import Mqtt311OnlyBroker
 
 
@@ -54,3 +54,10 @@ def test_packed_properties_with_many_user_properties_use_a_multibyte_length():
     ref.ContentType = "text/plain"
     ref.UserProperty = list(users)
     assert pack_publish_properties("text/plain", None, users) == ref.pack()
+
+
+def test_packed_properties_are_paho_properties_with_our_bytes():
+    packed = pack_publish_properties("application/json", 60, (("message_id", "m-1"),))
+    props = PackedProperties(packed)
+    assert isinstance(props, Properties) and props.packetType == PacketTypes.PUBLISH
+    assert props.pack() == packed
