@@ -39,7 +39,7 @@ class PackedProperties(Properties):
     """
 
     def __init__(self, packed: bytes) -> None:
-        super().__init__(PacketTypes.PUBLISH)
+        super().__init__(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]  # paho leaves it unannotated
         object.__setattr__(self, "_packed", packed)  # Properties.__setattr__ admits property names only
 
     def pack(self) -> bytes:
