@@ -7,7 +7,7 @@ from reports import mqtt
 
 def test_all_is_the_public_surface():
     public = {name for name in vars(mqtt) if not name.startswith("_")}
-    modules = {"config", "connection", "errors", "messages", "outbox", "properties", "publisher", "topics"}
+    modules = {"config", "connection", "documents", "errors", "messages", "outbox", "properties", "publisher", "topics"}
     assert sorted(mqtt.__all__) == sorted(public - modules)
     assert mqtt.__all__ == sorted(mqtt.__all__)
 

@@ -5,12 +5,13 @@ no library class is subclassed except paho's `Properties` (a value type paho doc
 from __future__ import annotations
 
 import ast
+import builtins
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 MQTT = sorted((ROOT / "reports" / "mqtt").glob("*.py"))
 OURS = {"probes", "profiles", "reports", "scanner"}
-SUBCLASSABLE = {"Properties", "Exception", "BaseModel", "StrEnum", "logging.LoggerAdapter", "CamauditError"}
+SUBCLASSABLE = {"Properties", "BaseModel", "StrEnum", "logging.LoggerAdapter", "CamauditError", *dir(builtins)}
 
 
 def _private(name: str) -> bool:
