@@ -90,11 +90,13 @@ class Pki:
     client_cert: Path
     client_key: Path
     other_ca: Path  # a CA that did not sign anything we use
+    clients: dict[str, tuple[Path, Path]] = field(default_factory=dict)  # CN -> (cert, key), see `clients=`
 
 
 def make_pki(directory: Path, *, server_names: tuple[str, ...] = ("localhost",),
-             server_ips: tuple[str, ...] = ("127.0.0.1",)) -> Pki:
-    """A CA, a server certificate for the given names/IPs and a client certificate (EC P-256, 1 day)."""
+             server_ips: tuple[str, ...] = ("127.0.0.1",), clients: tuple[str, ...] = ()) -> Pki:
+    """A CA, a server certificate for the given names/IPs and a client certificate (EC P-256, 1 day);
+    `clients`: more client certificates, one per Common Name (a broker's user name with use_identity_as_username)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -151,7 +153,8 @@ def make_pki(directory: Path, *, server_names: tuple[str, ...] = ("localhost",),
     _, _, other = ca("unrelated test CA", "other-ca")
     server_cert, server_key = leaf("broker", "server", ca_key, ca_cert, server=True)
     client_cert, client_key = leaf("scanner", "client", ca_key, ca_cert, server=False)
-    return Pki(ca_path, server_cert, server_key, client_cert, client_key, other)
+    named = {cn: leaf(cn, f"client-{cn}", ca_key, ca_cert, server=False) for cn in clients}
+    return Pki(ca_path, server_cert, server_key, client_cert, client_key, other, named)
 
 
 # --- subscriber -----------------------------------------------------------------------------------
