@@ -1,7 +1,7 @@
 """Write tests/corpus/<name>/capture.json and facts.json: one archive per demo camera.
 
-    /work/tools/nsrun XX .venv/bin/python tests/corpus/regenerate.py            # every demo camera
-    /work/tools/nsrun XX .venv/bin/python tests/corpus/regenerate.py --facts-only  # re-read the archives
+    /work/tools/nsrun XX .venv/bin/python -m tests.corpus.regenerate            # every demo camera
+    /work/tools/nsrun XX .venv/bin/python -m tests.corpus.regenerate --facts-only  # re-read the archives
 
 Run it only when the reader's output is meant to change; review the diff of facts.json like code.
 `--facts-only` keeps the archives (also those captured elsewhere, e.g. from a bug report) and
@@ -13,18 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from lab import DEMO_FLEET, load_fleet, run_fleet  # noqa: E402
-from lab.replay import run_replay  # noqa: E402
-from probes.discovery.model import DiscoveredDevice  # noqa: E402
-from probes.onvif import CredentialPlan, OnvifReader  # noqa: E402
-from probes.onvif.capture import capture_device  # noqa: E402
-from probes.onvif.capture.compare import fact_sheet  # noqa: E402
+from lab import DEMO_FLEET, load_fleet, run_fleet
+from lab.replay import run_replay
+from probes.discovery.model import DiscoveredDevice
+from probes.onvif import CredentialPlan, OnvifReader
+from probes.onvif.capture import capture_device
+from probes.onvif.capture.compare import fact_sheet
 
 CORPUS = Path(__file__).parent
 USER, PASSWORD = "auditor", "demo-pass"  # the demo fleet's auditor; corpus archives are read with it

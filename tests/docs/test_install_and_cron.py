@@ -24,12 +24,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from lab import DEMO_FLEET, load_fleet, run_fleet
 from tests.docs.markdown import block_with
+
+ROOT = Path(__file__).resolve().parents[2]
 
 LAB_PASSWORD = "demo-pass"  # the lab's auditor password
 TYPED_PACKAGES = ("probes", "profiles", "reports", "scanner")  # mypy --strict in dev/test
@@ -42,7 +40,6 @@ pytestmark = [
                        reason="needs root, unshare, setpriv and Debian's /usr/bin/python3"),
 ]
 
-
 def _overlays_work(tmp_path: Path) -> bool:
     """Whether this kernel and container let a private mount namespace put an overlay over a directory."""
     probe = tmp_path / "probe"
@@ -52,7 +49,6 @@ def _overlays_work(tmp_path: Path) -> bool:
                            "-o", f"lowerdir={probe}/lower,upperdir={probe}/upper,workdir={probe}/work",
                            str(probe / "merged")], capture_output=True, timeout=30, check=False)
     return done.returncode == 0
-
 
 def _wheel(tmp_path: Path) -> Path:
     dist = tmp_path / "work" / "dist"
@@ -70,12 +66,10 @@ def _wheel(tmp_path: Path) -> Path:
         assert {f"{package}/py.typed" for package in TYPED_PACKAGES} <= set(wheel.namelist())
     return wheels[0]
 
-
 def _site_packages() -> str:
     import sysconfig
 
     return sysconfig.get_paths()["purelib"]
-
 
 def _cron_job() -> tuple[dict[str, str], str]:
     """The crontab's variables and the job's command, as cron hands it to /bin/sh."""
@@ -94,7 +88,6 @@ def _cron_job() -> tuple[dict[str, str], str]:
     assert command is not None
     assert "%" not in command.replace("\\%", "")  # cron would turn a bare % into a newline
     return env, command.replace("\\%", "%")
-
 
 def _script(work: Path, out: Path) -> str:
     install = block_with("docs/install.md", "python3 -m venv /opt/camaudit", "sh").text
@@ -138,7 +131,6 @@ def _script(work: Path, out: Path) -> str:
         """).format(overlays=overlays, work=work, steps="\n".join(steps), secrets=secrets, password=LAB_PASSWORD,
                     targets=TARGETS, out=out, command=shlex.quote(command), deps=shlex.quote(_site_packages()),
                     env=" ".join(shlex.quote(f"{k}={v}") for k, v in env.items()))
-
 
 async def test_install_then_cron_line_scans_the_lab(tmp_path: Path) -> None:
     if not _overlays_work(tmp_path):

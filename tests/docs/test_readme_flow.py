@@ -11,17 +11,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from lab import DEMO_FLEET, load_fleet, run_fleet
 from tests.docs.markdown import block_with
 
 LAB_TARGETS = "127.0.10.0/28"  # five demo cameras, 127.0.10.11-15
 
 pytestmark = pytest.mark.slow
-
 
 def _commands() -> list[str]:
     block = block_with("README.md", "camaudit init --targets", "sh").text
@@ -33,7 +28,6 @@ def _commands() -> list[str]:
         commands.append(command.replace("198.51.100.0/24", LAB_TARGETS)
                         .replace("export CAMAUDIT_PASSWORD=...", "export CAMAUDIT_PASSWORD=demo-pass"))
     return commands
-
 
 async def test_readme_ad_hoc_flow_against_the_lab(tmp_path: Path) -> None:
     commands = _commands()

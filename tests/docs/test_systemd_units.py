@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from tests.docs.markdown import block_with, blocks
 
@@ -21,14 +16,12 @@ SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 pytestmark = pytest.mark.skipif(not shutil.which("systemd-analyze") or not SYSTEM_UNITS.is_dir(),
                                 reason="needs systemd-analyze (Debian package systemd)")
 
-
 def _units() -> dict[str, str]:
     found = {b.path: b.text for b in blocks(DOC, "ini") if b.path and b.path.startswith("/etc/systemd/system/")}
     assert set(found) == {"/etc/systemd/system/camaudit-watch.service",
                           "/etc/systemd/system/camaudit-watch.service.d/credentials.conf",
                           "/etc/systemd/system/camaudit-scan.service", "/etc/systemd/system/camaudit-scan.timer"}
     return found
-
 
 def _root(tmp_path: Path, units: dict[str, str]) -> Path:
     """A file-system root with systemd's own units, the documented ones, and the documented executable."""
@@ -44,17 +37,14 @@ def _root(tmp_path: Path, units: dict[str, str]) -> Path:
     exe.chmod(0o755)
     return root
 
-
 def _verify(root: Path, *names: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["systemd-analyze", "verify", f"--root={root}", *names], capture_output=True, text=True,
                           timeout=120, check=False)
-
 
 def test_units_verify_as_written(tmp_path: Path) -> None:
     root = _root(tmp_path, _units())
     done = _verify(root, "camaudit-watch.service", "camaudit-scan.service", "camaudit-scan.timer")
     assert done.returncode == 0 and not done.stderr.strip() and not done.stdout.strip(), done.stderr
-
 
 def test_verify_catches_a_broken_unit(tmp_path: Path) -> None:
     """The control: the same check fails on a typo and on a program that is not installed."""
@@ -63,7 +53,6 @@ def test_verify_catches_a_broken_unit(tmp_path: Path) -> None:
     units[path] = units[path].replace("Type=oneshot", "Type=oneshoot").replace("/opt/camaudit/", "/usr/local/nope/")
     done = _verify(_root(tmp_path, units), "camaudit-scan.service")
     assert "oneshoot" in done.stderr and "/usr/local/nope/bin/camaudit" in done.stderr
-
 
 def test_units_fit_the_documented_installation() -> None:
     install = block_with("docs/install.md", "python3 -m venv /opt/camaudit").text

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import aiohttp
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # so `tests.lab.soapclient` imports (importlib mode)
 
 from lab import DEMO_FLEET, MISBEHAVING_FLEET, load_fleet, run_fleet
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from factbook import camera, failed
-
 from probes.facts import DeviceFacts, FactStatus
+from tests.profiles.factbook import camera, failed
 
 H = 3600
 

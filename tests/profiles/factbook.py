@@ -7,9 +7,14 @@ a value that is a `Fact` is used as is (e.g. `failed("thermal.radiometry")`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from probes.facts import FACT_CATALOGUE, DeviceFacts, Fact, FactStatus
+from profiles.checks import REGISTRY, CheckContext, CheckOutcome, run_check
+from profiles.inventory import Declaration, Inventory
 
 SEGMENT = "127.0.10.0/24"
 
@@ -127,13 +132,6 @@ ABSENT: Any = object()  # use as a value to leave a fact unset (not_probed)
 
 
 # ---- declarations and running one check ----------------------------------------------------------------------
-
-from collections.abc import Sequence
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from profiles.checks import REGISTRY, CheckContext, CheckOutcome, run_check
-from profiles.inventory import Declaration, Inventory
 
 TZ = "Europe/Prague"
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo(TZ))  # premises open (weekdays 07:30-16:30)

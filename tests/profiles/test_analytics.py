@@ -8,11 +8,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from factbook import camera, decl, failed, inventory
 
 from profiles import evaluate, load_profiles
 from profiles.analytics import Capability, classify, table
 from profiles.findings import Result as R
+from tests.profiles.factbook import camera, decl, failed, inventory
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 PROFILES = load_profiles(["fr-cnil-2020", "cz-uoou-2024", "nl-ap-frt"])

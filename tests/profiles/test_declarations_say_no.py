@@ -8,12 +8,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from factbook import camera, decl, inventory
 from pydantic import ValidationError
 
 from profiles import evaluate, load_profiles
 from profiles.findings import Result as R
 from scanner.site import parse_site
+from tests.profiles.factbook import camera, decl, inventory
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Prague"))
 PTZ = {"ptz.present": True, "ptz.nodes": [{"token": "N1"}],

@@ -10,12 +10,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from demo_expectations import CLEAN, DEMO_AT, DEMO_SITE, EXPECTED_FAILS, fails_by_camera
-from demo_fleet import demo_devices
 
 from profiles import evaluate, load_profiles
 from profiles.findings import Result
 from scanner.site import load_site, site_inventory
+from tests.profiles.demo_expectations import CLEAN, DEMO_AT, DEMO_SITE, EXPECTED_FAILS, fails_by_camera
+from tests.profiles.demo_fleet import demo_devices
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 import pytest_asyncio
-from demo_expectations import CLEAN, DEMO_AT, DEMO_SITE, EXPECTED_FAILS, fails_by_camera
 
 from lab import DEMO_FLEET, load_fleet, run_fleet
 from probes.discovery.model import DiscoveredDevice
@@ -17,6 +16,7 @@ from probes.onvif import OnvifReader
 from profiles import evaluate, load_profiles
 from profiles.findings import Result
 from scanner.site import load_site, site_inventory
+from tests.profiles.demo_expectations import CLEAN, DEMO_AT, DEMO_SITE, EXPECTED_FAILS, fails_by_camera
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 

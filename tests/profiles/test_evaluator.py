@@ -8,12 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from factbook import TUESDAY_10, camera, decl, inventory
 
 from profiles import effective_rules, evaluate, load_profiles
 from profiles.checks import REGISTRY, CheckSpec, NoParams
 from profiles.findings import Result, Severity, finding_uid
 from profiles.inventory import Waiver
+from tests.profiles.factbook import TUESDAY_10, camera, decl, inventory
 
 RET = {"recording.recordings": [{"token": "R1", "max_retention_seconds": 7 * 24 * 3600}]}
 

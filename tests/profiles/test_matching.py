@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from factbook import camera, decl
-
 from profiles.matching import match_devices
+from tests.profiles.factbook import camera, decl
 
 
 def test_match_by_each_key() -> None:

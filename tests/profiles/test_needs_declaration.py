@@ -7,12 +7,12 @@ fails GDPR-INV-1, and its observed-only rules are judged as for any camera.
 from __future__ import annotations
 
 import pytest
-from demo_expectations import DEMO_AT, DEMO_SITE
-from demo_fleet import demo_devices
 
 from profiles import evaluate, load_profiles
 from profiles.findings import NO_DECLARATION, Result
 from scanner.site import load_site, site_inventory
+from tests.profiles.demo_expectations import DEMO_AT, DEMO_SITE
+from tests.profiles.demo_fleet import demo_devices
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from factbook import camera, decl, inventory
 
 from profiles import evaluate, load_profiles, places
 from profiles.findings import Result as R
 from profiles.inventory import AreaType, Declaration, Sector
+from tests.profiles.factbook import camera, decl, inventory
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Athens"))
 GR = load_profiles(["gr-hdpa-1-2011"])

@@ -9,10 +9,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from factbook import camera, decl, failed, inventory
 
 from profiles import evaluate, load_profiles
 from profiles.findings import Result as R
+from tests.profiles.factbook import camera, decl, failed, inventory
 
 ATHENS = ZoneInfo("Europe/Athens")
 GR = load_profiles(["gr-hdpa-1-2011"])

@@ -1,17 +1,14 @@
-"""Report test fixtures: the repo root on sys.path (for tests.reports.factory) and sample scans."""
+"""Report test fixtures: sample scans (built by tests.reports.factory) and where browser artefacts go."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from tests.reports.factory import make_scan
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

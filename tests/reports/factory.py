@@ -4,7 +4,7 @@
 fact status, evidence excerpts, missing identity) and about `findings_per_device`
 findings each, spread over several profiles, every Result and Severity, waivers,
 changes against a previous scan, a site-level finding and scan errors.
-Import it as `from tests.reports.factory import make_scan` (repo root on sys.path).
+Import it as `from tests.reports.factory import make_scan`.
 """
 
 from __future__ import annotations

@@ -6,22 +6,16 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from reports.csvout import write_csv  # noqa: E402
-from reports.jsonout import load_scan, write_json, write_jsonl  # noqa: E402
-from reports.mqtt import MqttConfig, MqttFormat  # noqa: E402
-from reports.mqtt.messages import result_messages  # noqa: E402
-from reports.ocsf import write_ocsf  # noqa: E402
-from reports.textsafety import UNSAFE, cell_text, json_escape, json_escape_bytes  # noqa: E402
-from tests.reports.factory import make_scan  # noqa: E402
+from reports.csvout import write_csv
+from reports.jsonout import load_scan, write_json, write_jsonl
+from reports.mqtt import MqttConfig, MqttFormat
+from reports.mqtt.messages import result_messages
+from reports.ocsf import write_ocsf
+from reports.textsafety import UNSAFE, cell_text, json_escape, json_escape_bytes
+from tests.reports.factory import make_scan
 
 # RLO, LRI..PDI, 8-bit CSI, zero-width space, NEL, DEL, ALM, BOM: each reorders, hides or controls a terminal
 HOSTILE = "cam\u202eevil\u2066x\u2069\x9b31m\u200bz\x85end\x7f\u061c\ufeff"
@@ -36,10 +30,8 @@ def scan():
     result.declared_names[finding.device_id] = HOSTILE
     return result
 
-
 def _contains(value: object) -> bool:
     return HOSTILE in json.dumps(value, ensure_ascii=False)
-
 
 def test_the_scan_document_keeps_the_value_and_escapes_the_characters(scan, tmp_path):
     path = tmp_path / "scan.json"
@@ -67,7 +59,6 @@ def test_mqtt_payloads_keep_the_value_and_escape_the_characters(scan, tmp_path, 
         assert not RAW.search(m.payload.decode("utf-8")), m.topic
     assert any(_contains(json.loads(m.payload)) for m in messages)
 
-
 def test_csv_neutralises_the_characters(scan, tmp_path):
     path = tmp_path / "out.csv"
     write_csv(scan, path)
@@ -75,7 +66,6 @@ def test_csv_neutralises_the_characters(scan, tmp_path):
     assert not RAW.search(text)
     cells = [c for row in csv.reader(text.splitlines()) for c in row]
     assert cell_text(HOSTILE) in cells and "\ufffd" in cell_text(HOSTILE)
-
 
 def test_the_helpers_agree_on_one_character_class():
     escaped = json_escape(json.dumps(HOSTILE, ensure_ascii=False))

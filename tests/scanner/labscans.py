@@ -2,7 +2,7 @@
 
 Findings are not written by hand: `evaluate` derives them from the facts with three
 small test rules, so a change of facts moves the findings the way the real
-evaluator would. Load it with `load_labscans()` from the tests (importlib mode).
+evaluator would. Import it as `from tests.scanner import labscans`.
 """
 
 from __future__ import annotations

@@ -3,19 +3,14 @@ and a collector's re-send request answered from the local history through the ou
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiomqtt
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from reports.mqtt import MqttConfig, MqttPublisher  # noqa: E402
-from reports.mqtt.documents import (  # noqa: E402
+from reports.mqtt import MqttConfig, MqttPublisher
+from reports.mqtt.documents import (
     COMMAND_SCHEMA,
     AgentCommand,
     RecentScans,
@@ -24,18 +19,16 @@ from reports.mqtt.documents import (  # noqa: E402
     command_payload,
     parse_document,
 )
-from scanner.agent import AgentCommands, publish_recent_scans  # noqa: E402
-from scanner.history import open_history, store_scan  # noqa: E402
-from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder  # noqa: E402
-from tests.scanner.history.conftest import load_labscans  # noqa: E402
+from scanner.agent import AgentCommands, publish_recent_scans
+from scanner.history import open_history, store_scan
+from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder
+from tests.scanner import labscans
 
 pytestmark = pytest.mark.broker
-
 
 async def test_agent_lists_recent_scans_and_resends_a_requested_one(tmp_path):
     if not Path(MOSQUITTO).exists():
         pytest.skip("mosquitto is not installed")
-    labscans = load_labscans()
     first, second = labscans.two_scans()
     broker = Mosquitto(tmp_path).start()
     config = MqttConfig(host="127.0.0.1", port=broker.port, outbox=tmp_path / "outbox.sqlite", documents=True,

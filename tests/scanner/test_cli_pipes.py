@@ -11,23 +11,19 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 from reports.jsonout import write_json
 from tests.reports.factory import make_scan
 
+ROOT = Path(__file__).resolve().parents[2]
+
 SHIPPED = ("gdpr-baseline", "cz-uoou-2024", "gr-hdpa-1-2011", "fr-cnil-2020", "nl-ap-frt", "edps-thermal-2020")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
 
 def _piped(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`camaudit ARGS | ...`: stdout and stderr are pipes, no COLUMNS, no colour forcing unless asked."""
     base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")}
     return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True,
                           env={**base, **env}, timeout=120, check=False, cwd=ROOT)
-
 
 def test_profiles_list_piped_keeps_ids_whole_for_grep() -> None:
     done = _piped("profiles", "list")
@@ -39,7 +35,6 @@ def test_profiles_list_piped_keeps_ids_whole_for_grep() -> None:
     assert "…" not in done.stdout
     assert not ANSI.search(done.stdout)  # a pipe gets no colours
 
-
 def test_profiles_show_piped_keeps_rule_ids_and_titles_on_their_line() -> None:
     done = _piped("profiles", "show", "cz-uoou-2024")
     assert done.returncode == 0, done.stderr
@@ -50,7 +45,6 @@ def test_profiles_show_piped_keeps_rule_ids_and_titles_on_their_line() -> None:
         assert rule["title"] in line  # the rule's row is one line: grep by id shows its title
     assert "…" not in done.stdout
 
-
 def test_listings_have_json() -> None:
     listed = json.loads(_piped("profiles", "list", "--json").stdout)
     assert {p["id"] for p in listed} == set(SHIPPED)
@@ -59,7 +53,6 @@ def test_listings_have_json() -> None:
     assert baseline["extends"] == []
     checks = json.loads(_piped("profiles", "checks", "--json").stdout)
     assert any(c["check"] == "retention_within_limit" or c["params"].get("properties") for c in checks)
-
 
 def test_report_summary_piped_keeps_long_camera_names(tmp_path: Path) -> None:
     scan = make_scan(3, hostile=False)
@@ -93,7 +86,6 @@ def test_error_messages_are_printed_literally(text: str) -> None:
     assert done.returncode == 1
     assert text in ANSI.sub("", done.stderr), done.stderr
 
-
 def test_usage_error_message_is_literal() -> None:
     done = _piped("history", "--status", "[postgres]")
     assert done.returncode == 1
@@ -106,7 +98,6 @@ def test_public_target_refusal_names_the_option_once(command: list[str]) -> None
     assert done.returncode == 1
     assert "use --allow-public if you really own them" in done.stderr
     assert "(or --allow-public)" not in done.stderr and "pydantic" not in done.stderr
-
 
 def test_init_without_user_warns_that_the_scan_would_be_anonymous() -> None:
     done = _piped("init", "--targets", "127.0.0.1/32", "--ports", "9", "--timeout", "0.2", "--out", "-",

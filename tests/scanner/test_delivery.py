@@ -3,9 +3,7 @@ outbox transaction are joined by the two-phase `emit_pending` mark (real SQLite 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,10 +12,7 @@ from reports.mqtt import MqttConfig, MqttFormat, Outbox
 from reports.mqtt.messages import ALERTING_RESULTS
 from scanner.delivery import destination_key, queue_pending, queue_scan
 from scanner.history import open_history, store_scan
-
-_spec = importlib.util.spec_from_file_location("labscans", Path(__file__).parent / "labscans.py")
-labscans = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(labscans)
+from tests.scanner import labscans
 
 
 @pytest.fixture

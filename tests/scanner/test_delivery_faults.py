@@ -8,24 +8,20 @@ history holds no half-written scan. For SQLite history and for PostgreSQL (a thr
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from probes.barrier import BARRIERS
+from tests.reports.mqtt._broker import MOSQUITTO
+from tests.scanner import _faults
+from tests.scanner.history.conftest import pg_schema
 
-from probes.barrier import BARRIERS  # noqa: E402
-from tests.reports.mqtt._broker import MOSQUITTO  # noqa: E402
-from tests.scanner import _faults  # noqa: E402
-from tests.scanner.history.conftest import pg_schema  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.broker
 
 BEFORE_COMMIT = {"after-discovery", "after-reading", "after-evaluation"}
-
 
 def _check(outcome: _faults.Outcome) -> None:
     assert outcome.killed, f"the scan never reached barrier {outcome.barrier}"
@@ -67,7 +63,6 @@ async def test_killed_at_a_barrier_then_rerun_loses_no_alert_postgres(barrier, t
     async with pg_schema() as url, _faults.lab_site(tmp_path) as site:
         _check(await _faults.kill_and_rerun(barrier, tmp_path / "run", site, url))
 
-
 async def test_an_unwritable_report_neither_loses_nor_delays_the_alerts(tmp_path, needs_mosquitto):
     """Before: traceback, exit 1, the scan stored, its alerts never sent (the next run saw them persisting).
 
@@ -94,13 +89,11 @@ async def test_an_unwritable_report_neither_loses_nor_delays_the_alerts(tmp_path
     _statuses, _loadable, due = await _faults.history_state(str(tmp_path / "h.sqlite"))
     assert due and due <= received
 
-
 def test_every_barrier_is_placed_in_the_code():
     sources = "\n".join(p.read_text() for d in ("probes", "profiles", "reports", "scanner")
                         for p in (ROOT / d).rglob("*.py") if p.name != "barrier.py")
     for name in BARRIERS:
         assert f'barrier("{name}")' in sources, name
-
 
 async def test_a_broker_that_lost_its_retained_state_gets_the_initial_state_again(tmp_path, needs_mosquitto):
     """Per-destination memory: same broker, nothing new -> no alerts; broker rebuilt (retained state gone) ->

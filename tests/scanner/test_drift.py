@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 from profiles.findings import Change, Result, Severity, finding_uid
 from scanner.drift import annotate, compare, diff_scans, finding_change, is_synthetic
-
-_spec = importlib.util.spec_from_file_location("labscans", Path(__file__).parent / "labscans.py")
-labscans = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(labscans)
+from tests.scanner import labscans
 
 UUID = {name: f"uuid:{spec['uuid']}" for name, spec in {**labscans.CAMERAS, **labscans.fleet_after_changes()}.items()}
 

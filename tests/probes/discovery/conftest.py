@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # so `tests.netns` imports under importlib mode
 
 from tests.netns import NetnsLab, netns_unavailable_reason
 from tests.probes.discovery.loopfleet import LoopbackFleet, loopback_subnet

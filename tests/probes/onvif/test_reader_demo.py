@@ -7,9 +7,6 @@ ever send allowlisted Get* operations.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,12 +16,7 @@ from lab import DEMO_FLEET, load_fleet, run_fleet
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts, FactStatus
 from probes.onvif import ONVIF_FACTS, READ_OPERATIONS, OnvifReader
-
-_spec = importlib.util.spec_from_file_location("onvif_expected", Path(__file__).parent / "expected.py")
-assert _spec and _spec.loader
-expected_mod = importlib.util.module_from_spec(_spec)
-sys.modules["onvif_expected"] = expected_mod
-_spec.loader.exec_module(expected_mod)
+from tests.probes.onvif import expected as expected_mod
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

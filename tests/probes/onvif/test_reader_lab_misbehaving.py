@@ -7,10 +7,6 @@ broken operation must cost its facts only, the neighbours must read completely.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 import pytest_asyncio
 
@@ -18,13 +14,7 @@ from lab import MISBEHAVING_FLEET, load_fleet, run_fleet
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts, FactStatus
 from probes.onvif import ONVIF_FACTS, READ_OPERATIONS, OnvifReader
-
-if "onvif_expected" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location("onvif_expected", Path(__file__).parent / "expected.py")
-    assert _spec and _spec.loader
-    sys.modules["onvif_expected"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["onvif_expected"])
-expected_mod = sys.modules["onvif_expected"]
+from tests.probes.onvif import expected as expected_mod
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"),
               pytest.mark.skipif(not MISBEHAVING_FLEET.exists(), reason="lab misbehaving fleet not written yet")]

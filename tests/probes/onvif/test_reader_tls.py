@@ -3,10 +3,7 @@ https preferred over http, and honest statuses when no TLS is served."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -16,14 +13,7 @@ from probes import clock
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import FACT_CATALOGUE, DeviceFacts, FactStatus
 from probes.onvif import ONVIF_FACTS, OnvifReader
-
-_path = Path(__file__).parent / "expected.py"
-if "onvif_expected" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location("onvif_expected", _path)
-    assert _spec and _spec.loader
-    sys.modules["onvif_expected"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["onvif_expected"])
-expected_mod = sys.modules["onvif_expected"]
+from tests.probes.onvif import expected as expected_mod
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

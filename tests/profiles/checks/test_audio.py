@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from factbook import failed, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import failed, run_case
 
 AUDIO = {"media.audio_in_profiles": ["Profile_1"]}
 REASON = {"reason": "infant room, approved", "approval_ref": "HDPA-2025/17"}

@@ -4,9 +4,9 @@ class_measures (CZ-CLASS-3) and threat_measures (CZ-SEC-1..3)."""
 from __future__ import annotations
 
 import pytest
-from factbook import failed, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import failed, run_case
 
 AUDIO = {"media.audio_in_profiles": ["Profile_1"]}
 FACE = {"analytics.biometric": ["tt:FaceRecognition"],

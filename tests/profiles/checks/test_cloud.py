@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from factbook import failed, run_case
 
 from probes.facts import ABSENCE_PREFIX, Fact, FactStatus
 from profiles.findings import Result as R
+from tests.profiles.factbook import failed, run_case
 
 UPLINK = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Connected"}]}
 OFFLINE = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Offline"}]}

@@ -4,11 +4,11 @@ GDPR-TRANSFER-1 / CZ-TRANSFER-1 when undeclared (real ONVIF replies over sockets
 from __future__ import annotations
 
 import pytest
-from factbook import judge
-from labread import read_sheets
 
 from lab import parse_fleet, run_fleet
 from profiles.findings import Result
+from tests.profiles.factbook import judge
+from tests.profiles.labread import read_sheets
 
 FLEET = """
 version: 1

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from factbook import camera, decl, failed, judge, judge_missing, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import camera, decl, failed, judge, judge_missing, run_case
 
 CASES = [
     ("declared_in_inventory", {}, {}, {}, R.PASS, "declared as 'cam'"),

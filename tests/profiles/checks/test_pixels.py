@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from factbook import failed, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import failed, run_case
 
 HD = {"media.max_resolution": {"width": 1920, "height": 1080}}
 GEO = {"geometry": {"distance_m": 10, "hfov_deg": 90}}  # 1920 px over 20 m = 96 px/m (observation)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from factbook import failed, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import failed, run_case
 
 PTZ = {"ptz.present": True, "ptz.tours": [{"token": "T1", "name": "patrol", "status": "Touring",
                                             "auto_start": False}]}

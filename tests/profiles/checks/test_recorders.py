@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from factbook import camera, decl, failed, inventory, judge
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import camera, decl, failed, inventory, judge
 
 H = 3600
 CAM_UUID = "00000000-0000-4000-8000-000000000050"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from factbook import camera, failed, judge
 
 from probes.facts import ABSENCE_PREFIX, Fact, FactStatus
 from profiles.findings import Result as R
+from tests.profiles.factbook import camera, failed, judge
 
 THERMAL_NS = {"namespace": "http://www.onvif.org/ver10/thermal/wsdl", "xaddr": "http://x/thermal", "version": "1"}
 DEVICE_NS = {"namespace": "http://www.onvif.org/ver10/device/wsdl", "xaddr": "http://x/device", "version": "2"}

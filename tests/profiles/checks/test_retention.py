@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from factbook import failed, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import failed, run_case
 
 H = 3600
 

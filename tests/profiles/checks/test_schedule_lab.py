@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from factbook import decl, inventory, judge
-from labread import read_sheets
 
 from lab import clock as lab_clock
 from lab import parse_fleet, run_fleet
 from profiles.findings import Result
 from tests.lab.soapclient import soap
+from tests.profiles.factbook import decl, inventory, judge
+from tests.profiles.labread import read_sheets
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AFTER_HOURS = {"mon": ["00:00-07:30", "16:30-24:00"], "tue": ["00:00-07:30", "16:30-24:00"],

@@ -6,9 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from factbook import TUESDAY_10, TUESDAY_22, failed, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import TUESDAY_10, TUESDAY_22, failed, run_case
 
 H = 3600
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -151,7 +151,7 @@ def test_sector_checks(check_id, facts, fields, params, at, result, text) -> Non
 
 
 def test_time_rules_need_opening_hours() -> None:
-    from factbook import camera, decl, inventory, judge
+    from tests.profiles.factbook import camera, decl, inventory, judge
 
     declaration = decl(**{"sector": "school", "area": "school_corridor", "class": 3})
     outcome = judge("school_hours", camera(facts=SHORT), declaration, inv=inventory(declaration, opening_hours=None))
@@ -161,7 +161,7 @@ def test_time_rules_need_opening_hours() -> None:
 
 def test_evaluation_time_is_converted_to_the_site_time_zone() -> None:
     """Monday 03:00 UTC is Monday 04:00 in Prague but still Sunday 22:00 in New York: the judged week differs."""
-    from factbook import camera, decl, inventory, judge
+    from tests.profiles.factbook import camera, decl, inventory, judge
 
     at = datetime(2026, 11, 23, 3, 0, tzinfo=ZoneInfo("UTC"))
     declaration = decl(**SCHOOL)
@@ -176,7 +176,7 @@ def test_evaluation_time_is_converted_to_the_site_time_zone() -> None:
 
 
 def test_school_fails_on_what_it_saw_even_if_retention_is_unknown() -> None:
-    from factbook import camera, decl, judge
+    from tests.profiles.factbook import camera, decl, judge
 
     device = camera(facts={"recording.recordings": failed("recording.recordings")})
     outcome = judge("school_hours", device, decl(**{"sector": "school", "area": "school_corridor", "class": 3}))
@@ -185,7 +185,7 @@ def test_school_fails_on_what_it_saw_even_if_retention_is_unknown() -> None:
 
 def test_sector_regime_unknown_without_hours() -> None:
     """GR-HOURS-1 is informational (no fail case): it says which regime applies, or what to declare."""
-    from factbook import camera, decl, inventory, judge
+    from tests.profiles.factbook import camera, decl, inventory, judge
 
     declaration = decl(sector="shop")
     outcome = judge("sector_regime", camera(), declaration, inv=inventory(declaration, opening_hours=None))

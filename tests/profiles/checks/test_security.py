@@ -4,9 +4,9 @@ GDPR-SEC-2 (tls_certificate)."""
 from __future__ import annotations
 
 import pytest
-from factbook import failed, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import failed, run_case
 
 NO_HTTPS = {"network.protocols": [{"name": "HTTP", "enabled": True, "ports": [80]},
                                   {"name": "HTTPS", "enabled": False, "ports": [443]}]}

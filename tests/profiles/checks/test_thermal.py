@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from factbook import TUESDAY_10, camera, decl, failed, judge, run_case
 
 from profiles.findings import Result as R
+from tests.profiles.factbook import TUESDAY_10, camera, decl, failed, judge, run_case
 
 T = {"thermal.radiometry": True}
 T_CLEAN = {**T, "recording.jobs": [], "recording.recordings": [], "recording.active": False,

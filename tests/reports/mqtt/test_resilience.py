@@ -16,7 +16,8 @@ import pytest
 from reports.mqtt import MqttFormat, MqttPublisher, Topics, publish_result
 from reports.mqtt.outbox import Outbox
 from tests.reports.factory import make_scan
-from tests.reports.mqtt._broker import ROOT_DIR, Recorder, free_port
+from tests.reports.mqtt._broker import Recorder, free_port
+from tests.support.children import python_env
 
 pytestmark = pytest.mark.broker
 
@@ -68,15 +69,14 @@ async def test_broker_killed_while_publishing_loses_nothing(mosquitto_factory, m
 
 _SCANNER = textwrap.dedent("""
     import asyncio, sys
-    sys.path.insert(0, sys.argv[1])
     from reports.mqtt import MqttConfig, MqttPublisher
     from tests.reports.factory import make_scan
 
     async def main():
-        config = MqttConfig.model_validate_json(sys.argv[2])
+        config = MqttConfig.model_validate_json(sys.argv[1])
         scan = make_scan(3, hostile=False)
         async with MqttPublisher(config, site=scan.meta.site, scanner_id="victim") as pub:
-            if sys.argv[3] == "enqueue":
+            if sys.argv[2] == "enqueue":
                 stats = await pub.publish(scan, wait=0)
                 print("queued", stats.enqueued, flush=True)
             else:
@@ -89,7 +89,7 @@ _SCANNER = textwrap.dedent("""
 
 
 def _spawn(config, mode: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", _SCANNER, str(ROOT_DIR), config.model_dump_json(), mode],
+    return subprocess.Popen([sys.executable, "-c", _SCANNER, config.model_dump_json(), mode], env=python_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -20,29 +18,17 @@ from typing import Any
 import aiomqtt
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from probes import clock  # noqa: E402
-from reports.mqtt import MqttConfig  # noqa: E402
-from reports.mqtt.documents import AgentCommand, document_messages, recent_scans_message  # noqa: E402
-from scanner.collect import Collector, CollectorOptions, CollectorStore  # noqa: E402
-from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder  # noqa: E402
-from tests.scanner.history.conftest import pg_schema  # noqa: E402
+from probes import clock
+from reports.mqtt import MqttConfig
+from reports.mqtt.documents import AgentCommand, document_messages, recent_scans_message
+from scanner.collect import Collector, CollectorOptions, CollectorStore
+from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder
+from tests.scanner import labscans
+from tests.scanner.history.conftest import pg_schema
 
 pytestmark = pytest.mark.broker
 
 
-def _labscans() -> Any:
-    spec = importlib.util.spec_from_file_location("labscans", ROOT / "tests" / "scanner" / "labscans.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-labscans = _labscans()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-
 from tests.probes.discovery.loopfleet import LoopbackFleet, loopback_subnet
 
 ROOT = Path(__file__).resolve().parents[3]

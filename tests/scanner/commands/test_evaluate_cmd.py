@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "tests" / "profiles"))
-
-from demo_expectations import DEMO_SITE, EXPECTED_FAILS
-from demo_fleet import demo_devices
 
 from reports.model import ScanMeta, ScanResult
 from scanner import exitcodes
 from scanner.cli import main
+from tests.profiles.demo_expectations import DEMO_SITE, EXPECTED_FAILS
+from tests.profiles.demo_fleet import demo_devices
 
 
 def _facts_file(tmp_path: Path, *, document: bool) -> Path:
@@ -30,7 +25,6 @@ def _facts_file(tmp_path: Path, *, document: bool) -> Path:
         path.write_text(json.dumps([d.model_dump(mode="json") for d in devices]), encoding="utf-8")
     return path
 
-
 def test_evaluate_scan_document_writes_findings(tmp_path: Path, capsys) -> None:
     facts = _facts_file(tmp_path, document=True)
     out = tmp_path / "evaluated.json"
@@ -44,7 +38,6 @@ def test_evaluate_scan_document_writes_findings(tmp_path: Path, capsys) -> None:
     assert len(failing) == sum(len(v) for v in EXPECTED_FAILS.values())
     assert "Failing findings" in capsys.readouterr().out
 
-
 def test_evaluate_bare_device_list_with_profile_override(tmp_path: Path, capsys) -> None:
     facts = _facts_file(tmp_path, document=False)
     out = tmp_path / "evaluated.json"
@@ -56,7 +49,6 @@ def test_evaluate_bare_device_list_with_profile_override(tmp_path: Path, capsys)
     assert {f.rule_id.split("-")[0] for f in result.findings} == {"EDPS", "GDPR"}
     assert capsys.readouterr().out == ""
 
-
 def test_evaluate_clean_fleet_exits_zero(tmp_path: Path) -> None:
     devices = [d for d in demo_devices() if d.address in ("127.0.10.12", "127.0.10.24")]
     facts = tmp_path / "facts.json"
@@ -66,7 +58,6 @@ def test_evaluate_clean_fleet_exits_zero(tmp_path: Path) -> None:
     keep = [block for block in text.split("\n  # ") if "hotel-lobby" in block or "parking-lot" in block]
     site.write_text(text.split("\ncameras:\n")[0] + "\ncameras:\n  # " + "\n  # ".join(keep) + "\n", encoding="utf-8")
     assert main(["evaluate", str(facts), "--site", str(site), "--at", "2026-11-24T10:00", "-q"]) == exitcodes.OK
-
 
 def test_evaluate_bad_facts_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "facts.json"

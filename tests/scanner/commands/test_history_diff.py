@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from scanner import exitcodes
 from scanner.cli import main
 from scanner.history import ScanRun, open_history, store_scan
-
-_spec = importlib.util.spec_from_file_location("labscans", Path(__file__).parent.parent / "labscans.py")
-labscans = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(labscans)
+from tests.scanner import labscans
 
 
 @pytest.fixture

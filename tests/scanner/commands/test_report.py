@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from reports.jsonout import write_json
 from scanner import exitcodes
@@ -35,7 +29,6 @@ def test_report_renders_every_format(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "<script>alert(1)</script>" in out and "HTML written to" in out
 
-
 def test_quiet_and_clean_document(tmp_path, capsys):
     scan = make_scan(2, hostile=False)
     scan.findings = [f for f in scan.findings if f.result == "pass"]
@@ -47,7 +40,6 @@ def test_quiet_and_clean_document(tmp_path, capsys):
     write_json(scan, doc)
     assert main(["report", str(doc), "-q", "--csv", str(tmp_path / "a.csv")]) == exitcodes.OK
     assert capsys.readouterr().out == ""
-
 
 def test_bad_document_is_a_usage_error(tmp_path, capsys):
     doc = tmp_path / "broken.json"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import signal
 import subprocess
@@ -20,11 +19,8 @@ from reports.model import ScanResult
 from scanner.cli import build_parser
 from scanner.commands import watch
 from scanner.history import ScanStatus, open_history
-
-LABSCANS = Path(__file__).parent.parent / "labscans.py"
-_spec = importlib.util.spec_from_file_location("labscans", LABSCANS)
-labscans = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(labscans)
+from tests.scanner import labscans
+from tests.support.children import python_env
 
 SITE_YAML = textwrap.dedent("""\
     name: lab-campus
@@ -153,13 +149,12 @@ def test_expand_path():
 
 
 CHILD = textwrap.dedent("""
-    import asyncio, importlib.util, sys
+    import asyncio, sys
     from probes import clock
     from scanner.cli import build_parser
     from scanner.commands import watch
+    from tests.scanner import labscans
 
-    spec = importlib.util.spec_from_file_location("labscans", sys.argv[1])
-    labscans = importlib.util.module_from_spec(spec); spec.loader.exec_module(labscans)
     calls = 0
 
     async def scan(site_file, scan_id):
@@ -170,7 +165,7 @@ CHILD = textwrap.dedent("""
             await asyncio.sleep(120)  # SIGTERM arrives here
         return labscans.scan(labscans.CAMERAS, scan_id=scan_id, started=clock.now())
 
-    args = build_parser().parse_args(["watch", *sys.argv[2:]])
+    args = build_parser().parse_args(["watch", *sys.argv[1:]])
     sys.exit(asyncio.run(watch.run(args, scan=scan)))
 """)
 
@@ -179,8 +174,8 @@ CHILD = textwrap.dedent("""
 async def test_signal_aborts_running_scan_and_exits_cleanly(site, tmp_path, sig):
     history = tmp_path / "h.sqlite"
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, str(LABSCANS), "--site", str(site), "--every", "1s", "--jitter", "0",
-        "--history", str(history), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        sys.executable, "-c", CHILD, "--site", str(site), "--every", "1s", "--jitter", "0",
+        "--history", str(history), env=python_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         line = (await asyncio.wait_for(child.stdout.readline(), 60)).decode()
         if not line.startswith("SCANNING"):

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from scanner.cli import build_parser  # noqa: E402
-from scanner.commands import watch  # noqa: E402
-from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder  # noqa: E402
+from scanner.cli import build_parser
+from scanner.commands import watch
+from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder
+from tests.scanner import labscans
 
 pytestmark = pytest.mark.broker
-
-_spec = importlib.util.spec_from_file_location("labscans", Path(__file__).parent.parent / "labscans.py")
-labscans = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(labscans)
-
 
 class TwoSlotClock:
     def __init__(self) -> None:
@@ -39,7 +29,6 @@ class TwoSlotClock:
             return False
         self.t = max(self.t, when)
         return True
-
 
 async def test_watch_publishes_changes_and_status(tmp_path, monkeypatch):
     if not Path(MOSQUITTO).exists():

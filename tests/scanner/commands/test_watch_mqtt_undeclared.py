@@ -8,16 +8,11 @@ that camera; the SIEM gets its GDPR-INV-1 failure and a retained state that coun
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from profiles.findings import Result
 from reports.model import ScanResult
@@ -26,7 +21,6 @@ from scanner.commands import watch
 from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
-
 
 async def test_undeclared_camera_is_one_alert_with_a_counted_state(tmp_path, monkeypatch):
     if not Path(MOSQUITTO).exists():

@@ -7,33 +7,20 @@ or $CAMAUDIT_TEST_POSTGRES. Tests skip only when the PostgreSQL binaries are not
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import itertools
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests import pgserver  # noqa: E402
+from tests import pgserver
+from tests.scanner import labscans as _labscans
 
 _counter = itertools.count()
 
 
-def load_labscans():
-    spec = importlib.util.spec_from_file_location("labscans", Path(__file__).parent.parent / "labscans.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def labscans():
-    return load_labscans()
+    return _labscans
 
 
 @contextlib.asynccontextmanager

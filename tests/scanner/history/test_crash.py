@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 
 from scanner.history import HistoryError, ScanRun, ScanStatus, open_history
-
-LABSCANS = Path(__file__).parent.parent / "labscans.py"
+from tests.support.children import python_env
 
 CHILD = textwrap.dedent("""
-    import asyncio, importlib.util, sys, time
+    import asyncio, sys, time
     from scanner.history import ScanRun, open_history, store_scan
+    from tests.scanner import labscans
 
-    spec = importlib.util.spec_from_file_location("labscans", sys.argv[2])
-    labscans = importlib.util.module_from_spec(spec); spec.loader.exec_module(labscans)
-    mode = sys.argv[3]
+    mode = sys.argv[2]
 
     def stall(statement):
         if statement.startswith("INSERT INTO findings"):
@@ -45,7 +43,7 @@ CHILD = textwrap.dedent("""
 
 
 def _kill_child(path: Path, mode: str, marker: str) -> None:
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(LABSCANS), mode],
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), mode], env=python_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = child.stdout.readline()
@@ -85,12 +83,11 @@ async def test_killed_scan_leaves_store_consistent_and_next_scan_runs(tmp_path, 
 
 
 PG_CHILD = textwrap.dedent("""
-    import asyncio, importlib.util, sys, time
+    import asyncio, sys, time
     import asyncpg.connection
     from scanner.history import ScanRun, open_history, store_scan
+    from tests.scanner import labscans
 
-    spec = importlib.util.spec_from_file_location("labscans", sys.argv[2])
-    labscans = importlib.util.module_from_spec(spec); spec.loader.exec_module(labscans)
     copy = asyncpg.connection.Connection.copy_records_to_table
 
     async def stalling_copy(self, table, **kwargs):
@@ -113,7 +110,7 @@ PG_CHILD = textwrap.dedent("""
 
 
 async def test_killed_postgres_write_leaves_nothing(pg_location, labscans):
-    child = await asyncio.create_subprocess_exec(sys.executable, "-c", PG_CHILD, pg_location, str(LABSCANS),
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", PG_CHILD, pg_location, env=python_env(),
                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         line = await asyncio.wait_for(child.stdout.readline(), 60)
