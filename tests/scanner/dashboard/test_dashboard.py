@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
-import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,18 +18,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from probes import clock
+from scanner.collect import CollectorStore
+from scanner.dashboard import DashboardOptions, DashboardStore, build_app
+from scanner.dashboard.auth import hash_password, load_password_file, verify_password
+from tests.reports.cdp import Chromium, chromium_available
+from tests.scanner import labscans
+from tests.scanner.history.conftest import pg_schema
 
-from probes import clock  # noqa: E402
-from scanner.collect import CollectorStore  # noqa: E402
-from scanner.dashboard import DashboardOptions, DashboardStore, build_app  # noqa: E402
-from scanner.dashboard.auth import hash_password, load_password_file, verify_password  # noqa: E402
-from tests.reports.cdp import Chromium, chromium_available  # noqa: E402
-from tests.scanner.history.conftest import load_labscans, pg_schema  # noqa: E402
-
-labscans = load_labscans()
 SITES = ("alpha", "bravo", "charlie")
 
 
