@@ -23,3 +23,17 @@ def now() -> datetime:
         seconds = float(match.group(2)) * _UNITS[match.group(3) or "s"]
         shift = timedelta(seconds=-seconds if match.group(1) == "-" else seconds)
     return datetime.now(UTC) + shift
+
+
+_TZ_STD = re.compile(r"(?:<[^>]*>|[A-Za-z]+)([-+]?\d+)(?::(\d+))?")
+
+
+def tz_offset_seconds(tz: str) -> int:
+    """East-positive offset of a POSIX TZ string's standard time ("AEST-10AEDT,..." -> +36000); 0 when the
+    string is not POSIX (a camera with a bogus TZ shows its UTC time as local time)."""
+    m = _TZ_STD.match(tz.strip())
+    if m is None or abs(int(m.group(1))) > 24:
+        return 0
+    hours = int(m.group(1))
+    minutes = int(m.group(2) or 0) * (1 if hours >= 0 else -1)
+    return -(hours * 3600 + minutes * 60)  # POSIX counts west of Greenwich as positive

@@ -206,6 +206,8 @@ class MisbehaviourMode(StrEnum):
     ONVIF_DISABLED = "onvif_disabled"  # ONVIF switched off (factory default): the ONVIF paths answer 404 HTML
     XADDRS_NAT = "xaddrs_nat"  # service XAddrs name a NAT-internal address and port (192.168.77.10:80)
     XADDRS_LOOPBACK = "xaddrs_loopback"  # service XAddrs name 127.0.0.1
+    CLOCK_LOCAL_AS_UTC = "clock_local_as_utc"  # UTCDateTime carries the local wall clock (TZ offset applied)
+    NO_UTC_DATETIME = "no_utc_datetime"  # GetSystemDateAndTime without UTCDateTime (LocalDateTime and TZ only)
 
 
 class TlsVersion(StrEnum):

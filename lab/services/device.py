@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from lab.model import AuthScheme, ClockSource, DynamicDnsType, NetworkProtocolName, Service
+from lab.clock import tz_offset_seconds
+from lab.model import AuthScheme, ClockSource, DynamicDnsType, MisbehaviourMode, NetworkProtocolName, Service
 from lab.services._registry import CAPABILITIES, Ctx, capabilities, op
 from lab.soap import NS, SERVICE_INFO, SoapFault, SoapRequest, sub
 
@@ -167,8 +169,12 @@ def get_system_date_and_time(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     sub(sdt, "tt:DaylightSavings", False)
     sub(sub(sdt, "tt:TimeZone"), "tt:TZ", clock.timezone)
     now = ctx.now
-    _datetime(sdt, "tt:UTCDateTime", now)
-    _datetime(sdt, "tt:LocalDateTime", now)
+    local = now + timedelta(seconds=tz_offset_seconds(clock.timezone))
+    if ctx.cam.misbehaves(MisbehaviourMode.CLOCK_LOCAL_AS_UTC):
+        _datetime(sdt, "tt:UTCDateTime", local)  # the wall clock labelled UTC (OpenIPC/majestic-webui#292)
+    elif not ctx.cam.misbehaves(MisbehaviourMode.NO_UTC_DATETIME):
+        _datetime(sdt, "tt:UTCDateTime", now)
+    _datetime(sdt, "tt:LocalDateTime", local)
 
 
 @op(D, "GetWsdlUrl")

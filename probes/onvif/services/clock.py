@@ -8,6 +8,7 @@ from typing import Any
 
 from probes.facts import FactStatus
 from probes.onvif import _parsers as P
+from probes.onvif._devclock import device_utc, local_date_time
 from probes.onvif._transport import Reply
 from probes.onvif._xml import Element
 from probes.onvif.services._context import ReadContext, evidence_of
@@ -24,6 +25,7 @@ async def read_clock(ctx: ReadContext) -> None:
 
     def source(el: Element) -> Any:  # parsed once for both clock facts
         parsed.update(P.system_date_time(el))
+        parsed["local"] = local_date_time(el)
         return parsed["source"]
 
     value = ctx.record("clock.source", op, out, source)
@@ -32,13 +34,15 @@ async def read_clock(ctx: ReadContext) -> None:
         ctx.sheet.fail("clock.skew_seconds", f.status, op, f.reason or "", f.evidence)
         return
     assert isinstance(out, Reply)
-    utc: datetime | None = parsed["utc"]
+    utc: datetime | None
+    utc, note = device_utc(parsed["utc"], parsed.get("local"), parsed.get("timezone"))
     ev = evidence_of(op, out)
     if utc is None:
-        ctx.sheet.fail("clock.skew_seconds", FactStatus.ERROR, op, "the device reports no UTCDateTime", ev)
+        ctx.sheet.fail("clock.skew_seconds", FactStatus.ERROR, op,
+                       "the device reports neither UTCDateTime nor LocalDateTime", ev)
         return
     midpoint = out.sent_at + (out.received_at - out.sent_at) / 2
     skew = round((utc - midpoint).total_seconds(), 1)
-    ctx.ch.clock_offset_s = skew
-    ctx.sheet.ok("clock.skew_seconds", skew, op, ev,
-                  reason="device clock has 1 s resolution; skew measured at the request midpoint")
+    ctx.ch.clock_offset_s = skew  # WS-UsernameToken's Created follows the device clock, however it was read
+    reason = "device clock has 1 s resolution; skew measured at the request midpoint"
+    ctx.sheet.ok("clock.skew_seconds", skew, op, ev, reason=f"{note}; {reason}" if note else reason)

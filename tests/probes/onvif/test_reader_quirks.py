@@ -119,3 +119,19 @@ async def test_xaddrs_naming_another_host_are_read_where_the_camera_answered(rea
     sheet = read.sheets[name]
     assert any(str(s.get("xaddr", "")).startswith(listed) for s in sheet.facts["services"].value)
     assert read.fleet is not None and "trt:GetProfiles" in read.fleet.camera(name).received
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(("name", "skew", "note"), [
+    ("clock-wrong", -259200, None),
+    ("clock-local-as-utc", 0, "reports its local time as UTC; corrected by the TZ offset"),
+    ("clock-no-utc", 7200, "no UTCDateTime; derived from LocalDateTime and TZ"),
+    ("clock-bogus-tz", 600, None),
+])
+async def test_the_device_clock_is_read_as_the_camera_checks_it(read: Read, name: str, skew: int,
+                                                               note: str | None) -> None:
+    """WS-UsernameToken only: the camera accepted our Created, so the skew we measured is its real clock."""
+    fact = read.sheets[name].facts["clock.skew_seconds"]
+    assert fact.ok and abs(fact.value - skew) <= 2, fact
+    assert (note in (fact.reason or "")) if note else "UTCDateTime" not in (fact.reason or "")
+    assert read.sheets[name].facts["auth.schemes"].value == ["ws-usernametoken"]
