@@ -17,7 +17,7 @@ import base64
 import contextlib
 import json
 import re
-import socket
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +27,11 @@ from aiohttp import web
 from lxml import etree
 
 from lab import misbehave
+from lab.server import listen_socket
 from lab.soap import BadRequest, Envelope, SoapFault, parse_request
 
 REPLAY_FORMAT = "camaudit.capture/1"
+TLS_HANDSHAKE = "tls:handshake"  # a recorded TLS handshake: the port is served again over TLS
 MAX_REQUEST_BYTES = 1024 * 1024
 NOT_IN_ARCHIVE = "camaudit replay: the capture has no reply to this request"
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"})
@@ -48,6 +50,50 @@ class _Reply:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class TlsOffer:
+    """What a captured HTTPS port offered: enough to serve an equivalent one (new key material)."""
+
+    port: int
+    protocol: str  # "TLSv1.3"
+    legacy_accepted: bool
+    key_type: str  # "rsa" | "ec"
+    key_bits: int
+    self_signed: bool
+    expired: bool
+    subject_cn: str
+
+    @classmethod
+    def from_exchange(cls, ex: dict[str, Any]) -> TlsOffer:
+        headers = {k.lower(): v for k, v in ex.get("reply_headers", [])}
+        cert = json.loads(ex.get("reply_body") or "{}")
+        port = int(ex["url"].rsplit(":", 1)[1].strip("/"))
+        cn = next((part[3:] for part in str(cert.get("subject", "")).split(",") if part.startswith("CN=")), "replay")
+        return cls(port, headers.get("tls-protocol", "TLSv1.3"), headers.get("tls-legacy-accepted") == "yes",
+                   str(cert.get("key_type", "rsa")), int(cert.get("key_bits") or 2048),
+                   bool(cert.get("self_signed", True)), bool(cert.get("expired", False)), cn)
+
+    def server_context(self, host: str) -> ssl.SSLContext:
+        """A context like the captured port's: key type and size, self-signed or not, TLS versions."""
+        from lab.model import Camera  # the lab's own certificate factory, fed a stand-in camera
+        from lab.tls import CertificateFactory
+
+        key_type = "ec" if self.key_type == "ec" else "rsa"
+        bits = self.key_bits if key_type == "rsa" else (384 if self.key_bits >= 384 else 256)
+        maximum = {"TLSv1.3": "TLS1.3", "TLSv1.2": "TLS1.2", "TLSv1.1": "TLS1.1", "TLSv1": "TLS1.0"}
+        cam = Camera.model_validate({
+            "name": re.sub(r"[^A-Za-z0-9_.-]", "-", self.subject_cn)[:60] or "replay", "address": host,
+            "tls": {"enabled": True, "self_signed": self.self_signed, "expired": self.expired,
+                    "key_type": key_type, "key_bits": bits,
+                    "min_version": "TLS1.0" if self.legacy_accepted else "TLS1.2"}})
+        ctx = CertificateFactory().server_context(cam, host)
+        newest = maximum.get(self.protocol)
+        if newest in ("TLS1.2", "TLS1.1", "TLS1.0"):
+            ctx.maximum_version = {"TLS1.2": ssl.TLSVersion.TLSv1_2, "TLS1.1": ssl.TLSVersion.TLSv1_1,
+                                   "TLS1.0": ssl.TLSVersion.TLSv1}[newest]
+        return ctx
+
+
 @dataclass
 class RunningReplay:
     """What `run_replay` yields: where the captured device is served and what it was asked."""
@@ -57,6 +103,7 @@ class RunningReplay:
     path: str
     received: list[str] = field(default_factory=list)  # "namespace#Operation", in order
     unanswered: list[str] = field(default_factory=list)  # requests the archive had no reply for
+    tls_ports: list[int] = field(default_factory=list)  # HTTPS served again (with new key material)
 
     @property
     def xaddr(self) -> str:
@@ -91,7 +138,12 @@ class ReplayDevice:
         self.xaddr: str = archive.get("device_xaddr", "")
         self._replies: dict[tuple[Any, ...], list[_Reply]] = {}
         self._served: dict[tuple[Any, ...], int] = {}
+        self.tls: list[TlsOffer] = []  # HTTPS ports the device served when captured
         for i, ex in enumerate(archive.get("exchanges", [])):
+            if ex.get("operation") == TLS_HANDSHAKE:
+                if not ex.get("error"):
+                    self.tls.append(TlsOffer.from_exchange(ex))
+                continue
             try:
                 ns, op, params = _request_key(ex["request_body"].encode())
                 body = base64.b64decode(ex["reply_body"]) if ex.get("reply_body_base64") else \
@@ -139,11 +191,7 @@ async def run_replay(archive: Path | dict[str, Any], *, host: str = "127.0.0.1",
     """Serve the archived device on host:port (0: an ephemeral port) until the block exits."""
     device = ReplayDevice.load(archive) if isinstance(archive, Path) else ReplayDevice(archive)
     path = "/" + device.xaddr.split("://", 1)[-1].partition("/")[2] if "://" in device.xaddr else "/"
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(64)
-    sock.setblocking(False)
+    sock = listen_socket(host, port)
     running = RunningReplay(host, sock.getsockname()[1], path)
     stop = asyncio.Event()
 
@@ -177,6 +225,10 @@ async def run_replay(archive: Path | dict[str, Any], *, host: str = "127.0.0.1",
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()
+        for offer in device.tls:  # the same app over TLS, on the port the device served it on
+            tls_sock = listen_socket(host, offer.port)
+            await web.SockSite(runner, tls_sock, ssl_context=offer.server_context(host)).start()
+            running.tls_ports.append(offer.port)
         yield running
     finally:
         stop.set()

@@ -391,8 +391,9 @@ def _declared_unimplemented(cam: Camera, prefix: str, operation: str) -> bool:
                and item.applies_to(prefix, operation) for item in cam.misbehaviour)
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A listening non-blocking TCP socket on host:port (IPv4 or IPv6), closed again if binding fails."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
@@ -424,7 +425,7 @@ class FleetStartError(OSError):
 
 def _listen_or_fail(cam: Camera, host: str, port: int) -> socket.socket:
     try:
-        return _listen(host, port)
+        return listen_socket(host, port)
     except OSError as exc:
         raise FleetStartError(f"camera {cam.name}: cannot listen on {host}:{port}: {exc.strerror}") from None
 

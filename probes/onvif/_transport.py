@@ -24,6 +24,7 @@ credentials (which is not a login attempt), so accounts never lock.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -69,6 +70,7 @@ def attempts_left(message: str) -> int | None:
     return int(m.group(1) or m.group(2)) if m else None
 
 
+TLS_HANDSHAKE = "tls:handshake"  # the operation name of a recorded TLS handshake (captures only)
 TIMEOUTS_BEFORE_SKIP = 2  # a service URL that timed out this often is dead: skip it rather than wait again
 
 
@@ -425,6 +427,20 @@ class DeviceChannel:
             raise Unreachable(f"connection to {url} failed: {exc}", operation=operation) from None
         except aiohttp.ClientError as exc:
             raise DeviceError(f"HTTP error: {exc}", operation=operation) from None
+
+    def record_tls(self, port: int, at: datetime, *, protocol: str | None = None, cipher: str | None = None,
+                   legacy_accepted: bool | None = None, certificate: dict[str, object] | None = None,
+                   error: str | None = None) -> None:
+        """Hand a TLS handshake (not HTTP) to the recorder, so a capture can replay what HTTPS offered."""
+        if self.recorder is None:
+            return
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        headers = [] if error else [("TLS-Protocol", protocol or ""), ("TLS-Cipher", cipher or ""),
+                                    ("TLS-Legacy-Accepted", "unknown" if legacy_accepted is None
+                                                             else "yes" if legacy_accepted else "no")]
+        public = {k: v for k, v in (certificate or {}).items() if k != "sha256"}  # no fingerprint of key material
+        self.recorder(Exchange(TLS_HANDSHAKE, "TLS", f"https://{host}:{port}/", [], b"", at, 0.0, None, headers,
+                               json.dumps(public, sort_keys=True).encode() if public else b"", error))
 
     async def _read_capped(self, resp: aiohttp.ClientResponse, operation: str) -> bytes:
         """The body, never more than the cap: an oversized reply is cut and reported, not buffered."""

@@ -3,8 +3,8 @@
 Status and value of every fact, and the reason of a fact that is not ok, with the address it was
 read at replaced by `<device>`. Left out because they legitimately differ between the live read and a
 replay: the clock skew (the replay answers with the captured time, later) and the endpoint URL
-(the replay listens elsewhere) and the certificate (key material). Not captured yet: the TLS
-handshake itself (it is not HTTP), so `tls.versions` is left out too until the archive records it.
+(the replay listens elsewhere) and the certificate (key material: the replay serves the captured
+port, versions and key type with a certificate of its own).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from probes.facts import DeviceFacts
 
 VOLATILE = frozenset({"clock.skew_seconds", "identity.endpoints", "tls.certificate"})
-NOT_CAPTURED = frozenset({"tls.versions"})
+NOT_CAPTURED: frozenset[str] = frozenset()  # facts an archive cannot reproduce yet
 
 
 def fact_sheet(facts: DeviceFacts) -> dict[str, Any]:

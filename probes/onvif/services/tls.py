@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
+from probes import clock
 from probes.errors import DeviceError
 from probes.facts import Evidence, FactStatus
 from probes.onvif import _tls as T
@@ -51,6 +52,7 @@ async def read_tls(ctx: ReadContext) -> None:
             shake = await T.handshake(ctx.ch.address, port, timeout)
         except T.NotTls as exc:
             refused.append(str(exc))
+            ctx.ch.record_tls(port, clock.now(), error=str(exc))
             continue
         except DeviceError as exc:
             for key in keys:
@@ -62,6 +64,8 @@ async def read_tls(ctx: ReadContext) -> None:
             cert = T.certificate_facts(shake.certificate, shake.at)
         except DeviceError as exc:
             cert = exc
+        ctx.ch.record_tls(port, shake.at, protocol=shake.protocol, cipher=shake.cipher, legacy_accepted=legacy,
+                          certificate=None if isinstance(cert, DeviceError) else cert)
         ev = Evidence(operation=source, excerpt=f"{ctx.ch.address}:{port} {shake.protocol} {shake.cipher}"
                       + ("" if isinstance(cert, DeviceError) else f" subject={cert['subject']} "
                          f"issuer={cert['issuer']} not_after={cert['not_after']}"),
