@@ -22,7 +22,6 @@ from lab.server import (
                         ReceivedRequest,
                         RunningCamera,
                         RunningFleet,
-                        discovery_available,
                         run_fleet,
 )
 
@@ -35,6 +34,6 @@ QUIRKS_FLEET = FLEETS_DIR / "quirks.yaml"  # real-camera quirks (issue 20)
 __all__ = [
     "DEMO_FLEET", "DEMO_SITE", "FLEETS_DIR", "MISBEHAVING_FLEET", "QUIRKS_FLEET",
     "Camera", "Fleet", "FleetError", "FleetStartError",
-    "MisbehaviourMode", "ReceivedRequest", "RunningCamera", "RunningFleet", "Service", "discovery_available",
+    "MisbehaviourMode", "ReceivedRequest", "RunningCamera", "RunningFleet", "Service",
     "fleet_json_schema", "generate_fleet", "load_fleet", "parse_fleet", "run_fleet",
 ]

@@ -446,15 +446,6 @@ def _responder_cameras(running: list[RunningCamera]) -> list[Any]:
     return out
 
 
-def discovery_available() -> bool:
-    """Whether lab/responders.py (WS-Discovery, mDNS, SSDP responders) is present."""
-    try:
-        import lab.responders  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @contextlib.asynccontextmanager
 async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host_override: str | None = None,
                     discovery: bool = False, reply_delay_s: float = 0.0,
@@ -518,8 +509,6 @@ async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host
             running.append(rc)
         result = RunningFleet(fleet=fleet, cameras=running, start_seconds=time.perf_counter() - started)
         if discovery:
-            if not discovery_available():
-                raise RuntimeError("discovery responders (lab/responders.py) are not available")
             from lab.responders import LabResponders
 
             async with LabResponders(_responder_cameras(running), multicast=multicast) as responders:

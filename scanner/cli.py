@@ -52,13 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "on the command line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"scanner.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"scanner.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"scanner.commands.{name}").register(sub)
     return parser
 
 

@@ -68,13 +68,10 @@ def add_history_arguments(parser: argparse.ArgumentParser, *, default_on: bool =
         parser.set_defaults(no_history=None)
 
 
-def add_mqtt_arguments_if_available(parser: argparse.ArgumentParser) -> None:
-    try:
-        from reports.mqtt import add_mqtt_arguments
-    except ImportError:
-        parser.set_defaults(mqtt=None)
-        return
-    add_mqtt_arguments(parser)
+def add_mqtt_arguments(parser: argparse.ArgumentParser) -> None:
+    from reports.mqtt import add_mqtt_arguments as add  # reports.mqtt pulls in aiomqtt: only for these commands
+
+    add(parser)
 
 
 def output_paths(args: argparse.Namespace) -> dict[str, Path | None]:

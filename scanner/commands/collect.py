@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
                         help="between two requests for the same missing scan (default 2m)")
     parser.add_argument("--gap-requests", type=int, default=3, metavar="N",
                         help="requests per missing scan before it stays flagged in the dashboard (default 3)")
-    _common.add_mqtt_arguments_if_available(parser)
+    _common.add_mqtt_arguments(parser)
     parser.set_defaults(handler=run)
 
 

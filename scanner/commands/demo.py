@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     _common.add_evaluation_arguments(parser)
     _common.add_output_arguments(parser)
     _common.add_history_arguments(parser, default_on=False)
-    _common.add_mqtt_arguments_if_available(parser)
+    _common.add_mqtt_arguments(parser)
     parser.set_defaults(handler=run, html=Path("camaudit-demo.html"))
 
 

@@ -14,12 +14,11 @@ import uuid
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
-from rich.console import Console
 
 from probes import clock
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
-from reports.console import make_console, print_error
+from reports.console import make_console, print_error, render_summary
 from reports.model import ScanMeta, ScanResult
 from scanner import __version__
 from scanner.commands import _common
@@ -83,27 +82,9 @@ def run(args: argparse.Namespace) -> int:
         write_reports(result, **paths)
     if not args.quiet:
         console = make_console()
-        try:
-            from reports.console import render_summary
-        except ImportError:  # the reports package is optional for this command
-            _simple_summary(result, console)
-        else:
-            render_summary(result, console)
+        render_summary(result, console)
         for name, path in paths.items():
             if path:
                 make_console(stderr=True).print(f"{name.upper()} written to {path}", highlight=False)
     return exit_code(result)
 
-
-def _simple_summary(result: ScanResult, console: Console) -> None:
-    from collections import Counter
-
-    from rich.table import Table
-
-    counts = Counter(str(f.result) for f in result.findings)
-    table = Table(title="Findings")
-    for name in ("pass", "fail", "waived", "unknown", "manual", "not_applicable", "error"):
-        table.add_column(name, justify="right")
-    table.add_row(*(str(counts.get(n, 0)) for n in ("pass", "fail", "waived", "unknown", "manual",
-                                                    "not_applicable", "error")))
-    console.print(table)

@@ -26,7 +26,7 @@ def labscans():
 @contextlib.asynccontextmanager
 async def pg_schema():
     """A PostgreSQL URL whose search_path is a fresh schema of our own, dropped on exit."""
-    asyncpg = pytest.importorskip("asyncpg", reason="asyncpg not installed (extra: postgres)")
+    import asyncpg
     try:
         url = pgserver.shared_url()
     except pgserver.PostgresUnavailable as exc:

@@ -46,7 +46,7 @@ async def old_store(request, tmp_path):
     if request.param == "sqlite":
         yield str(v0_2_0.unpack("history.sqlite", tmp_path))
         return
-    asyncpg = pytest.importorskip("asyncpg", reason="asyncpg not installed (extra: postgres)")
+    import asyncpg
     try:
         url = pgserver.shared_url()
     except pgserver.PostgresUnavailable as exc:
