@@ -1,14 +1,28 @@
 """camaudit's exception tree, rooted here because every package may import probes.
 
+Grouped by what the caller does next:
+
     CamauditError
-    ├── ConfigError            a file the user wrote is wrong (site, profile, fleet): fix the file
-    │   └── (SiteError, ProfileError live in scanner/ and profiles/)
-    ├── ScopeError             a target is outside the scope or public: fix the scope   (probes.scope)
-    └── DeviceError            one device misbehaved: costs one `error` fact, never the scan
-        ├── DeviceTimeout
-        ├── AuthRejected
-        ├── SoapFault          carries the fault code and the operation
-        └── BadReply           malformed, truncated, oversized or hostile XML
+    ├── InputError             what the user wrote or passed is wrong: say where, exit 1, fix and run again
+    │   ├── ConfigError        a file (site, profile, fleet): names file, line and field
+    │   │   └── ProfileError   (profiles.loader)
+    │   └── ScopeError         a target outside the scope or public (probes.scope)
+    ├── DeviceError            one device misbehaved: costs one `error` fact, never the scan
+    │   ├── DeviceTimeout
+    │   ├── Unreachable        refused, reset, or timed out before on the same URL
+    │   ├── AuthRejected
+    │   ├── SoapFault          carries the fault code and the operation (OperationUnsupported)
+    │   ├── BadReply           malformed, truncated, oversized or hostile XML (SchemaViolation)
+    │   └── NotTls             (probes.onvif._tls)
+    ├── DeliveryError          a result could not be stored or sent: keep it, report, retry later
+    │   ├── HistoryError       (scanner.history)
+    │   ├── OutboxError        (reports.mqtt.outbox)
+    │   └── MqttDeliveryError  (reports.mqtt.errors: auth, TLS, refused, rejected, unreachable)
+    └── ForbiddenOperation     a bug: our code tried a write operation; never caught (probes.onvif._allowlist)
+
+Library exceptions become these at one boundary per library: aiohttp in probes/onvif/_http_errors.py,
+paho/aiomqtt in reports.mqtt.errors.classify; tests/probes/test_errors.py checks that every exception class
+of ours sits in one group (or is a listed internal signal) and that every aiohttp exception meets a row.
 """
 
 from __future__ import annotations
@@ -20,7 +34,15 @@ class CamauditError(Exception):
     """Root of every error camaudit raises on purpose."""
 
 
-class ConfigError(CamauditError):
+class InputError(CamauditError):
+    """Bad input from the user (a file, an argument, a target): nothing was scanned on its account."""
+
+
+class DeliveryError(CamauditError):
+    """A finished result could not be stored or sent (history, outbox, broker); the result itself is intact."""
+
+
+class ConfigError(InputError):
     """A user-written file is invalid; the message names file, line and field."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
@@ -48,6 +70,10 @@ class DeviceError(CamauditError):
 
 class DeviceTimeout(DeviceError):
     """The device did not answer within the deadline."""
+
+
+class Unreachable(DeviceError):
+    """The service could not be reached (connection refused, reset, or an earlier timeout on the same URL)."""
 
 
 class AuthRejected(DeviceError):

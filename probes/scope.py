@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from probes.errors import CamauditError
+from probes.errors import InputError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -18,7 +18,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_HOSTS = 65536  # a larger scope is almost certainly a typo (/15 and up)
 
 
-class ScopeError(CamauditError, ValueError):
+class ScopeError(InputError, ValueError):
     """A target is malformed, too large, public without permission, or outside the scope."""
 
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from probes.errors import CamauditError, ConfigError
+from probes.errors import CamauditError, InputError
 from reports.console import make_console, print_error
 from scanner import __version__, exitcodes
 
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if inspect.iscoroutinefunction(handler):
             return int(asyncio.run(handler(args)))
         return int(handler(args))
-    except ConfigError as exc:
+    except InputError as exc:  # a file, an argument, a target: usage
         print_error(err_console, exc)
         return exitcodes.USAGE
     except CamauditError as exc:

@@ -36,11 +36,12 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 
 from probes import clock
-from probes.errors import AuthRejected, BadReply, DeviceError, DeviceTimeout
+from probes.errors import AuthRejected, BadReply, DeviceError, Unreachable
 from probes.facts import Evidence
 from probes.onvif._allowlist import require_read_only
 from probes.onvif._digest import DigestSession, choose, parse_challenges
 from probes.onvif._exchange import Exchange, ExchangeSink
+from probes.onvif._http_errors import device_error
 from probes.onvif._soap import (
     SOAP12,
     Dialect,
@@ -97,10 +98,6 @@ def attach(exc: DeviceError, raw: bytes | None, received_at: datetime | None) ->
     exc.raw = raw  # type: ignore[attr-defined]
     exc.received_at = received_at  # type: ignore[attr-defined]
     return exc
-
-
-class Unreachable(DeviceError):
-    """The service could not be reached (connection refused, reset, or an earlier timeout on the same URL)."""
 
 
 @dataclass(slots=True)
@@ -410,23 +407,16 @@ class DeviceChannel:
                     challenges = resp.headers.getall("WWW-Authenticate", [])
                     challenges.sort(key=lambda c: not c.lower().startswith("digest"))
                     return resp.status, raw, challenges
-        except TimeoutError:
-            self._timeouts[url] = self._timeouts.get(url, 0) + 1
-            if self._timeouts[url] >= TIMEOUTS_BEFORE_SKIP:
-                self._dead[url] = (f"{url} did not answer {self._timeouts[url]} earlier requests within "
-                                   f"{self._timeout:g} s; not asked again")
-            raise DeviceTimeout(f"no complete reply within {self._timeout:g} s", operation=operation) from None
-        except aiohttp.ClientConnectorError as exc:
-            self._dead[url] = f"cannot connect to {url}: {exc.os_error or exc}"
-            raise Unreachable(self._dead[url], operation=operation) from None
-        except aiohttp.ClientPayloadError as exc:
-            raise BadReply(f"truncated or malformed HTTP body: {exc}", operation=operation) from None
-        except aiohttp.ClientResponseError as exc:
-            raise BadReply(f"malformed HTTP reply: {exc.message}", operation=operation) from None
-        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-            raise Unreachable(f"connection to {url} failed: {exc}", operation=operation) from None
-        except aiohttp.ClientError as exc:
-            raise DeviceError(f"HTTP error: {exc}", operation=operation) from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            error = device_error(exc, operation=operation, url=url, timeout=self._timeout)
+            if isinstance(exc, TimeoutError):
+                self._timeouts[url] = self._timeouts.get(url, 0) + 1
+                if self._timeouts[url] >= TIMEOUTS_BEFORE_SKIP:
+                    self._dead[url] = (f"{url} did not answer {self._timeouts[url]} earlier requests within "
+                                       f"{self._timeout:g} s; not asked again")
+            elif isinstance(exc, aiohttp.ClientConnectorError):
+                self._dead[url] = str(error)
+            raise error from None
 
     def record_tls(self, port: int, at: datetime, *, protocol: str | None = None, cipher: str | None = None,
                    legacy_accepted: bool | None = None, certificate: dict[str, object] | None = None,

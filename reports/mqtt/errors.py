@@ -22,7 +22,7 @@ import aiomqtt
 from aiomqtt.exceptions import MqttConnectError
 from paho.mqtt.reasoncodes import ReasonCode
 
-from probes.errors import CamauditError
+from probes.errors import DeliveryError
 
 # MQTT 5 CONNACK reason codes (MQTT 3.1.1 return codes 4 and 5 arrive mapped to 134 and 135 by paho)
 RC_UNSUPPORTED_PROTOCOL = 132
@@ -42,7 +42,7 @@ class MqttConnectRefused(MqttLinkError):
         super().__init__(f"CONNACK {rc.value}: {rc}")
 
 
-class MqttDeliveryError(CamauditError):
+class MqttDeliveryError(DeliveryError):
     """Messages could not (all) be delivered; they are kept in the outbox."""
 
     fatal = False  # retrying with the same settings cannot help

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from probes.barrier import barrier
-from probes.errors import CamauditError
+from probes.errors import DeliveryError
 
 T = TypeVar("T")
 
@@ -98,7 +98,7 @@ class OutboxMessage:
         return json.dumps({"ct": self.content_type, "exp": self.expiry, "up": list(self.user_properties)})
 
 
-class OutboxError(CamauditError):
+class OutboxError(DeliveryError):
     """The outbox file cannot be opened or written (permissions, disk full, not a database)."""
 
 

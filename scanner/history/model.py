@@ -7,10 +7,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from probes.errors import CamauditError
+from probes.errors import DeliveryError
 
 
-class HistoryError(CamauditError):
+class HistoryError(DeliveryError):
     """The history store is unreachable, too new, or lacks the scan asked for."""
 
 
