@@ -393,10 +393,13 @@ def _declared_unimplemented(cam: Camera, prefix: str, operation: str) -> bool:
 
 def listen_socket(host: str, port: int) -> socket.socket:
     """A listening non-blocking TCP socket on host:port (IPv4 or IPv6), closed again if binding fails."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # getaddrinfo resolves an IPv6 zone ("fe80::1%eth0") into the scope id bind() needs
+    sockaddr = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)[0][4]
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        sock.bind(sockaddr)
         sock.listen(128)
         sock.setblocking(False)
     except OSError:

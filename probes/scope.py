@@ -16,6 +16,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 MAX_HOSTS = 65536  # a larger scope is almost certainly a typo (/15 and up)
+MIN_SWEPT_IPV6_PREFIX = 112  # an IPv6 network wider than this is never swept (a /64 has 2**64 addresses)
 
 
 class ScopeError(InputError, ValueError):
@@ -53,7 +54,8 @@ class Scope:
                 raise ScopeError(
                     f"{net} contains globally routable addresses; set allow_public: true "
                     "(or --allow-public) if you really own them")
-            total += net.num_addresses
+            if not _unsweepable(net):  # an IPv6 LAN (/64) is in scope for discovery and named hosts only
+                total += net.num_addresses
         if total > MAX_HOSTS:
             raise ScopeError(f"scope covers {total} addresses, more than the limit of {MAX_HOSTS}")
 
@@ -77,11 +79,23 @@ class Scope:
         """Every probe-able host address in scope (network/broadcast skipped for /30 and larger)."""
         seen: set[IPAddress] = set()
         for net in self.networks:
+            if _unsweepable(net):
+                continue  # listed by `unswept`, so coverage can say so
             hosts: Iterator[IPAddress] = net.hosts() if net.num_addresses > 2 else iter(net)
             for ip in hosts:
                 if ip not in seen and self.contains(ip):
                     seen.add(ip)
                     yield ip
+
+
+    @property
+    def unswept(self) -> tuple[IPNetwork, ...]:
+        """IPv6 networks in scope too wide to sweep: only multicast discovery and named hosts reach them."""
+        return tuple(net for net in self.networks if _unsweepable(net))
+
+
+def _unsweepable(net: IPNetwork) -> bool:
+    return net.version == 6 and net.prefixlen < MIN_SWEPT_IPV6_PREFIX
 
 
 def _parse_network(text: str) -> IPNetwork:
