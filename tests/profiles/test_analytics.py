@@ -127,19 +127,19 @@ def test_classification_is_by_local_name_and_exact_type_first() -> None:
 
 
 def test_every_analytics_type_of_the_real_reply_corpus_is_classified() -> None:
-    """Replies of real cameras (tests/probes/onvif/replies/real, sources in SOURCES.md) give no unknown type."""
+    """Replies of real cameras (tests/corpus/real-*, sources in tests/corpus/SOURCES.md) give no unknown type."""
     import re
-    from pathlib import Path
 
-    corpus = Path(__file__).resolve().parents[1] / "probes" / "onvif" / "replies" / "real"
+    from tests.corpus.real import real_replies
+
     found: dict[str, str] = {}
-    for path in corpus.rglob("*.xml"):
-        text = path.read_text(encoding="utf-8", errors="replace")
+    for rel, raw in real_replies().items():
+        text = raw.decode("utf-8", errors="replace")
         if "AnalyticsModule" not in text and "RuleDescription" not in text and ":Rule " not in text:
             continue
         for kind in re.findall(r'(?:Type|Name)="([A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*)"', text):
             if kind.split(":")[0] in ("tt", "hikxsd", "axis", "tnsaxis", "dahua", "bosch"):
-                found[kind] = path.parent.name
+                found[kind] = rel.split("/")[0]
     assert "hikxsd:TamperEngine" in found and "tt:LineDetectorEngine" in found
     unknown = {kind: where for kind, where in found.items() if classify(kind).capability is None
                and not kind.endswith(("Configuration", "Description", "Options"))}

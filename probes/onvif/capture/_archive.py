@@ -36,6 +36,7 @@ class ArchivedExchange(BaseModel):
     reply_body: str
     reply_body_base64: bool = False  # the reply was not UTF-8: `reply_body` is its base64
     error: str | None = None
+    source: str | None = None  # corpus only: where a reply written by others came from (file, licence in SOURCES.md)
 
 
 class Archive(BaseModel):

@@ -1,4 +1,4 @@
-"""Real device replies (captured by public projects, see replies/real/SOURCES.md) through our parsers.
+"""Real device replies (captured by public projects, see tests/corpus/SOURCES.md) through our parsers.
 
 Each expected value was read off the reply by hand. The point is to catch the
 gap between the ONVIF standard our lab follows and what cameras actually send:
@@ -19,20 +19,19 @@ from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
 from probes.onvif._soap import OperationUnsupported, interpret
 from probes.onvif._xml import SchemaViolation
-
-REAL = Path(__file__).parent / "replies" / "real"
+from tests.corpus.real import real_replies, real_reply
 
 
 def parse(rel: str, operation: str, status: int = 200) -> Any:
-    return interpret(operation, status, (REAL / rel).read_bytes())
+    return interpret(operation, status, real_reply(rel))
 
 
 def test_every_real_reply_names_its_source() -> None:
-    files = sorted(REAL.rglob("*.xml"))
-    assert len(files) >= 25
-    for f in files:
-        head = f.read_bytes()[:600].decode("utf-8", errors="replace")
-        assert "<!-- source:" in head and ("MIT" in head or "BSD" in head or "reconstructed" in head), f
+    replies = real_replies()
+    assert len(replies) >= 25
+    for rel, raw in replies.items():
+        head = raw[:600].decode("utf-8", errors="replace")
+        assert "<!-- source:" in head and ("MIT" in head or "BSD" in head or "reconstructed" in head), rel
 
 
 # ------------------------------------------------------------------ device service
@@ -220,25 +219,25 @@ def test_malformed_real_replies_are_errors_with_a_reason(rel: str) -> None:
 # ------------------------------------------------------------------ encodings seen on real firmware
 
 def test_utf8_bom_before_the_declaration_is_accepted() -> None:
-    raw = b"\xef\xbb\xbf" + (REAL / "hikvision/GetUsers.xml").read_bytes()
+    raw = b"\xef\xbb\xbf" + real_reply("hikvision/GetUsers.xml")
     assert P.users(interpret("tds:GetUsers", 200, raw)) == [{"username": "admin", "level": "Administrator"}]
 
 
 def test_gbk_bytes_in_a_utf8_reply_become_visible_replacement_characters() -> None:
     # home-assistant/core#89620 (VIKVIZ firmware): "Input is not proper UTF-8 ... Bytes: 0xCE 0xC4".
-    raw = (REAL / "hikvision/GetUsers.xml").read_bytes().replace(b">admin<", b">\xce\xc4admin<")
+    raw = real_reply("hikvision/GetUsers.xml").replace(b">admin<", b">\xce\xc4admin<")
     (user,) = P.users(interpret("tds:GetUsers", 200, raw))
     assert user["username"] == "\ufffd\ufffdadmin"
 
 
 def test_declared_latin1_is_decoded_as_latin1_not_repaired() -> None:
-    raw = (REAL / "hikvision/GetUsers.xml").read_bytes().replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
+    raw = real_reply("hikvision/GetUsers.xml").replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
     (user,) = P.users(interpret("tds:GetUsers", 200, raw.replace(b">admin<", b">caf\xe9<")))
     assert user["username"] == "caf\u00e9"
 
 
 def test_invalid_bytes_under_another_declared_encoding_stay_an_error() -> None:
-    raw = (REAL / "hikvision/GetUsers.xml").read_bytes().replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    raw = real_reply("hikvision/GetUsers.xml").replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
     with pytest.raises(BadReply):
         interpret("tds:GetUsers", 200, raw)
 
@@ -272,7 +271,7 @@ def test_gsoap_method_not_implemented_is_unsupported(rel: str, operation: str, s
 @pytest.mark.parametrize("reason", ["Optional Action Not Implemented", "The requested action is not supported",
                                     "no such operation"])
 def test_unsupported_reason_texts(reason: str) -> None:
-    raw = (REAL / "reconstructed/gsoap_fault_method_not_implemented.xml").read_bytes().replace(
+    raw = real_reply("reconstructed/gsoap_fault_method_not_implemented.xml").replace(
         b"Method 'tds:GetStorageConfigurations' not implemented: method name or namespace not recognized",
         reason.encode())
     with pytest.raises(OperationUnsupported):
@@ -282,7 +281,7 @@ def test_unsupported_reason_texts(reason: str) -> None:
 @pytest.mark.parametrize("reason", ["the xml format error", "Invalid profile token", "Internal error",
                                     "Resolution not supported by the encoder"])
 def test_other_faults_are_not_mistaken_for_unsupported(reason: str) -> None:
-    raw = (REAL / "reconstructed/gsoap_fault_method_not_implemented.xml").read_bytes().replace(
+    raw = real_reply("reconstructed/gsoap_fault_method_not_implemented.xml").replace(
         b"Method 'tds:GetStorageConfigurations' not implemented: method name or namespace not recognized",
         reason.encode())
     with pytest.raises(SoapFault) as info:
@@ -291,7 +290,7 @@ def test_other_faults_are_not_mistaken_for_unsupported(reason: str) -> None:
 
 
 def test_service_not_supported_subcode_is_unsupported() -> None:
-    raw = (REAL / "axis/fault_audio_not_supported.xml").read_bytes().replace(
+    raw = real_reply("axis/fault_audio_not_supported.xml").replace(
         b"ter:ActionNotSupported", b"ter:InvalidArgVal").replace(b"ter:AudioNotSupported", b"ter:ServiceNotSupported")
     with pytest.raises(OperationUnsupported, match="InvalidArgVal/ServiceNotSupported"):
         interpret("trt:GetAudioSources", 400, raw)
@@ -311,7 +310,7 @@ def test_media2_profile_with_tt_name_is_read_and_without_name_is_an_error() -> N
     (p,) = P.media2_profiles(el)
     assert (p["token"], p["name"], p["video_encoder"], p["video_source"]) == (
         "media_profile_main", "MainProfile", "vec_main", "video_source_0")
-    raw = (REAL / "reconstructed/tr2_GetProfiles_tt_name_simulator.xml").read_bytes().replace(
+    raw = real_reply("reconstructed/tr2_GetProfiles_tt_name_simulator.xml").replace(
         b"<tt:Name>MainProfile</tt:Name>", b"")
     with pytest.raises(SchemaViolation, match="tr2:Name"):
         P.media2_profiles(interpret("tr2:GetProfiles", 200, raw))
@@ -321,14 +320,14 @@ def test_media2_profile_with_tt_name_is_read_and_without_name_is_an_error() -> N
     ("PT0S", 0), ("P7D", 604800), ("PT168H", 604800), ("P0Y0M7DT0H0M0S", 604800), ("PT0H0M0S", 0),
     ("PT86400.000S", 86400), ("P1W", 604800), ("P30D", 2592000)])
 def test_retention_spellings_seen_on_devices(value: str, seconds: int) -> None:
-    raw = (REAL / "axis/GetRecordings.xml").read_bytes().replace(b"PT1H", value.encode())
+    raw = real_reply("axis/GetRecordings.xml").replace(b"PT1H", value.encode())
     recs = P.recordings(interpret("trc:GetRecordings", 200, raw))
     assert [r["max_retention_seconds"] for r in recs] == [seconds, seconds]
 
 
 @pytest.mark.parametrize("value", ["168:00:00", "7", "pt1h", "P1DT", ""])
 def test_non_duration_retention_is_an_error(value: str) -> None:
-    raw = (REAL / "axis/GetRecordings.xml").read_bytes().replace(b"PT1H", value.encode())
+    raw = real_reply("axis/GetRecordings.xml").replace(b"PT1H", value.encode())
     with pytest.raises(SchemaViolation, match="MaximumRetentionTime"):
         P.recordings(interpret("trc:GetRecordings", 200, raw))
 
@@ -429,8 +428,7 @@ _MUST_FAIL: dict[str, type[Exception]] = {
 }
 
 
-@pytest.mark.parametrize("rel", sorted(str(p.relative_to(REAL)) for p in REAL.rglob("*.xml")
-                                       if "fault" not in p.name))
+@pytest.mark.parametrize("rel", sorted(rel for rel in real_replies() if "fault" not in Path(rel).name))
 def test_every_real_reply_goes_through_its_parser(rel: str) -> None:
     operation, parser = _PARSER_OF[Path(rel).stem.split("_")[0]]
     if rel in _MUST_FAIL:
