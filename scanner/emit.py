@@ -39,7 +39,7 @@ def _history_wanted(args: argparse.Namespace, options: ScanOptions | None = None
 def _mqtt_config(args: argparse.Namespace) -> MqttConfig | None:
     if not getattr(args, "mqtt", None):
         return None
-    from reports.mqtt import mqtt_config_from_args
+    from scanner.mqtt_options import mqtt_config_from_args
 
     return mqtt_config_from_args(args)
 

@@ -1,7 +1,7 @@
 """MQTT alerts into a SIEM: findings published at least once per change, through a durable outbox.
 
 Public surface (see docs/mqtt.md):
-- `add_mqtt_arguments(parser)`, `mqtt_config_from_args(args) -> MqttConfig | None`
+- `MqttConfig` (typed; the command line builds it in `scanner/mqtt_options.py`)
 - `publish_result(result, config) -> PublishStats` (one-shot: `demo`)
 - `Outbox.queue_scan` then `deliver_outbox(config, ...)` (`scan`: queue first, send later; scanner/delivery.py)
 - `MqttPublisher(config, site=...)` (long-lived: `watch`)
@@ -12,8 +12,6 @@ from reports.mqtt.config import (
     MqttConfig,
     MqttFormat,
     MqttProtocol,
-    add_mqtt_arguments,
-    mqtt_config_from_args,
 )
 from reports.mqtt.errors import (
     MqttAuthError,
@@ -43,10 +41,8 @@ __all__ = [
     "OutboxError",
     "PublishStats",
     "Topics",
-    "add_mqtt_arguments",
     "deliver_outbox",
     "is_reported",
-    "mqtt_config_from_args",
     "publish_result",
     "segment",
     "unsegment",

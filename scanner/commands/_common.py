@@ -69,7 +69,7 @@ def add_history_arguments(parser: argparse.ArgumentParser, *, default_on: bool =
 
 
 def add_mqtt_arguments(parser: argparse.ArgumentParser) -> None:
-    from reports.mqtt import add_mqtt_arguments as add  # reports.mqtt pulls in aiomqtt: only for these commands
+    from scanner.mqtt_options import add_mqtt_arguments as add  # reports.mqtt pulls in paho: only for these commands
 
     add(parser)
 
@@ -108,7 +108,7 @@ def check_mqtt_options(args: argparse.Namespace) -> None:
     """Broker options (URL without a password, TLS files, password reference) checked before scanning."""
     if not getattr(args, "mqtt", None):
         return
-    from reports.mqtt import mqtt_config_from_args
+    from scanner.mqtt_options import mqtt_config_from_args
 
     mqtt_config_from_args(args)  # raises ConfigError naming the option
 

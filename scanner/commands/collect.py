@@ -80,7 +80,7 @@ class _Lines(logging.Handler):
 
 
 async def run(args: argparse.Namespace) -> int:
-    from reports.mqtt import mqtt_config_from_args
+    from scanner.mqtt_options import mqtt_config_from_args
     from scanner.collect import Collector, CollectorStore
 
     if not args.history.startswith(("postgresql://", "postgres://")):

@@ -423,7 +423,7 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
     timeout = parse_duration(args.scan_timeout) if args.scan_timeout not in ("0", "none") else None
     mqtt_config = None
     if getattr(args, "mqtt", None):
-        from reports.mqtt import mqtt_config_from_args
+        from scanner.mqtt_options import mqtt_config_from_args
 
         mqtt_config = mqtt_config_from_args(args)
     stop = asyncio.Event()
