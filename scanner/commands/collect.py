@@ -80,8 +80,8 @@ class _Lines(logging.Handler):
 
 
 async def run(args: argparse.Namespace) -> int:
-    from scanner.mqtt_options import mqtt_config_from_args
     from scanner.collect import Collector, CollectorStore
+    from scanner.mqtt_options import mqtt_config_from_args
 
     if not args.history.startswith(("postgresql://", "postgres://")):
         raise ConfigError("the collector writes into PostgreSQL: give a postgresql:// URL", field="--history")
