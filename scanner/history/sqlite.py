@@ -45,7 +45,10 @@ class SqliteHistory(HistoryStore):
         if self._conn is None or self._executor is None:
             raise HistoryError("history store is not open")
         conn = self._conn
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, conn)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, conn)
+        except sqlite3.Error as exc:  # the one boundary: sqlite3's errors leave the store as HistoryError
+            raise HistoryError(f"history store {self.path}: {exc}") from exc
 
     async def open(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camaudit-history")
@@ -64,12 +67,16 @@ class SqliteHistory(HistoryStore):
                                    timeout=BUSY_TIMEOUT_MS / 1000)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"cannot open history store {self.path}: {exc}") from None
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        os.chmod(self.path, 0o600)  # findings describe the camera network: owner only
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")  # the first read: a file that is no database fails here
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            os.chmod(self.path, 0o600)  # findings describe the camera network: owner only
+        except (OSError, sqlite3.Error) as exc:
+            conn.close()
+            raise HistoryError(f"cannot open history store {self.path}: {exc}") from None
         return conn
 
     async def close(self) -> None:

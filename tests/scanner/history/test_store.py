@@ -127,6 +127,14 @@ async def test_unsupported_and_unreachable_locations(tmp_path):
         await open_history(blocker / "sub" / "h.sqlite").open()
 
 
+async def test_a_file_that_is_no_database_is_a_history_error_naming_it(tmp_path):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database, just notes\n" * 100)
+    with pytest.raises(HistoryError, match="cannot open history store .*notes.sqlite: file is not a database"):
+        await open_history(text).open()
+    assert text.read_text().startswith("not a database")  # left as it was
+
+
 def test_locations(monkeypatch, tmp_path):
     from scanner.history import default_location, state_dir
     from scanner.history.postgres import PostgresHistory, redact
