@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from lxml import etree
@@ -137,6 +138,10 @@ class ReplayDevice:
         if archive.get("format") != REPLAY_FORMAT:
             raise ReplayError(f"not a {REPLAY_FORMAT} archive (format: {archive.get('format')!r})")
         self.xaddr: str = archive.get("device_xaddr", "")
+        first = next((ex.get("url", "") for ex in archive.get("exchanges", [])
+                      if ex.get("operation") != TLS_HANDSHAKE), "")
+        parts = urlsplit(first)
+        self.origin = (parts.hostname or "", parts.port or 80)  # where the device was captured
         self._replies: dict[tuple[Any, ...], list[_Reply]] = {}
         self._served: dict[tuple[Any, ...], int] = {}
         self.tls: list[TlsOffer] = []  # HTTPS ports the device served when captured
@@ -162,6 +167,19 @@ class ReplayDevice:
             return cls(json.loads(path.read_text(encoding="utf-8")))
         except json.JSONDecodeError as exc:
             raise ReplayError(f"line {exc.lineno}: not JSON: {exc.msg}") from None
+
+    def relocate(self, body: bytes, running: RunningReplay) -> bytes:
+        """URLs naming the captured device's own address now name the replay's (HTTPS ports are served
+        under their captured numbers; the plain HTTP port is the replay's), so a device that listed its own
+        https service is followed there again. URLs naming another host (NAT, 127.0.0.1) stay as captured."""
+        host, port = self.origin
+        if not host:
+            return body
+        old = (f"[{host}]" if ":" in host else host).encode()
+        new = (f"[{running.address}]" if ":" in running.address else running.address).encode()
+        body = body.replace(b"//" + old + b":" + str(port).encode() + b"/", b"//" + new + b":"
+                            + str(running.port).encode() + b"/")
+        return body.replace(b"//" + old + b":", b"//" + new + b":").replace(b"//" + old + b"/", b"//" + new + b"/")
 
     def answer(self, body: bytes, headers: Any) -> _Reply | None:
         ns, op, params = _request_key(body)
@@ -215,7 +233,7 @@ async def run_replay(archive: Path | dict[str, Any], *, host: str = "127.0.0.1",
                 misbehave.reset_connection(request)
             return web.Response(status=500)
         headers = [(k, v) for k, v in reply.headers if k.lower() not in _HOP_HEADERS]
-        resp = web.Response(status=reply.status, body=reply.body)
+        resp = web.Response(status=reply.status, body=device.relocate(reply.body, running))
         for name, value in headers:
             resp.headers.add(name, value)
         return resp

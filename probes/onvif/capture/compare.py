@@ -10,6 +10,7 @@ port, versions and key type with a certificate of its own).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,19 +21,23 @@ NOT_CAPTURED: frozenset[str] = frozenset()  # facts an archive cannot reproduce 
 
 
 def fact_sheet(facts: DeviceFacts) -> dict[str, Any]:
-    """{key: {status, value[, reason]}}, JSON-ready and stable across replays."""
-    where = urlsplit(facts.xaddr or "")
-    netloc = where.netloc
+    """{key: {status, value[, reason]}}, JSON-ready and stable across replays: the device's own address
+    (with any port) reads `<device>` in URLs of values and anywhere in reasons (a replay serves it elsewhere)."""
+    host = urlsplit(facts.xaddr or "").hostname or facts.address
+    address = r"\[?" + re.escape(host) + r"\]?(?::\d+)?(?![\w.])"
+    in_urls = re.compile("(?<=//)" + address) if host else None  # values: URLs only (interfaces keep theirs)
+    anywhere = re.compile(address) if host else None  # reasons: "127.0.30.1:8443 refused the connection"
+
+    def anonymous(value: Any, own: re.Pattern[str] | None) -> Any:
+        text = json.dumps(value, default=str)
+        return json.loads(own.sub("<device>", text)) if own else json.loads(text)
+
     out: dict[str, Any] = {}
     for key, fact in sorted(facts.facts.items()):
         if key in VOLATILE or key in NOT_CAPTURED:
             continue
-        entry: dict[str, Any] = {"status": fact.status.value,
-                                 "value": json.loads(json.dumps(fact.value, default=str))}
+        entry: dict[str, Any] = {"status": fact.status.value, "value": anonymous(fact.value, in_urls)}
         if fact.reason and not fact.ok:
-            reason = fact.reason.replace(netloc, "<device>") if netloc else fact.reason
-            if where.hostname:
-                reason = reason.replace(where.hostname, "<device>")
-            entry["reason"] = reason
+            entry["reason"] = anonymous(fact.reason, anywhere)
         out[key] = entry
     return out

@@ -135,3 +135,27 @@ async def test_the_device_clock_is_read_as_the_camera_checks_it(read: Read, name
     assert fact.ok and abs(fact.value - skew) <= 2, fact
     assert (note in (fact.reason or "")) if note else "UTCDateTime" not in (fact.reason or "")
     assert read.sheets[name].facts["auth.schemes"].value == ["ws-usernametoken"]
+
+
+@pytest.mark.asyncio
+async def test_several_xaddrs_with_unreachable_and_mixed_schemes() -> None:
+    """agsh/onvif#239: XAddrs "http://192.168.1.27/... http://169.254.68.137/..."; here also fe80:: and https."""
+    fleet = load_fleet(QUIRKS_FLEET)
+    fleet.cameras = [c for c in fleet.cameras if c.name == "xaddrs-mixed"]
+    async with run_fleet(fleet, port_override=0) as running:
+        cam = running.cameras[0]
+        assert cam.http_xaddr and cam.https_xaddr
+        bogus = ["http://169.254.68.137/onvif/device_service", "http://[fe80::2c0:ffff:fe00:1]/onvif/device_service"]
+        async with OnvifReader(username="auditor", password="demo-pass") as reader:
+            both = await reader.read(DiscoveredDevice(addresses=[cam.address],
+                                                      xaddrs=[*bogus, cam.http_xaddr, cam.https_xaddr]))
+            only_bogus = await reader.read(DiscoveredDevice(addresses=[cam.address], xaddrs=bogus,
+                                                            onvif_ports=[cam.port]))
+    assert both.read is not None and both.read.status is ReadStatus.FULL
+    assert both.xaddr == cam.https_xaddr  # https first: credentials never travel in clear when TLS is offered
+    assert only_bogus.read is not None and only_bogus.read.status is ReadStatus.FULL
+    # started at the address it was found at (the standard path on its ONVIF port), then moved to the https
+    # service GetServices listed; nothing was ever sent to 169.254/16 or fe80:: (the channel only talks to
+    # the device's own address)
+    assert only_bogus.address == cam.address and only_bogus.xaddr == cam.https_xaddr
+    assert only_bogus.facts["identity.endpoints"].value == [f"http://{cam.address}:{cam.port}/onvif/device_service"]
