@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -223,6 +223,49 @@ def _charts(result: ScanResult, per_device: dict[str, Counter[Result]]) -> list[
     return charts
 
 
+# The data island's packed arrays have named fields: the island carries the names (`rowFields`, `ruleFields`,
+# `factFields`) and app.js looks every position up by them, so the two sides cannot drift apart
+# (tests/reports/html/test_island_fields.py checks that app.js reads exactly these names).
+
+
+class FindingRow(NamedTuple):
+    """One finding, as integers: positions in `rules`, `devices`, `results`, `changes` and `text` (-1: none)."""
+
+    rule: int
+    device: int
+    result: int
+    change: int
+    message: int
+    evidence: int
+    waiver: int
+    evidence_keys: int  # the facts whose raw replies the camera section links, newline-separated
+
+
+class RuleRow(NamedTuple):
+    id: str
+    profile: str
+    title: str
+    severity: int
+    law: str
+    law_title: str
+    remediation: str
+    check: str  # not shown; for readers of the data
+
+
+class FactRow(NamedTuple):
+    key: str
+    status: int
+    value: int  # position in `text`; -1 when the fact is not ok
+    source: str
+    reason: str
+    operation: int
+    excerpt: int
+    sha256: str
+
+
+ROW_FIELDS, RULE_FIELDS, FACT_FIELDS = FindingRow._fields, RuleRow._fields, FactRow._fields
+
+
 def build_data(result: ScanResult) -> dict[str, Any]:
     """The data island: interned strings, devices with facts, rules, and findings as integer rows."""
     text = _Interner()
@@ -230,22 +273,20 @@ def build_data(result: ScanResult) -> dict[str, Any]:
     dev_pos: dict[str, int] = {}
     for dev in result.devices:
         declared = result.declared.get(dev.device_id)
-        facts = []
+        facts: list[FactRow] = []
         for key in sorted(dev.facts):
             fact = dev.facts[key]
             ev = fact.evidence
-            facts.append(
-                [
-                    key,
-                    FACT_STATUSES.index(fact.status),
-                    text(_short(fact.value)) if fact.ok else -1,
-                    fact.source,
-                    fact.reason or "",
-                    text(ev.operation if ev else None),
-                    text(ev.excerpt[:EXCERPT_LIMIT] if ev else None),
-                    ev.sha256[:16] if ev and ev.sha256 else "",
-                ]
-            )
+            facts.append(FactRow(
+                key=key,
+                status=FACT_STATUSES.index(fact.status),
+                value=text(_short(fact.value)) if fact.ok else -1,
+                source=fact.source,
+                reason=fact.reason or "",
+                operation=text(ev.operation if ev else None),
+                excerpt=text(ev.excerpt[:EXCERPT_LIMIT] if ev else None),
+                sha256=ev.sha256[:16] if ev and ev.sha256 else "",
+            ))
         dev_pos[dev.device_id] = len(devices)
         devices.append(
             {
@@ -267,13 +308,13 @@ def build_data(result: ScanResult) -> dict[str, Any]:
                 "facts": facts,
             }
         )
-    rules: list[list[Any]] = []
+    rules: list[RuleRow] = []
     rule_pos: dict[tuple[Any, ...], int] = {}
     rows: list[int] = []
     needs_decl: list[int] = []  # row numbers of unknowns that wait for a declaration (collapsed by default)
     for f in result.findings:
         if f.needs_declaration:
-            needs_decl.append(len(rows) // ROW_WIDTH)
+            needs_decl.append(len(rows) // len(ROW_FIELDS))
         pos = dev_pos.get(f.device_id)
         if pos is None:  # site-level finding, or a device without a fact sheet
             pos = dev_pos[f.device_id] = len(devices)
@@ -305,18 +346,16 @@ def build_data(result: ScanResult) -> dict[str, Any]:
         rpos = rule_pos.get(rkey)
         if rpos is None:
             rpos = rule_pos[rkey] = len(rules)
-            rules.append(
-                [
-                    f.rule_id,
-                    f.profile,
-                    f.title,
-                    SEVERITIES.index(f.severity),
-                    f"{ref.source} {ref.article}",
-                    ref.title or "",
-                    f.remediation,
-                    f.check,
-                ]
-            )
+            rules.append(RuleRow(
+                id=f.rule_id,
+                profile=f.profile,
+                title=f.title,
+                severity=SEVERITIES.index(f.severity),
+                law=f"{ref.source} {ref.article}",
+                law_title=ref.title or "",
+                remediation=f.remediation,
+                check=f.check,
+            ))
         waiver = (
             (
                 f"waived until {f.waiver.expires.isoformat()}{' (expired)' if f.waiver.expired else ''} by "
@@ -326,18 +365,18 @@ def build_data(result: ScanResult) -> dict[str, Any]:
             else None
         )
         evidence = " ".join(evidence_sentence(e) for e in f.evidence)
-        rows += [
-            rpos,
-            pos,
-            RESULTS.index(f.result),
-            CHANGES.index(f.change),
-            text(f.message),
-            text(evidence),
-            text(waiver),
-            text("\n".join(e.key for e in f.evidence)),  # facts whose raw replies the camera section links
-        ]
+        rows += FindingRow(
+            rule=rpos,
+            device=pos,
+            result=RESULTS.index(f.result),
+            change=CHANGES.index(f.change),
+            message=text(f.message),
+            evidence=text(evidence),
+            waiver=text(waiver),
+            evidence_keys=text("\n".join(e.key for e in f.evidence)),  # facts whose raw replies are linked
+        )
     return {
-        "v": 1,
+        "v": 2,
         "results": [str(r) for r in RESULTS],
         "severities": [str(s) for s in SEVERITIES],
         "changes": ["" if c is None else str(c) for c in CHANGES],
@@ -345,13 +384,13 @@ def build_data(result: ScanResult) -> dict[str, Any]:
         "text": text.items,
         "devices": devices,
         "rules": rules,
-        "rowWidth": ROW_WIDTH,
+        "factFields": list(FACT_FIELDS),
+        "ruleFields": list(RULE_FIELDS),
+        "rowFields": list(ROW_FIELDS),
         "rows": rows,
         "needsDecl": needs_decl,
     }
 
-
-ROW_WIDTH = 8  # integers per finding row in the data island
 
 _EVIDENCE_STATUS = {
     "denied": "the camera refused to let it be read (access denied)",
@@ -543,4 +582,5 @@ def _context(result: ScanResult) -> dict[str, object]:
     }
 
 
-__all__ = ["build_data", "csp_hash", "json_island", "render_html", "write_html"]
+__all__ = ["FACT_FIELDS", "ROW_FIELDS", "RULE_FIELDS", "build_data", "csp_hash", "json_island", "render_html",
+           "write_html"]

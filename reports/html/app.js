@@ -2,7 +2,10 @@
   "use strict";
   var t0 = performance.now();
   var D = JSON.parse(document.getElementById("camaudit-data").textContent);
-  var W = D.rowWidth, R = D.rows, N = R.length / W, T = D.text, RULES = D.rules, DEVS = D.devices;
+  /* Rows, rules and facts are packed arrays; positions are looked up by the names Python wrote (rowFields ...). */
+  function positions(names) { var m = {}; names.forEach(function (n, k) { m[n] = k; }); return m; }
+  var F = positions(D.rowFields), RF = positions(D.ruleFields), FF = positions(D.factFields);
+  var W = D.rowFields.length, R = D.rows, N = R.length / W, T = D.text, RULES = D.rules, DEVS = D.devices;
   var RESULT_ORDER = { fail: 0, error: 1, unknown: 2, manual: 3, waived: 4, pass: 5, not_applicable: 6 };
   var CHANGE_ORDER = { "new": 0, changed: 1, resolved: 2, persisting: 3, "": 4 };
   var resultRank = D.results.map(function (r) { return RESULT_ORDER[r]; });
@@ -26,8 +29,8 @@
   var devCounts = DEVS.map(function () { return new Int32Array(D.results.length); });
   for (var i = 0; i < N; i++) {
     var o = i * W;
-    devRows[R[o + 1]].push(i);
-    devCounts[R[o + 1]][R[o + 2]]++;
+    devRows[R[o + F.device]].push(i);
+    devCounts[R[o + F.device]][R[o + F.result]]++;
   }
   var RI = {};
   D.results.forEach(function (r, k) { RI[r] = k; });
@@ -56,9 +59,9 @@
   function buildHaystack() {
     hay = new Array(N);
     for (var i = 0; i < N; i++) {
-      var o = i * W, rule = RULES[R[o]], dev = DEVS[R[o + 1]];
-      hay[i] = (rule[0] + "\u0001" + rule[2] + "\u0001" + dev.name + "\u0001" + dev.address + "\u0001" +
-                dev.model + "\u0001" + txt(R[o + 4]) + "\u0001" + rule[4]).toLowerCase();
+      var o = i * W, rule = RULES[R[o + F.rule]], dev = DEVS[R[o + F.device]];
+      hay[i] = (rule[RF.id] + "\u0001" + rule[RF.title] + "\u0001" + dev.name + "\u0001" + dev.address + "\u0001" +
+                dev.model + "\u0001" + txt(R[o + F.message]) + "\u0001" + rule[RF.law]).toLowerCase();
     }
   }
 
@@ -79,17 +82,17 @@
     var camIdx = cam ? parseInt(cam, 10) : -1, chgIdx = chg && chg !== "!" ? D.changes.indexOf(chg) : -1;
     if (q && !hay) buildHaystack();
     var ruleOk = RULES.map(function (r) {
-      return (sevIdx < 0 || r[3] === sevIdx) && (!prof || r[1] === prof) &&
-             (!rule || r[0].toLowerCase().indexOf(rule) >= 0);
+      return (sevIdx < 0 || r[RF.severity] === sevIdx) && (!prof || r[RF.profile] === prof) &&
+             (!rule || r[RF.id].toLowerCase().indexOf(rule) >= 0);
     });
     var n = 0, ord = sortedOrder();
     for (var k = 0; k < N; k++) {
       var i = ord[k], o = i * W;
-      if (!ruleOk[R[o]]) continue;
-      if (resIdx >= 0 && R[o + 2] !== resIdx) continue;
-      if (camIdx >= 0 && R[o + 1] !== camIdx) continue;
-      if (chgIdx >= 0 && R[o + 3] !== chgIdx) continue;
-      if (chg === "!" && changeRank[R[o + 3]] > 2) continue;
+      if (!ruleOk[R[o + F.rule]]) continue;
+      if (resIdx >= 0 && R[o + F.result] !== resIdx) continue;
+      if (camIdx >= 0 && R[o + F.device] !== camIdx) continue;
+      if (chgIdx >= 0 && R[o + F.change] !== chgIdx) continue;
+      if (chg === "!" && changeRank[R[o + F.change]] > 2) continue;
       if (!showDecl && waitsDecl[i]) continue;
       if (q && hay[i].indexOf(q) < 0) continue;
       view[n++] = i;
@@ -111,16 +114,16 @@
   function sortKey(name) {
     var key = new Float64Array(N), rank = null;
     if (name === "camera") rank = rankBy(DEVS, function (d) { return d.name; });
-    if (name === "rule") rank = rankBy(RULES, function (r) { return r[0]; });
-    if (name === "profile") rank = rankBy(RULES, function (r) { return r[1] + "\u0000" + r[0]; });
+    if (name === "rule") rank = rankBy(RULES, function (r) { return r[RF.id]; });
+    if (name === "profile") rank = rankBy(RULES, function (r) { return r[RF.profile] + "\u0000" + r[RF.id]; });
     for (var i = 0; i < N; i++) {
-      var o = i * W, rule = RULES[R[o]], res = resultRank[R[o + 2]];
+      var o = i * W, rule = RULES[R[o + F.rule]], res = resultRank[R[o + F.result]];
       switch (name) {
-        case "result": key[i] = res * 10 + (4 - rule[3]); break;
-        case "severity": key[i] = (4 - rule[3]) * 10 + res; break;
-        case "change": key[i] = changeRank[R[o + 3]] * 10 + res; break;
-        case "camera": key[i] = rank[R[o + 1]] * 100 + res * 10 + (4 - rule[3]); break;
-        default: key[i] = rank[R[o]] * 10 + res;  /* rule, profile */
+        case "result": key[i] = res * 10 + (4 - rule[RF.severity]); break;
+        case "severity": key[i] = (4 - rule[RF.severity]) * 10 + res; break;
+        case "change": key[i] = changeRank[R[o + F.change]] * 10 + res; break;
+        case "camera": key[i] = rank[R[o + F.device]] * 100 + res * 10 + (4 - rule[RF.severity]); break;
+        default: key[i] = rank[R[o + F.rule]] * 10 + res;  /* rule, profile */
       }
     }
     return key;
@@ -140,22 +143,22 @@
   /* Severity says how serious a failure is: shown only where something failed. */
   function severityCell(rule, res) {
     var td = el("td");
-    if (res === "fail") td.appendChild(badge("s-", D.severities[rule[3]]));
+    if (res === "fail") td.appendChild(badge("s-", D.severities[rule[RF.severity]]));
     return td;
   }
   /* The law a rule rests on and, where something is left to do, what to do. */
   var TO_DO = { fail: 1, unknown: 1, error: 1, manual: 1 };
   function lawCell(rule, res) {
-    var td = el("td", "law", rule[4]);
-    if (rule[5]) td.appendChild(el("div", "cmeta", rule[5]));
-    if (TO_DO[res] && rule[6]) td.appendChild(el("div", "remedy", rule[6]));
+    var td = el("td", "law", rule[RF.law]);
+    if (rule[RF.law_title]) td.appendChild(el("div", "cmeta", rule[RF.law_title]));
+    if (TO_DO[res] && rule[RF.remediation]) td.appendChild(el("div", "remedy", rule[RF.remediation]));
     return td;
   }
 
   function findingCell(rule, o) {
     var td = el("td", "msg");
-    td.appendChild(el("b", null, rule[2]));
-    td.appendChild(el("span", null, txt(R[o + 4])));
+    td.appendChild(el("b", null, rule[RF.title]));
+    td.appendChild(el("span", null, txt(R[o + F.message])));
     return td;
   }
 
@@ -165,27 +168,27 @@
     var start = state.page * state.size, end = Math.min(nView, start + state.size);
     var frag = document.createDocumentFragment();
     for (var k = start; k < end; k++) {
-      var i = view[k], o = i * W, rule = RULES[R[o]], dev = DEVS[R[o + 1]];
-      var res = D.results[R[o + 2]];
+      var i = view[k], o = i * W, rule = RULES[R[o + F.rule]], dev = DEVS[R[o + F.device]];
+      var res = D.results[R[o + F.result]];
       var tr = el("tr", "res-" + res);
       var td = el("td"); td.appendChild(badge("r-", res)); tr.appendChild(td);
       tr.appendChild(severityCell(rule, res));
-      tr.appendChild(el("td", null, rule[1]));
+      tr.appendChild(el("td", null, rule[RF.profile]));
       td = el("td");
       var a = el("a", "camlink", dev.name);
-      a.href = "#cam-" + R[o + 1];
-      a.setAttribute("data-cam", String(R[o + 1]));
+      a.href = "#cam-" + R[o + F.device];
+      a.setAttribute("data-cam", String(R[o + F.device]));
       td.appendChild(a);
       if (dev.address) td.appendChild(el("div", "cmeta", dev.address));
       tr.appendChild(td);
-      td = el("td", "rule mono", rule[0]);
-      td.title = rule[4] + (rule[5] ? " – " + rule[5] : "");
+      td = el("td", "rule mono", rule[RF.id]);
+      td.title = rule[RF.law] + (rule[RF.law_title] ? " – " + rule[RF.law_title] : "");
       tr.appendChild(td);
       tr.appendChild(findingCell(rule, o));
       tr.appendChild(lawCell(rule, res));
       if (hasChange) {
         td = el("td");
-        var c = D.changes[R[o + 3]];
+        var c = D.changes[R[o + F.change]];
         if (c) td.appendChild(badge("c-", c));
         tr.appendChild(td);
       }
@@ -273,18 +276,18 @@
     var tb = el("tbody");
     dev.facts.forEach(function (f) {
       var tr = el("tr");
-      tr.appendChild(el("td", "mono", f[0]));
-      var td = el("td"); td.appendChild(badge("f-", D.factStatuses[f[1]])); tr.appendChild(td);
-      tr.appendChild(f[2] >= 0 ? el("td", "val mono", T[f[2]]) : el("td", "val reason", f[4] || "–"));
-      tr.appendChild(el("td", "mono", f[3]));
+      tr.appendChild(el("td", "mono", f[FF.key]));
+      var td = el("td"); td.appendChild(badge("f-", D.factStatuses[f[FF.status]])); tr.appendChild(td);
+      tr.appendChild(f[FF.value] >= 0 ? el("td", "val mono", T[f[FF.value]]) : el("td", "val reason", f[FF.reason] || "–"));
+      tr.appendChild(el("td", "mono", f[FF.source]));
       td = el("td");
-      if (f[6] >= 0) {
+      if (f[FF.excerpt] >= 0) {
         var det = el("details");
-        det.appendChild(el("summary", null, (txt(f[5]) || "reply") + (f[7] ? " · sha256 " + f[7] + "…" : "")));
-        det.appendChild(el("pre", "excerpt", T[f[6]]));
+        det.appendChild(el("summary", null, (txt(f[FF.operation]) || "reply") + (f[FF.sha256] ? " · sha256 " + f[FF.sha256] + "…" : "")));
+        det.appendChild(el("pre", "excerpt", T[f[FF.excerpt]]));
         td.appendChild(det);
-      } else if (f[7]) {
-        td.textContent = "sha256 " + f[7] + "…";
+      } else if (f[FF.sha256]) {
+        td.textContent = "sha256 " + f[FF.sha256] + "…";
       }
       tr.appendChild(td);
       tb.appendChild(tr);
@@ -298,23 +301,24 @@
     if (keysIdx < 0) return;
     txt(keysIdx).split("\n").forEach(function (key) {
       var f = factByKey(dev)[key];
-      if (!f || f[6] < 0) return;
+      if (!f || f[FF.excerpt] < 0) return;
       var det = el("details", "raw");
-      det.appendChild(el("summary", null, "raw reply: " + (txt(f[5]) || key) + (f[7] ? " · sha256 " + f[7] + "…" : "")));
-      det.appendChild(el("pre", "excerpt", T[f[6]]));
+      det.appendChild(el("summary", null, "raw reply: " + (txt(f[FF.operation]) || key) + (f[FF.sha256] ? " · sha256 " + f[FF.sha256] + "…" : "")));
+      det.appendChild(el("pre", "excerpt", T[f[FF.excerpt]]));
       td.appendChild(det);
     });
   }
   function factByKey(dev) {
-    if (!dev._facts) { dev._facts = {}; dev.facts.forEach(function (f) { dev._facts[f[0]] = f; }); }
+    if (!dev._facts) { dev._facts = {}; dev.facts.forEach(function (f) { dev._facts[f[FF.key]] = f; }); }
     return dev._facts;
   }
 
   function findingsTable(d) {
     var dev = DEVS[d];
     var rows = devRows[d].slice().sort(function (a, b) {
-      var ra = RULES[R[a * W]], rb = RULES[R[b * W]];
-      return (resultRank[R[a * W + 2]] - resultRank[R[b * W + 2]]) || (rb[3] - ra[3]) || (a - b);
+      var ra = RULES[R[a * W + F.rule]], rb = RULES[R[b * W + F.rule]];
+      return (resultRank[R[a * W + F.result]] - resultRank[R[b * W + F.result]]) ||
+             (rb[RF.severity] - ra[RF.severity]) || (a - b);
     });
     var table = el("table", "grid compact");
     var head = el("tr");
@@ -322,17 +326,17 @@
     table.appendChild(el("thead")).appendChild(head);
     var tb = el("tbody");
     rows.forEach(function (i) {
-      var o = i * W, rule = RULES[R[o]], res = D.results[R[o + 2]], tr = el("tr", "res-" + res);
+      var o = i * W, rule = RULES[R[o + F.rule]], res = D.results[R[o + F.result]], tr = el("tr", "res-" + res);
       var td = el("td"); td.appendChild(badge("r-", res));
-      var c = D.changes[R[o + 3]];
+      var c = D.changes[R[o + F.change]];
       if (c && c !== "persisting") { td.appendChild(document.createTextNode(" ")); td.appendChild(badge("c-", c)); }
       tr.appendChild(td);
       tr.appendChild(severityCell(rule, res));
-      td = el("td", "rule mono", rule[0]); td.appendChild(el("div", "cmeta", rule[1])); tr.appendChild(td);
+      td = el("td", "rule mono", rule[RF.id]); td.appendChild(el("div", "cmeta", rule[RF.profile])); tr.appendChild(td);
       td = findingCell(rule, o);
-      if (R[o + 5] >= 0) td.appendChild(el("div", "cmeta", "Evidence: " + T[R[o + 5]]));
-      rawReplies(td, dev, R[o + 7]);
-      if (R[o + 6] >= 0) td.appendChild(el("div", "cmeta", T[R[o + 6]]));
+      if (R[o + F.evidence] >= 0) td.appendChild(el("div", "cmeta", "Evidence: " + T[R[o + F.evidence]]));
+      rawReplies(td, dev, R[o + F.evidence_keys]);
+      if (R[o + F.waiver] >= 0) td.appendChild(el("div", "cmeta", T[R[o + F.waiver]]));
       tr.appendChild(td);
       tr.appendChild(lawCell(rule, res));
       tb.appendChild(tr);

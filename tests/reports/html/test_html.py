@@ -88,16 +88,17 @@ def test_data_island_cannot_close_its_element_and_round_trips():
 
 def test_data_island_holds_every_finding(scan):
     data = build_data(scan)
-    width = data["rowWidth"]
+    width = len(data["rowFields"])
     rows = data["rows"]
     assert len(rows) == width * len(scan.findings)
     for i, finding in enumerate(scan.findings):
-        rule = data["rules"][rows[i * width]]
-        device = data["devices"][rows[i * width + 1]]
-        assert (rule[0], rule[1]) == (finding.rule_id, finding.profile)
+        row = dict(zip(data["rowFields"], rows[i * width:(i + 1) * width], strict=True))
+        rule = dict(zip(data["ruleFields"], data["rules"][row["rule"]], strict=True))
+        device = data["devices"][row["device"]]
+        assert (rule["id"], rule["profile"]) == (finding.rule_id, finding.profile)
         assert device["id"] == finding.device_id
-        assert data["results"][rows[i * width + 2]] == finding.result
-        assert data["text"][rows[i * width + 4]] == finding.message
+        assert data["results"][row["result"]] == finding.result
+        assert data["text"][row["message"]] == finding.message
     # strings are interned: the number of distinct texts is far below the number of findings' texts
     assert len(data["text"]) < 3 * len(scan.findings)
 

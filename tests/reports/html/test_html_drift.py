@@ -52,7 +52,7 @@ def test_waiting_unknowns_are_listed_in_the_data_and_announced():
     assert len(waiting) == 5
     data = build_data(scan)
     assert data["needsDecl"] == waiting  # every finding is still in the rows; the app folds these
-    assert len(data["rows"]) // data["rowWidth"] == len(scan.findings)
+    assert len(data["rows"]) // len(data["rowFields"]) == len(scan.findings)
     page = render_html(scan)
     assert 'id="undeclared-note"' in page and "5 rule results cannot be judged" in page
     assert 'name="decl"' in page
