@@ -115,3 +115,36 @@ def covers(scope: Scope, network: ipaddress.IPv4Network) -> bool:
     if not scope.allow_public and network.network_address.is_global:
         return False
     return any(isinstance(net, ipaddress.IPv4Network) and network.subnet_of(net) for net in scope.networks)
+
+
+@dataclass(frozen=True)
+class InterfaceChoice:
+    """One interface address and whether multicast/ARP will use it, with the reason (`discover --list-interfaces`)."""
+
+    name: str
+    label: str
+    used: bool
+    why: str
+
+
+def explain_interfaces(scope: Scope, names: tuple[str, ...] | list[str] = ()) -> list[InterfaceChoice]:
+    """Every IPv4 interface address and the decision `select_interfaces` makes about it, with its reason."""
+    chosen, notes = select_interfaces(scope, names)
+    picked = {(i.name, i.address) for i in chosen}
+    out: list[InterfaceChoice] = []
+    for iface in list_interfaces():
+        if (iface.name, iface.address) in picked:
+            how = "named with --interface/scope.interfaces" if names else "a LAN interface"
+            out.append(InterfaceChoice(iface.name, iface.label, True,
+                                       f"{how}, and the scope covers its whole subnet {iface.network}"))
+            continue
+        if names and iface.name not in names:
+            why = "not among the interfaces named (--interface / scope.interfaces)"
+        elif not names and not (candidate := is_lan_candidate(iface.name))[0]:
+            why = candidate[1]
+        else:
+            why = next((n.split(": ", 1)[1] for n in notes if n.startswith(f"{iface.label}: ")), "not selected")
+        out.append(InterfaceChoice(iface.name, iface.label, False, why))
+    out += [InterfaceChoice(n.split(":", 1)[0], n.split(":", 1)[0], False, n.split(": ", 1)[1])
+            for n in notes if ": no such interface" in n]
+    return out

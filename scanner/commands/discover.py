@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                              "discovery_timeout_s; raise it on slow or routed links)")
     parser.add_argument("--concurrency", type=int, default=256, help="TCP connections at once (default 256)")
     parser.add_argument("--allow-public", action="store_true", help="allow globally routable targets")
+    parser.add_argument("--list-interfaces", action="store_true",
+                        help="only list the local interfaces, whether multicast and ARP will use each and why "
+                             "(nothing is sent)")
     parser.add_argument("--json", metavar="FILE", help="write the devices as JSON ('-' for stdout)")
     parser.set_defaults(handler=run)
 
@@ -87,6 +90,8 @@ async def run(args: argparse.Namespace) -> int:
         host, port = _split_host_port(target)
         if port is not None:
             extra.append((host, port))
+    if args.list_interfaces:
+        return list_interfaces(scope, interfaces)
     if not 0 < args.concurrency <= 4096:
         raise ConfigError("must be 1-4096", field="--concurrency")
     signals = {Signal(s) for s in args.signals} if args.signals else None
@@ -105,6 +110,24 @@ async def run(args: argparse.Namespace) -> int:
                 Path(args.json).write_text(payload + "\n", encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"cannot write {args.json}: {exc.strerror or exc}", field="--json") from None
+    return 0
+
+
+def list_interfaces(scope: Scope, names: list[str]) -> int:
+    """`discover --list-interfaces`: which interfaces multicast and ARP would use, and why (sends nothing)."""
+    from probes.discovery._interfaces import explain_interfaces
+
+    console = make_console()
+    table = Table(title="interfaces for multicast (WS-Discovery, mDNS, SSDP) and ARP", title_justify="left")
+    for column in ("interface", "address", "used", "why"):
+        table.add_column(column, overflow="fold")
+    for choice in explain_interfaces(scope, names):
+        table.add_row(Text(choice.name), Text(choice.label.removeprefix(choice.name).strip(" ()")),
+                      "yes" if choice.used else "no", Text(choice.why))
+    console.print(table)
+    if scope.unswept:
+        console.print(f"IPv6 networks in scope that are never swept: {', '.join(map(str, scope.unswept))}",
+                      highlight=False, markup=False)
     return 0
 
 
