@@ -89,6 +89,8 @@ class CollectorStore(PostgresHistory):
                 "SELECT scan_id FROM scans WHERE site = $1 AND status = 'complete' AND started_at < $2 "
                 "ORDER BY started_at DESC LIMIT 1", meta.site, started)
             await write_scan_rows(conn, rows, extra={"collected_at": utc(received_at)})
+            # summaries outlive pruned scans: a scan stored again (a re-send after pruning) replaces its own
+            await conn.execute("DELETE FROM scan_summaries WHERE scan_id = $1", meta.scan_id)
             if summaries:
                 await conn.copy_records_to_table("scan_summaries", records=summaries,
                                                  columns=("scan_id", "site", "started_at", "profile", "severity",
@@ -211,7 +213,9 @@ class CollectorStore(PostgresHistory):
             if missing:
                 await conn.executemany(
                     "INSERT INTO scan_gaps (site, scan_id, scanner_id, first_seen) VALUES ($1, $2, $3, $4) "
-                    "ON CONFLICT (site, scan_id) DO NOTHING", [(site, s, scanner_id, utc(at)) for s in missing])
+                    "ON CONFLICT (site, scan_id) DO UPDATE SET first_seen = EXCLUDED.first_seen, requests = 0, "
+                    "requested_at = NULL, resolved_at = NULL WHERE scan_gaps.resolved_at IS NOT NULL",
+                    [(site, s, scanner_id, utc(at)) for s in missing])  # missing again: a new gap
         return missing
 
     async def due_gaps(self, now: datetime, *, grace: timedelta, retry: timedelta,

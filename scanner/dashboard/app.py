@@ -128,7 +128,8 @@ def build_app(store: DashboardStore, options: DashboardOptions) -> web.Applicati
         now = clock.now()
         sites = await store.sites(now, offline_after=options.offline_after, flag_after=options.flag_after)
         since = now - timedelta(days=options.trend_days)
-        sparks = {s.site: sparkline(await store.trend(s.site, since)) for s in sites}
+        totals = await store.totals(since)
+        sparks = {s.site: sparkline(totals.get(s.site, [])) for s in sites}
         return page("sites.html.j2", request, sites=sites, sparks=sparks, dead=await store.dead_letters(None, 10))
 
     async def _site(request: web.Request) -> SiteView:

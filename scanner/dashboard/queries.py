@@ -115,6 +115,19 @@ class DashboardStore(PostgresHistory):
                 point.unknown += r["count"]
         return list(points.values())
 
+    async def totals(self, since: datetime) -> dict[str, list[TrendPoint]]:
+        """Failing and unknown counts per scan of every site (the overview's trend lines), summed in SQL."""
+        rows = await self._p().fetch(
+            "SELECT site, scan_id, started_at, coalesce(sum(count) FILTER (WHERE result = 'fail'), 0) AS failing, "
+            "coalesce(sum(count) FILTER (WHERE result IN ('unknown', 'error')), 0) AS unknown FROM scan_summaries "
+            "WHERE started_at >= $1 GROUP BY site, scan_id, started_at ORDER BY site, started_at, scan_id",
+            utc(since))
+        out: dict[str, list[TrendPoint]] = {}
+        for r in rows:
+            out.setdefault(r["site"], []).append(TrendPoint(r["scan_id"], utc(r["started_at"]), int(r["failing"]),
+                                                            int(r["unknown"]), {}))
+        return out
+
     async def latest_scan_id(self, site: str, before: datetime | None = None) -> tuple[str, datetime] | None:
         row = await self._p().fetchrow(
             "SELECT scan_id, started_at FROM scans WHERE site = $1 AND status = 'complete' "

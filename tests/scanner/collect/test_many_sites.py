@@ -189,6 +189,19 @@ async def test_three_sites_two_collectors_faults_and_dashboard(tmp_path):
 
             await until(lambda: scans_per_site(3), "three scans of every site after the faults")
 
+            # a scan lost by the centre (as if the broker had dropped it): site A's agent still lists it, the
+            # collectors ask for it on A's command topic, the agent sends it again from its local history
+            lost = await db.fetchval("SELECT scan_id FROM scans WHERE site = 'A' ORDER BY started_at LIMIT 1")
+            await db.execute("DELETE FROM scans WHERE scan_id = $1", lost)
+
+            async def recovered() -> bool:
+                return bool(await db.fetchval("SELECT count(*) FROM scans WHERE scan_id = $1", lost))
+
+            await until(recovered, f"scan {lost} requested from site A's agent and stored again")
+            gap = await db.fetchrow("SELECT requests, resolved_at FROM scan_gaps WHERE scan_id = $1", lost)
+            assert gap is not None and gap["requests"] >= 1 and gap["resolved_at"] is not None, gap
+            assert "asked site A's agent to re-send" in collectors[0].text() + collectors[1].text()
+
             async def converged() -> bool:
                 try:
                     stored = {r[0] for r in await db.fetch("SELECT scan_id FROM scans WHERE status = 'complete'")}
