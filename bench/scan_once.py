@@ -71,6 +71,7 @@ def install_capture(records: list[dict[str, object]]) -> None:
 async def audit(args: argparse.Namespace) -> dict[str, object]:
     from pydantic import SecretStr
 
+    from probes.runloop import loop_name
     from reports.emit import write_reports
     from scanner.pipeline import ScanOptions, run_scan
     from scanner.site import Credentials, load_site
@@ -78,6 +79,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     t_import = time.perf_counter() - _T_START
     marks: dict[str, float] = {}
     r0 = resource.getrusage(resource.RUSAGE_SELF)
+    k0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     site_file = load_site(args.site)
     creds = None
@@ -99,7 +101,8 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
         marks["read"] = time.perf_counter() - t0
         rss["facts_read"] = rss_now_mb()
 
-    options = ScanOptions(credentials=creds, on_discovered=on_discovered, on_device=on_device)
+    options = ScanOptions(credentials=creds, on_discovered=on_discovered, on_device=on_device,
+                          workers=args.workers)
     result = await run_scan(site_file, options)
     marks["evaluated"] = time.perf_counter() - t0
     rss["evaluated"] = round(rss_now_mb(), 1)
@@ -110,6 +113,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     rss["reported"] = round(rss_now_mb(), 1)
     rss["facts_read"] = round(rss.get("facts_read", 0.0), 1)
     r1 = resource.getrusage(resource.RUSAGE_SELF)
+    k1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # reader worker processes (--workers), reaped by now
 
     statuses: dict[str, int] = {}
     for device in result.devices:
@@ -120,7 +124,11 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
         "wall_s": round(wall, 3),
         "cpu_s": round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 3),
         "cpu_total_s": round(r1.ru_utime + r1.ru_stime, 3),
+        "cpu_workers_s": round((k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime), 3),
         "peak_rss_mb": round(r1.ru_maxrss / 1024, 1),
+        "peak_rss_worker_mb": round(k1.ru_maxrss / 1024, 1),  # the largest reaped child
+        "workers": args.workers,
+        "loop": loop_name(),
         "rss_mb_at": rss,
         "discovery_s": round(marks.get("discovered", 0.0), 3),
         "facts_done_s": round(marks.get("read", marks.get("discovered", 0.0)), 3),
@@ -135,12 +143,16 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
 
 
 def main() -> None:
+    from probes.runloop import run
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("site")
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--username", help="auditor user (password from $CAMAUDIT_BENCH_PASSWORD)")
     parser.add_argument("--capture", help="write every HTTP request sent to this JSONL file")
     parser.add_argument("--profile", help="profile the audit with pyinstrument; write FILE.txt")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="reader processes (scan --workers; 1: read in this process, as before)")
     args = parser.parse_args()
     records: list[dict[str, object]] = []
     if args.capture:
@@ -150,12 +162,12 @@ def main() -> None:
 
         profiler = Profiler(interval=0.001, async_mode="enabled")
         profiler.start()
-        figures = asyncio.run(audit(args))
+        figures = run(audit(args))
         profiler.stop()
         Path(args.profile + ".txt").write_text(profiler.output_text(unicode=True, show_all=False),
                                                encoding="utf-8")
     else:
-        figures = asyncio.run(audit(args))
+        figures = run(audit(args))
     if args.capture:
         with open(args.capture, "w", encoding="utf-8") as fh:
             for rec in records:

@@ -1,4 +1,4 @@
-"""The `camaudit` command line: one argparse tree, one asyncio.run per invocation.
+"""The `camaudit` command line: one argparse tree, one event loop run per invocation (`probes.runloop`).
 
 Each subcommand lives in `scanner/commands/<name>.py` and exposes
 `register(subparsers)`, which adds a parser whose `handler` default is a
@@ -8,7 +8,6 @@ function `(args) -> int` (sync) or `async (args) -> int`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib
 import inspect
@@ -18,6 +17,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from probes.errors import CamauditError, InputError
+from probes.runloop import run
 from reports.console import make_console, print_error
 from scanner import __version__, exitcodes
 
@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = args.handler
     try:
         if inspect.iscoroutinefunction(handler):
-            return int(asyncio.run(handler(args)))
+            return int(run(handler(args)))
         return int(handler(args))
     except InputError as exc:  # a file, an argument, a target: usage
         print_error(err_console, exc)

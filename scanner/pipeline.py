@@ -44,6 +44,7 @@ class ScanOptions:
     scanner_id: str | None = None
     on_discovered: Callable[[list[DiscoveredDevice]], None] | None = None
     on_device: Callable[[DeviceFacts], None] | None = None  # progress
+    workers: int | None = None  # reader processes (None: the cores available, when there are enough cameras)
     scan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
 
@@ -139,7 +140,7 @@ def _unread(device: DiscoveredDevice, why: str) -> DeviceFacts:
 async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
                      options: ScanOptions) -> list[DeviceFacts]:
     """Read every candidate's fact sheet with bounded concurrency and per-device deadlines."""
-    from probes.onvif import OnvifReader
+    from probes.onvif.shards import ReaderOptions, read_sharded, worker_count
     from scanner.credentials import credential_plan  # lazy, like the reader (aiohttp)
 
     site = site_file.site
@@ -148,7 +149,7 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
     readable = [e for d in devices if d.xaddrs or d.onvif_ports for e in endpoint_reads(d)]  # every endpoint
     results = [_unread(d, "no ONVIF endpoint answered (RTSP only)") for d in devices
                if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
-    async with OnvifReader(
+    reader = ReaderOptions(
         username=creds.username if creds else None,
         password=creds.password.get_secret_value() if creds else None,
         credentials=plan,
@@ -157,11 +158,12 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
         device_deadline_s=site.scan.device_deadline_s,
         request_timeout_s=site.scan.request_timeout_s,
         max_reply_bytes=site.scan.max_reply_bytes,
-    ) as reader:
-        async for device_facts in reader.read_all(readable):
-            results.append(device_facts)
-            if options.on_device:
-                options.on_device(device_facts)
+    )
+    workers = worker_count(options.workers, len(readable))
+    async for device_facts in read_sharded(readable, reader, workers=workers):
+        results.append(device_facts)
+        if options.on_device:
+            options.on_device(device_facts)
     # identity decided after reading: endpoints that agree are one device, ids re-keyed to what was read
     # so history, drift and finding uids survive an IP or port change (probes/identity.py)
     results = group_endpoints(results)

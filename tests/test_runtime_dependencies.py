@@ -52,7 +52,7 @@ def _imported_distributions() -> dict[str, set[str]]:
 def test_every_import_is_a_declared_dependency() -> None:
     project = _project()
     declared = {_name(r) for r in project["dependencies"]}
-    optional = {_name(r) for extra in ("postgres",) for r in project["optional-dependencies"][extra]}
+    optional = {_name(r) for extra in ("postgres", "fast") for r in project["optional-dependencies"][extra]}
     undeclared = {d: sorted(files) for d, files in _imported_distributions().items()
                   if d not in declared | optional}
     assert not undeclared, f"imported but not a runtime dependency: {undeclared}"

@@ -153,9 +153,7 @@ class OnvifReader:
         try:
             address, xaddr = device_url(device)
         except DeviceError as exc:
-            sheet.errors.append(str(exc))
-            sheet.finish(str(exc), str(exc))
-            return self._done(facts, sheet, None)
+            return unread_facts(device, str(exc))
         hints = DeviceHints(addresses=tuple(dict.fromkeys([address, *device.addresses])),
                             endpoint_uuid=device.endpoint_uuid, mac=device.mac, serial=device.serial,
                             manufacturers=tuple(m for m in (device.manufacturer, device.vendor) if m))
@@ -181,7 +179,7 @@ class OnvifReader:
             sheet.errors.append(str(exc))
             sheet.finish(str(exc), str(exc))
         except Exception as exc:  # one device must never cost the scan
-            forbidden = _find(exc, ForbiddenOperation)
+            forbidden = find_exception(exc, ForbiddenOperation)
             if forbidden is not None:
                 raise forbidden from exc  # a bug in camaudit, never a device problem: fail loudly
             log.exception("internal error while reading %s", device.key)
@@ -231,12 +229,23 @@ def device_url(device: DiscoveredDevice) -> tuple[str, str]:
     return address, f"http://{host}:{port}/onvif/device_service"
 
 
-def _find(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+def unread_facts(device: DiscoveredDevice, why: str) -> DeviceFacts:
+    """The sheet of an endpoint that was not read at all: `why` as its error, every ONVIF fact marked."""
+    sheet = Sheet()
+    sheet.errors.append(why)
+    sheet.finish(why, why)
+    facts = DeviceFacts(device_id=device.key, address=device.addresses[0] if device.addresses else "?",
+                        endpoint_uuid=device.endpoint_uuid, mac=device.mac,
+                        signals=[str(s) for s in device.signals], read_started=clock.now())
+    return OnvifReader._done(facts, sheet, None)
+
+
+def find_exception(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     """The first `kind` inside (possibly nested) exception groups."""
     if isinstance(exc, kind):
         return exc
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
-            if (found := _find(inner, kind)) is not None:
+            if (found := find_exception(inner, kind)) is not None:
                 return found
     return None

@@ -17,6 +17,28 @@ def _fleet_keys(ctx: CheckContext[Any]) -> dict[str, IdentityKeys]:
     return keys
 
 
+def _claimants(ctx: CheckContext[Any]) -> dict[tuple[str, str], list[str]]:
+    """("endpoint uuid" | "serial", value) -> the devices claiming it, built once per fleet (not per device)."""
+    cache_key = ("identity_claimants", id(ctx.devices))
+    index = ctx.fleet_cache.get(cache_key)
+    if index is None:
+        index = {}
+        for device_id, keys in _fleet_keys(ctx).items():
+            for what, value in (("endpoint uuid", keys.uuid), ("serial", keys.serial)):
+                if value:
+                    index.setdefault((what, value), []).append(device_id)
+        ctx.fleet_cache[cache_key] = index
+    return index
+
+
+def _devices_by_id(ctx: CheckContext[Any]) -> dict[str, DeviceFacts]:
+    cache_key = ("devices_by_id", id(ctx.devices))
+    by_id = ctx.fleet_cache.get(cache_key)
+    if by_id is None:
+        by_id = ctx.fleet_cache[cache_key] = {d.device_id: d for d in ctx.devices}
+    return by_id
+
+
 def _where(device: DeviceFacts, keys: IdentityKeys) -> str:
     mac = f", MAC {', '.join(sorted(keys.macs))}" if keys.macs else ""
     return f"{device.device_id} at {device.address}{mac}"
@@ -35,15 +57,16 @@ def identity_unique(ctx: CheckContext[Any]) -> CheckOutcome:
         raise NotApplicable("no camera was found for this declaration")
     fleet = _fleet_keys(ctx)
     mine = fleet.get(device.device_id) or IdentityKeys.of(device)
-    by_id = {d.device_id: d for d in ctx.devices}
-    clashes: list[str] = []
-    for other_id, other in fleet.items():
-        if other_id == device.device_id:
-            continue
-        shared = [what for what, same in (("endpoint uuid", mine.uuid and mine.uuid == other.uuid),
-                                          ("serial", mine.serial and mine.serial == other.serial)) if same]
-        if shared:
-            clashes.append(f"{' and '.join(shared)} also claimed by {_where(by_id[other_id], other)}")
+    claimants = _claimants(ctx)
+    by_id = _devices_by_id(ctx)
+    shared_with: dict[str, list[str]] = {}  # other device -> what it shares, in fleet order
+    for what, value in (("endpoint uuid", mine.uuid), ("serial", mine.serial)):
+        for other_id in claimants.get((what, value), []) if value else []:
+            if other_id != device.device_id:
+                shared_with.setdefault(other_id, []).append(what)
+    order = {device_id: i for i, device_id in enumerate(fleet)}
+    clashes = [f"{' and '.join(shared)} also claimed by {_where(by_id[other_id], fleet[other_id])}"
+               for other_id, shared in sorted(shared_with.items(), key=lambda kv: order[kv[0]])]
     if clashes:
         return ctx.failed(f"identity conflict: {'; '.join(clashes)} (this device: {_where(device, mine)})")
     ctx.maybe("identity.serial")  # an unread serial could hide a twin: no pass without it

@@ -39,11 +39,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: 
     target.add_argument("--signals", nargs="+", choices=[s.value for s in Signal if s is not Signal.DECLARED],
                         help="discovery signals to use (default: all that apply)")
     parser.add_argument("--facts-only", action="store_true", help="read facts, do not evaluate")
+    parser.add_argument("--workers", type=_positive, metavar="N",
+                        help="processes reading cameras (default: the cores available, one per 64 cameras)")
     _common.add_evaluation_arguments(parser)
     _common.add_output_arguments(parser)
     _common.add_history_arguments(parser)
     _common.add_mqtt_arguments(parser)
     parser.set_defaults(handler=run)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def adhoc_site(args: argparse.Namespace) -> SiteFile:
@@ -77,6 +86,7 @@ async def run(args: argparse.Namespace) -> int:
         facts_only=args.facts_only,
         signals={Signal(s) for s in args.signals} if args.signals else None,
         interfaces=args.interfaces,
+        workers=args.workers,
     )
     return await scan_and_finish(args, options, site_file.site.name, console=console,
                                  scan=lambda opts: run_scan_with_progress(site_file, opts, console))

@@ -8,6 +8,7 @@ No timing is asserted anywhere.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -95,3 +96,23 @@ def test_report_html_output_becomes_rows() -> None:
     assert by_metric["HTML file size"].value == 3.87
     garbled = run_all._parse_report_html("something else entirely")
     assert garbled.rows[0].value == "output not understood"
+
+
+@pytest.mark.slow
+def test_audit_script_runs_with_reader_processes_and_both_loops(tmp_path: Path) -> None:
+    """The audit benchmark runs end to end on a tiny fleet (scripts, not figures: nothing here is timed)."""
+    import importlib.util
+    import subprocess
+
+    variants = [(2, "asyncio")] + ([(1, "uvloop")] if importlib.util.find_spec("uvloop") else [])
+    out = tmp_path / "rows.json"
+    done = subprocess.run([sys.executable, str(BENCH / "audit.py"), "--sizes", "4", "--no-slow", "--repeat", "1",
+                           "--variants", ",".join(f"{w}:{loop}" for w, loop in variants), "--json-out", str(out)],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "CAMAUDIT_BENCH_NICE": "0"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {r.metric: r for r in Report.from_json(out.read_text(encoding="utf-8")).rows}
+    assert rows["SOAP requests (lab count)"].value > 4 * 20  # every camera was really read
+    assert rows["HTTP requests per camera (capture run)"].value > 20
+    for workers, loop in variants:
+        assert f"workers {workers}, {loop}: CPU time (scanner + reader processes)" in rows
+    assert "reader processes" in rows["workers 2, asyncio: CPU time (scanner + reader processes)"].note

@@ -1,0 +1,40 @@
+"""One way to run the process's event loop: uvloop when it is installed (the `fast` extra), else asyncio's.
+
+`CAMAUDIT_EVENT_LOOP=asyncio` forces the standard loop (to compare, or to rule uvloop out when debugging);
+`CAMAUDIT_EVENT_LOOP=uvloop` insists on uvloop and fails when it is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop factory, or None for asyncio's default loop."""
+    choice = os.environ.get("CAMAUDIT_EVENT_LOOP", "").strip().lower()
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise RuntimeError("CAMAUDIT_EVENT_LOOP=uvloop, but uvloop is not installed "
+                               "(pip install 'camaudit[fast]')") from None
+        return None
+    new_loop: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return new_loop
+
+
+def loop_name() -> str:
+    return "asyncio" if loop_factory() is None else "uvloop"
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)` on the chosen loop."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(main)
