@@ -780,6 +780,29 @@ _ALLOWED_NETWORKS = [ipaddress.ip_network(n) for n in (
     "203.0.113.0/24", "169.254.0.0/16")]
 
 
+class RtspAuthMode(StrEnum):
+    ANONYMOUS = "anonymous"  # DESCRIBE answers without credentials
+    BASIC = "basic"  # only Basic offered (the password would travel readable)
+    DIGEST = "digest"
+    DIGEST_AND_BASIC = "digest+basic"
+
+
+class RtspAudio(StrEnum):
+    PROFILES = "profiles"  # an SDP audio section where the profile has an audio encoder
+    ON = "on"  # sound in every stream, whatever the profiles say
+    OFF = "off"  # never, whatever the profiles say
+
+
+class Rtsp(Strict):
+    """An RTSP server answering OPTIONS and DESCRIBE with SDP built from the camera's profiles (lab/rtsp.py)."""
+
+    enabled: bool = False
+    port: int = Field(default=554, ge=0, le=65535, description="0 = ephemeral; with --port-override ephemeral too")
+    auth: RtspAuthMode = RtspAuthMode.DIGEST
+    audio: RtspAudio = RtspAudio.PROFILES
+    server: Annotated[str, Field(max_length=120)] = "camaudit-lab RTSP/1.0"
+
+
 class Camera(Strict):
     """One virtual camera. Only `name` and `address` are required."""
 
@@ -809,6 +832,7 @@ class Camera(Strict):
     remote_user: RemoteUser | None = None
     network: Network = Field(default_factory=Network)
     tls: Tls = Field(default_factory=Tls, description="HTTPS listener (off by default)")
+    rtsp: Rtsp = Field(default_factory=Rtsp, description="RTSP listener (off by default)")
     analytics: Analytics | None = None
     thermal: Thermal | None = None
     misbehaviour: list[Misbehaviour] = Field(

@@ -91,6 +91,7 @@ class RunningCamera:
     requests: list[ReceivedRequest] = field(default_factory=list)
     tls_port: int | None = None  # where HTTPS is served (tls.enabled)
     quirks: quirks.QuirkState = field(default_factory=quirks.QuirkState)
+    rtsp: Any = None  # lab.rtsp.RtspEndpoint when rtsp.enabled (its `requests` record OPTIONS/DESCRIBE ...)
 
     @property
     def received(self) -> list[str]:
@@ -266,6 +267,7 @@ class _LabApp:
         ctx = Ctx(cam=cam, host=rc.address, port=rc.port, real_now=real_now,
                   list_all_services=cam.misbehaves(MisbehaviourMode.SERVICES_LISTED_BUT_DEAD) is not None,
                   tls_port=rc.tls_port, schemes=tuple(_schemes(cam, rc.tls_port)),
+                  rtsp_port=rc.rtsp.port if rc.rtsp is not None else None,
                   **quirks.xaddr_override(cam))
         status = 200
         try:
@@ -509,6 +511,10 @@ async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host
                 ssl_context = certificates.server_context(cam, bound_host)
                 await web.SockSite(runner, sock, ssl_context=ssl_context).start()
             assert rc is not None
+            if cam.rtsp.enabled:
+                from lab import rtsp
+
+                rc.rtsp = await rtsp.start(cam, host, cam.rtsp.port if port_override is None else 0)
             running.append(rc)
         result = RunningFleet(fleet=fleet, cameras=running, start_seconds=time.perf_counter() - started)
         if discovery:
@@ -521,6 +527,9 @@ async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host
             yield result
     finally:
         lab_app.stop.set()
+        for rc in running:
+            if rc.rtsp is not None:
+                rc.rtsp.server.close()
         await runner.cleanup()
 
 

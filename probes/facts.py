@@ -189,6 +189,7 @@ _SPECS = [
     _spec("media.osd", "list[{token, type, text_type, text}]", "trt:GetOSDs | tr2:GetOSDs", "On-screen displays"),
     _spec("media.osd_datetime", "bool", "derived from media.osd", "A date/time overlay is configured"),
     _spec("media.service", "'media2' | 'media1'", "tds:GetServices", "Which media service was used"),
+    _spec("media.stream_uris", "list[{profile, uri}]", "tr2:GetStreamUri", "RTSP stream URI of each media profile"),
     # ptz
     _spec("ptz.nodes", "list[{token, name, fixed_home, auto_tracking?}]", "tptz:GetNodes",
           "PTZ nodes (empty = no PTZ)"),
@@ -254,6 +255,16 @@ _SPECS = [
           "{subject, issuer, self_signed: bool, not_before: iso, not_after: iso, expired: bool, "
           "key_type: 'rsa'|'ec'|..., key_bits: int | None, signature_hash: str | None, sha256: hex}",
           "tls-handshake", "The server certificate presented in that handshake (not verified: recorded)"),
+    # RTSP (probes/rtsp: OPTIONS and DESCRIBE only; value models in probes/rtsp/models.py)
+    _spec("rtsp.server", "RtspServer {answers, port, tls, server, methods, note}", "rtsp:OPTIONS",
+          "Whether an RTSP server answers at the stream URIs' port"),
+    _spec("rtsp.auth", "RtspAuth {anonymous_streams, schemes, basic_in_clear, credentials_accepted}", "rtsp:DESCRIBE",
+          "Streams described without credentials and the authentication schemes offered"),
+    _spec("rtsp.streams", "list[StreamDescription {uri, profile, anonymous, media: list[SdpMedia]}]", "rtsp:DESCRIBE",
+          "Media sections of each stream's SDP (codec, size where given, audio)"),
+    _spec("media.audio_streamed", "bool", "rtsp:DESCRIBE", "Sound is in at least one stream (an SDP audio section)"),
+    _spec("rtsp.audio_matches_profiles", "list[{profile, configured: bool, streamed: bool}]",
+          "derived from media.profiles, rtsp.streams", "Audio encoder configured vs sound in the stream, per profile"),
     # users and clock
     _spec("users", "list[{username, level}]", "tds:GetUsers", "Accounts and their levels"),
     _spec("clock.skew_seconds", "float", "tds:GetSystemDateAndTime", "Device clock minus scanner clock (UTC)"),

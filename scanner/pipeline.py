@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from probes import clock
@@ -24,6 +25,9 @@ from reports.coverage import compute_coverage, coverage_of
 from reports.model import DeclaredCamera, ScanMeta, ScanResult
 from scanner import __version__
 from scanner.site import Credentials, SiteFile, site_inventory
+
+if TYPE_CHECKING:
+    from probes.onvif.credentials import CredentialPlan
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +171,33 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
     # identity decided after reading: endpoints that agree are one device, ids re-keyed to what was read
     # so history, drift and finding uids survive an IP or port change (probes/identity.py)
     results = group_endpoints(results)
+    await read_streams(site_file, results, creds, plan)
     for device in results:  # a joined device's status is what all its endpoints read together
         device.read = derive_read(device)
     results.sort(key=lambda d: (d.address, d.port or 0))
     return results
+
+
+async def read_streams(site_file: SiteFile, devices: Sequence[DeviceFacts], creds: Credentials | None,
+                       plan: CredentialPlan | None) -> None:
+    """The RTSP read step (probes/rtsp): OPTIONS/DESCRIBE on each device's stream URIs, in place.
+
+    Credentials are the ones the ONVIF read proved (`auth.credential_set`), so RTSP costs no extra guesses.
+    """
+    from probes.rtsp import probe_all
+
+    by_name = {s.name: s for s in plan.sets} if plan is not None else {}
+
+    def credentials_for(device: DeviceFacts) -> tuple[str, str] | None:
+        if creds is not None:
+            return creds.username, creds.password.get_secret_value()
+        accepted = by_name.get(str(device.value("auth.credential_set")))
+        return (accepted.username, accepted.password.get_secret_value()) if accepted is not None else None
+
+    scan = site_file.site.scan
+    readable = [d for d in devices if (d.read or derive_read(d)).status is not ReadStatus.UNREACHABLE]
+    await probe_all(readable, credentials_for, concurrency=scan.concurrency, timeout_s=scan.request_timeout_s,
+                    deadline_s=scan.device_deadline_s, max_reply_bytes=min(scan.max_reply_bytes, 256 * 1024))
 
 
 async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> ScanResult:

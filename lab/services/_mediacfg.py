@@ -218,8 +218,9 @@ def find_profile(cam: Camera, token: str | None) -> MediaProfile:
     raise invalid_arg("NoProfile", f"no profile {token!r}")
 
 
-def stream_uri(cam_host: str, cam: Camera, profile: MediaProfile) -> str:
+def stream_uri(cam_host: str, cam: Camera, profile: MediaProfile, rtsp_port: int | None = None) -> str:
+    """Where the profile streams: the lab RTSP listener when it runs, else the configured RTSP port."""
     from lab.model import NetworkProtocolName
 
     _, ports = cam.network.protocol(NetworkProtocolName.RTSP)
-    return f"rtsp://{cam_host}:{ports[0]}/onvif/stream/{profile.token}"
+    return f"rtsp://{cam_host}:{rtsp_port or ports[0]}/onvif/stream/{profile.token}"

@@ -31,6 +31,7 @@ class Ctx:
     schemes: tuple[str, ...] = ("http",)  # advertised URL schemes, http first (tls.advertise)
     xaddr_host: str | None = None  # xaddrs_nat / xaddrs_loopback: the host the camera believes it has
     xaddr_port: int | None = None  # ... and its port as seen from inside (NAT)
+    rtsp_port: int | None = None  # the lab RTSP listener, when rtsp.enabled
 
     @property
     def now(self) -> datetime:

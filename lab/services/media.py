@@ -143,7 +143,7 @@ def _media_uri(resp: Any, uri: str) -> None:
 @op(M, "GetStreamUri")
 def get_stream_uri(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     profile = mc.find_profile(ctx.cam, req.arg("ProfileToken"))
-    _media_uri(resp, mc.stream_uri(ctx.host, ctx.cam, profile))
+    _media_uri(resp, mc.stream_uri(ctx.host, ctx.cam, profile, ctx.rtsp_port))
 
 
 @op(M, "GetSnapshotUri")

@@ -121,7 +121,7 @@ def get_masks(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 @op(M2, "GetStreamUri")
 def get_stream_uri(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     profile = mc.find_profile(ctx.cam, req.arg("ProfileToken"))
-    sub(resp, "tr2:Uri", mc.stream_uri(ctx.host, ctx.cam, profile))
+    sub(resp, "tr2:Uri", mc.stream_uri(ctx.host, ctx.cam, profile, ctx.rtsp_port))
 
 
 @op(M2, "GetSnapshotUri")

@@ -27,7 +27,7 @@ _READ: dict[Service, tuple[str, ...]] = {
     Service.MEDIA2: (
         "GetProfiles", "GetVideoEncoderConfigurations", "GetAudioEncoderConfigurations",
         "GetAudioSourceConfigurations", "GetAudioOutputConfigurations", "GetOSDs", "GetMasks",
-        "GetAnalyticsConfigurations",
+        "GetAnalyticsConfigurations", "GetStreamUri",
     ),
     Service.PTZ: ("GetNodes", "GetConfigurations", "GetPresets", "GetPresetTours"),
     Service.RECORDING: ("GetRecordings", "GetRecordingJobs"),

@@ -492,6 +492,11 @@ def masks(resp: Element) -> list[dict[str, Any]]:
     return out
 
 
+def stream_uri(resp: Element) -> str:
+    """tr2:GetStreamUriResponse: the URI (credentials a camera embeds in it are removed by the RTSP probe)."""
+    return need_text(resp, TR2, "Uri")
+
+
 def analytics_configuration_tokens(resp: Element, ns: str) -> list[str]:
     return [need_attr(c, "token") for c in children(resp, ns, "Configurations")]
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from probes.facts import Fact, FactStatus
+from probes.rtsp.models import RtspAuth
 from profiles.analytics import AnalyticsSeen, classify_all
 from profiles.checks._recorders import kept_elsewhere
-from profiles.checks._registry import MISSING, CheckContext, Unknown
+from profiles.checks._registry import MISSING, CheckContext, NotApplicable, Unknown
 from profiles.timewindows import WeeklyWindows, complement, overlap
 
 UNLIMITED = math.inf
@@ -291,6 +293,43 @@ def transport_encryption(ctx: CheckContext[Any]) -> Transport | None:
 
 def anonymous_operations(ctx: CheckContext[Any]) -> list[str]:
     return [str(op) for op in (ctx.fact("auth.anonymous_operations") or [])]
+
+
+def unsupported(ctx: CheckContext[Any], key: str) -> Fact | None:
+    """The fact when the device does not offer what it describes (kept as evidence), else None.
+
+    Raises NotApplicable when no camera was found for the declaration."""
+    if ctx.device is None:
+        raise NotApplicable("no camera was found for this declaration")
+    fact = ctx.device.get(key)
+    if fact.status is not FactStatus.UNSUPPORTED:
+        return None
+    ctx.maybe(key)  # evidence: why there is nothing to judge
+    ctx.forget(key)
+    return fact
+
+
+def stream_access(ctx: CheckContext[Any]) -> list[str]:
+    """What the RTSP probe saw that lets a stranger watch: streams described without credentials, Basic in clear.
+
+    Read with `maybe`: an unread probe leaves the facts missing (the caller's `require_all` makes it unknown);
+    no RTSP server answering at the stream URIs means no stream to watch from here.
+    """
+    server = ctx.maybe("rtsp.server")
+    if server is not MISSING and not server.get("answers"):
+        ctx.forget("rtsp.server")
+        return []
+    found = ctx.maybe("rtsp.auth")
+    if found is MISSING:
+        return []
+    auth = RtspAuth.model_validate(found)
+    problems = []
+    if auth.anonymous_streams:
+        shown = ", ".join(auth.anonymous_streams[:3]) + (" ..." if len(auth.anonymous_streams) > 3 else "")
+        problems.append(f"live stream readable without credentials (RTSP DESCRIBE answered for {shown})")
+    if auth.basic_in_clear:
+        problems.append("RTSP offers Basic authentication over plain rtsp:// (the password would travel readable)")
+    return problems
 
 
 def ptz_patrolling(ctx: CheckContext[Any]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from profiles.checks import _observe as obs
@@ -14,13 +16,28 @@ class AudioParams(Params):
     require_approval: bool = Field(default=False, description="Need `audio.approval_ref`, not just a reason")
 
 
+def _streamed(ctx: CheckContext[Any]) -> bool | None:
+    """Whether sound is in a stream per the RTSP probe (None: not known; never makes the check unknown)."""
+    if ctx.device is None or not ctx.device.get("media.audio_streamed").ok:
+        return None
+    return bool(ctx.maybe("media.audio_streamed"))
+
+
 @check("audio_justified", params=AudioParams)
 def audio_justified(ctx: CheckContext[AudioParams]) -> CheckOutcome:
-    """Audio in a streamed/recorded media profile needs a declared justification (or approval)."""
-    profiles = obs.audio_profiles(ctx)
-    if not profiles:
-        return ctx.passed("no media profile carries audio")
-    where = f"audio in media profile(s) {', '.join(profiles)}"
+    """Audio in a streamed/recorded media profile, or sound in a stream, needs a declared justification."""
+    streamed = _streamed(ctx)
+    try:
+        profiles = obs.audio_profiles(ctx)
+    except Unknown:
+        if not streamed:
+            raise
+        profiles = []
+    if not profiles and not streamed:
+        return ctx.passed("no media profile carries audio" + (" and no stream carries sound (RTSP SDP)"
+                                                                if streamed is False else ""))
+    where = "; ".join(x for x in (f"audio in media profile(s) {', '.join(profiles)}" if profiles else "",
+                                  "sound in the RTSP stream (SDP audio section)" if streamed else "") if x)
     justification = ctx.declared("audio", required=False)
     if not justification:
         said = " (declared `audio: false`)" if justification is False else ""
@@ -34,3 +51,23 @@ def audio_justified(ctx: CheckContext[AudioParams]) -> CheckOutcome:
                           f"declared: add `audio.approval_ref` (or `approval_ref: false` if there is no approval)")
         return ctx.passed(f"{where}, justified ({justification.reason}) and approved ({justification.approval_ref})")
     return ctx.passed(f"{where}, justified: {justification.reason}")
+
+
+@check("audio_consistent")
+def audio_consistent(ctx: CheckContext[Any]) -> CheckOutcome:
+    """Each profile's stream carries sound exactly when the profile has an audio encoder (RTSP SDP vs ONVIF)."""
+    none = obs.unsupported(ctx, "rtsp.audio_matches_profiles")
+    if none is not None:
+        return ctx.not_applicable(f"no stream to compare ({none.reason})")
+    rows = ctx.fact("rtsp.audio_matches_profiles") or []
+    problems = []
+    for row in rows:
+        if row.get("streamed") and not row.get("configured"):
+            problems.append(f"profile {row.get('profile')} streams sound although no audio encoder is configured")
+        elif row.get("configured") and not row.get("streamed"):
+            problems.append(f"profile {row.get('profile')} has an audio encoder but its stream carries no sound")
+    if problems:
+        return ctx.failed("; ".join(problems))
+    if not rows:
+        return ctx.not_applicable("no stream URI belongs to a media profile")
+    return ctx.passed(f"audio configuration and streams agree for {len(rows)} profile(s)")

@@ -112,7 +112,14 @@ class Measure(StrEnum):
 
 def _access_control(ctx: CheckContext[Any]) -> str | None:
     anonymous = obs.anonymous_operations(ctx)
-    return f"answers without credentials: {', '.join(anonymous)}" if anonymous else None
+    problems = [f"answers without credentials: {', '.join(anonymous)}"] if anonymous else []
+    problems += obs.stream_access(ctx)
+    if problems:
+        return "; ".join(problems)
+    missing = [ctx.missing.pop(k) for k in ("rtsp.server", "rtsp.auth") if k in ctx.missing]
+    if missing:
+        raise Unknown("; ".join(missing))
+    return None
 
 
 def _time_stamps(ctx: CheckContext[Any]) -> str | None:

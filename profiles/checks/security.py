@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from probes.facts import Fact, FactStatus
+from probes.facts import Fact
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
 
@@ -39,6 +39,7 @@ def access_security(ctx: CheckContext[AccessSecurityParams]) -> CheckOutcome:
     anonymous = ctx.maybe("auth.anonymous_operations")
     if anonymous is not MISSING and anonymous:
         problems.append(f"answers without credentials: {', '.join(map(str, anonymous))}")
+    problems += obs.stream_access(ctx)
     transport = None
     if ctx.params.require_tls:
         transport = obs.transport_encryption(ctx)
@@ -52,7 +53,8 @@ def access_security(ctx: CheckContext[AccessSecurityParams]) -> CheckOutcome:
         return ctx.failed("; ".join(problems))
     ctx.require_all()
     how = f" ({transport.how})" if transport is not None and transport.observed else ""
-    return ctx.passed(f"authentication required for every probed operation, HTTPS offered{how}, clock synchronised")
+    return ctx.passed(f"authentication required for every probed operation and stream, HTTPS offered{how}, "
+                      f"clock synchronised")
 
 
 class IntegrityParams(Params):
@@ -138,14 +140,11 @@ def _observed_at(fact: Fact) -> datetime | None:
 @check("tls_certificate", params=TlsCertificateParams)
 def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
     """The certificate the device's HTTPS really presents is within its validity period and has a strong key."""
-    device = ctx.device
-    if device is None:
-        return ctx.not_applicable("no camera was found for this declaration")
-    fact = device.get("tls.certificate")
-    if fact.status is FactStatus.UNSUPPORTED:
-        ctx.maybe("tls.certificate")  # evidence: why there is no certificate
-        ctx.forget("tls.certificate")
-        return ctx.not_applicable(f"no TLS served, so no certificate to judge ({fact.reason})")
+    none = obs.unsupported(ctx, "tls.certificate")
+    if none is not None:
+        return ctx.not_applicable(f"no TLS served, so no certificate to judge ({none.reason})")
+    assert ctx.device is not None
+    fact = ctx.device.get("tls.certificate")
     cert = ctx.fact("tls.certificate")
     problems: list[str] = []
     not_after = _parse_time(cert.get("not_after"))

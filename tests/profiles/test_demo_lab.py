@@ -13,6 +13,7 @@ from lab import DEMO_FLEET, load_fleet, run_fleet
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts
 from probes.onvif import OnvifReader
+from probes.rtsp import probe_all
 from profiles import evaluate, load_profiles
 from profiles.findings import Result
 from scanner.site import load_site, site_inventory
@@ -29,6 +30,7 @@ async def lab_sheets() -> list[DeviceFacts]:
         async with OnvifReader(username="auditor", password="demo-pass") as reader:
             async for sheet in reader.read_all(targets):
                 sheets.append(sheet)
+        await probe_all(sheets, lambda _: ("auditor", "demo-pass"))  # the pipeline's RTSP step
     return sheets
 
 

@@ -7,7 +7,10 @@ from typing import Any
 from probes.facts import FACT_CATALOGUE, Evidence, Fact, FactStatus
 from probes.onvif.services._current import check_produces
 
-NOT_ONVIF = frozenset({"identity.mac_vendor", "identity.endpoints", "network.open_ports", "network.segment"})
+OTHER_PROBES = ("rtsp", "egress")  # probes/rtsp and probes/egress set their own facts after the ONVIF read
+NOT_ONVIF = frozenset({"identity.mac_vendor", "identity.endpoints", "network.open_ports", "network.segment"}
+                      | {k for k, spec in FACT_CATALOGUE.items()
+                         if k.split(".")[0] in OTHER_PROBES or spec.source.split(":")[0] in OTHER_PROBES})
 ONVIF_FACTS: tuple[str, ...] = tuple(k for k in FACT_CATALOGUE if k not in NOT_ONVIF)
 """Every catalogue key the ONVIF reader sets on every device (other keys come from discovery)."""
 

@@ -11,11 +11,13 @@ from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
 from probes.onvif._transport import Reply
 from probes.onvif._xml import Element
-from probes.onvif.services._context import ReadContext
+from probes.errors import DeviceError
+from probes.facts import FactStatus
+from probes.onvif.services._context import MAX_FANOUT, ReadContext, evidence_of
 
 KEYS = ("media.service", "media.profiles", "media.video_encoders", "media.max_resolution",
         "media.audio_sources", "media.audio_encoders", "media.audio_in_profiles", "media.audio_outputs",
-        "media.osd", "media.osd_datetime", "privacy.masks")
+        "media.osd", "media.osd_datetime", "privacy.masks", "media.stream_uris")
 """The facts this reader sets."""
 
 
@@ -76,15 +78,42 @@ async def _media(ctx: ReadContext) -> None:
                             P.audio_output_configurations)]
     if m2:
         reads.append(ctx.read("privacy.masks", "tr2:GetMasks", P.masks))
+        reads.append(_stream_uris(ctx, profiles))
     else:
         ctx.sheet.fail("privacy.masks", ctx.no_service_status(), "tr2:GetMasks",
                         "privacy masks are only readable through Media2, which the device does not offer"
                         if ctx.services_known else ctx.no_service_reason(Service.MEDIA2))
+        ctx.sheet.fail("media.stream_uris", FactStatus.NOT_PROBED, "tr2:GetStreamUri",
+                       "stream URIs are read through Media2 only (Media1 GetStreamUri needs a StreamSetup)")
     await asyncio.gather(*reads)
     ctx.derive("media.max_resolution", ["media.video_encoders"], _max_resolution)
     ctx.derive("media.osd_datetime", ["media.osd"], _osd_datetime)
     ctx.derive("media.audio_in_profiles", ["media.profiles"],
                 lambda ps: [p["token"] for p in ps if p.get("audio_encoder")])
+
+
+async def _stream_uris(ctx: ReadContext, profiles: list[dict[str, Any]] | None) -> None:
+    """tr2:GetStreamUri (RTSP unicast) per profile, for the RTSP probe (probes/rtsp); all must answer."""
+    op, key = "tr2:GetStreamUri", "media.stream_uris"
+    if profiles is None:
+        ctx.sheet.fail(key, FactStatus.NOT_PROBED, op, ctx.profiles_failed())
+        return
+    tokens = [str(p["token"]) for p in profiles][:MAX_FANOUT]
+    outcomes = await asyncio.gather(*(ctx.call(op, (("Protocol", "RtspUnicast"), ("ProfileToken", t)))
+                                      for t in tokens))
+    rows: list[dict[str, str]] = []
+    for token, outcome in zip(tokens, outcomes, strict=True):
+        if isinstance(outcome, DeviceError):
+            ctx.record(key, op, outcome, P.stream_uri, reason=f"profile {token}")
+            return
+        try:
+            rows.append({"profile": token, "uri": P.stream_uri(outcome.element)})
+        except DeviceError as exc:
+            ctx.sheet.fail(key, FactStatus.ERROR, op, f"{token}: {exc}", evidence_of(op, outcome))
+            return
+    first = next((evidence_of(op, o) for o in outcomes), None)
+    ctx.sheet.ok(key, rows, op, first, reason=None if len(profiles) <= MAX_FANOUT else
+                 f"only the first {MAX_FANOUT} of {len(profiles)} profiles asked")
 
 
 async def _read_with(ctx: ReadContext, op: str, key: str, parse: Callable[[Element], Any], reason: str | None) -> None:

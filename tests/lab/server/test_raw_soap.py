@@ -55,7 +55,7 @@ async def test_media2_profiles_encoders_audio_osd_masks(demo, http) -> None:
 
     uri = await soap(http, lobby, "tr2", "GetStreamUri",
                      "<Protocol>RTSP</Protocol><ProfileToken>Profile_1</ProfileToken>")
-    assert uri.text(".//tr2:Uri").startswith(f"rtsp://{lobby.address}:554/")
+    assert uri.text(".//tr2:Uri").startswith(f"rtsp://{lobby.address}:{lobby.rtsp.port}/")  # the lab RTSP listener
     snap = await soap(http, lobby, "tr2", "GetSnapshotUri", "<ProfileToken>Profile_2</ProfileToken>")
     assert snap.text(".//tr2:Uri").endswith("/Profile_2")
     caps = await soap(http, lobby, "tr2", "GetServiceCapabilities", user=None)

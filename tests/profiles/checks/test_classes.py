@@ -71,6 +71,12 @@ CASES = [
     ("threat_measures", GATEWAY, {"class_": 2}, {"measures": ["network_separation"], "required_from_class": 3},
      R.NOT_APPLICABLE, "mandatory from class 3"),
     ("threat_measures", {}, {"class_": 3}, {"measures": ["network_separation"]}, R.PASS, "network_separation in place"),
+    # CZ-SEC-3 "unauthorised reading (also live)": an anonymous RTSP stream is missing access control
+    ("threat_measures", {"rtsp.auth": {"anonymous_streams": ["rtsp://127.0.10.50/live"], "schemes": [],
+                                       "basic_in_clear": False, "credentials_accepted": None}},
+     {"class_": 1}, {"measures": ["access_control"]}, R.FAIL, "live stream readable without credentials"),
+    ("threat_measures", {"rtsp.auth": failed("rtsp.auth", "not_probed", "no stream URI")},
+     {"class_": 1}, {"measures": ["access_control"]}, R.UNKNOWN, "access_control: fact `rtsp.auth` is not_probed"),
     ("threat_measures", {"cloud.uplinks": [{"remote_address": "wss://x.example", "status": "Connected"}]},
      {"class_": 3}, {"measures": ["network_separation"]}, R.FAIL, "uplink to wss://x.example"),
     ("threat_measures", {"network.gateway": failed("network.gateway")}, {"class_": 3},

@@ -30,8 +30,22 @@ def _cert(**changes):
     return {"tls.certificate": {**base, **changes}}
 
 
+RTSP_OK = {"anonymous_streams": [], "schemes": ["digest"], "basic_in_clear": False, "credentials_accepted": True}
+RTSP_ANON = {"rtsp.auth": {**RTSP_OK, "anonymous_streams": ["rtsp://127.0.10.50:554/live"], "schemes": []}}
+RTSP_BASIC = {"rtsp.auth": {**RTSP_OK, "schemes": ["basic", "digest"], "basic_in_clear": True}}
+NO_RTSP_SERVER = {"rtsp.server": {"answers": False, "port": 554, "note": "connection refused"},
+                  "rtsp.auth": failed("rtsp.auth", "unsupported", "no RTSP server answers")}
+
 CASES = [
     ("access_security", {}, {}, {}, R.PASS, "authentication required"),
+    ("access_security", RTSP_ANON, {}, {}, R.FAIL,
+     "live stream readable without credentials (RTSP DESCRIBE answered for rtsp://127.0.10.50:554/live)"),
+    ("access_security", RTSP_BASIC, {}, {}, R.FAIL, "RTSP offers Basic authentication over plain rtsp://"),
+    ("access_security", NO_RTSP_SERVER, {}, {}, R.PASS, "authentication required for every probed operation"),
+    ("access_security", {"rtsp.auth": failed("rtsp.auth", "not_probed", "no stream URI")}, {}, {}, R.UNKNOWN,
+     "fact `rtsp.auth` is not_probed"),
+    ("access_security", {**RTSP_ANON, "rtsp.server": failed("rtsp.server")}, {}, {}, R.FAIL,
+     "live stream readable without credentials"),
     ("access_security", ANON, {}, {}, R.FAIL, "answers without credentials: GetDeviceInformation, GetStreamUri"),
     ("access_security", NO_HTTPS, {}, {}, R.FAIL, "HTTPS is not enabled"),
     ("access_security", NO_HTTPS, {}, {"require_tls": False}, R.PASS, "authentication required"),
