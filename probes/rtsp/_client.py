@@ -101,22 +101,22 @@ class RtspConnection:
         assert self._reader is not None
         head = b""
         while not head.endswith(b"\r\n\r\n") and not head.endswith(b"\n\n"):
-            line = await self._reader.readline()
-            if not line:
+            chunk = await self._reader.readline()
+            if not chunk:
                 raise asyncio.IncompleteReadError(head, None)
-            head += line
+            head += chunk
             if len(head) > MAX_HEADER_BYTES:
                 raise BadReply(f"RTSP reply headers larger than {MAX_HEADER_BYTES} bytes")
             if head in (b"\r\n", b"\n"):  # stray blank line before the status line
                 head = b""
         text = head.decode("latin-1")
         status_line, *header_lines = text.splitlines()
-        parts = status_line.split(" ", 2)
+        parts: list[str] = status_line.split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("RTSP/") or not parts[1].isdigit():
             raise BadReply(f"not an RTSP reply: {status_line[:80]!r}")
-        headers = []
-        for line in header_lines:
-            name, sep, value = line.partition(":")
+        headers: list[tuple[str, str]] = []
+        for header_line in header_lines:
+            name, sep, value = header_line.partition(":")
             if sep:
                 headers.append((name.strip(), value.strip()))
         reply = Reply(status=int(parts[1]), reason=parts[2] if len(parts) > 2 else "", headers=headers, raw_head=head)

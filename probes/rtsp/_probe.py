@@ -227,8 +227,7 @@ def _schemes(challenges: Iterable[Challenge]) -> list[str]:
 
 
 def _auth_fact(out: _Outcome) -> Fact:
-    answered = out.described or [f for f in out.failures if f[1] is FactStatus.DENIED]
-    if not answered:
+    if not out.described and not any(f[1] is FactStatus.DENIED for f in out.failures):
         reason = "; ".join(f[2] for f in out.failures) or "no DESCRIBE answered"
         return Fact.failed(FactStatus.ERROR, "rtsp:DESCRIBE", reason)
     schemes = _schemes(out.challenges)

@@ -7,12 +7,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from probes.errors import DeviceError
+from probes.facts import FactStatus
 from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
 from probes.onvif._transport import Reply
 from probes.onvif._xml import Element
-from probes.errors import DeviceError
-from probes.facts import FactStatus
 from probes.onvif.services._context import MAX_FANOUT, ReadContext, evidence_of
 
 KEYS = ("media.service", "media.profiles", "media.video_encoders", "media.max_resolution",

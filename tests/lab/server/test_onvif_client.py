@@ -221,7 +221,8 @@ async def test_real_client_reads_every_configured_fact(demo, name: str) -> None:
     assert [a.token for a in r["media:GetAudioSources"]] == [a.token for a in spec.media.audio_sources]
     assert [a.token for a in r["media:GetAudioOutputs"]] == [a.token for a in spec.media.audio_outputs]
     assert [o.TextString.Type for o in r["media:GetOSDs"]] == [o.text_type.value for o in spec.media.osd]
-    assert r["media:GetStreamUri"].Uri.startswith(f"rtsp://{rc.address}:{rc.rtsp.port if rc.rtsp else 554}/")  # the lab listener
+    rtsp_port = rc.rtsp.port if rc.rtsp else 554  # the lab's RTSP listener when it runs
+    assert r["media:GetStreamUri"].Uri.startswith(f"rtsp://{rc.address}:{rtsp_port}/")
 
     # PTZ: nodes, presets, tours with auto-start
     if spec.ptz is not None:
