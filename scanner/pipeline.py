@@ -21,8 +21,9 @@ from probes.discovery import DiscoveredDevice, Signal
 from probes.facts import DeviceFacts, Fact, FactStatus
 from probes.identity import endpoint_reads, group_endpoints
 from probes.readstatus import ReadStatus, derive_read
-from reports.coverage import compute_coverage, coverage_of
-from reports.model import DeclaredCamera, ScanMeta, ScanResult
+from reports import document
+from reports.coverage import coverage_of
+from reports.model import ScanMeta, ScanResult
 from scanner import __version__
 from scanner.site import Credentials, SiteFile, site_inventory
 
@@ -217,12 +218,12 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     barrier("after-discovery")
     devices = await read_facts(site_file, candidates, options)
     barrier("after-reading")
-    result = ScanResult(meta=meta, devices=devices)
+    result = document.new_document(meta, devices)
     if not options.facts_only:
         evaluate_result(result, site_file, options.profiles or site.profiles, at=options.at, named=named)
         barrier("after-evaluation")
     else:
-        result.coverage = compute_coverage(result, named=[f"{a}:{p}" for a, p in named])
+        document.facts_only(result, named=[f"{a}:{p}" for a, p in named])
     result.meta.finished_at = clock.now()
     return result
 
@@ -237,23 +238,10 @@ def evaluate_result(result: ScanResult, site_file: SiteFile, profile_refs: Seque
     # Nothing answered at an unreachable address: no device is known to be there, so no rule judges it
     # (it stays in the document and in the coverage as "unreachable").
     judged = [d for d in result.devices if (d.read or derive_read(d)).status is not ReadStatus.UNREACHABLE]
-    evaluation = evaluate(judged, site_inventory(site_file.site), profiles, at=when)
-    result.findings = evaluation.findings
-    result.drift = None  # describes findings that were just replaced; recording the scan fills it again
-    result.declared_names = dict(evaluation.matches)
-    by_name = {cam.name: cam for cam in site_file.site.cameras}
-    result.declared = {
-        device_id: DeclaredCamera(name=name, camera_class=by_name[name].camera_class, area=by_name[name].area,
-                                  sector=by_name[name].sector or site_file.site.sector)
-        for device_id, name in evaluation.matches.items() if name in by_name
-    }
-    result.meta.evaluated_at = when
-    result.meta.profiles = [p.id for p in profiles]
-    cameras = site_file.site.cameras
-    result.coverage = compute_coverage(
-        result, declared=[c.name for c in cameras], drafts=[c.name for c in cameras if c.placeholders],
-        named=None if named is None else [f"{a}:{p}" for a, p in named])
-    return result
+    inventory = site_inventory(site_file.site)
+    evaluation = evaluate(judged, inventory, profiles, at=when)
+    return document.judged(result, evaluation, inventory, profiles, at=when,
+                           named=None if named is None else [f"{a}:{p}" for a, p in named])
 
 
 def scan_had_errors(result: ScanResult) -> bool:

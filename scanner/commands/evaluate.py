@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import uuid
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
@@ -19,7 +18,8 @@ from probes import clock
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
 from reports.console import make_console, print_error, render_summary
-from reports.model import ScanMeta, ScanResult
+from reports.document import document_of_facts
+from reports.model import ScanResult
 from scanner import __version__
 from scanner.commands import _common
 from scanner.pipeline import evaluate_result, exit_code
@@ -54,10 +54,7 @@ def load_facts(path: Path, site_name: str) -> ScanResult:
     try:
         if isinstance(data, list):
             devices = TypeAdapter(list[DeviceFacts]).validate_python(data)
-            now = clock.now()
-            meta = ScanMeta(scan_id=f"evaluate-{uuid.uuid4().hex[:12]}", site=site_name, started_at=now,
-                            finished_at=now, scanner_version=__version__)
-            return ScanResult(meta=meta, devices=devices)
+            return document_of_facts(devices, site=site_name, at=clock.now(), scanner_version=__version__)
         return ScanResult.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
