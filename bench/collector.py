@@ -30,20 +30,20 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import aiohttp  # noqa: E402
-import aiomqtt  # noqa: E402
+import aiohttp
+import aiomqtt
 
-from probes import clock  # noqa: E402
-from reports.model import ScanResult  # noqa: E402
-from reports.mqtt import MqttConfig, MqttFormat  # noqa: E402
-from reports.mqtt.documents import document_messages  # noqa: E402
-from reports.mqtt.messages import result_messages  # noqa: E402
-from scanner.collect import Collector, CollectorOptions, CollectorStore  # noqa: E402
-from scanner.collect.store import summary_rows  # noqa: E402
-from scanner.dashboard import DashboardOptions, DashboardStore, build_app  # noqa: E402
-from tests.pgserver import TempPostgres, with_search_path  # noqa: E402
-from tests.reports.factory import make_scan  # noqa: E402
-from tests.reports.mqtt._broker import Mosquitto, free_port  # noqa: E402
+from probes import clock
+from reports.model import ScanResult
+from reports.mqtt import MqttConfig, MqttFormat
+from reports.mqtt.documents import document_messages
+from reports.mqtt.messages import result_messages
+from scanner.collect import Collector, CollectorOptions, CollectorStore
+from scanner.collect.store import summary_rows
+from scanner.dashboard import DashboardOptions, DashboardStore, build_app
+from tests.pgserver import TempPostgres, with_search_path
+from tests.reports.factory import make_scan
+from tests.reports.mqtt._broker import Mosquitto, free_port
 
 
 def site_scan(site: str, cameras: int, seed: int, day: int) -> ScanResult:

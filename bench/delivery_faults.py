@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from probes.barrier import BARRIERS  # noqa: E402
-from tests.scanner import _faults  # noqa: E402
+from probes.barrier import BARRIERS
+from tests.scanner import _faults
 
 
 async def main() -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from scanner.drift import diff_scans  # noqa: E402
-from scanner.history import open_history, store_scan  # noqa: E402
-from tests.reports.factory import make_scan  # noqa: E402
+from scanner.drift import diff_scans
+from scanner.history import open_history, store_scan
+from tests.reports.factory import make_scan
 
 
 async def bench(location: str, n: int) -> dict[str, float]:

@@ -162,7 +162,7 @@ def _work(index: int, shard: list[DiscoveredDevice], options: ReaderOptions, sto
     try:
         run(_read_shard(index, shard, options, stop_at, outbox))
         outbox.put(("done", index))
-    except BaseException as exc:  # the parent reports this worker's unread endpoints
+    except BaseException as exc:  # noqa: BLE001 - the parent reports this worker's unread endpoints
         forbidden = find_exception(exc, ForbiddenOperation)
         if forbidden is not None:
             outbox.put(("forbidden", index, str(forbidden)))

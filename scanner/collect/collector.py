@@ -201,7 +201,7 @@ class Collector:
                 return
             except (OSError, ConnectionError) as exc:
                 await self._wait_for_db(exc, delay)
-            except Exception as exc:  # noqa: BLE001 - database errors and bugs alike must not end the collector
+            except Exception as exc:  # database errors and bugs alike must not end the collector
                 if _is_connection_problem(exc):
                     await self._wait_for_db(exc, delay)
                 else:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("camaudit.collect")
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: SLF001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "collect", help="collect many sites' scans from an MQTT broker into a PostgreSQL history",
         description="Subscribe to the site agents' messages (camaudit watch --mqtt ... --mqtt-documents), validate "

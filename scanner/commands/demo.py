@@ -31,7 +31,7 @@ DEMO_PASSWORD_ENV = "CAMAUDIT_DEMO_PASSWORD"
 DEMO_PASSWORD = "demo-pass"  # the lab's auditor password; a simulation, not a secret
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: SLF001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("demo", help="audit the virtual demo fleet (default command)",
                             description="Start the lab's demo fleet of virtual ONVIF cameras on loopback and "
                                         "audit it with the demo site file and all shipped profiles.")

@@ -21,7 +21,7 @@ from scanner.pipeline import ScanOptions, run_scan
 from scanner.site import CredentialsRef, ScopeConfig, Site, SiteFile, load_site
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: SLF001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("scan", help="audit the cameras of a site (or of ad-hoc targets)",
                             description="Discover the cameras in scope, read their configuration over ONVIF, "
                                         "evaluate it against the site's declarations and profiles, and report.")

@@ -14,7 +14,7 @@ from scanner import exitcodes
 from scanner.site import load_site, site_json_schema
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:  # noqa: SLF001
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("schema", help="print the JSON Schema of the site file, or validate site files")
     parser.add_argument("--check", metavar="SITE", nargs="+", type=Path,
                         help="validate these site files instead of printing the schema")

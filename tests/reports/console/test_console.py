@@ -57,7 +57,7 @@ def test_progress_says_discovering_until_the_total_is_known():
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, width=160, color_system=None)
     with ScanProgress(console) as progress:
-        progress._progress.refresh()  # noqa: SLF001 - a frame while discovery runs
+        progress._progress.refresh()  # a frame while discovery runs
         during = buf.getvalue()
         progress.discovered(2)
         progress.advance("cam1", "ok")
