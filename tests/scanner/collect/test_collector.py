@@ -92,7 +92,8 @@ async def test_two_collectors_store_each_scan_once_with_transitions_dead_letters
         async def settled() -> bool:
             stored = await pool.fetchval("SELECT count(*) FROM scans WHERE status = 'complete'")
             dead = await pool.fetchval("SELECT count(*) FROM dead_letters")
-            return bool(stored == 2 and dead == 2 and commands.messages)
+            chunks_seen = sum(c.stats.by_kind.get("scandoc", 0) for c in pair)  # the re-send's chunks too
+            return bool(stored == 2 and dead == 2 and commands.messages and chunks_seen == chunks + 1)
 
         await until(settled, "both scans stored, two dead letters and a re-send request")
         rows = await pool.fetch("SELECT scan_id, host, collected_at FROM scans ORDER BY scan_id")
