@@ -5,24 +5,27 @@ A fact is never just a value. Its status says whether the value was really read
 points at the raw reply (excerpt + SHA-256 + time). Checks must treat any status
 other than `ok` as *unknown*, never as "off" or "compliant".
 
-Fact values are plain JSON data (str, int, float, bool, None, lists and dicts of
-those) so that fact sheets round-trip through JSON files and the history store.
-`FACT_CATALOGUE` is the contract between the readers (probes) and the checks
-(profiles): every key a reader may set, with the shape of its value.
+Fact values are typed: `FACT_CATALOGUE` links every key to a `FactSpec` whose value
+type (str, bool, a frozen model from `probes/factvalues/`, or a list of them) is the
+contract between the readers (probes) and the checks (profiles). A fact sheet built
+or loaded from JSON validates every `ok` value against its key's type, so a value
+is never a loose dict; None is always allowed and means "no value".
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from probes import clock
+from probes.factvalues import ALL_SPECS, FactSpec
 from probes.readstatus import DeviceRead
+
+V = TypeVar("V")
 
 EXCERPT_LIMIT = 400  # characters of raw reply kept as evidence
 
@@ -100,6 +103,8 @@ NOT_PROBED = Fact(status=FactStatus.NOT_PROBED, source="", reason="not probed")
 class DeviceFacts(BaseModel):
     """The fact sheet of one device: identity keys for matching plus all facts read."""
 
+    model_config = ConfigDict(validate_assignment=True)  # `sheet.facts = {...}` types the values too
+
     device_id: str  # stable key: "uuid:<endpoint uuid>" | "serial:<..>" | "mac:<..>" | "addr:<ip>:<port>"
     address: str  # IP the device was reached at
     port: int | None = None
@@ -113,16 +118,42 @@ class DeviceFacts(BaseModel):
     errors: list[str] = Field(default_factory=list)  # device-level problems (deadline, unreachable)
     read: DeviceRead | None = None  # how far it was read (probes.readstatus); set by the scan, derived on load
 
-    def get(self, key: str) -> Fact:
-        """The fact for `key`, or a not_probed fact when nobody read it."""
-        if key not in FACT_CATALOGUE:
-            raise KeyError(f"unknown fact key {key!r} (not in FACT_CATALOGUE)")
-        return self.facts.get(key, NOT_PROBED)
+    @field_validator("facts")
+    @classmethod
+    def _typed_values(cls, facts: dict[str, Fact]) -> dict[str, Fact]:
+        """Every ok value as its key's type (JSON data from a document becomes the family's models)."""
+        typed = {}
+        for key, fact in facts.items():
+            spec = FACT_CATALOGUE.get(key)
+            if spec is not None and fact.value is not None:
+                try:
+                    value = spec.validate(fact.value)
+                except ValueError as exc:
+                    raise ValueError(f"fact {key!r}: the value is not a {spec.shape}: {exc}") from None
+                if value is not fact.value:
+                    fact = fact.model_copy(update={"value": value})
+            typed[key] = fact
+        return typed
 
-    def value(self, key: str, default: Any = None) -> Any:
-        """The value when the fact is ok, else `default` (use `get` to tell unknown from absent)."""
+    def get(self, key: str | FactSpec[Any]) -> Fact:
+        """The fact for `key`, or a not_probed fact when nobody read it."""
+        name = key if isinstance(key, str) else key.key
+        if name not in FACT_CATALOGUE:
+            raise KeyError(f"unknown fact key {name!r} (not in FACT_CATALOGUE)")
+        return self.facts.get(name, NOT_PROBED)
+
+    @overload
+    def value(self, key: FactSpec[V]) -> V | None: ...
+
+    @overload
+    def value(self, key: str) -> Any: ...
+
+    def value(self, key: str | FactSpec[Any]) -> Any:
+        """The value when the fact is ok, else None (use `get` to tell unknown from absent).
+
+        Given a `FactSpec` (`device.value(privacy.MASKS)`), the value is typed for mypy."""
         fact = self.get(key)
-        return fact.value if fact.ok else default
+        return fact.value if fact.ok else None
 
     @property
     def label(self) -> str:
@@ -133,142 +164,5 @@ class DeviceFacts(BaseModel):
         return f"{name} ({self.address})" if name else self.address
 
 
-@dataclass(frozen=True, slots=True)
-class FactSpec:
-    """What a fact key means and which operation normally provides it."""
-
-    key: str
-    shape: str  # informal description of the value's JSON shape
-    source: str
-    description: str
-
-
-def _spec(key: str, shape: str, source: str, description: str) -> FactSpec:
-    return FactSpec(key, shape, source, description)
-
-
-# The contract between readers and checks. Keep alphabetical within groups.
-_SPECS = [
-    # identity
-    _spec("identity.manufacturer", "str", "tds:GetDeviceInformation", "Manufacturer"),
-    _spec("identity.model", "str", "tds:GetDeviceInformation", "Model"),
-    _spec("identity.firmware", "str", "tds:GetDeviceInformation", "Firmware version"),
-    _spec("identity.serial", "str", "tds:GetDeviceInformation", "Serial number"),
-    _spec("identity.hardware_id", "str", "tds:GetDeviceInformation", "Hardware id"),
-    _spec("identity.hostname", "str", "tds:GetHostname", "Host name"),
-    _spec("identity.scopes", "list[str]", "tds:GetScopes | ws-discovery",
-          "ONVIF scopes (name, hardware, location, profile)"),
-    _spec("identity.mac_vendor", "str", "arp/oui", "Vendor of the MAC address per the OUI database"),
-    _spec("identity.endpoints", "list[str]", "identity", "ONVIF device service URLs read as this one device "
-          "(same uuid and the same MAC or serial)"),
-    # services
-    _spec("services", "list[{namespace, xaddr, version}]", "tds:GetServices", "Services offered"),
-    _spec("capabilities.security", "{tls1_0, tls1_1, tls1_2, tls1_3, http_digest, username_token, ...: bool}",
-          "tds:GetServiceCapabilities", "Device security capabilities"),
-    # auth posture
-    _spec("auth.anonymous_operations", "list[str]", "authless calls",
-          "Operations beyond the ONVIF PRE_AUTH set that answered without credentials"),
-    _spec("auth.schemes", "list['ws-usernametoken' | 'http-digest' | 'http-basic']", "auth negotiation",
-          "Authentication schemes the device accepted"),
-    _spec("auth.credentials_accepted", "bool", "tds:GetDeviceInformation", "Whether the configured credentials worked"),
-    _spec("auth.credential_set", "str | None", "auth negotiation",
-          "Name of the site's credential set the device accepted (None: none did); never the secret"),
-    # media
-    _spec("media.profiles", "list[{token, name, video_source, video_encoder, audio_source, audio_encoder, ptz, "
-          "analytics}]",
-          "trt:GetProfiles | tr2:GetProfiles", "Media profiles and the configuration tokens they use"),
-    _spec("media.video_encoders", "list[{token, encoding, width, height, fps, bitrate_kbps, profiles: list[str]}]",
-          "trt:GetVideoEncoderConfigurations | tr2:GetVideoEncoderConfigurations", "Video encoders"),
-    _spec("media.max_resolution", "{width, height}", "derived from media.video_encoders", "Largest encoder resolution"),
-    _spec("media.audio_sources", "list[{token, channels}]", "trt:GetAudioSources", "Audio inputs (microphones)"),
-    _spec("media.audio_encoders", "list[{token, encoding, profiles: list[str]}]",
-          "trt:GetAudioEncoderConfigurations | tr2:...", "Audio encoder configurations"),
-    _spec("media.audio_in_profiles", "list[str]", "trt:GetProfiles | tr2:GetProfiles",
-          "Tokens of profiles that stream or record audio (audio encoder present)"),
-    _spec("media.audio_outputs", "list[{token}]", "trt:GetAudioOutputs", "Audio outputs (talk-back)"),
-    _spec("media.osd", "list[{token, type, text_type, text}]", "trt:GetOSDs | tr2:GetOSDs", "On-screen displays"),
-    _spec("media.osd_datetime", "bool", "derived from media.osd", "A date/time overlay is configured"),
-    _spec("media.service", "'media2' | 'media1'", "tds:GetServices", "Which media service was used"),
-    _spec("media.stream_uris", "list[{profile, uri}]", "tr2:GetStreamUri", "RTSP stream URI of each media profile"),
-    # ptz
-    _spec("ptz.nodes", "list[{token, name, fixed_home, auto_tracking?}]", "tptz:GetNodes",
-          "PTZ nodes (empty = no PTZ)"),
-    _spec("ptz.present", "bool", "derived from ptz.nodes", "The camera can pan/tilt/zoom"),
-    _spec("ptz.presets", "list[{token, name}]", "tptz:GetPresets", "Presets"),
-    _spec("ptz.tours", "list[{token, name, status, auto_start: bool}]", "tptz:GetPresetTours", "Preset tours"),
-    _spec("ptz.auto_tracking", "bool", "tptz:GetConfigurations | vendor", "Auto-tracking enabled"),
-    # recording
-    _spec("recording.recordings",
-          "list[{token, source (SourceId), source_address (Address), max_retention_seconds: int | None "
-          "(0 = unlimited), max_retention: xs:duration, content, tracks: list[track type]}]",
-          "trc:GetRecordings", "Recordings on the device"),
-    _spec("recording.jobs", "list[{token, recording, mode: 'Active' | 'Idle', schedule: str | None}]",
-          "trc:GetRecordingJobs", "Recording jobs"),
-    _spec("recording.schedules",
-          "list[{token, name, windows: {mon..sun: list['HH:MM-HH:MM']}, timezone: str | None (None = camera local "
-          "time), special_days: bool}]",
-          "tsc:GetSchedules", "The schedules recording jobs follow (asked only for the tokens the jobs name)"),
-    _spec("recording.summary", "{data_from: iso | None, data_until: iso | None, recordings: int}",
-          "tse:GetRecordingSummary", "Span of stored data"),
-    _spec("recording.active", "bool", "derived from recording.jobs", "At least one recording job is Active"),
-    _spec("storage.targets", "list[{token, type, uri, local: bool}]", "tds:GetStorageConfigurations",
-          "Storage targets (local, NFS, CIFS, S3, Azure, FTP ...)"),
-    # cloud
-    _spec("cloud.uplinks", "list[{remote_address, status, user_level}]", "tup:GetUplinks",
-          "Uplinks to remote services"),
-    _spec("cloud.event_brokers", "list[{address, topic_prefix, status}]", "tev:GetEventBrokers",
-          "Event brokers (MQTT)"),
-    _spec("cloud.dynamic_dns", "{type, name} | None", "tds:GetDynamicDNS", "Dynamic DNS"),
-    _spec("cloud.remote_user", "{username, use_derived_password} | None", "tds:GetRemoteUser", "Remote user"),
-    # network
-    _spec("network.interfaces", "list[{token, name, mac, enabled, ipv4: list[str], dhcp: bool}]",
-          "tds:GetNetworkInterfaces", "Network interfaces"),
-    _spec("network.gateway", "list[str]", "tds:GetNetworkDefaultGateway", "Default gateways"),
-    _spec("network.dns", "{from_dhcp: bool, servers: list[str], search_domains: list[str]}", "tds:GetDNS", "DNS"),
-    _spec("network.ntp", "{from_dhcp: bool, servers: list[str]}", "tds:GetNTP", "NTP servers"),
-    _spec("network.protocols", "list[{name: 'HTTP'|'HTTPS'|'RTSP', enabled: bool, ports: list[int]}]",
-          "tds:GetNetworkProtocols", "Network protocols"),
-    _spec("network.zero_configuration", "{enabled: bool, addresses: list[str]}", "tds:GetZeroConfiguration",
-          "IPv4 link-local auto configuration"),
-    _spec("network.discovery_mode", "'Discoverable' | 'NonDiscoverable'", "tds:GetDiscoveryMode", "WS-Discovery mode"),
-    _spec("network.ip_filter", "{type: 'Allow'|'Deny', prefixes: list[str]}", "tds:GetIPAddressFilter", "IP filter"),
-    _spec("network.open_ports", "list[int]", "tcp-sweep", "TCP ports found open"),
-    _spec("network.segment", "str", "discovery", "Network segment (CIDR/interface) where the device was seen"),
-    # privacy, analytics, thermal
-    _spec("privacy.masks", "list[{token, type, enabled: bool, points: int}]", "tr2:GetMasks", "Privacy masks"),
-    _spec("analytics.modules", "list[{name, type}]", "tan:GetAnalyticsModules", "Analytics modules"),
-    _spec("analytics.rules", "list[{name, type}]", "tan:GetRules", "Analytics rules"),
-    _spec("analytics.supported_modules", "list[str]", "tan:GetSupportedAnalyticsModules",
-          "Analytics module types the device can run (configured or not)"),
-    _spec("analytics.biometric", "list[str]", "derived from analytics", "Module/rule types that identify people"),
-    _spec("thermal.radiometry", "bool", "tth:GetServiceCapabilities", "Radiometric (temperature-measuring) camera"),
-    _spec("thermal.configurations", "list[{token, polarity, color_palette}]", "tth:GetConfigurations",
-          "Thermal configurations"),
-    # transport security (observed TLS handshake, not a setting)
-    _spec("tls.versions",
-          "{served: bool, port: int, negotiated: str | None ('TLSv1.3' ...), cipher: str | None, "
-          "legacy_accepted: bool | None (TLS 1.0/1.1 handshake completed; None = not testable), "
-          "onvif_over_https: bool}",
-          "tls-handshake", "What the device's HTTPS port really negotiates; served=false when the port that "
-          "GetNetworkProtocols names refused TLS. unsupported: HTTPS off and ONVIF read over plain HTTP"),
-    _spec("tls.certificate",
-          "{subject, issuer, self_signed: bool, not_before: iso, not_after: iso, expired: bool, "
-          "key_type: 'rsa'|'ec'|..., key_bits: int | None, signature_hash: str | None, sha256: hex}",
-          "tls-handshake", "The server certificate presented in that handshake (not verified: recorded)"),
-    # RTSP (probes/rtsp: OPTIONS and DESCRIBE only; value models in probes/rtsp/models.py)
-    _spec("rtsp.server", "RtspServer {answers, port, tls, server, methods, note}", "rtsp:OPTIONS",
-          "Whether an RTSP server answers at the stream URIs' port"),
-    _spec("rtsp.auth", "RtspAuth {anonymous_streams, schemes, basic_in_clear, credentials_accepted}", "rtsp:DESCRIBE",
-          "Streams described without credentials and the authentication schemes offered"),
-    _spec("rtsp.streams", "list[StreamDescription {uri, profile, anonymous, media: list[SdpMedia]}]", "rtsp:DESCRIBE",
-          "Media sections of each stream's SDP (codec, size where given, audio)"),
-    _spec("media.audio_streamed", "bool", "rtsp:DESCRIBE", "Sound is in at least one stream (an SDP audio section)"),
-    _spec("rtsp.audio_matches_profiles", "list[{profile, configured: bool, streamed: bool}]",
-          "derived from media.profiles, rtsp.streams", "Audio encoder configured vs sound in the stream, per profile"),
-    # users and clock
-    _spec("users", "list[{username, level}]", "tds:GetUsers", "Accounts and their levels"),
-    _spec("clock.skew_seconds", "float", "tds:GetSystemDateAndTime", "Device clock minus scanner clock (UTC)"),
-    _spec("clock.source", "'NTP' | 'Manual'", "tds:GetSystemDateAndTime", "How the clock is set"),
-]
-
-FACT_CATALOGUE: dict[str, FactSpec] = {spec.key: spec for spec in _SPECS}
+FACT_CATALOGUE: dict[str, FactSpec[Any]] = {spec.key: spec for spec in ALL_SPECS}
+"""Every fact key a reader may set, linked to its value type (declared in its family under probes/factvalues/)."""

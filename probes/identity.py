@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from probes.discovery.model import DiscoveredDevice
+from probes import factvalues as fv
 from probes.facts import DeviceFacts, Fact
 
 __all__ = ["IdentityKeys", "device_id_base", "endpoint_reads", "group_endpoints", "norm_mac", "norm_uuid"]
@@ -48,14 +49,11 @@ class IdentityKeys:
     @classmethod
     def of(cls, device: DeviceFacts) -> IdentityKeys:
         macs = {norm_mac(device.mac)} if device.mac else set()
-        for iface in device.value("network.interfaces") or []:
-            if isinstance(iface, dict) and iface.get("mac"):
-                macs.add(norm_mac(str(iface["mac"])))
-        serial = device.value("identity.serial")
-        encoders = device.get("media.video_encoders")
-        video = repr(sorted((e.get("token"), e.get("width"), e.get("height"), e.get("encoding"))
-                            for e in encoders.value if isinstance(e, dict))) \
-            if encoders.ok and isinstance(encoders.value, list) else None
+        macs.update(norm_mac(iface.mac) for iface in device.value(fv.network.INTERFACES) or [] if iface.mac)
+        serial = device.value(fv.identity.SERIAL)
+        encoders = device.value(fv.media.VIDEO_ENCODERS)
+        video = repr(sorted((e.token, e.width, e.height, e.encoding) for e in encoders)) \
+            if encoders is not None else None
         return cls(uuid=norm_uuid(device.endpoint_uuid) if device.endpoint_uuid else None,
                    serial=str(serial).strip().lower() if serial and str(serial).strip() else None,
                    macs=frozenset(macs), video=video)

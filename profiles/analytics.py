@@ -18,6 +18,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from probes.factvalues.analytics import AnalyticsConfig
+
 DATA = Path(__file__).parent / "data" / "reference" / "analytics.yaml"
 
 
@@ -158,13 +160,13 @@ class AnalyticsSeen:
                          for t in types)
 
 
-def classify_all(*lists: Iterable[Mapping[str, Any]] | None) -> AnalyticsSeen:
+def classify_all(*lists: Iterable[AnalyticsConfig] | None) -> AnalyticsSeen:
     """Classify every item's `type` of the given module/rule lists, each distinct type once."""
     seen = AnalyticsSeen()
     done: set[str] = set()
     for items in lists:
         for item in items or ():
-            kind = str(item.get("type") or "")
+            kind = item.type or ""
             if kind and kind not in done:
                 done.add(kind)
                 seen.items.append(classify(kind))

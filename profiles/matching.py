@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from probes import factvalues as fv
 from probes.facts import DeviceFacts
 from probes.identity import IdentityKeys, norm_mac, norm_uuid
 from profiles.inventory import Declaration, DeviceSelector
@@ -38,7 +39,7 @@ class DeviceKeys:
     def of(cls, device: DeviceFacts) -> DeviceKeys:
         keys = IdentityKeys.of(device)
         addresses = {device.address}
-        for url in device.value("identity.endpoints") or []:
+        for url in device.value(fv.identity.ENDPOINTS) or []:
             host = urlsplit(str(url)).hostname
             if host:
                 addresses.add(host)

@@ -1,9 +1,10 @@
 """Machine-readable files: the scan document (JSON, with a published JSON Schema) and JSON Lines of findings.
 
-The scan document is versioned by its `schema` field (`camaudit.scan/2`; `/1` documents still load,
-with read status and coverage derived from their facts and findings); its
-JSON Schema is generated from the pydantic model and published in
-reports/schema/scan.schema.json (regenerate with `python -m reports.jsonout`).
+The scan document is versioned by its `schema` field (`camaudit.scan/3`; `/1` and `/2` documents still
+load, /1 with read status and coverage derived from their facts and findings); its JSON Schema is
+generated from the pydantic models, the value of every fact key included (probes/factvalues/), and
+published in reports/schema/scan.schema.json, the fact values alone in reports/schema/facts.schema.json
+(regenerate both with `python -m reports.jsonout`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from probes.errors import ConfigError
+from probes.factvalues.schema import fact_value_schemas
 from profiles.findings import Finding
 from reports._index import device_index, device_name
 from reports._jsonio import json_line
@@ -24,6 +26,7 @@ from reports.model import READABLE_SCHEMAS, SCHEMA_ID, ScanResult
 from reports.textsafety import json_escape, json_escape_bytes
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "scan.schema.json"
+FACTS_SCHEMA_PATH = Path(__file__).parent / "schema" / "facts.schema.json"
 FINDING_LINE_SCHEMA = "camaudit.finding/1"
 COVERAGE_LINE_SCHEMA = "camaudit.coverage/1"  # the one last line of a JSON Lines file
 _CONTEXT_FACTS = ("identity.manufacturer", "identity.model", "identity.firmware", "identity.serial")
@@ -40,6 +43,14 @@ def scan_json_schema() -> dict[str, Any]:
     schema.setdefault("required", [])
     if "schema" not in schema["required"]:
         schema["required"].insert(0, "schema")
+    values, definitions = fact_value_schemas()
+    clash = definitions.keys() & schema["$defs"].keys()
+    if clash:
+        raise RuntimeError(f"fact value models named like scan models: {sorted(clash)}")
+    schema["$defs"] |= definitions
+    schema["$defs"]["DeviceFacts"]["properties"]["facts"]["properties"] = {
+        key: {"allOf": [{"$ref": "#/$defs/Fact"}, {"properties": {"value": value}}]} for key, value in values.items()
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         # an identifier, not a location to fetch
@@ -47,6 +58,22 @@ def scan_json_schema() -> dict[str, Any]:
         "title": "camaudit scan document",
         "description": f"One scan: devices with their facts, and findings. Versioned by schema={SCHEMA_ID}.",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+
+
+def facts_json_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of the fact values: an object with one property per fact key."""
+    values, definitions = fact_value_schemas()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://camaudit.invalid/schema/facts/{SCHEMA_ID.rpartition('/')[2]}",
+        "title": "camaudit fact values",
+        "description": "The value of every fact key (null: no value), as `devices[].facts[key].value` holds it in "
+                       f"a {SCHEMA_ID} document. Models and keys: probes/factvalues/.",
+        "type": "object",
+        "properties": values,
+        "additionalProperties": False,
+        "$defs": definitions,
     }
 
 
@@ -173,12 +200,11 @@ def write_jsonl(result: ScanResult, path: Path) -> None:
 
 
 def main() -> int:
-    """Regenerate the published schema file."""
+    """Regenerate the published schema files."""
     SCHEMA_PATH.parent.mkdir(exist_ok=True)
-    SCHEMA_PATH.write_text(
-        json.dumps(scan_json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    print(f"wrote {SCHEMA_PATH}", file=sys.stderr)
+    for path, schema in ((SCHEMA_PATH, scan_json_schema()), (FACTS_SCHEMA_PATH, facts_json_schema())):
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

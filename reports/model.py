@@ -18,8 +18,8 @@ from profiles.findings import Finding
 from profiles.inventory import AreaType, Sector
 from reports.drift import DriftSummary
 
-SCHEMA_ID = "camaudit.scan/2"
-READABLE_SCHEMAS = ("camaudit.scan/1", SCHEMA_ID)  # /1 lacks read status and coverage: derived on load
+SCHEMA_ID = "camaudit.scan/3"  # /3: fact values typed per key (probes/factvalues), capabilities.security `other`
+READABLE_SCHEMAS = ("camaudit.scan/1", "camaudit.scan/2", SCHEMA_ID)  # /1 lacks read status and coverage: derived
 
 
 class ScanMeta(BaseModel):

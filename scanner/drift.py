@@ -23,6 +23,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from probes.factvalues import plain
+from probes.factvalues.media import Resolution
+from probes.factvalues.privacy import PrivacyMask
+from probes.factvalues.recording import Recording
+from probes.factvalues.users import User
 from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import Change, EvidenceRef, Finding, Result
 from profiles.naming import display_name
@@ -150,16 +155,9 @@ def _gone_message(old: Finding, current: _Index, previous: _Index) -> str:
 # --------------------------------------------------------------------------- facts
 
 
-def _max_retention(recordings: Any) -> float | None:
-    """Largest retention in seconds over all recordings; inf for unlimited (0); None when unknown."""
-    if not isinstance(recordings, list):
-        return None
-    values: list[float] = []
-    for rec in recordings:
-        seconds = rec.get("max_retention_seconds") if isinstance(rec, dict) else None
-        if seconds is None:
-            continue
-        values.append(float("inf") if seconds == 0 else float(seconds))
+def _max_retention(recordings: list[Recording] | None) -> float | None:
+    """Largest retention in seconds over all recordings; inf for unlimited (0); None when there is none."""
+    values = [float("inf") if rec.unlimited else float(rec.max_retention_seconds) for rec in recordings or []]
     return max(values) if values else None
 
 
@@ -175,10 +173,6 @@ def _human_seconds(seconds: float | None) -> str:
     return f"{seconds:g} s"
 
 
-def _names(items: Any, field: str) -> set[str]:
-    if not isinstance(items, list):
-        return set()
-    return {str(i.get(field)) if isinstance(i, dict) else str(i) for i in items}
 
 
 def _sum_audio(old: Any, new: Any) -> str:
@@ -200,9 +194,9 @@ def _sum_retention(old: Any, new: Any) -> str:
     return f"retention changed from {_human_seconds(a)} to {_human_seconds(b)}"
 
 
-def _sum_users(old: Any, new: Any) -> str:
-    def levels(users: Any) -> dict[str, str]:
-        return {str(u.get("username")): str(u.get("level")) for u in users or [] if isinstance(u, dict)}
+def _sum_users(old: list[User] | None, new: list[User] | None) -> str:
+    def levels(users: list[User] | None) -> dict[str, str]:
+        return {u.username: u.level for u in users or []}
 
     a, b = levels(old), levels(new)
     parts = [f"new user {name!r} ({b[name]})" for name in sorted(b.keys() - a.keys())]
@@ -212,9 +206,10 @@ def _sum_users(old: Any, new: Any) -> str:
     return "; ".join(parts) or "users changed"
 
 
-def _sum_list(label: str, field: str) -> Callable[[Any, Any], str]:
+def _sum_list(label: str, name: Callable[[Any], str | None] = str) -> Callable[[Any, Any], str]:
+    """Changes of a list fact, its items named by `name` (strings name themselves)."""
     def summarise(old: Any, new: Any) -> str:
-        a, b = _names(old, field), _names(new, field)
+        a, b = {str(name(i)) for i in old or []}, {str(name(i)) for i in new or []}
         if b and not a:
             return f"{label} enabled: {', '.join(sorted(b))}"
         if a and not b:
@@ -256,15 +251,15 @@ def _sum_ports(old: Any, new: Any) -> str:
     return "TCP ports " + "; ".join(parts) if parts else "open ports changed"
 
 
-def _sum_resolution(old: Any, new: Any) -> str:
-    def text(value: Any) -> str:
-        return f"{value.get('width')}x{value.get('height')}" if isinstance(value, dict) else _short(value)
+def _sum_resolution(old: Resolution | None, new: Resolution | None) -> str:
+    def text(value: Resolution | None) -> str:
+        return f"{value.width}x{value.height}" if value is not None else _short(value)
     return f"resolution changed from {text(old)} to {text(new)}"
 
 
-def _sum_masks(old: Any, new: Any) -> str:
-    def enabled(masks: Any) -> int:
-        return sum(1 for m in masks or [] if isinstance(m, dict) and m.get("enabled"))
+def _sum_masks(old: list[PrivacyMask] | None, new: list[PrivacyMask] | None) -> str:
+    def enabled(masks: list[PrivacyMask] | None) -> int:
+        return sum(1 for m in masks or [] if m.enabled)
     return f"privacy masks enabled: {enabled(old)} -> {enabled(new)}"
 
 
@@ -274,16 +269,16 @@ _SUMMARIES: dict[str, Callable[[Any, Any], str]] = {
     "identity.firmware": _sum_value("firmware"),
     "identity.model": _sum_value("model"),
     "users": _sum_users,
-    "cloud.uplinks": _sum_list("cloud uplink", "remote_address"),
-    "cloud.event_brokers": _sum_list("event broker", "address"),
+    "cloud.uplinks": _sum_list("cloud uplink", lambda up: up.remote_address),
+    "cloud.event_brokers": _sum_list("event broker", lambda broker: broker.address),
     "cloud.dynamic_dns": _sum_optional("dynamic DNS"),
     "cloud.remote_user": _sum_optional("remote user"),
-    "storage.targets": _sum_list("storage target", "uri"),
-    "auth.anonymous_operations": _sum_list("operations without credentials", "name"),
-    "auth.schemes": _sum_list("authentication schemes", "name"),
-    "analytics.biometric": _sum_list("biometric analytics", "name"),
+    "storage.targets": _sum_list("storage target", lambda target: target.uri),
+    "auth.anonymous_operations": _sum_list("operations without credentials"),
+    "auth.schemes": _sum_list("authentication schemes"),
+    "analytics.biometric": _sum_list("biometric analytics"),
     "ptz.auto_tracking": _sum_bool("PTZ auto-tracking"),
-    "ptz.tours": _sum_list("PTZ tours", "name"),
+    "ptz.tours": _sum_list("PTZ tours", lambda tour: tour.name),
     "recording.active": _sum_bool("recording"),
     "network.open_ports": _sum_ports,
     "network.discovery_mode": _sum_value("discovery mode"),
@@ -297,7 +292,7 @@ _SUMMARIES: dict[str, Callable[[Any, Any], str]] = {
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value) if not isinstance(value, str) else value
+    text = repr(plain(value)) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -316,7 +311,7 @@ def fact_display(key: str, state: FactState | None) -> str | None:
     if key == "media.audio_in_profiles":
         return ", ".join(map(str, state.value or [])) or "no audio"
     if key == "users" and isinstance(state.value, list):
-        return ", ".join(sorted(str(u.get("username")) for u in state.value if isinstance(u, dict))) or "none"
+        return ", ".join(sorted(u.username for u in state.value if isinstance(u, User))) or "none"
     return _short(state.value)
 
 

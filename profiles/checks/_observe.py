@@ -7,12 +7,20 @@ missing fact raises Unknown), and returns plain values.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from probes.factvalues import FactSpec
 from probes.facts import Fact, FactStatus
 from probes.rtsp.models import RtspAuth
+from probes import factvalues as fv
+from probes.factvalues.cloud import DynamicDns
+from probes.factvalues.network import NetworkProtocol
+from probes.factvalues.recording import RecordingJob, StorageTarget
+from probes.factvalues.tls import VERSIONS as TLS_VERSIONS
+from probes.factvalues.tls import TlsVersions
 from profiles.analytics import AnalyticsSeen, classify_all
 from profiles.checks._recorders import kept_elsewhere
 from profiles.checks._registry import MISSING, CheckContext, NotApplicable, Unknown
@@ -22,22 +30,20 @@ UNLIMITED = math.inf
 
 def audio_profiles(ctx: CheckContext[Any]) -> list[str]:
     """Tokens of media profiles that stream or record audio."""
-    return list(ctx.fact("media.audio_in_profiles") or [])
+    return list(ctx.fact(fv.media.AUDIO_IN_PROFILES) or [])
 
 
 def is_recording(ctx: CheckContext[Any]) -> bool:
     """Whether at least one recording job is Active (derived fact, else from the jobs list)."""
-    active = ctx.maybe("recording.active")
+    active = ctx.maybe(fv.recording.ACTIVE)
     if active is not MISSING:
         return bool(active)
-    ctx.forget("recording.active")
-    jobs = ctx.fact("recording.jobs") or []
-    return any(str(job.get("mode", "")).lower() == "active" for job in jobs)
+    ctx.forget(fv.recording.ACTIVE)
+    return any(job.active for job in ctx.fact(fv.recording.JOBS) or [])
 
 
-def active_jobs(ctx: CheckContext[Any]) -> list[dict[str, Any]]:
-    jobs = ctx.fact("recording.jobs") or []
-    return [job for job in jobs if str(job.get("mode", "")).lower() == "active"]
+def active_jobs(ctx: CheckContext[Any]) -> list[RecordingJob]:
+    return [job for job in ctx.fact(fv.recording.JOBS) or [] if job.active]
 
 
 WEEK_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,20 +71,21 @@ def recording_times(ctx: CheckContext[Any]) -> RecordingTimes | None:
     active = active_jobs(ctx)
     if not active:
         return None
-    continuous = [str(j.get("token")) for j in active if not j.get("schedule")]
+    continuous = [j.token for j in active if not j.schedule]
     if continuous:
         return RecordingTimes({day: list(ALL_DAY) for day in WEEK_DAYS},
                               f"continuously: recording job {', '.join(continuous)} follows no schedule")
-    schedules_fact = ctx.device.get("recording.schedules") if ctx.device is not None else None
-    read = ctx.fact("recording.schedules") if schedules_fact is not None and schedules_fact.ok else []
-    by_token = {str(s.get("token")): s for s in read or []}
+    schedules_fact = ctx.device.get(fv.recording.SCHEDULES) if ctx.device is not None else None
+    read = ctx.fact(fv.recording.SCHEDULES) if schedules_fact is not None and schedules_fact.ok else []
+    by_token = {s.token: s for s in read or []}
     windows: dict[str, list[str]] = {}
     how: list[str] = []
     missing: list[str] = []
-    for token in sorted({str(j["schedule"]) for j in active}):
+    for token in sorted({j.schedule for j in active if j.schedule}):
         schedule = by_token.get(token)
+        found: Mapping[str, Sequence[str]]
         if schedule is not None:
-            found, what = schedule.get("windows") or {}, f"schedule {schedule.get('name') or token!r} (read)"
+            found, what = schedule.windows, f"schedule {schedule.name or token!r} (read)"
         elif declared is not None:
             ctx.declared("recording_schedule")
             found, what = _hours_windows(declared), f"declared `recording_schedule` (schedule {token!r} not read)"
@@ -91,8 +98,8 @@ def recording_times(ctx: CheckContext[Any]) -> RecordingTimes | None:
     if missing:
         why = "the camera did not return it"
         if schedules_fact is not None and not schedules_fact.ok:
-            ctx.maybe("recording.schedules")  # evidence: the fact and why it is missing
-            why = ctx.missing.get("recording.schedules", why)
+            ctx.maybe(fv.recording.SCHEDULES)  # evidence: the fact and why it is missing
+            why = ctx.missing.get(fv.recording.SCHEDULES.key, why)
         raise Unknown(f"recording job follows schedule {', '.join(repr(t) for t in missing)}, which was not read "
                       f"({why}), and no `recording_schedule` is declared for the camera: when it records is "
                       f"unknown")
@@ -161,15 +168,14 @@ def retention(ctx: CheckContext[Any]) -> Retention | None:
     `recording: false`. A camera with no recording of its own and no declared or discovered recorder raises
     Unknown: its footage may well be kept for months on a recorder nobody declared.
     """
-    recordings = ctx.fact("recording.recordings") or []
+    recordings = ctx.fact(fv.recording.RECORDINGS) or []
     unlimited: list[str] = []
     longest = 0.0
     for rec in recordings:
-        seconds = rec.get("max_retention_seconds")
-        if not seconds:  # None or 0: ONVIF says 0 = unlimited
-            unlimited.append(str(rec.get("token", "?")))
+        if rec.unlimited:  # ONVIF says 0 = unlimited
+            unlimited.append(rec.token)
             continue
-        longest = max(longest, float(seconds) / 3600)
+        longest = max(longest, rec.max_retention_seconds / 3600)
     own = Retention(UNLIMITED if unlimited else longest, len(recordings), tuple(unlimited))
     try:
         elsewhere = kept_elsewhere(ctx)
@@ -206,8 +212,8 @@ def analytics_seen(ctx: CheckContext[Any]) -> AnalyticsSeen:
     """The camera's configured analytics modules and rules, classified (profiles/data/analytics.yaml).
 
     Lists that could not be read are remembered in `ctx.missing` (so the check cannot pass without them)."""
-    modules = ctx.maybe("analytics.modules")
-    rules = ctx.maybe("analytics.rules")
+    modules = ctx.maybe(fv.analytics.MODULES)
+    rules = ctx.maybe(fv.analytics.RULES)
     return classify_all(None if modules is MISSING else modules, None if rules is MISSING else rules)
 
 
@@ -219,7 +225,7 @@ def analytics_with(ctx: CheckContext[Any], flag: str, what: str) -> list[str]:
     seen = analytics_seen(ctx)
     found = seen.where(flag)
     if found:
-        ctx.forget("analytics.modules", "analytics.rules")
+        ctx.forget(fv.analytics.MODULES, fv.analytics.RULES)
         return [seen.describe([t]) for t in found]
     if seen.unknown:
         raise Unknown(f"analytics type(s) {', '.join(seen.unknown)} are not in camaudit's classification, so "
@@ -248,17 +254,20 @@ def identifying_analytics(ctx: CheckContext[Any]) -> list[str]:
 
 
 def is_thermal(ctx: CheckContext[Any]) -> bool:
-    return bool(ctx.fact("thermal.radiometry"))
+    return bool(ctx.fact(fv.thermal.RADIOMETRY))
 
 
 def enabled_masks(ctx: CheckContext[Any]) -> int:
-    masks = ctx.fact("privacy.masks") or []
-    return sum(1 for mask in masks if mask.get("enabled", True))
+    return sum(1 for mask in ctx.fact(fv.privacy.MASKS) or [] if mask.enabled)
+
+
+def https_on(protocols: Sequence[NetworkProtocol]) -> bool:
+    """Whether GetNetworkProtocols shows HTTPS enabled."""
+    return any(p.name.upper() == "HTTPS" and p.enabled for p in protocols)
 
 
 def https_enabled(ctx: CheckContext[Any]) -> bool:
-    protocols = ctx.fact("network.protocols") or []
-    return any(str(p.get("name", "")).upper() == "HTTPS" and p.get("enabled") for p in protocols)
+    return https_on(ctx.fact(fv.network.PROTOCOLS) or [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,26 +285,25 @@ def transport_encryption(ctx: CheckContext[Any]) -> Transport | None:
     A handshake beats the setting both ways: HTTPS "enabled" on a port that refuses TLS is not encryption.
     When None, the missing fact is in `ctx.missing` (read with `maybe`).
     """
-    tls = ctx.maybe("tls.versions")
-    if tls is not MISSING and isinstance(tls, dict):
-        port = tls.get("port")
-        if tls.get("served"):
-            return Transport(True, f"TLS handshake observed on port {port} ({tls.get('negotiated') or 'TLS'})", True)
-        return Transport(False, f"HTTPS is enabled in the settings, but port {port} serves no TLS", True)
-    ctx.forget("tls.versions")  # not observed (e.g. HTTPS off, or HTTPS port unknown): judge the setting
-    protocols = ctx.maybe("network.protocols")
+    tls = ctx.maybe(TLS_VERSIONS)
+    if isinstance(tls, TlsVersions):
+        if tls.served:
+            return Transport(True, f"TLS handshake observed on port {tls.port} ({tls.negotiated or 'TLS'})", True)
+        return Transport(False, f"HTTPS is enabled in the settings, but port {tls.port} serves no TLS", True)
+    ctx.forget(TLS_VERSIONS)  # not observed (e.g. HTTPS off, or HTTPS port unknown): judge the setting
+    protocols = ctx.maybe(fv.network.PROTOCOLS)
     if protocols is MISSING:
         return None
-    enabled = any(str(p.get("name", "")).upper() == "HTTPS" and p.get("enabled") for p in protocols or [])
+    enabled = https_on(protocols or [])
     return Transport(enabled, "HTTPS enabled in the settings (no TLS handshake observed)" if enabled
                      else "HTTPS disabled", False)
 
 
 def anonymous_operations(ctx: CheckContext[Any]) -> list[str]:
-    return [str(op) for op in (ctx.fact("auth.anonymous_operations") or [])]
+    return list(ctx.fact(fv.auth.ANONYMOUS_OPERATIONS) or [])
 
 
-def unsupported(ctx: CheckContext[Any], key: str) -> Fact | None:
+def unsupported(ctx: CheckContext[Any], key: str | FactSpec[Any]) -> Fact | None:
     """The fact when the device does not offer what it describes (kept as evidence), else None.
 
     Raises NotApplicable when no camera was found for the declaration."""
@@ -335,19 +343,18 @@ def stream_access(ctx: CheckContext[Any]) -> list[str]:
 def ptz_patrolling(ctx: CheckContext[Any]) -> list[str]:
     """What moves the PTZ head on its own: auto-start/running tours, auto-tracking. Empty if nothing."""
     reasons: list[str] = []
-    for tour in ctx.fact("ptz.tours") or []:
-        status = str(tour.get("status", ""))
-        if tour.get("auto_start") or status.lower() == "touring":
-            reasons.append(f"preset tour {tour.get('name') or tour.get('token')!r} "
-                           f"({'auto-start' if tour.get('auto_start') else status})")
-    tracking = ctx.maybe("ptz.auto_tracking")
+    for tour in ctx.fact(fv.ptz.TOURS) or []:
+        if tour.auto_start or tour.status.lower() == "touring":
+            reasons.append(f"preset tour {tour.name or tour.token!r} "
+                           f"({'auto-start' if tour.auto_start else tour.status})")
+    tracking = ctx.maybe(fv.ptz.AUTO_TRACKING)
     if tracking is not MISSING and tracking:
         reasons.append("auto-tracking")
-    ctx.forget("ptz.auto_tracking")  # a vendor extension: its absence does not block the judgement
+    ctx.forget(fv.ptz.AUTO_TRACKING)  # a vendor extension: its absence does not block the judgement
     return reasons
 
 
-def _egress(kind: str, address: Any, status: Any) -> str:
+def _egress(kind: str, address: str, status: str | None) -> str:
     """One configured egress, connected or not: a configured service can send whenever it reconnects."""
     shown = str(status or "").strip()
     if shown.lower() == "connected":
@@ -364,32 +371,33 @@ def cloud_services(ctx: CheckContext[Any]) -> list[str]:
     are remembered via ctx.maybe, so "none" is only concluded by `require_all` when every source was read.
     """
     found: list[str] = []
-    uplinks = ctx.maybe("cloud.uplinks")
+    uplinks = ctx.maybe(fv.cloud.UPLINKS)
     if uplinks is not MISSING:
         for up in uplinks or []:
-            found.append(_egress("uplink", up.get("remote_address"), up.get("status")))
-    brokers = ctx.maybe("cloud.event_brokers")
+            found.append(_egress("uplink", up.remote_address, up.status))
+    brokers = ctx.maybe(fv.cloud.EVENT_BROKERS)
     if brokers is not MISSING:
         for broker in brokers or []:
-            found.append(_egress("event broker", broker.get("address"), broker.get("status")))
-    targets = ctx.maybe("storage.targets")
+            found.append(_egress("event broker", broker.address, broker.status))
+    targets = ctx.maybe(fv.recording.STORAGE_TARGETS)
     if targets is not MISSING:
-        for target in targets or []:
-            if not target.get("local", False):
-                found.append(f"remote storage {target.get('type')} {target.get('uri') or ''}".rstrip())
-    ddns = ctx.maybe("cloud.dynamic_dns")
+        found.extend(f"remote storage {_target(t)}" for t in targets or [] if not t.local)
+    ddns = ctx.maybe(fv.cloud.DYNAMIC_DNS)
     # Only a device that updates a DNS name itself reaches out (ClientUpdates with a name); ServerUpdates is the
     # local DHCP server's job, and ClientUpdates without a name (a common factory default) updates nothing.
-    if ddns is not MISSING and ddns and str(ddns.get("type", "")).lower() == "clientupdates" and ddns.get("name"):
-        found.append(f"dynamic DNS {ddns.get('name')}")
+    if isinstance(ddns, DynamicDns) and ddns.type.lower() == "clientupdates" and ddns.name:
+        found.append(f"dynamic DNS {ddns.name}")
     return found
 
 
+def _target(target: StorageTarget) -> str:
+    return f"{target.type} {target.uri or ''}".rstrip()
+
+
 def external_storage(ctx: CheckContext[Any]) -> list[str]:
-    targets = ctx.fact("storage.targets") or []
-    return [f"{t.get('type')} {t.get('uri') or ''}".rstrip() for t in targets if not t.get("local", False)]
+    return [_target(t) for t in ctx.fact(fv.recording.STORAGE_TARGETS) or [] if not t.local]
 
 
 def max_resolution(ctx: CheckContext[Any]) -> tuple[int, int]:
-    res = ctx.fact("media.max_resolution") or {}
-    return int(res.get("width") or 0), int(res.get("height") or 0)
+    res = ctx.fact(fv.media.MAX_RESOLUTION)
+    return (res.width, res.height) if res is not None else (0, 0)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from probes import factvalues as fv
+from probes.factvalues.recording import Recording
 from probes.facts import DeviceFacts
 from profiles.checks._registry import CheckContext, Unknown
 from profiles.findings import EvidenceRef
@@ -59,34 +61,32 @@ def camera_keys(device: DeviceFacts) -> set[str]:
     keys = {device.address.lower()}
     if device.endpoint_uuid:
         keys.add(device.endpoint_uuid.lower().removeprefix("urn:uuid:"))
-    serial = device.value("identity.serial")
+    serial = device.value(fv.identity.SERIAL)
     if serial:
-        keys.add(str(serial).strip().lower())
-    for iface in device.value("network.interfaces") or []:
-        for address in (iface.get("ipv4") or []) if isinstance(iface, dict) else []:
-            keys.add(str(address).split("/", 1)[0])
+        keys.add(serial.strip().lower())
+    for iface in device.value(fv.network.INTERFACES) or []:
+        keys.update(address.split("/", 1)[0] for address in iface.ipv4)
     if device.xaddr:
         keys.update(source_keys(device.xaddr) - {device.xaddr.lower()})
     return {k for k in keys if k}
 
 
-def _index(devices: Sequence[DeviceFacts]) -> Mapping[str, list[tuple[DeviceFacts, dict[str, Any]]]]:
+def _index(devices: Sequence[DeviceFacts]) -> Mapping[str, list[tuple[DeviceFacts, Recording]]]:
     """Source key -> (recorder device, recording) over every device whose recordings were read."""
-    index: dict[str, list[tuple[DeviceFacts, dict[str, Any]]]] = {}
+    index: dict[str, list[tuple[DeviceFacts, Recording]]] = {}
     for device in devices:
-        for rec in device.value("recording.recordings") or []:
-            if isinstance(rec, dict):
-                for key in source_keys(rec.get("source"), rec.get("source_address")):
-                    index.setdefault(key, []).append((device, rec))
+        for rec in device.value(fv.recording.RECORDINGS) or []:
+            for key in source_keys(rec.source, rec.source_address):
+                index.setdefault(key, []).append((device, rec))
     return index
 
 
-def linked_recordings(ctx: CheckContext[Any], camera: DeviceFacts) -> dict[str, list[dict[str, Any]]]:
+def linked_recordings(ctx: CheckContext[Any], camera: DeviceFacts) -> dict[str, list[Recording]]:
     """device_id of another device -> its recordings whose source is `camera`."""
     index = ctx.fleet_cache.get("recorders.index")
     if index is None:
         index = ctx.fleet_cache["recorders.index"] = _index(ctx.devices)
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[Recording]] = {}
     for key in camera_keys(camera):
         for device, rec in index.get(key, []):
             if device.device_id == camera.device_id:
@@ -97,10 +97,10 @@ def linked_recordings(ctx: CheckContext[Any], camera: DeviceFacts) -> dict[str, 
     return found
 
 
-def _kept(where: str, recordings: Iterable[dict[str, Any]]) -> KeptElsewhere:
+def _kept(where: str, recordings: Iterable[Recording]) -> KeptElsewhere:
     recs = list(recordings)
-    unlimited = tuple(str(r.get("token", "?")) for r in recs if not r.get("max_retention_seconds"))
-    finite = [float(r["max_retention_seconds"]) / 3600 for r in recs if r.get("max_retention_seconds")]
+    unlimited = tuple(r.token for r in recs if r.unlimited)
+    finite = [r.max_retention_seconds / 3600 for r in recs if not r.unlimited]
     return KeptElsewhere(where, UNLIMITED if unlimited else max(finite, default=0.0), unlimited, len(recs))
 
 
@@ -114,9 +114,9 @@ def _evidence(ctx: CheckContext[Any], key: str, status: str, value: Any, source:
     ctx.evidence.append(EvidenceRef(key=key, status=status, value=value, source=source))
 
 
-def _summary(recs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"token": r.get("token"), "source": r.get("source"),
-             "max_retention_seconds": r.get("max_retention_seconds")} for r in recs]
+def _summary(recs: Iterable[Recording]) -> list[dict[str, Any]]:
+    """Evidence: the linked recordings, as JSON data."""
+    return [{"token": r.token, "source": r.source, "max_retention_seconds": r.max_retention_seconds} for r in recs]
 
 
 def kept_elsewhere(ctx: CheckContext[Any]) -> list[KeptElsewhere]:
@@ -149,7 +149,7 @@ def kept_elsewhere(ctx: CheckContext[Any]) -> list[KeptElsewhere]:
                             f"keeps this camera's footage is unknown")
             continue
         declared_ids.add(device.device_id)
-        fact = device.get("recording.recordings")
+        fact = device.get(fv.recording.RECORDINGS)
         if not fact.ok:
             _evidence(ctx, key, str(fact.status), None, fact.source)
             problems.append(f"recorder {recorder.name!r}: its recordings were not read ({fact.status}: "

@@ -16,10 +16,12 @@ import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from enum import Enum
+from typing import Any, Final, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict
 
+from probes.factvalues import FactSpec, plain
 from probes.facts import DeviceFacts, Fact
 from profiles.findings import NO_DECLARATION, EvidenceRef, Result
 from profiles.inventory import AreaType, Declaration, Hours, Inventory, Recorder, Sector
@@ -29,8 +31,15 @@ from profiles.sitecalendar import SiteCalendar
 from profiles.timewindows import WeeklyWindows
 
 P = TypeVar("P", bound=BaseModel)
+V = TypeVar("V")
 
-MISSING: Any = object()  # sentinel returned by CheckContext.maybe for a fact that is not ok
+class Missing(Enum):
+    """The type of MISSING, returned by CheckContext.maybe for a fact that is not ok."""
+
+    MISSING = "missing"
+
+
+MISSING: Final = Missing.MISSING
 
 class Params(BaseModel):
     """Base of every check's parameter model: strict (unknown params are errors) and immutable."""
@@ -83,7 +92,7 @@ class CheckContext(Generic[P]):
         if ref is None:  # facts are immutable, so one EvidenceRef per device and key serves every rule
             # a proven absence (every source agreed, see docs/facts.md) shows as `absent`
             status = "absent" if fact.absent else str(fact.status)
-            ref = self.evidence_cache[key] = EvidenceRef(key=key, status=status, value=fact.value,
+            ref = self.evidence_cache[key] = EvidenceRef(key=key, status=status, value=plain(fact.value),
                                                          source=fact.source or None)
         self.evidence.append(ref)
 
@@ -92,27 +101,41 @@ class CheckContext(Generic[P]):
             raise NotApplicable("no camera was found for this declaration")
         return self.device
 
-    def fact(self, key: str) -> Any:
+    @overload
+    def fact(self, key: FactSpec[V]) -> V | None: ...
+
+    @overload
+    def fact(self, key: str) -> Any: ...
+
+    def fact(self, key: str | FactSpec[Any]) -> Any:
         """The value of an `ok` fact; otherwise raise Unknown naming the fact and why it is missing.
 
         A feature the reader proved absent is an `ok` fact with the empty value (evidence status `absent`);
-        `unsupported` is never read as absent here."""
-        fact = self._device().get(key)
-        self._record(key, fact)
+        `unsupported` is never read as absent here. Given a `FactSpec`, the value is typed for mypy."""
+        name = key if isinstance(key, str) else key.key
+        fact = self._device().get(name)
+        self._record(name, fact)
         if not fact.ok:
-            raise Unknown(describe_missing_fact(key, fact))
+            raise Unknown(describe_missing_fact(name, fact))
         return fact.value
 
-    def maybe(self, key: str) -> Any:
+    @overload
+    def maybe(self, key: FactSpec[V]) -> V | None | Missing: ...
+
+    @overload
+    def maybe(self, key: str) -> Any: ...
+
+    def maybe(self, key: str | FactSpec[Any]) -> Any:
         """The value of an `ok` fact, or MISSING (remembered; `require_all` turns it into Unknown later).
 
         Lets a check fail on what it did observe even when another fact is unknown, while still never
         passing without every fact it needs.
         """
-        fact = self._device().get(key)
-        self._record(key, fact)
+        name = key if isinstance(key, str) else key.key
+        fact = self._device().get(name)
+        self._record(name, fact)
         if not fact.ok:
-            self.missing[key] = describe_missing_fact(key, fact)
+            self.missing[name] = describe_missing_fact(name, fact)
             return MISSING
         return fact.value
 
@@ -121,10 +144,10 @@ class CheckContext(Generic[P]):
         if self.missing:
             raise Unknown("; ".join(self.missing.values()))
 
-    def forget(self, *keys: str) -> None:
+    def forget(self, *keys: str | FactSpec[Any]) -> None:
         """Drop facts from the missing set when another fact made them unnecessary."""
         for key in keys:
-            self.missing.pop(key, None)
+            self.missing.pop(key if isinstance(key, str) else key.key, None)
 
     # ---- declarations ------------------------------------------------------------------------------------------
 

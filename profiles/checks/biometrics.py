@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from probes import factvalues as fv
 from profiles import places
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
@@ -63,7 +64,7 @@ def special_category_ground(ctx: CheckContext[Art9Params]) -> CheckOutcome:
     bio = obs.maybe_biometric(ctx)
     if bio:
         kinds.append(f"biometric analytics ({', '.join(bio)})")
-    thermal = ctx.maybe("thermal.radiometry")
+    thermal = ctx.maybe(fv.thermal.RADIOMETRY)
     if thermal is not MISSING and thermal:
         kinds.append("body temperature (radiometric thermal camera)")
     if not kinds:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from probes import factvalues as fv
 from profiles import places
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
@@ -21,13 +22,13 @@ def class_from_features(ctx: CheckContext[Any]) -> CheckOutcome:
     if declared >= 4:
         return ctx.passed("declared class 4: no observed feature can imply a higher class")
     reasons: list[str] = []
-    audio = ctx.maybe("media.audio_in_profiles")
+    audio = ctx.maybe(fv.media.AUDIO_IN_PROFILES)
     if audio is not MISSING and audio:
         reasons.append(f"audio in media profile(s) {', '.join(map(str, audio))}")
     bio = obs.maybe_biometric(ctx)
     if bio:
         reasons.append(f"biometric analytics {', '.join(bio)}")
-    ptz = ctx.maybe("ptz.present")
+    ptz = ctx.maybe(fv.ptz.PRESENT)
     if ptz is not MISSING and ptz:
         try:
             patrol = obs.ptz_patrolling(ctx)
@@ -123,7 +124,7 @@ def _access_control(ctx: CheckContext[Any]) -> str | None:
 
 
 def _time_stamps(ctx: CheckContext[Any]) -> str | None:
-    return None if ctx.fact("media.osd_datetime") else "no date/time overlay"
+    return None if ctx.fact(fv.media.OSD_DATETIME) else "no date/time overlay"
 
 
 def _local_storage(ctx: CheckContext[Any]) -> str | None:
@@ -133,12 +134,12 @@ def _local_storage(ctx: CheckContext[Any]) -> str | None:
 
 def _network_separation(ctx: CheckContext[Any]) -> str | None:
     problems = []
-    gateways = ctx.maybe("network.gateway")
+    gateways = ctx.maybe(fv.network.GATEWAY)
     if gateways is not MISSING and gateways:
         problems.append(f"default gateway {', '.join(map(str, gateways))}")
-    uplinks = ctx.maybe("cloud.uplinks")
+    uplinks = ctx.maybe(fv.cloud.UPLINKS)
     if uplinks is not MISSING:
-        connected = [u for u in uplinks or [] if str(u.get("status", "")).lower() != "offline"]
+        connected = [u for u in uplinks or [] if (u.status or "").lower() != "offline"]
         if connected:
             problems.append(f"uplink to {', '.join(str(u.get('remote_address')) for u in connected)}")
     if problems:

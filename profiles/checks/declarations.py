@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from probes import factvalues as fv
 from profiles import places
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
@@ -81,7 +82,7 @@ def dpia_declared(ctx: CheckContext[DpiaParams]) -> CheckOutcome:
         elif decl.biometrics:
             reasons.append("declared biometrics")
     if p.on_thermal:
-        thermal = ctx.maybe("thermal.radiometry")
+        thermal = ctx.maybe(fv.thermal.RADIOMETRY)
         if thermal is not MISSING and thermal:
             reasons.append("temperature measurement")
     if p.on_public_space and decl.covers_public_space:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from probes import factvalues as fv
 from probes.facts import DeviceFacts
 from probes.identity import IdentityKeys
 from profiles.checks._registry import CheckContext, CheckOutcome, NotApplicable, check
@@ -69,6 +70,6 @@ def identity_unique(ctx: CheckContext[Any]) -> CheckOutcome:
                for other_id, shared in sorted(shared_with.items(), key=lambda kv: order[kv[0]])]
     if clashes:
         return ctx.failed(f"identity conflict: {'; '.join(clashes)} (this device: {_where(device, mine)})")
-    ctx.maybe("identity.serial")  # an unread serial could hide a twin: no pass without it
+    ctx.maybe(fv.identity.SERIAL)  # an unread serial could hide a twin: no pass without it
     ctx.require_all()
     return ctx.passed("no other device in this scan claims its endpoint uuid or serial")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from probes import factvalues as fv
 from profiles import places
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
@@ -26,18 +27,18 @@ def feature_minimisation(ctx: CheckContext[FeatureMinimisationParams]) -> CheckO
     """Audio and PTZ only when justified, masks where the view leaves the premises, recording only in hours."""
     decl = ctx.decl
     problems: list[str] = []
-    audio = ctx.maybe("media.audio_in_profiles")
+    audio = ctx.maybe(fv.media.AUDIO_IN_PROFILES)
     if audio is not MISSING and audio and not decl.audio:  # absent or `audio: false`
         problems.append(f"audio on (profiles {', '.join(map(str, audio))}) without a declared justification")
-    ptz = ctx.maybe("ptz.present")
+    ptz = ctx.maybe(fv.ptz.PRESENT)
     if ptz is not MISSING and ptz and not decl.ptz:
         problems.append("pan/tilt/zoom present without a declared justification")
     if decl.covers_public_space or places.within(decl.area, ctx.params.mask_areas):
-        masks = ctx.maybe("privacy.masks")
-        if masks is not MISSING and not any(m.get("enabled", True) for m in masks or []):
+        masks = ctx.maybe(fv.privacy.MASKS)
+        if masks is not MISSING and not any(m.enabled for m in masks or []):
             problems.append(f"view reaches beyond the premises ({decl.area}) but no privacy mask is enabled")
     if not decl.recording:  # declared as live view only
-        recording = ctx.maybe("recording.active")
+        recording = ctx.maybe(fv.recording.ACTIVE)
         if recording is not MISSING and recording:
             problems.append("declared as live view only (`recording: false`), but a recording job is active")
     unknown: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from probes import factvalues as fv
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Unknown, check
 
@@ -11,7 +12,7 @@ from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Unkno
 @check("ptz_minimised")
 def ptz_minimised(ctx: CheckContext[Any]) -> CheckOutcome:
     """Pan/tilt/zoom is only present where the declared purpose needs it (a `ptz` justification)."""
-    if not ctx.fact("ptz.present"):
+    if not ctx.fact(fv.ptz.PRESENT):
         return ctx.passed("fixed camera (no pan/tilt/zoom)")
     justification = ctx.declared("ptz", required=False)
     patrol = obs.ptz_patrolling(ctx)
@@ -25,7 +26,7 @@ def ptz_minimised(ctx: CheckContext[Any]) -> CheckOutcome:
 @check("ptz_supervised")
 def ptz_supervised(ctx: CheckContext[Any]) -> CheckOutcome:
     """A PTZ camera needs an operator watching in real time and privacy masks limiting its view."""
-    if not ctx.fact("ptz.present"):
+    if not ctx.fact(fv.ptz.PRESENT):
         return ctx.not_applicable("fixed camera (no pan/tilt/zoom)")
     problems: list[str] = []
     unknown: list[str] = []
@@ -34,8 +35,8 @@ def ptz_supervised(ctx: CheckContext[Any]) -> CheckOutcome:
         problems.append("declared without a real-time operator (`realtime_monitoring: false`)")
     elif live is None:
         unknown.append("whether an operator watches live is not declared (`realtime_monitoring: true/false`)")
-    masks = ctx.maybe("privacy.masks")
-    if masks is not MISSING and not any(m.get("enabled", True) for m in masks or []):
+    masks = ctx.maybe(fv.privacy.MASKS)
+    if masks is not MISSING and not any(m.enabled for m in masks or []):
         problems.append("no privacy mask limits the view")
     if problems:
         return ctx.failed("PTZ camera: " + "; ".join(problems))

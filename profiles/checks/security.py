@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
+from probes import factvalues as fv
+from probes.factvalues.tls import TlsCertificate, TlsVersions
 from probes.facts import Fact
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
@@ -15,11 +17,11 @@ from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Param
 def _clock_problem(ctx: CheckContext[Any], max_skew_s: float, require_ntp: bool) -> str | None:
     """A problem with the device clock, or None. Reads clock facts with `maybe`."""
     problems: list[str] = []
-    skew = ctx.maybe("clock.skew_seconds")
+    skew = ctx.maybe(fv.clock.SKEW_SECONDS)
     if skew is not MISSING and skew is not None and abs(float(skew)) > max_skew_s:
         problems.append(f"clock is {float(skew):+.0f} s off (tolerance {max_skew_s:g} s)")
     if require_ntp:
-        source = ctx.maybe("clock.source")
+        source = ctx.maybe(fv.clock.SOURCE)
         if source is not MISSING and str(source).upper() != "NTP":
             problems.append(f"clock is set {source!s} instead of by NTP")
     return "; ".join(problems) or None
@@ -36,7 +38,7 @@ class AccessSecurityParams(Params):
 def access_security(ctx: CheckContext[AccessSecurityParams]) -> CheckOutcome:
     """No operation answers without credentials, HTTPS is offered and the clock is synchronised."""
     problems: list[str] = []
-    anonymous = ctx.maybe("auth.anonymous_operations")
+    anonymous = ctx.maybe(fv.auth.ANONYMOUS_OPERATIONS)
     if anonymous is not MISSING and anonymous:
         problems.append(f"answers without credentials: {', '.join(map(str, anonymous))}")
     problems += obs.stream_access(ctx)
@@ -69,14 +71,14 @@ class IntegrityParams(Params):
 def integrity_measures(ctx: CheckContext[IntegrityParams]) -> CheckOutcome:
     """Configuration needs authentication, the clock follows NTP and recordings carry a time overlay."""
     problems: list[str] = []
-    anonymous = ctx.maybe("auth.anonymous_operations")
+    anonymous = ctx.maybe(fv.auth.ANONYMOUS_OPERATIONS)
     if anonymous is not MISSING and anonymous:
         problems.append(f"configuration readable without credentials ({', '.join(map(str, anonymous))})")
     clock = _clock_problem(ctx, ctx.params.max_clock_skew_s, ctx.params.require_ntp)
     if clock:
         problems.append(clock)
     if ctx.params.require_time_overlay:
-        osd = ctx.maybe("media.osd_datetime")
+        osd = ctx.maybe(fv.media.OSD_DATETIME)
         if osd is not MISSING and not osd:
             problems.append("no date/time overlay on the image")
     if problems:
@@ -98,12 +100,12 @@ def privacy_by_design(ctx: CheckContext[PrivacyByDesignParams]) -> CheckOutcome:
     transport = obs.transport_encryption(ctx)
     if transport is not None and not transport.encrypted:
         problems.append(f"no encrypted transport ({transport.how})")
-    anonymous = ctx.maybe("auth.anonymous_operations")
+    anonymous = ctx.maybe(fv.auth.ANONYMOUS_OPERATIONS)
     if anonymous is not MISSING and anonymous:
         problems.append(f"no access control on {', '.join(map(str, anonymous))}")
     if ctx.params.require_masks:
-        masks = ctx.maybe("privacy.masks")
-        if masks is not MISSING and not any(m.get("enabled", True) for m in masks or []):
+        masks = ctx.maybe(fv.privacy.MASKS)
+        if masks is not MISSING and not any(m.enabled for m in masks or []):
             problems.append("no privacy mask configured")
     if problems:
         return ctx.failed("; ".join(problems))
@@ -119,8 +121,8 @@ class TlsCertificateParams(Params):
     reject_legacy_tls: bool = Field(default=True, description="Fail when the device still accepts TLS 1.0/1.1")
 
 
-def _weak_key(cert: dict[str, Any], params: TlsCertificateParams) -> str | None:
-    kind, bits = str(cert.get("key_type") or "?").lower(), cert.get("key_bits")
+def _weak_key(cert: TlsCertificate, params: TlsCertificateParams) -> str | None:
+    kind, bits = cert.key_type.lower(), cert.key_bits
     if bits is None:
         return None
     floor = params.min_ec_bits if kind == "ec" else params.min_rsa_bits if kind in ("rsa", "dsa") else None
@@ -140,21 +142,23 @@ def _observed_at(fact: Fact) -> datetime | None:
 @check("tls_certificate", params=TlsCertificateParams)
 def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
     """The certificate the device's HTTPS really presents is within its validity period and has a strong key."""
-    none = obs.unsupported(ctx, "tls.certificate")
+    none = obs.unsupported(ctx, fv.tls.CERTIFICATE)
     if none is not None:
         return ctx.not_applicable(f"no TLS served, so no certificate to judge ({none.reason})")
     assert ctx.device is not None
-    fact = ctx.device.get("tls.certificate")
-    cert = ctx.fact("tls.certificate")
+    fact = ctx.device.get(fv.tls.CERTIFICATE)
+    cert = ctx.fact(fv.tls.CERTIFICATE)
+    if cert is None:
+        raise Unknown("fact `tls.certificate` is ok but holds no certificate")
     problems: list[str] = []
-    not_after = _parse_time(cert.get("not_after"))
-    not_before = _parse_time(cert.get("not_before"))
+    not_after = _parse_time(cert.not_after)
+    not_before = _parse_time(cert.not_before)
     # Validity is what the device showed when it was read, not what it would be on the `--at` day:
     # `--at` moves the calendar (holidays, waivers, declared end dates), never the observation.
     seen = _observed_at(fact) or ctx.at
     if not_after is not None and seen > not_after:
         problems.append(f"certificate expired on {not_after.date().isoformat()} (read on {seen.date().isoformat()})")
-    elif not_after is None and cert.get("expired"):
+    elif not_after is None and cert.expired:
         problems.append("certificate expired")
     if not_before is not None and seen < not_before:
         problems.append(f"certificate not valid before {not_before.date().isoformat()} "
@@ -162,15 +166,15 @@ def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
     weak = _weak_key(cert, ctx.params)
     if weak:
         problems.append(weak)
-    if str(cert.get("signature_hash") or "").lower() in ("md5", "sha1"):
-        problems.append(f"signed with {cert['signature_hash']}")
+    if (cert.signature_hash or "").lower() in ("md5", "sha1"):
+        problems.append(f"signed with {cert.signature_hash}")
     legacy_unknown = None
     if ctx.params.reject_legacy_tls:
-        versions = ctx.maybe("tls.versions")
-        if versions is not MISSING and isinstance(versions, dict):
-            if versions.get("legacy_accepted"):
+        versions = ctx.maybe(fv.tls.VERSIONS)
+        if isinstance(versions, TlsVersions):
+            if versions.legacy_accepted:
                 problems.append("TLS 1.0/1.1 still accepted")
-            elif versions.get("legacy_accepted") is None:
+            elif versions.legacy_accepted is None:
                 legacy_unknown = ("whether TLS 1.0/1.1 is still accepted could not be tested from this host "
                                   "(reject_legacy_tls: false judges the certificate alone)")
     if problems:
@@ -178,8 +182,8 @@ def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
     ctx.require_all()
     if legacy_unknown:
         raise Unknown(legacy_unknown)
-    kind = f"{str(cert.get('key_type', '?')).upper()} {cert.get('key_bits')}-bit"
-    issued = "self-signed" if cert.get("self_signed") else f"issued by {cert.get('issuer')}"
+    kind = f"{cert.key_type.upper()} {cert.key_bits}-bit"
+    issued = "self-signed" if cert.self_signed else f"issued by {cert.issuer}"
     until = not_after.date().isoformat() if not_after else "?"
     return ctx.passed(f"certificate valid until {until}, {kind} key, {issued}")
 

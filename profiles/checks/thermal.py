@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import Field
 
+from probes import factvalues as fv
+from probes.factvalues.network import Dns
+from probes.factvalues.recording import RecordingSummary
 from probes.facts import DeviceFacts
 from profiles.checks import _observe as obs
 from profiles.checks._registry import (
@@ -51,17 +54,17 @@ def thermal_not_recorded(ctx: CheckContext[Any]) -> CheckOutcome:
     """Temperature checks are real-time only: no recording job, no edge storage, no stored history."""
     _require_thermal(ctx)
     problems = []
-    jobs = ctx.maybe("recording.jobs")
+    jobs = ctx.maybe(fv.recording.JOBS)
     if jobs is not MISSING:
-        active = [str(j.get("token")) for j in jobs or [] if str(j.get("mode", "")).lower() == "active"]
+        active = [j.token for j in jobs or [] if j.active]
         if active:
             problems.append(f"recording job(s) active: {', '.join(active)}")
-    summary = ctx.maybe("recording.summary")
-    if summary is not MISSING and summary and summary.get("data_from"):
-        problems.append(f"stored footage since {summary.get('data_from')}")
-    targets = ctx.maybe("storage.targets")
+    summary = ctx.maybe(fv.recording.SUMMARY)
+    if isinstance(summary, RecordingSummary) and summary.data_from:
+        problems.append(f"stored footage since {summary.data_from}")
+    targets = ctx.maybe(fv.recording.STORAGE_TARGETS)
     if targets is not MISSING and targets:
-        problems.append(f"storage configured ({', '.join(str(t.get('type')) for t in targets)})")
+        problems.append(f"storage configured ({', '.join(t.type for t in targets)})")
     if problems:
         return ctx.failed("thermal images are kept: " + "; ".join(problems))
     ctx.require_all()
@@ -72,16 +75,16 @@ def _segments(device: DeviceFacts) -> tuple[set[str], str | None]:
     """Network segments of a device: the discovery segment, else the networks of its interface addresses.
 
     Returns (segments, None) or (empty set, why unknown)."""
-    fact = device.get("network.segment")
+    fact = device.get(fv.network.SEGMENT)
     if fact.ok and fact.value:
         return {str(fact.value)}, None
-    interfaces = device.get("network.interfaces")
-    if interfaces.ok:
+    interfaces = device.value(fv.network.INTERFACES)
+    if interfaces is not None:
         nets: set[str] = set()
-        for iface in interfaces.value or []:
-            for cidr in iface.get("ipv4") or []:
+        for iface in interfaces:
+            for cidr in iface.ipv4:
                 try:
-                    nets.add(str(ipaddress.ip_interface(str(cidr)).network))
+                    nets.add(str(ipaddress.ip_interface(cidr).network))
                 except ValueError:
                     continue
         if nets:
@@ -95,15 +98,15 @@ def thermal_isolated(ctx: CheckContext[Any]) -> CheckOutcome:
     _require_thermal(ctx)
     me = ctx.device
     assert me is not None
-    ctx.maybe("network.segment")
-    ctx.maybe("network.interfaces")
+    ctx.maybe(fv.network.SEGMENT)
+    ctx.maybe(fv.network.INTERFACES)
     mine, why = _segments(me)
     if not mine:
         raise Unknown(f"segment of this camera unknown: {why}")
     fleet = ctx.fleet_cache.get("thermal_isolated.fleet")
     if fleet is None:  # computed once per evaluation: (device, segments) of every non-thermal camera
         fleet = ctx.fleet_cache["thermal_isolated.fleet"] = [
-            (other, _segments(other)[0]) for other in ctx.devices if other.value("thermal.radiometry") is not True]
+            (other, _segments(other)[0]) for other in ctx.devices if other.value(fv.thermal.RADIOMETRY) is not True]
     same: list[str] = []
     unknown = 0
     for other, theirs in fleet:
@@ -127,12 +130,12 @@ def thermal_network_isolated(ctx: CheckContext[Any]) -> CheckOutcome:
     """The temperature camera cannot reach other networks: no default gateway, no DNS, no cloud service."""
     _require_thermal(ctx)
     problems = []
-    gateway = ctx.maybe("network.gateway")
+    gateway = ctx.maybe(fv.network.GATEWAY)
     if gateway is not MISSING and gateway:
         problems.append(f"default gateway {', '.join(map(str, gateway))}")
-    dns = ctx.maybe("network.dns")
-    if dns is not MISSING and dns and (dns.get("servers") or dns.get("from_dhcp")):
-        problems.append(f"DNS {', '.join(map(str, dns.get('servers') or ['from DHCP']))}")
+    dns = ctx.maybe(fv.network.DNS)
+    if isinstance(dns, Dns) and (dns.servers or dns.from_dhcp):
+        problems.append(f"DNS {', '.join(dns.servers or ['from DHCP'])}")
     problems.extend(obs.cloud_services(ctx))
     if problems:
         return ctx.failed("can transmit beyond its own network: " + "; ".join(problems))

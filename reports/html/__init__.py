@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from probes.factvalues import plain
 from probes.facts import DeviceFacts, FactStatus
 from probes.readstatus import DeviceRead, ReadStatus, derive_read
 from profiles.findings import Change, EvidenceRef, Result, Severity
@@ -97,7 +98,7 @@ class _Interner:
 
 
 def _short(value: Any, limit: int = VALUE_LIMIT) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = value if isinstance(value, str) else json.dumps(plain(value), ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

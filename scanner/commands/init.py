@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from probes import clock
+from probes import factvalues as fv
 from probes.discovery import DiscoveredDevice, Signal
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
@@ -109,10 +110,7 @@ class FoundCamera:
     def mac(self) -> str | None:
         mac = self.device.mac or (self.facts.mac if self.facts else None)
         if not mac and self.facts is not None:
-            for iface in self.facts.value("network.interfaces") or []:
-                if isinstance(iface, dict) and iface.get("mac"):
-                    mac = str(iface["mac"])
-                    break
+            mac = next((iface.mac for iface in self.facts.value(fv.network.INTERFACES) or [] if iface.mac), None)
         if not mac:
             return None
         norm = mac.lower().replace("-", ":")

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "prints the summary unless --quiet. The exit code follows the document, as for scan.",
     )
     parser.add_argument(
-        "document", type=Path, metavar="FINDINGS.json", help="scan document (camaudit.scan/2; /1 still loads)"
+        "document", type=Path, metavar="FINDINGS.json", help="scan document (camaudit.scan/3; /1 and /2 still load)"
     )
     add_output_arguments(parser)
     parser.set_defaults(handler=run)

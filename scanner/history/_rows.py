@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from probes import clock
+from probes.factvalues import plain
 from probes.facts import DeviceFacts, Fact
 from profiles.findings import Change, Finding, Result
 from reports.model import ScanResult
@@ -81,7 +82,7 @@ def _scan_rows(result: ScanResult, *, host: str | None, pid: int | None) -> Scan
         for key, fact in device.facts.items():
             rows.facts.append((
                 meta.scan_id, seq, device.device_id, key, fact.status.value,
-                json.dumps(fact.value), fact.source, fact.reason,
+                json.dumps(plain(fact.value)), fact.source, fact.reason,
                 fact.evidence.model_dump_json() if fact.evidence else None,
             ))
     for seq, finding in enumerate(result.findings):

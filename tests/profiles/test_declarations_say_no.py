@@ -17,7 +17,7 @@ from tests.profiles.factbook import camera, decl, inventory
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Prague"))
 PTZ = {"ptz.present": True, "ptz.nodes": [{"token": "N1"}],
-       "privacy.masks": [{"token": "M1", "enabled": True}]}
+       "privacy.masks": [{"token": "M1", "type": "Color", "enabled": True, "points": 4}]}
 AUDIO = {"media.audio_in_profiles": ["Profile_1"]}
 
 

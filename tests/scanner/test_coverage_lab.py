@@ -82,7 +82,7 @@ async def test_right_password_is_complete_and_clean(demo_pair, tmp_path, capsys,
     monkeypatch.setenv("CAMAUDIT_DEMO_PASSWORD", "demo-pass")
     code, console, doc = await _scan(tmp_path, capsys, "--site", str(_site(tmp_path, _hosts(demo_pair))))
     assert _reads(doc) == {"hotel-lobby": "read_fully", "parking-lot": "read_fully"}
-    assert doc["schema"] == "camaudit.scan/2" and doc["coverage"]["incomplete"] == []
+    assert doc["schema"] == "camaudit.scan/3" and doc["coverage"]["incomplete"] == []
     assert "Coverage complete" in console and "No failing findings." in console
     assert code == exitcodes.OK, console
 

@@ -77,7 +77,7 @@ CASES = [
      {"class_": 1}, {"measures": ["access_control"]}, R.FAIL, "live stream readable without credentials"),
     ("threat_measures", {"rtsp.auth": failed("rtsp.auth", "not_probed", "no stream URI")},
      {"class_": 1}, {"measures": ["access_control"]}, R.UNKNOWN, "access_control: fact `rtsp.auth` is not_probed"),
-    ("threat_measures", {"cloud.uplinks": [{"remote_address": "wss://x.example", "status": "Connected"}]},
+    ("threat_measures", {"cloud.uplinks": [{"remote_address": "wss://x.example", "status": "Connected", "user_level": "Operator"}]},
      {"class_": 3}, {"measures": ["network_separation"]}, R.FAIL, "uplink to wss://x.example"),
     ("threat_measures", {"network.gateway": failed("network.gateway")}, {"class_": 3},
      {"measures": ["network_separation"]}, R.UNKNOWN, "fact `network.gateway` is error"),

@@ -20,7 +20,7 @@ def nvr(*recordings: dict, facts: dict | None = None):
 
 def nvr_rec(token: str, source: str | None, hours: float | None, address: str | None = None) -> dict:
     return {"token": token, "source": source, "source_address": address,
-            "max_retention_seconds": int(hours * H) if hours is not None else None}
+            "max_retention_seconds": int(hours * H) if hours is not None else 0}  # 0: no maximum (ONVIF)
 
 
 NVR_DECL = {"name": "main-nvr", "kind": "onvif_nvr", "match": {"uuid": NVR_UUID}, "records": ["cam"]}

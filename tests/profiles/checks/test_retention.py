@@ -10,7 +10,7 @@ from tests.profiles.factbook import failed, run_case
 H = 3600
 
 
-def rec(*seconds: int | None) -> dict:
+def rec(*seconds: int) -> dict:
     return {"recording.recordings": [{"token": f"Recording_{i}", "max_retention_seconds": s}
                                      for i, s in enumerate(seconds, 1)]}
 
@@ -21,7 +21,7 @@ CASES = [
     # retention_configured (GDPR-RET-1)
     ("retention_configured", rec(72 * H), {}, {}, R.PASS, "within the declared 3 days (72 h)"),
     ("retention_configured", rec(72 * H, 0), {}, {}, R.FAIL, "no maximum retention on Recording_2"),
-    ("retention_configured", rec(None), {}, {}, R.FAIL, "no maximum retention on Recording_1"),
+    ("retention_configured", rec(0), {}, {}, R.FAIL, "no maximum retention on Recording_1"),
     ("retention_configured", rec(96 * H), {}, {}, R.FAIL, "longer than the declared 3 days (72 h)"),
     ("retention_configured", rec(24 * H), {"retention_hours": None}, {}, R.UNKNOWN, "`retention_hours` is missing"),
     ("retention_configured", {"recording.recordings": failed("recording.recordings")}, {}, {}, R.UNKNOWN,

@@ -84,7 +84,8 @@ async def test_schedules_read_judged_and_jobs_follow_the_lab_clock() -> None:
 
     read = sheets["after-hours"].get("recording.schedules")
     assert read.ok and read.source == "tsc:GetSchedules"
-    assert [(s["token"], s["name"], s["windows"]) for s in read.value] == [("AfterHours", "After hours", AFTER_HOURS)]
+    assert [(s.token, s.name, {d: list(w) for d, w in s.windows.items()}) for s in read.value] == [
+        ("AfterHours", "After hours", AFTER_HOURS)]
     school = decl(sector="school", area="school_corridor", **{"class": 3})
     inv = inventory(school, opening_hours={"weekdays": ["07:30-16:30"]})
 

@@ -58,7 +58,7 @@ CASES = [
     ("school_hours", IDLE, SCHOOL, {}, TUESDAY_10, R.PASS, "not recording in the week from Tue 2026-11-24"),
     ("school_hours", {**IDLE, "recording.recordings": [{"token": "R1", "max_retention_seconds": 7 * 24 * H}]},
      SCHOOL, {}, TUESDAY_10, R.FAIL, "must be deleted by the next working day, Wed 2026-11-25 (24 h"),
-    ("school_hours", {**IDLE, "cloud.uplinks": [{"remote_address": "wss://parents.example", "status": "Connected"}]},
+    ("school_hours", {**IDLE, "cloud.uplinks": [{"remote_address": "wss://parents.example", "status": "Connected", "user_level": "Operator"}]},
      SCHOOL, {}, TUESDAY_10, R.FAIL, "streams or uploads to uplink wss://parents.example"),
     ("school_hours", {**SCHEDULED, "cloud.uplinks": failed("cloud.uplinks")}, SCHOOL, {}, TUESDAY_22, R.UNKNOWN,
      "cloud.uplinks"),

@@ -24,7 +24,7 @@ CASES = [
     ("thermal_legal_framework", UNREAD, SCREEN, {}, R.UNKNOWN, "thermal.radiometry"),
     ("thermal_not_recorded", T_CLEAN, SCREEN, {}, R.PASS, "no recording, no storage"),
     ("thermal_not_recorded", T, SCREEN, {}, R.FAIL, "recording job(s) active: RecordingJob_1"),
-    ("thermal_not_recorded", {**T_CLEAN, "storage.targets": [{"type": "LocalStorage", "local": True}]}, SCREEN, {},
+    ("thermal_not_recorded", {**T_CLEAN, "storage.targets": [{"token": "SD", "type": "LocalStorage", "local": True}]}, SCREEN, {},
      R.FAIL, "storage configured (LocalStorage)"),
     ("thermal_not_recorded", {**T_CLEAN, "recording.jobs": failed("recording.jobs")}, SCREEN, {}, R.UNKNOWN,
      "fact `recording.jobs` is error"),

@@ -9,7 +9,15 @@ import jsonschema
 import pytest
 
 from probes.errors import ConfigError
-from reports.jsonout import SCHEMA_PATH, load_scan, scan_json_schema, write_json, write_jsonl
+from reports.jsonout import (
+    FACTS_SCHEMA_PATH,
+    SCHEMA_PATH,
+    facts_json_schema,
+    load_scan,
+    scan_json_schema,
+    write_json,
+    write_jsonl,
+)
 from reports.model import SCHEMA_ID
 
 
@@ -38,7 +46,7 @@ def test_written_document_validates_and_round_trips(scan, tmp_path):
 def test_schema_rejects_what_the_model_rejects(scan):
     doc = json.loads(scan.dump_json())
     doc["findings"][0]["result"] = "maybe"
-    doc["schema"] = "camaudit.scan/3"
+    doc["schema"] = "camaudit.scan/4"
     del doc["meta"]["scan_id"]
     assert len(list(_validator().iter_errors(doc))) >= 3
 
@@ -52,7 +60,7 @@ def test_documents_of_schema_1_still_load(scan, tmp_path):
     path = tmp_path / "old.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     loaded = load_scan(path)
-    assert loaded.schema_ == SCHEMA_ID == "camaudit.scan/2"
+    assert loaded.schema_ == SCHEMA_ID == "camaudit.scan/3"
     assert len(loaded.findings) == len(scan.findings) and all(f.profile_version is None for f in loaded.findings)
 
 
@@ -141,3 +149,17 @@ def test_scan_1_documents_still_load_with_read_status_and_coverage_derived(scan,
     assert [d["read"] for d in current["devices"]] == [d.read.model_dump(mode="json") for d in loaded.devices]
     assert loaded.coverage == compute_coverage(scan)
     assert loaded.coverage.incomplete  # the sample has a device that was not read
+
+
+def test_published_fact_value_schema_is_current():
+    assert json.loads(FACTS_SCHEMA_PATH.read_text(encoding="utf-8")) == facts_json_schema(), (
+        "a fact value model changed: regenerate with `python -m reports.jsonout` and review the diff"
+    )
+
+
+def test_the_scan_schema_rejects_a_fact_value_of_the_wrong_shape(scan):
+    doc = json.loads(scan.dump_json())
+    facts = next(d["facts"] for d in doc["devices"] if d["facts"])
+    key = next(iter(facts))
+    facts[key] = {"status": "ok", "value": {"not": "a value of " + key}, "source": "test"}
+    assert list(_validator().iter_errors(doc)), f"a bad value of {key} passed the published schema"
