@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from probes.discovery.model import DiscoveredDevice
 from probes import factvalues as fv
+from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts, Fact
 
 __all__ = ["IdentityKeys", "device_id_base", "endpoint_reads", "group_endpoints", "norm_mac", "norm_uuid"]

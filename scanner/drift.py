@@ -23,12 +23,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from probes.facts import DeviceFacts, Fact, FactStatus
 from probes.factvalues import plain
 from probes.factvalues.media import Resolution
 from probes.factvalues.privacy import PrivacyMask
 from probes.factvalues.recording import Recording
 from probes.factvalues.users import User
-from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import Change, EvidenceRef, Finding, Result
 from profiles.naming import display_name
 from reports.drift import Drift, DriftDevice, DriftFactChange, FindingDelta

@@ -22,15 +22,6 @@ class FactValue(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # Transitional (issue 16): lets code that still reads values as dicts work until it reads attributes.
-    def get(self, name: str, default: Any = None) -> Any:
-        return getattr(self, name) if name in type(self).model_fields else default
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in type(self).model_fields:
-            raise KeyError(name)
-        return getattr(self, name)
-
 
 @dataclass(frozen=True)
 class FactSpec(Generic[V]):

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from probes import factvalues as fv
-from probes.factvalues.recording import Recording
 from probes.facts import DeviceFacts
+from probes.factvalues.recording import Recording
 from profiles.checks._registry import CheckContext, Unknown
 from profiles.findings import EvidenceRef
 from profiles.inventory import Recorder, RecorderKind

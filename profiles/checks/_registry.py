@@ -21,8 +21,8 @@ from typing import Any, Final, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict
 
-from probes.factvalues import FactSpec, plain
 from probes.facts import DeviceFacts, Fact
+from probes.factvalues import FactSpec, plain
 from profiles.findings import NO_DECLARATION, EvidenceRef, Result
 from profiles.inventory import AreaType, Declaration, Hours, Inventory, Recorder, Sector
 from profiles.matching import DeviceKeys, selector_strength

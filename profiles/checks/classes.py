@@ -141,7 +141,7 @@ def _network_separation(ctx: CheckContext[Any]) -> str | None:
     if uplinks is not MISSING:
         connected = [u for u in uplinks or [] if (u.status or "").lower() != "offline"]
         if connected:
-            problems.append(f"uplink to {', '.join(str(u.get('remote_address')) for u in connected)}")
+            problems.append(f"uplink to {', '.join(u.remote_address for u in connected)}")
     if problems:
         return "not on a closed camera network: " + ", ".join(problems)
     missing = [ctx.missing.pop(k) for k in ("network.gateway", "cloud.uplinks") if k in ctx.missing]

@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import Field
 
 from probes import factvalues as fv
+from probes.facts import DeviceFacts
 from probes.factvalues.network import Dns
 from probes.factvalues.recording import RecordingSummary
-from probes.facts import DeviceFacts
 from profiles.checks import _observe as obs
 from profiles.checks._registry import (
     MISSING,

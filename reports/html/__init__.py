@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from probes.factvalues import plain
 from probes.facts import DeviceFacts, FactStatus
+from probes.factvalues import plain
 from probes.readstatus import DeviceRead, ReadStatus, derive_read
 from profiles.findings import Change, EvidenceRef, Result, Severity
 from reports._index import device_name

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from probes import clock
-from probes.factvalues import plain
 from probes.facts import DeviceFacts, Fact
+from probes.factvalues import plain
 from profiles.findings import Change, Finding, Result
 from reports.model import ScanResult
 from scanner._gc import paused_gc

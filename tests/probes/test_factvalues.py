@@ -6,8 +6,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from probes import factvalues as fv
-from probes.factvalues import ALL_SPECS, FactValue
 from probes.facts import FACT_CATALOGUE, DeviceFacts, Fact
+from probes.factvalues import ALL_SPECS, FactValue
 
 
 def _models() -> set[type[BaseModel]]:

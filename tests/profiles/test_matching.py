@@ -23,7 +23,8 @@ def test_match_by_each_key() -> None:
 
 
 def test_interface_macs_count() -> None:
-    cam = camera(uuid=None, mac="00:11:22:33:44:55", network__interfaces=[{"token": "eth1", "mac": "00:11:22:33:44:66", "enabled": True}])
+    cam = camera(uuid=None, mac="00:11:22:33:44:55", network__interfaces=[{"token": "eth1", "mac": "00:11:22:33:44:66",
+                                                                                "enabled": True}])
     result = match_devices([cam], [decl(name="eth1", match={"mac": "00:11:22:33:44:66"})])
     assert result.matches == {cam.device_id: "eth1"}
 

@@ -8,8 +8,10 @@ from probes.facts import ABSENCE_PREFIX, Fact, FactStatus
 from profiles.findings import Result as R
 from tests.profiles.factbook import failed, run_case
 
-UPLINK = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Connected", "user_level": "Operator"}]}
-OFFLINE = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Offline", "user_level": "Operator"}]}
+UPLINK = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Connected",
+                               "user_level": "Operator"}]}
+OFFLINE = {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": "Offline",
+                                "user_level": "Operator"}]}
 S3 = {"storage.targets": [{"token": "S", "type": "ObjectStorageS3", "uri": "https://s3.example/b", "local": False}]}
 DDNS = {"cloud.dynamic_dns": {"type": "ClientUpdates", "name": "cam.ddns.example"}}
 EU = {"cloud": [{"provider": "VendorCloud", "region": "eu-central-1", "in_eea": True}]}
@@ -38,7 +40,8 @@ CASES = [
     ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks", "unsupported", "no uplink service")}, {}, {},
      R.UNKNOWN, "fact `cloud.uplinks` is unsupported"),  # unsupported alone never reads as absent
     ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks", "unsupported", "GetUplinks not implemented"),
-                        "services": [{"namespace": "http://www.onvif.org/ver10/uplink/wsdl", "xaddr": "http://127.0.10.50:8000/onvif/uplink"}]}, {}, {},
+                        "services": [{"namespace": "http://www.onvif.org/ver10/uplink/wsdl",
+                                      "xaddr": "http://127.0.10.50:8000/onvif/uplink"}]}, {}, {},
      R.UNKNOWN, "fact `cloud.uplinks` is unsupported"),
     ("cloud_declared", {**S3, "cloud.uplinks": failed("cloud.uplinks")}, {}, {}, R.FAIL, "remote storage"),
     ("third_country_transfer", {}, {}, {}, R.PASS, "no cloud or remote service observed or declared"),
@@ -55,7 +58,8 @@ STATUSES = ["Connected", "Connecting", "Offline", None, "", "Error: TLS handshak
 
 
 def _uplink(status):
-    return {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": status, "user_level": "Operator"}]}
+    return {"cloud.uplinks": [{"remote_address": "wss://cloud.vendor.example:443", "status": status,
+                               "user_level": "Operator"}]}
 
 
 def _broker(status):
