@@ -11,6 +11,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from probes import factvalues as fv
 from probes.facts import DeviceFacts, Fact, FactStatus
 from profiles.findings import Finding, Reference, Result, Severity, finding_uid
 from reports.model import ScanMeta, ScanResult
@@ -73,14 +74,14 @@ def evaluate(site: str, dev: DeviceFacts, name: str, at: datetime, *, retention_
     audio = dev.get("media.audio_in_profiles")
     out = [finding("T-AUDIO-1", Result.FAIL if audio.value else Result.PASS, Severity.HIGH,
                    f"audio in {audio.value}" if audio.value else "no audio")]
-    seconds = max(r["max_retention_seconds"] for r in dev.value("recording.recordings"))
+    seconds = max(r.max_retention_seconds for r in dev.value(fv.recording.RECORDINGS) or [])
     out.append(finding("T-RET-1", Result.FAIL if seconds > retention_limit_h * 3600 else Result.PASS,
                        retention_severity, f"retention {seconds // 3600} h (limit {retention_limit_h} h)"))
     users = dev.get("users")
     if not users.ok:
         out.append(finding("T-USERS-1", Result.UNKNOWN, Severity.LOW, f"users not readable: {users.reason}"))
     else:
-        extra = [u["username"] for u in users.value if u["username"] not in ("admin",)]
+        extra = [u.username for u in dev.value(fv.users.USERS) or [] if u.username not in ("admin",)]
         out.append(finding("T-USERS-1", Result.FAIL if extra else Result.PASS, Severity.LOW,
                            f"unexpected accounts {extra}" if extra else "only admin"))
     return out

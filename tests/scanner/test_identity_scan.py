@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from probes import factvalues as fv
 from probes.discovery import Signal
 from profiles.findings import Result
 from reports.model import ScanResult
@@ -105,7 +106,7 @@ async def test_channels_sharing_uuid_mac_and_serial_stay_apart_by_their_video() 
                 "profiles": [{"token": "Channel2", "video": {"width": 1280, "height": 720}}]}}]
     result, _ = await scan(cams, net)
     assert len(result.devices) == 2
-    assert sorted(d.value("media.max_resolution")["width"] for d in result.devices) == [1280, 1920]
+    assert sorted(d.value(fv.media.MAX_RESOLUTION).width for d in result.devices) == [1280, 1920]
 
 
 async def test_http_and_https_endpoints_of_one_camera_are_one_device() -> None:

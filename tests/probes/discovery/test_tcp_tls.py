@@ -10,6 +10,7 @@ import socket
 
 from lab import parse_fleet, run_fleet
 from lab.tls import CertificateFactory
+from probes import factvalues as fv
 from probes.discovery import Signal, discover_report
 from probes.discovery._tcp_probe import looks_like_tls
 from probes.onvif import OnvifReader
@@ -50,7 +51,7 @@ async def test_https_only_camera_on_an_unusual_port_is_found_and_read() -> None:
         async with OnvifReader(username="auditor", password="demo-pass") as reader:
             sheet = await reader.read(device)
         assert sheet.errors == [] and sheet.value("identity.model") == "HiddenTLS"
-        assert sheet.value("tls.versions")["onvif_over_https"] is True
+        assert sheet.value(fv.tls.VERSIONS).onvif_over_https is True
         assert all(r.tls for r in cam.requests)
 
 

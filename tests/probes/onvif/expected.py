@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from probes.factvalues import plain
+
 UNSUPPORTED = object()
 
 
@@ -153,7 +155,8 @@ def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[
         # ptz <- ptz.*
         "ptz.present": bool(cam.ptz.nodes) if cam.ptz else Absent(False),
         # an unnamed node or tour is shown with its token as name (the lab's default; Name is optional in the XSD)
-        "ptz.nodes": ([{"token": n.token, "name": n.name or n.token, "fixed_home": n.fixed_home} for n in cam.ptz.nodes]
+        "ptz.nodes": ([{"token": n.token, "name": n.name or n.token, "fixed_home": n.fixed_home,
+                       "auto_tracking": None} for n in cam.ptz.nodes]
                       if cam.ptz else Absent([])),
         "ptz.presets": ([{"token": p.token, "name": p.name} for p in cam.ptz.presets] if cam.ptz else Absent([])),
         "ptz.tours": ([{"token": t.token, "name": t.name or t.token, "status": str(t.status),
@@ -216,41 +219,46 @@ def _protocol(cam: Any, name: str, tls_port: int | None) -> dict[str, Any]:
 
 
 def actual_value(sheet: Any, key: str) -> Any:
-    """The comparable value for an expected key (some keys are projections of a fact's value)."""
+    """The comparable value for an expected key (some keys are projections of a fact's value), as the JSON
+    data the scan document holds (`plain`), so that expectations stay written as JSON."""
+
+    def value(key: str) -> Any:
+        return plain(sheet.value(key))
+
     if key == "tls.versions.summary":
-        v = sheet.value("tls.versions")
+        v = value("tls.versions")
         return {k: v[k] for k in ("served", "port", "legacy_accepted")}
     if key == "tls.certificate.summary":
-        v = sheet.value("tls.certificate")
+        v = value("tls.certificate")
         return {k: v[k] for k in ("self_signed", "expired", "key_type", "key_bits")}
     if key == "media.profiles.tokens":
-        return [p["token"] for p in sheet.value("media.profiles")]
+        return [p["token"] for p in value("media.profiles")]
     if key == "media.video_encoders.settings":
         return sorted((e["encoding"], e["width"], e["height"], e["fps"], e["bitrate_kbps"], p)
-                      for e in sheet.value("media.video_encoders") for p in e["profiles"])
+                      for e in value("media.video_encoders") for p in e["profiles"])
     if key == "media.audio_encoders.settings":
-        return sorted((e["encoding"], p) for e in sheet.value("media.audio_encoders") for p in e["profiles"])
+        return sorted((e["encoding"], p) for e in value("media.audio_encoders") for p in e["profiles"])
     if key == "recording.recordings.retention":
         return {r["token"]: (r["max_retention_seconds"], r["max_retention"], r["content"])
-                for r in sheet.value("recording.recordings")}
+                for r in value("recording.recordings")}
     if key == "recording.summary.span_days":
         from datetime import datetime
-        summary = sheet.value("recording.summary")
+        summary = value("recording.summary")
         span = datetime.fromisoformat(summary["data_until"]) - datetime.fromisoformat(summary["data_from"])
         return round(span.total_seconds() / 86400)
     if key == "services.namespaces":  # a camera advertising http and https lists each service twice
-        return sorted({s["namespace"] for s in sheet.value("services")})
+        return sorted({s["namespace"] for s in value("services")})
     if key == "capabilities.security.auth":
-        sec = sheet.value("capabilities.security")
+        sec = value("capabilities.security")
         return {k: sec[k] for k in ("username_token", "http_digest", "tls1_2")}
     if key == "media.profiles.names":
-        return [p["name"] for p in sheet.value("media.profiles")]
+        return [p["name"] for p in value("media.profiles")]
     if key == "recording.summary.recordings":
-        return sheet.value("recording.summary")["recordings"]
-    value = sheet.value(key)
+        return value("recording.summary")["recordings"]
+    got = value(key)
     if key in ("users", "network.protocols"):
-        return sorted(value, key=lambda u: u.get("username") or u.get("name"))
-    return value
+        return sorted(got, key=lambda u: u.get("username") or u.get("name"))
+    return got
 
 
 def fact_key(key: str) -> str:

@@ -89,7 +89,7 @@ async def test_ptz_hidden_from_getservices_is_read_and_present(run: Run, name: s
     assert present.ok and present.value is True, present
     assert "sources disagree" in (present.reason or "")
     presets = fact(run, name, "ptz.presets")
-    assert presets.ok and [p["token"] for p in presets.value] == ["1", "2"]
+    assert presets.ok and [p.token for p in presets.value] == ["1", "2"]
     assert "tptz:GetNodes" in run.asked[name]
 
 

@@ -10,6 +10,7 @@ import pytest_asyncio
 
 from lab import parse_fleet, run_fleet
 from probes import clock
+from probes import factvalues as fv
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import FACT_CATALOGUE, DeviceFacts, FactStatus
 from probes.onvif import ONVIF_FACTS, OnvifReader
@@ -69,7 +70,7 @@ async def run() -> Run:
 
 async def test_tls_facts_are_in_the_catalogue() -> None:
     assert {"tls.versions", "tls.certificate"} <= set(FACT_CATALOGUE) and "tls.certificate" in ONVIF_FACTS
-    assert "self_signed" in FACT_CATALOGUE["tls.certificate"].shape
+    assert "self_signed" in FACT_CATALOGUE["tls.certificate"].value_type.model_fields
 
 
 @pytest.mark.parametrize("name", [c.name for c in FLEET.cameras])
@@ -87,8 +88,8 @@ async def test_https_only_camera_read_over_tls_only(run: Run) -> None:
         assert sheet.xaddr == cam.xaddr and sheet.xaddr.startswith("https://") and sheet.port == cam.tls_port
         assert run.requests[name] and all(r.tls for r in run.requests[name])
         assert sheet.value("auth.credentials_accepted") is True
-        versions = sheet.value("tls.versions")
-        assert versions["onvif_over_https"] is True and versions["negotiated"] == "TLSv1.3"
+        versions = sheet.value(fv.tls.VERSIONS)
+        assert versions.onvif_over_https is True and versions.negotiated == "TLSv1.3"
 
 
 async def test_https_preferred_when_both_are_offered(run: Run) -> None:
@@ -102,33 +103,33 @@ async def test_https_preferred_when_both_are_offered(run: Run) -> None:
 
 async def test_certificate_facts(run: Run) -> None:
     now = clock.now()
-    good = run.sheets["https-only"].value("tls.certificate")
-    assert good["self_signed"] is True and good["expired"] is False and good["key_type"] == "rsa"
-    assert good["key_bits"] == 2048 and good["subject"] == good["issuer"] == "CN=https-only,O=camaudit-lab"
-    assert datetime.fromisoformat(good["not_after"]) > now and len(good["sha256"]) == 64
-    expired = run.sheets["both"].value("tls.certificate")
-    assert expired["expired"] is True and datetime.fromisoformat(expired["not_after"]) < now
-    assert expired["self_signed"] is False and expired["issuer"] == "CN=camaudit lab CA,O=camaudit lab"
-    assert (expired["key_type"], expired["key_bits"]) == ("ec", 256)
-    weak = run.sheets["weak"].value("tls.certificate")
-    assert (weak["key_type"], weak["key_bits"]) == ("rsa", 1024)
-    assert run.sheets["weak"].value("tls.versions")["legacy_accepted"] is True
-    assert run.sheets["https-only"].value("tls.versions")["legacy_accepted"] is False
+    good = run.sheets["https-only"].value(fv.tls.CERTIFICATE)
+    assert good.self_signed is True and good.expired is False and good.key_type == "rsa"
+    assert good.key_bits == 2048 and good.subject == good.issuer == "CN=https-only,O=camaudit-lab"
+    assert datetime.fromisoformat(good.not_after) > now and len(good.sha256) == 64
+    expired = run.sheets["both"].value(fv.tls.CERTIFICATE)
+    assert expired.expired is True and datetime.fromisoformat(expired.not_after) < now
+    assert expired.self_signed is False and expired.issuer == "CN=camaudit lab CA,O=camaudit lab"
+    assert (expired.key_type, expired.key_bits) == ("ec", 256)
+    weak = run.sheets["weak"].value(fv.tls.CERTIFICATE)
+    assert (weak.key_type, weak.key_bits) == ("rsa", 1024)
+    assert run.sheets["weak"].value(fv.tls.VERSIONS).legacy_accepted is True
+    assert run.sheets["https-only"].value(fv.tls.VERSIONS).legacy_accepted is False
     fact = run.sheets["both"].facts["tls.certificate"]
-    assert fact.source == "tls-handshake" and fact.evidence is not None and fact.evidence.sha256 == expired["sha256"]
+    assert fact.source == "tls-handshake" and fact.evidence is not None and fact.evidence.sha256 == expired.sha256
 
 
 async def test_handshake_observed_beside_http_xaddrs(run: Run) -> None:
     sheet, cam = run.sheets["side-https"], run.cams["side-https"]
     assert sheet.xaddr.startswith("http://")
-    versions = sheet.value("tls.versions")
-    assert versions["served"] is True and versions["port"] == cam.tls_port and versions["onvif_over_https"] is False
+    versions = sheet.value(fv.tls.VERSIONS)
+    assert versions.served is True and versions.port == cam.tls_port and versions.onvif_over_https is False
 
 
 async def test_claimed_but_not_served(run: Run) -> None:
     sheet = run.sheets["claims-https"]
     versions = sheet.facts["tls.versions"]
-    assert versions.ok and versions.value["served"] is False and versions.value["port"] == 1
+    assert versions.ok and versions.value.served is False and versions.value.port == 1
     assert "refused" in (versions.reason or "")
     cert = sheet.facts["tls.certificate"]
     assert cert.status is FactStatus.UNSUPPORTED and "no TLS served" in (cert.reason or "")
@@ -165,4 +166,4 @@ async def test_moves_to_https_when_get_services_lists_both() -> None:
     assert plain and all(op in ("tds:GetSystemDateAndTime", "tds:GetServices", "tds:GetCapabilities")
                          for op in plain), plain
     assert all(r.tls for r in requests if r.username)  # never a credential over plain HTTP
-    assert sheet.value("tls.versions")["onvif_over_https"] is True
+    assert sheet.value(fv.tls.VERSIONS).onvif_over_https is True
