@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from lab import QUIRKS_FLEET, load_fleet, run_fleet
 from lab.server import RunningFleet
+from probes import factvalues as fv
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts
 from probes.onvif import CredentialPlan, CredentialSet, OnvifReader
@@ -117,7 +118,7 @@ async def test_a_lockout_countdown_stops_the_negotiation_before_the_lockout() ->
 async def test_xaddrs_naming_another_host_are_read_where_the_camera_answered(read: Read, name: str,
                                                                             listed: str) -> None:
     sheet = read.sheets[name]
-    assert any(str(s.get("xaddr", "")).startswith(listed) for s in sheet.facts["services"].value)
+    assert any(s.xaddr.startswith(listed) for s in sheet.value(fv.services.SERVICES) or [])
     assert read.fleet is not None and "trt:GetProfiles" in read.fleet.camera(name).received
 
 

@@ -18,6 +18,7 @@ import pytest_asyncio
 
 from lab import DEMO_FLEET, QUIRKS_FLEET, load_fleet, run_fleet
 from lab.replay import run_replay
+from probes import factvalues as fv
 from probes.discovery.model import DiscoveredDevice
 from probes.onvif import CredentialPlan, OnvifReader
 from probes.onvif._exchange import Exchange
@@ -110,5 +111,5 @@ def test_identifiers_are_pseudonymised(captured: Run) -> None:
         assert serial not in text, [text[max(0, i - 200):i + 40] for i in [text.find(serial)]]
         assert cap.pseudonyms.apply(serial) in text
         assert "127.0.10." not in text and "127.0.40." not in text  # the camera's address
-        macs = [i.get("mac") for i in cap.facts.facts["network.interfaces"].value or [] if i.get("mac")]
+        macs = [i.mac for i in cap.facts.value(fv.network.INTERFACES) or [] if i.mac]
         assert all(mac.lower() not in text.lower() for mac in macs)
