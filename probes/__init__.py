@@ -17,9 +17,9 @@ from probes.facts import (
     DeviceFacts,
     Evidence,
     Fact,
-    FactSpec,
     FactStatus,
 )
+from probes.factvalues import FactSpec
 from probes.scope import Scope, ScopeError
 
 __all__ = [

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 V = TypeVar("V")
+V_co = TypeVar("V_co", covariant=True)
 
 
 class FactValue(BaseModel):
@@ -24,11 +25,11 @@ class FactValue(BaseModel):
 
 
 @dataclass(frozen=True)
-class FactSpec(Generic[V]):
+class FactSpec(Generic[V_co]):
     """What a fact key means, the type of its value, and which operation normally provides it.
 
     Pass the spec itself (not its key string) to `DeviceFacts.value` / `CheckContext.fact` and the value
-    comes back typed as `V`. A value of None is always allowed: the fact carries no value.
+    comes back typed as `V_co`. A value of None is always allowed: the fact carries no value.
     """
 
     key: str
@@ -46,9 +47,9 @@ class FactSpec(Generic[V]):
         """The value type as text ("list[PrivacyMask]"), for docs and error messages."""
         return _type_name(self.value_type)
 
-    def validate(self, value: Any) -> V:
+    def validate(self, value: Any) -> V_co:
         """The value as its typed model (JSON data from a document, or a value already typed)."""
-        result: V = self.adapter.validate_python(value)
+        result: V_co = self.adapter.validate_python(value)
         return result
 
 

@@ -85,7 +85,8 @@ def recording_times(ctx: CheckContext[Any]) -> RecordingTimes | None:
         schedule = by_token.get(token)
         found: Mapping[str, Sequence[str]]
         if schedule is not None:
-            found, what = schedule.windows, f"schedule {schedule.name or token!r} (read)"
+            found = {str(day): ranges for day, ranges in schedule.windows.items()}
+            what = f"schedule {schedule.name or token!r} (read)"
         elif declared is not None:
             ctx.declared("recording_schedule")
             found, what = _hours_windows(declared), f"declared `recording_schedule` (schedule {token!r} not read)"
