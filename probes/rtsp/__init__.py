@@ -29,8 +29,9 @@ async def probe_all(devices: Sequence[DeviceFacts], credentials_for: Credentials
     async def one(device: DeviceFacts) -> None:
         async with gate:
             creds = credentials_for(device) if credentials_for else None
-            device.facts.update(await probe_device(device, creds, timeout_s=timeout_s, deadline_s=deadline_s,
-                                                   max_reply_bytes=max_reply_bytes))
+            found = await probe_device(device, creds, timeout_s=timeout_s, deadline_s=deadline_s,
+                                       max_reply_bytes=max_reply_bytes)
+            device.facts = {**device.facts, **found}  # assigned, so the sheet types the values
 
     async with asyncio.TaskGroup() as group:
         for device in devices:

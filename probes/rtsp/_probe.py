@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from probes import factvalues as fv
 from probes.errors import DeviceError
 from probes.facts import DeviceFacts, Evidence, Fact, FactStatus
+from probes.factvalues.rtsp import AudioMatch, RtspAuth, RtspServer, StreamDescription
 from probes.rtsp._auth import Challenge, digest_authorization, parse_challenges
 from probes.rtsp._client import ConnectionRefused, Reply, RtspConnection
 from probes.rtsp._sdp import parse_sdp
-from probes.rtsp.models import RtspAuth, RtspServer, StreamDescription
 
 RTSP_FACTS = ("rtsp.server", "rtsp.auth", "rtsp.streams", "media.audio_streamed", "rtsp.audio_matches_profiles")
 MAX_STREAMS = 8  # stream URIs described per device (profiles beyond it are listed as not probed)
@@ -53,11 +54,11 @@ class _Outcome:
 
 def stream_targets(device: DeviceFacts) -> tuple[list[Target], str | None]:
     """Stream URIs to describe (from `media.stream_uris`, else the RTSP port), or why there is none."""
-    uris = device.value("media.stream_uris")
+    uris = device.value(fv.media.STREAM_URIS)
     targets: list[Target] = []
     if uris:
         for entry in uris:
-            target = _target(device.address, str(entry.get("uri") or ""), entry.get("profile"))
+            target = _target(device.address, entry.uri, entry.profile)
             if target is not None and all(t.uri != target.uri for t in targets):
                 targets.append(target)
     if targets:
@@ -208,12 +209,12 @@ def outcome_facts(out: _Outcome) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     if out.server is not None and not out.server.answers and not out.described and out.server_error is None:
         why = f"no RTSP server answers at the stream URIs ({out.server.note})"
-        facts["rtsp.server"] = Fact.observed(out.server.model_dump(mode="json"), "rtsp:OPTIONS")
+        facts["rtsp.server"] = Fact.observed(out.server, "rtsp:OPTIONS")
         for key in RTSP_FACTS[1:]:
             facts[key] = Fact.failed(FactStatus.UNSUPPORTED, "rtsp:OPTIONS", why)
         return facts
     if out.server is not None:
-        facts["rtsp.server"] = Fact.observed(out.server.model_dump(mode="json"), "rtsp:OPTIONS", out.server_evidence)
+        facts["rtsp.server"] = Fact.observed(out.server, "rtsp:OPTIONS", out.server_evidence)
     else:
         facts["rtsp.server"] = Fact.failed(FactStatus.ERROR, "rtsp:OPTIONS", str(out.server_error or "no answer"))
     facts["rtsp.auth"] = _auth_fact(out)
@@ -235,7 +236,7 @@ def _auth_fact(out: _Outcome) -> Fact:
     value = RtspAuth(anonymous_streams=[d.uri for d in out.described if d.anonymous], schemes=schemes,
                      basic_in_clear="basic" in schemes and plain, credentials_accepted=out.credentials_accepted)
     unknown = [f[2] for f in out.failures if f[1] is not FactStatus.DENIED]
-    return Fact(status=FactStatus.OK, value=value.model_dump(mode="json"), source="rtsp:DESCRIBE",
+    return Fact(status=FactStatus.OK, value=value, source="rtsp:DESCRIBE",
                 evidence=out.describe_evidence,
                 reason=f"not every stream answered: {'; '.join(unknown)}" if unknown else None)
 
@@ -245,7 +246,7 @@ def _streams_fact(out: _Outcome) -> Fact:
         worst = max(out.failures, key=lambda f: _SEVERITY[f[1]])
         reasons = "; ".join(f[2] for f in out.failures)
         return Fact.failed(worst[1], "rtsp:DESCRIBE", reasons, worst[3] or out.describe_evidence)
-    return Fact.observed([d.model_dump(mode="json") for d in out.described], "rtsp:DESCRIBE", out.describe_evidence)
+    return Fact.observed(list(out.described), "rtsp:DESCRIBE", out.describe_evidence)
 
 
 _SEVERITY = {FactStatus.UNSUPPORTED: 0, FactStatus.NOT_PROBED: 1, FactStatus.DENIED: 2, FactStatus.ERROR: 3}
@@ -272,17 +273,13 @@ def audio_comparison(device: DeviceFacts, facts: dict[str, Fact]) -> Fact:
         status = bad.status if bad is not None and bad.status is not FactStatus.OK else FactStatus.NOT_PROBED
         return Fact.failed(status, source, "needs media.profiles and rtsp.streams: "
                            f"{bad.reason if bad is not None else 'not read'}")
-    configured = {str(p.get("token")): bool(p.get("audio_encoder")) for p in profiles.value or []}
-    rows = []
-    for entry in streams.value or []:
-        described = StreamDescription.model_validate(entry)
-        if described.profile is None or described.profile not in configured:
-            continue
-        rows.append({"profile": described.profile, "configured": configured[described.profile],
-                     "streamed": described.audio})
-    mismatched = [r for r in rows if r["configured"] != r["streamed"]]
+    configured = {p.token: bool(p.audio_encoder) for p in device.value(fv.media.PROFILES) or []}
+    described_streams: list[StreamDescription] = streams.value or []
+    rows = [AudioMatch(profile=d.profile, configured=configured[d.profile], streamed=d.audio)
+            for d in described_streams if d.profile is not None and d.profile in configured]
+    mismatched = [r for r in rows if r.configured != r.streamed]
     return Fact(status=FactStatus.OK, value=rows, source=source, evidence=streams.evidence,
-                reason=("disagree for " + ", ".join(str(r["profile"]) for r in mismatched)) if mismatched else None)
+                reason=("disagree for " + ", ".join(r.profile for r in mismatched)) if mismatched else None)
 
 
 async def probe_device(device: DeviceFacts, credentials: tuple[str, str] | None, *, timeout_s: float,

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from probes.factvalues import FactSpec
-from probes.facts import Fact, FactStatus
-from probes.rtsp.models import RtspAuth
 from probes import factvalues as fv
+from probes.facts import Fact, FactStatus
+from probes.factvalues import FactSpec
 from probes.factvalues.cloud import DynamicDns
 from probes.factvalues.network import NetworkProtocol
 from probes.factvalues.recording import RecordingJob, StorageTarget
+from probes.factvalues.rtsp import RtspAuth, RtspServer
 from probes.factvalues.tls import VERSIONS as TLS_VERSIONS
 from probes.factvalues.tls import TlsVersions
 from profiles.analytics import AnalyticsSeen, classify_all
@@ -324,14 +324,13 @@ def stream_access(ctx: CheckContext[Any]) -> list[str]:
     Read with `maybe`: an unread probe leaves the facts missing (the caller's `require_all` makes it unknown);
     no RTSP server answering at the stream URIs means no stream to watch from here.
     """
-    server = ctx.maybe("rtsp.server")
-    if server is not MISSING and not server.get("answers"):
-        ctx.forget("rtsp.server")
+    server = ctx.maybe(fv.rtsp.SERVER)
+    if isinstance(server, RtspServer) and not server.answers:
+        ctx.forget(fv.rtsp.SERVER)
         return []
-    found = ctx.maybe("rtsp.auth")
-    if found is MISSING:
+    auth = ctx.maybe(fv.rtsp.AUTH)
+    if not isinstance(auth, RtspAuth):
         return []
-    auth = RtspAuth.model_validate(found)
     problems = []
     if auth.anonymous_streams:
         shown = ", ".join(auth.anonymous_streams[:3]) + (" ..." if len(auth.anonymous_streams) > 3 else "")

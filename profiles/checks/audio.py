@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from probes import factvalues as fv
 from profiles.checks import _observe as obs
 from profiles.checks._registry import CheckContext, CheckOutcome, Params, Unknown, check
 
@@ -18,9 +19,9 @@ class AudioParams(Params):
 
 def _streamed(ctx: CheckContext[Any]) -> bool | None:
     """Whether sound is in a stream per the RTSP probe (None: not known; never makes the check unknown)."""
-    if ctx.device is None or not ctx.device.get("media.audio_streamed").ok:
+    if ctx.device is None or not ctx.device.get(fv.rtsp.AUDIO_STREAMED).ok:
         return None
-    return bool(ctx.maybe("media.audio_streamed"))
+    return bool(ctx.maybe(fv.rtsp.AUDIO_STREAMED))
 
 
 @check("audio_justified", params=AudioParams)
@@ -59,13 +60,13 @@ def audio_consistent(ctx: CheckContext[Any]) -> CheckOutcome:
     none = obs.unsupported(ctx, "rtsp.audio_matches_profiles")
     if none is not None:
         return ctx.not_applicable(f"no stream to compare ({none.reason})")
-    rows = ctx.fact("rtsp.audio_matches_profiles") or []
+    rows = ctx.fact(fv.rtsp.AUDIO_MATCHES_PROFILES) or []
     problems = []
     for row in rows:
-        if row.get("streamed") and not row.get("configured"):
-            problems.append(f"profile {row.get('profile')} streams sound although no audio encoder is configured")
-        elif row.get("configured") and not row.get("streamed"):
-            problems.append(f"profile {row.get('profile')} has an audio encoder but its stream carries no sound")
+        if row.streamed and not row.configured:
+            problems.append(f"profile {row.profile} streams sound although no audio encoder is configured")
+        elif row.configured and not row.streamed:
+            problems.append(f"profile {row.profile} has an audio encoder but its stream carries no sound")
     if problems:
         return ctx.failed("; ".join(problems))
     if not rows:

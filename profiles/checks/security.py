@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import Field
 
 from probes import factvalues as fv
-from probes.factvalues.tls import TlsCertificate, TlsVersions
 from probes.facts import Fact
+from probes.factvalues.tls import TlsCertificate, TlsVersions
 from profiles.checks import _observe as obs
 from profiles.checks._registry import MISSING, CheckContext, CheckOutcome, Params, Unknown, check
 

@@ -13,6 +13,7 @@ from lab.model import Fleet
 from lab.server import RunningFleet, run_fleet
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts, Fact, FactStatus
+from probes.factvalues import plain
 from probes.onvif import OnvifReader
 from probes.rtsp import probe_device
 from probes.rtsp._client import ForbiddenMethod, RtspConnection
@@ -64,17 +65,17 @@ def _only_reads(running: RunningFleet, name: str) -> list[Any]:
 
 async def test_anonymous_stream_is_seen_and_described(fleet: RunningFleet) -> None:
     facts = await _probe(fleet, "anonymous", creds=None)
-    auth = facts["rtsp.auth"].value
+    auth = plain(facts["rtsp.auth"].value)
     assert len(auth["anonymous_streams"]) == 2 and auth["schemes"] == []
-    assert facts["rtsp.server"].value["answers"] is True
-    assert [m["width"] for s in facts["rtsp.streams"].value for m in s["media"]] == [1920, 640]
-    assert facts["media.audio_streamed"].value is False
+    assert facts["rtsp.server"].value.answers is True
+    assert [m["width"] for s in plain(facts["rtsp.streams"].value) for m in s["media"]] == [1920, 640]
+    assert plain(facts["media.audio_streamed"].value) is False
     assert [r.method for r in _only_reads(fleet, "anonymous")] == ["OPTIONS", "DESCRIBE", "DESCRIBE"]
 
 
 async def test_basic_only_is_recorded_and_never_answered(fleet: RunningFleet) -> None:
     facts = await _probe(fleet, "basic")
-    auth = facts["rtsp.auth"].value
+    auth = plain(facts["rtsp.auth"].value)
     assert auth == {"anonymous_streams": [], "schemes": ["basic"], "basic_in_clear": True,
                     "credentials_accepted": None}
     assert facts["rtsp.streams"].status is FactStatus.DENIED
@@ -84,32 +85,33 @@ async def test_basic_only_is_recorded_and_never_answered(fleet: RunningFleet) ->
 
 async def test_digest_login_reads_the_sdp_and_compares_audio(fleet: RunningFleet) -> None:
     facts = await _probe(fleet, "digest")
-    assert facts["rtsp.auth"].value["credentials_accepted"] is True
-    assert facts["rtsp.auth"].value["anonymous_streams"] == []
-    assert facts["media.audio_streamed"].value is True
-    assert facts["rtsp.audio_matches_profiles"].value == [{"profile": "main", "configured": True, "streamed": True},
-                                                          {"profile": "sub", "configured": False, "streamed": False}]
+    assert plain(facts["rtsp.auth"].value)["credentials_accepted"] is True
+    assert plain(facts["rtsp.auth"].value)["anonymous_streams"] == []
+    assert plain(facts["media.audio_streamed"].value) is True
+    assert plain(facts["rtsp.audio_matches_profiles"].value) == [
+        {"profile": "main", "configured": True, "streamed": True},
+        {"profile": "sub", "configured": False, "streamed": False}]
     assert [r.authorization for r in _only_reads(fleet, "digest")] == [None, None, "Digest", None, "Digest"]
 
 
 async def test_configured_audio_missing_from_the_stream_is_reported(fleet: RunningFleet) -> None:
     facts = await _probe(fleet, "both")
-    assert facts["rtsp.auth"].value["schemes"] == ["basic", "digest"]
-    assert facts["rtsp.auth"].value["basic_in_clear"] is True
-    assert facts["media.audio_streamed"].value is False
+    assert plain(facts["rtsp.auth"].value)["schemes"] == ["basic", "digest"]
+    assert plain(facts["rtsp.auth"].value)["basic_in_clear"] is True
+    assert plain(facts["media.audio_streamed"].value) is False
     assert facts["rtsp.audio_matches_profiles"].reason == "disagree for main"
     _only_reads(fleet, "both")
 
 
 async def test_sound_without_an_encoder_is_seen(fleet: RunningFleet) -> None:
     facts = await _probe(fleet, "hidden-mic")
-    assert facts["media.audio_streamed"].value is True
-    assert {r["streamed"] and not r["configured"] for r in facts["rtsp.audio_matches_profiles"].value} == {True}
+    assert plain(facts["media.audio_streamed"].value) is True
+    assert {r["streamed"] and not r["configured"] for r in plain(facts["rtsp.audio_matches_profiles"].value)} == {True}
 
 
 async def test_wrong_password_costs_one_attempt_per_scheme(fleet: RunningFleet) -> None:
     facts = await _probe(fleet, "digest", creds=("admin", "wrong"))
-    assert facts["rtsp.auth"].value["credentials_accepted"] is False
+    assert plain(facts["rtsp.auth"].value)["credentials_accepted"] is False
     assert facts["rtsp.streams"].status is FactStatus.DENIED
     logins = [r for r in _only_reads(fleet, "digest") if r.authorization]
     assert len(logins) == 1 and not logins[0].authenticated
@@ -117,7 +119,7 @@ async def test_wrong_password_costs_one_attempt_per_scheme(fleet: RunningFleet) 
 
 async def test_no_listener_means_no_stream_to_watch(fleet: RunningFleet) -> None:
     facts = await _probe(fleet, "no-rtsp")
-    assert facts["rtsp.server"].ok and facts["rtsp.server"].value["answers"] is False
+    assert facts["rtsp.server"].ok and plain(facts["rtsp.server"].value)["answers"] is False
     assert {facts[k].status for k in ("rtsp.auth", "rtsp.streams", "media.audio_streamed")} == \
         {FactStatus.UNSUPPORTED}
 
@@ -126,9 +128,9 @@ async def test_uri_naming_another_host_is_sent_to_the_device_itself(fleet: Runni
     sheet = await _sheet(fleet, "anonymous")
     port = fleet.camera("anonymous").rtsp.port
     uris = [{"profile": "Profile_1", "uri": f"rtsp://user:pw@198.51.100.7:{port}/onvif/stream/Profile_1"}]
-    sheet.facts["media.stream_uris"] = Fact.observed(uris, "tr2:GetStreamUri")
+    sheet.facts = {**sheet.facts, "media.stream_uris": Fact.observed(uris, "tr2:GetStreamUri")}
     facts = await probe_device(sheet, None, timeout_s=3, deadline_s=10, max_reply_bytes=64 * 1024)
-    [stream] = facts["rtsp.streams"].value
+    [stream] = plain(facts["rtsp.streams"].value)
     assert stream["uri"] == f"rtsp://198.51.100.7:{port}/onvif/stream/Profile_1"  # credentials dropped
     assert fleet.camera("anonymous").rtsp.requests[-1].uri.startswith(f"rtsp://127.0.0.1:{port}/")
 

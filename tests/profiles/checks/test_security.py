@@ -33,7 +33,7 @@ def _cert(**changes):
 RTSP_OK = {"anonymous_streams": [], "schemes": ["digest"], "basic_in_clear": False, "credentials_accepted": True}
 RTSP_ANON = {"rtsp.auth": {**RTSP_OK, "anonymous_streams": ["rtsp://127.0.10.50:554/live"], "schemes": []}}
 RTSP_BASIC = {"rtsp.auth": {**RTSP_OK, "schemes": ["basic", "digest"], "basic_in_clear": True}}
-NO_RTSP_SERVER = {"rtsp.server": {"answers": False, "port": 554, "note": "connection refused"},
+NO_RTSP_SERVER = {"rtsp.server": {"answers": False, "port": 554, "tls": False, "note": "connection refused"},
                   "rtsp.auth": failed("rtsp.auth", "unsupported", "no RTSP server answers")}
 
 CASES = [
