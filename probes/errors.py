@@ -18,7 +18,9 @@ Grouped by what the caller does next:
     │   ├── HistoryError       (scanner.history)
     │   ├── OutboxError        (reports.mqtt.outbox)
     │   └── MqttDeliveryError  (reports.mqtt.errors: auth, TLS, refused, rejected, unreachable)
-    └── ForbiddenOperation     a bug: our code tried a write operation; never caught (probes.onvif._allowlist)
+    └── ProgrammingError       a bug, never caught: our code tried to send what the allowlists forbid
+        ├── ForbiddenOperation (probes.onvif._allowlist: an ONVIF operation that is not a read)
+        └── ForbiddenMethod    (probes.rtsp._client: an RTSP method other than OPTIONS or DESCRIBE)
 
 Library exceptions become these at one boundary per library: aiohttp in probes/onvif/_http_errors.py,
 paho/aiomqtt in reports.mqtt.errors.classify; tests/probes/test_errors.py checks that every exception class
@@ -40,6 +42,10 @@ class InputError(CamauditError):
 
 class DeliveryError(CamauditError):
     """A finished result could not be stored or sent (history, outbox, broker); the result itself is intact."""
+
+
+class ProgrammingError(CamauditError):
+    """A bug in camaudit (e.g. a request outside the read-only allowlists): never caught, the run stops."""
 
 
 class ConfigError(InputError):

@@ -9,7 +9,7 @@ side effect could never slip in by accident, and event subscriptions
 
 from __future__ import annotations
 
-from probes.errors import CamauditError
+from probes.errors import ProgrammingError
 from probes.onvif._ns import Service
 
 _READ: dict[Service, tuple[str, ...]] = {
@@ -48,7 +48,7 @@ PRE_AUTH_OPERATIONS: frozenset[str] = frozenset(
 """ONVIF Core 5.9.4.3 PRE_AUTH: a device must answer these without credentials."""
 
 
-class ForbiddenOperation(CamauditError, RuntimeError):
+class ForbiddenOperation(ProgrammingError, RuntimeError):
     """A programming error: code tried to send an operation outside the read-only allowlist."""
 
 

@@ -10,14 +10,14 @@ import asyncio
 import ssl
 from dataclasses import dataclass, field
 
-from probes.errors import BadReply, CamauditError, DeviceError, DeviceTimeout
+from probes.errors import BadReply, DeviceError, DeviceTimeout, ProgrammingError
 
 READ_ONLY_METHODS = frozenset({"OPTIONS", "DESCRIBE"})
 MAX_HEADER_BYTES = 16 * 1024
 USER_AGENT = "camaudit (read-only audit; OPTIONS/DESCRIBE only)"
 
 
-class ForbiddenMethod(CamauditError, RuntimeError):
+class ForbiddenMethod(ProgrammingError, RuntimeError):
     """A programming error: code tried to send an RTSP method other than OPTIONS or DESCRIBE."""
 
 
