@@ -7,7 +7,9 @@ Unicast WS-Discovery works anywhere (each camera answers on its own address,
 UDP 3702), so the host-side lab uses it on 127.x addresses. Everything
 multicast (WS-Discovery Probe/Hello/Bye, mDNS, SSDP) runs only with
 ``multicast=True``, which is meant for network namespaces: never on a host's
-real interfaces.
+real interfaces. A camera whose address is IPv6 (``fe80::1%eth0`` for
+link-local) answers WS-Discovery on FF02::C of its interface; mDNS and SSDP
+stay IPv4-only.
 
 SSDP LOCATION points at a UPnP device description that the responder serves
 itself from a tiny aiohttp app on the camera's address, on ``ssdp_port``
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import ipaddress
 import logging
 import random
 import socket
@@ -29,12 +32,14 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+import ifaddr
 from aiohttp import web
 from lxml import etree
 
 log = logging.getLogger("lab.responders")
 
 WSD_GROUP = "239.255.255.250"  # WS-Discovery 2005/04 section 2.4, also SSDP's group
+WSD_GROUP6 = "ff02::c"  # its IPv6 link-scope group (cameras with an IPv6 address answer there)
 WSD_PORT = 3702
 SSDP_PORT = 1900
 APP_MAX_DELAY = 0.5  # s, WS-Discovery APP_MAX_DELAY: random wait before answering a multicast Probe
@@ -317,6 +322,65 @@ def _multicast_socket(group: str, port: int, interface_address: str) -> socket.s
     return sock
 
 
+def _is_ipv6(address: str) -> bool:
+    return ":" in address
+
+
+def _interface_index(address: str) -> int:
+    """The index of the interface that holds `address` (its zone for link-local), for IPv6 multicast."""
+    base, _, zone = address.partition("%")
+    if zone:
+        return int(zone) if zone.isdigit() else socket.if_nametoindex(zone)
+    for adapter in ifaddr.get_adapters():
+        if any(isinstance(ip.ip, tuple) and ip.ip[0].split("%")[0] == base for ip in adapter.ips):
+            return int(adapter.index or 0)
+    raise OSError(f"no interface holds {address}")
+
+
+def _sockaddr6(address: str, port: int) -> tuple[str, int, int, int]:
+    base = address.partition("%")[0]
+    link_local = ipaddress.IPv6Address(base).is_link_local
+    return base, port, 0, _interface_index(address) if link_local else 0
+
+
+def _udp_socket6(address: str, port: int, *, reuse: bool, multicast: bool) -> socket.socket:
+    """A camera's own IPv6 WS-Discovery socket; with `multicast`, Hello/Bye leave on its interface."""
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    if reuse:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(AttributeError, OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(_sockaddr6(address, port))
+    if multicast:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, _interface_index(address))
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 1)
+    sock.setblocking(False)
+    return sock
+
+
+def _multicast_socket6(group: str, port: int, interface_address: str) -> socket.socket:
+    """A socket that receives `group:port` (IPv6) on the interface that holds `interface_address`."""
+    index = _interface_index(interface_address)
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with contextlib.suppress(AttributeError, OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((group, port, 0, index))
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP,
+                    socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", index))
+    sock.setblocking(False)
+    return sock
+
+
+def _group_of(address: str) -> tuple[str, int] | tuple[str, int, int, int]:
+    """Where Hello/Bye go for a camera on `address`."""
+    if _is_ipv6(address):
+        return WSD_GROUP6, WSD_PORT, 0, _interface_index(address)
+    return WSD_GROUP, WSD_PORT
+
+
 def _multicast_sender(interface_address: str, port: int) -> socket.socket:
     sock = _udp_socket((interface_address, port), reuse=True)
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(interface_address))
@@ -383,8 +447,11 @@ class LabResponders:
         # one socket per address: several cameras on one address (an NVR, or a lab bound to 127.0.0.1)
         # are answered from the same socket, one ProbeMatch each
         for address, states in by_address.items():
-            sock = _udp_socket((address, WSD_PORT), reuse=self.multicast)
-            if self.multicast:
+            if _is_ipv6(address):
+                sock = _udp_socket6(address, WSD_PORT, reuse=self.multicast, multicast=self.multicast)
+            else:
+                sock = _udp_socket((address, WSD_PORT), reuse=self.multicast)
+            if self.multicast and not _is_ipv6(address):
                 sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(address))
                 sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
             handler = functools.partial(self._on_wsd, states, multicast=False)
@@ -395,19 +462,23 @@ class LabResponders:
         if not self.multicast:
             return
         for address, states in by_address.items():
-            msock = _multicast_socket(WSD_GROUP, WSD_PORT, address)
+            if _is_ipv6(address):
+                msock = _multicast_socket6(WSD_GROUP6, WSD_PORT, address)
+            else:
+                msock = _multicast_socket(WSD_GROUP, WSD_PORT, address)
             handler = functools.partial(self._on_wsd, states, multicast=True)
             transport, _ = await loop.create_datagram_endpoint(functools.partial(_Datagrams, handler), sock=msock)
             self._transports.append(transport)
         for state in self._states:
-            if state.cam.ssdp:
+            if state.cam.ssdp and not _is_ipv6(state.cam.address):
                 await self._start_ssdp(state)
         # zeroconf probes each name for ~1 s before announcing: register every camera at once
-        await asyncio.gather(*(self._start_mdns(s.cam) for s in self._states if s.cam.mdns))
+        await asyncio.gather(*(self._start_mdns(s.cam) for s in self._states
+                               if s.cam.mdns and not _is_ipv6(s.cam.address)))
         for state in self._states:
             if state.cam.discoverable and state.unicast is not None:
                 msg = hello(state.cam, instance_id=self.instance_id, message_number=state.next_number())
-                state.unicast.sendto(msg, (WSD_GROUP, WSD_PORT))
+                state.unicast.sendto(msg, _group_of(state.cam.address))
 
     async def _stop(self, *, send_bye: bool) -> None:
         if send_bye and self.multicast:
@@ -415,7 +486,7 @@ class LabResponders:
                 if state.cam.discoverable and state.unicast is not None:
                     msg = bye(state.cam, instance_id=self.instance_id, message_number=state.next_number())
                     with contextlib.suppress(OSError):
-                        state.unicast.sendto(msg, (WSD_GROUP, WSD_PORT))
+                        state.unicast.sendto(msg, _group_of(state.cam.address))
             await asyncio.sleep(0.05)  # let the kernel flush the Byes before the sockets close
         for task in list(self._tasks):
             task.cancel()

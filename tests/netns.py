@@ -7,10 +7,10 @@
         proc = lab.popen(cam, [sys.executable, "-m", "some.module"])
         out = lab.run(scanner, ["ping", "-c1", cam.address]).stdout
 
-Safety: only RFC 5737 documentation ranges are accepted, and never one that overlaps an
-address of the namespace the tests run in; nothing is attached to the host's own
-interfaces (bridges live in a private namespace). Names carry the pid, so parallel runs
-do not collide. Use the `netns_lab` fixture in pytest (it skips without root/ip netns).
+Safety: only RFC 5737 documentation ranges (IPv6: 2001:db8::/32 through `lab.ipv6(host, address)`) are
+accepted, and never one that overlaps an address of the namespace the tests run in; nothing is
+attached to the host's own interfaces (bridges live in a private namespace). Names carry the pid, so
+parallel runs do not collide. Use the `netns_lab` fixture in pytest (it skips without root/ip netns).
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Self
 
 DOC_RANGES = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+DOC_RANGE6 = ipaddress.ip_network("2001:db8::/32")  # RFC 3849: the only global IPv6 addresses a test may give
 
 
 class NetnsUnavailable(RuntimeError):
@@ -223,6 +225,30 @@ class NetnsLab:
         _ip("-n", host.ns, "link", "set", ifname, "up")
         host.interfaces.append((ifname, address, segment))
         return address
+
+    def ipv6(self, host: Host, address: str | None = None, ifname: str = "eth0") -> str:
+        """Turn IPv6 on in `host` (the lab keeps it off), add `address`/64 if given (RFC 3849 only, no DAD),
+        and return the interface's link-local address once it is usable (without a zone)."""
+        if address is not None and ipaddress.ip_address(address) not in DOC_RANGE6:
+            raise ValueError(f"{address}: test LANs must use the IPv6 documentation range {DOC_RANGE6}")
+        if address is not None and any(ipaddress.ip_address(address) in n for n in self._host_nets):
+            raise ValueError(f"{address} is in a network of this machine; pick another 2001:db8:: subnet")
+        for conf in ("all", "default", ifname):
+            self.exec_check(host.ns, ["sysctl", "-qw", f"net.ipv6.conf.{conf}.disable_ipv6=0"])
+        if address is not None:
+            _ip("-n", host.ns, "-6", "addr", "add", f"{address}/64", "dev", ifname, "nodad")
+        for _ in range(100):  # duplicate address detection of the link-local address: a second or two
+            if link_local := self._link_local(host, ifname):
+                return link_local
+            time.sleep(0.1)
+        raise RuntimeError(f"{host.name}: no usable IPv6 link-local address on {ifname}")
+
+    def _link_local(self, host: Host, ifname: str) -> str | None:
+        for entry in json.loads(_ip("-n", host.ns, "-j", "-6", "addr", "show", "dev", ifname).stdout or "[]"):
+            for addr in entry.get("addr_info", []):
+                if addr.get("scope") == "link" and not addr.get("tentative"):
+                    return str(addr["local"])
+        return None
 
     def router(self, name: str, *segments: Segment) -> Host:
         """A host on every segment with forwarding on; its address on each is the segment's .1."""

@@ -6,8 +6,8 @@
 Signals: WS-Discovery (multicast Probe + Hello/Bye on LAN interfaces, unicast Probe to
 every address in scope), mDNS, SSDP, ARP (root, directly attached subnets) and a TCP
 connect sweep with an ONVIF check. Multicast and ARP run only on interfaces whose whole
-subnet the scope covers; every unicast address is checked against the scope before
-anything is sent to it.
+subnet the scope covers (IPv6: WS-Discovery on FF02::C, same rule per IPv6 subnet);
+every unicast address is checked against the scope before anything is sent to it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from probes.discovery._interfaces import Interface, select_interfaces
+from probes.discovery._interfaces import Interface, Interface6, select_interfaces, select_interfaces6
 from probes.discovery._merge import merge
 from probes.discovery.model import DiscoveredDevice, DiscoveryReport, Signal
 from probes.scope import Scope
@@ -69,13 +69,17 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
     wanted = set(ACTIVE_SIGNALS if signals is None else signals) - {Signal.DECLARED}
     report = DiscoveryReport()
     chosen: list[Interface] = []
+    chosen6: list[Interface6] = []
     if wanted & MULTICAST_SIGNALS:
         chosen, report.notes = select_interfaces(scope, tuple(interfaces))
-        report.interfaces = [i.label for i in chosen]
+        if Signal.WS_DISCOVERY in wanted and any(net.version == 6 for net in scope.networks):
+            chosen6, notes6 = select_interfaces6(scope, tuple(interfaces))  # FF02::C: WS-Discovery only
+            report.notes += notes6
+        report.interfaces = [i.label for i in chosen] + [i.label for i in chosen6]
         if not chosen:
             reason = "no LAN interface whose subnet the scope covers" + (
                 f" (asked for: {', '.join(interfaces)})" if interfaces else "")
-            for signal in sorted(wanted & MULTICAST_SIGNALS):
+            for signal in sorted(wanted & MULTICAST_SIGNALS - ({Signal.WS_DISCOVERY} if chosen6 else set())):
                 report.skipped[signal] = reason
     if Signal.ARP in wanted and chosen and (why := _arp_probe.arp_unavailable()):
         report.skipped[Signal.ARP] = why
@@ -87,8 +91,9 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
         unicast_targets = list(dict.fromkeys([*hosts, *(h for h, _ in extra)]))
         jobs[Signal.WS_DISCOVERY_UNICAST] = _wsd_probe.unicast_probe(scope, unicast_targets, timeout=timeout,
                                                                       deadline=deadline)
-    if chosen and Signal.WS_DISCOVERY in wanted:
-        jobs[Signal.WS_DISCOVERY] = _wsd_probe.multicast_probe(scope, chosen, timeout=timeout, deadline=deadline)
+    if (chosen or chosen6) and Signal.WS_DISCOVERY in wanted:
+        jobs[Signal.WS_DISCOVERY] = _wsd_probe.multicast_probe(scope, chosen, timeout=timeout, deadline=deadline,
+                                                               interfaces6=chosen6)
     if chosen and Signal.MDNS in wanted:
         jobs[Signal.MDNS] = _mdns_probe.browse(scope, chosen, timeout=timeout, deadline=deadline)
     if chosen and Signal.SSDP in wanted:

@@ -5,6 +5,9 @@ with an IPv4 address) and skips loopback, point-to-point links and the usual
 virtual ones (docker, bridges of VMs, veth, VPN tunnels). Explicit names are
 taken as given. Either way an interface is used only when the scan scope covers
 its whole IPv4 subnet: a multicast Probe reaches every host of the subnet.
+IPv6 (WS-Discovery on FF02::C) follows the same rule per interface: it is used
+when the scope covers the whole subnet of one of its IPv6 addresses (fe80::/64
+for link-local), and the Probe leaves from that address.
 """
 
 from __future__ import annotations
@@ -39,6 +42,24 @@ class Interface:
         return f"{self.name} ({self.address}/{self.network.prefixlen})"
 
 
+@dataclass(frozen=True)
+class Interface6:
+    """An IPv6 address of an interface; `index` is its scope id (FF02::C and link-local need it)."""
+
+    name: str
+    address: str  # without a zone
+    network: ipaddress.IPv6Network
+    index: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.address}/{self.network.prefixlen})"
+
+    @property
+    def link_local(self) -> bool:
+        return self.network.network_address.is_link_local
+
+
 def _sys(name: str, attr: str) -> int | None:
     try:
         return int(Path(f"/sys/class/net/{name}/{attr}").read_text().strip(), 0)
@@ -56,6 +77,37 @@ def list_interfaces() -> list[Interface]:
             net = ipaddress.IPv4Network(f"{ip.ip}/{ip.network_prefix}", strict=False)
             out.append(Interface(adapter.nice_name, ip.ip, net))
     return out
+
+
+def list_interfaces6() -> list[Interface6]:
+    """Every IPv6 address of every interface (one entry per address)."""
+    out = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str):
+                continue
+            address = ip.ip[0].split("%", 1)[0]
+            net = ipaddress.IPv6Network(f"{address}/{ip.network_prefix}", strict=False)
+            out.append(Interface6(adapter.nice_name, address, net, adapter.index or ip.ip[2]))
+    return out
+
+
+def select_interfaces6(scope: Scope, names: tuple[str, ...] | list[str] = ()) -> tuple[list[Interface6], list[str]]:
+    """One IPv6 address per interface for WS-Discovery on FF02::C (global before link-local), and notes."""
+    notes: list[str] = []
+    chosen: dict[str, Interface6] = {}
+    for iface in sorted(list_interfaces6(), key=lambda i: i.link_local):
+        if names and iface.name not in names or not names and not is_lan_candidate(iface.name)[0]:
+            continue
+        if iface.name in chosen:
+            continue
+        if iface.network.network_address.is_loopback or iface.network.prefixlen >= 127:
+            continue
+        if not covers(scope, iface.network):
+            notes.append(f"{iface.label}: scope does not cover this IPv6 subnet, no FF02::C Probe from it")
+            continue
+        chosen[iface.name] = iface
+    return list(chosen.values()), [n for n in notes if n.split(" ", 1)[0] not in chosen]
 
 
 def is_lan_candidate(name: str) -> tuple[bool, str]:
@@ -108,13 +160,14 @@ def _admit(scope: Scope, iface: Interface, chosen: list[Interface], notes: list[
     chosen.append(iface)
 
 
-def covers(scope: Scope, network: ipaddress.IPv4Network) -> bool:
+def covers(scope: Scope, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     """True when every address of `network` is inside a scope network and none is excluded."""
-    if any(network.overlaps(ex) for ex in scope.exclude):
+    if any(ex.version == network.version and network.overlaps(ex) for ex in scope.exclude):
         return False
     if not scope.allow_public and network.network_address.is_global:
         return False
-    return any(isinstance(net, ipaddress.IPv4Network) and network.subnet_of(net) for net in scope.networks)
+    return any(net.version == network.version and network.subnet_of(net)  # type: ignore[arg-type]
+               for net in scope.networks)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 import struct
@@ -21,14 +22,25 @@ class Collector(asyncio.DatagramProtocol):
         self.handler = handler
         self.limit = limit
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+    def datagram_received(self, data: bytes, addr: tuple[str, int] | tuple[str, int, int, int]) -> None:
         if len(data) > self.limit:
             log.debug("dropped %d byte datagram from %s (limit %d)", len(data), addr[0], self.limit)
             return
-        self.handler(data, addr[0])
+        self.handler(data, source_address(addr))
 
     def error_received(self, exc: Exception) -> None:
         log.debug("UDP error: %s", exc)  # ICMP unreachable for a silent host: expected
+
+
+def source_address(addr: tuple[str, int] | tuple[str, int, int, int]) -> str:
+    """The sender's address; an IPv6 link-local one keeps its zone ("fe80::1%eth0") so it can be reached."""
+    host = addr[0]
+    if len(addr) == 4 and addr[3] and "%" not in host and ipaddress.IPv6Address(host).is_link_local:
+        try:
+            return f"{host}%{socket.if_indextoname(addr[3])}"
+        except OSError:
+            return f"{host}%{addr[3]}"
+    return host
 
 
 def udp_socket(bind: tuple[str, int] = ("0.0.0.0", 0), *, reuse: bool = False) -> socket.socket:
@@ -49,6 +61,22 @@ def multicast_sender(interface_address: str) -> socket.socket:
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(interface_address))
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+    return sock
+
+
+def multicast_sender6(interface_address: str, index: int) -> socket.socket:
+    """Sends to an IPv6 group out of interface `index` only, hop limit 1 (the link, never routed).
+
+    Bound to `interface_address` (with the interface as scope for link-local), so answers come back to it.
+    """
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    link_local = ipaddress.IPv6Address(interface_address).is_link_local
+    sock.bind((interface_address, 0, 0, index if link_local else 0))
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 1)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+    sock.setblocking(False)
     return sock
 
 

@@ -20,6 +20,7 @@ from probes.discovery._xml import PARSE_ERRORS, parse_xml, text
 log = logging.getLogger(__name__)
 
 WSD_GROUP = "239.255.255.250"
+WSD_GROUP6 = "ff02::c"  # the link-local scope group of WS-Discovery 1.1 section 3.1.1
 WSD_PORT = 3702
 MAX_DATAGRAM = 32 * 1024  # bytes; bigger WS-Discovery datagrams are dropped unparsed
 

@@ -4,18 +4,26 @@ and a Hello/Bye listener."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from collections.abc import Sequence
 from typing import Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from probes.discovery._budget import deadline_of, remaining
-from probes.discovery._interfaces import Interface
-from probes.discovery._udp import multicast_listener, multicast_sender, open_collector, udp_socket
+from probes.discovery._interfaces import Interface, Interface6
+from probes.discovery._udp import (
+    multicast_listener,
+    multicast_sender,
+    multicast_sender6,
+    open_collector,
+    udp_socket,
+)
 from probes.discovery._wsd import (
     MAX_DATAGRAM,
     PROBE_TYPES,
     WSD_GROUP,
+    WSD_GROUP6,
     WSD_PORT,
     WsdEndpoint,
     WsdKind,
@@ -41,7 +49,7 @@ def endpoint_device(endpoint: WsdEndpoint, source: str, signal: Signal, scope: S
     info = parse_onvif_scopes(endpoint.scopes)
     addresses = [source]
     for xaddr in endpoint.xaddrs:
-        host = urlsplit(xaddr).hostname
+        host = xaddr_host(xaddr, source)
         if host and host not in addresses and scope.contains(host):
             addresses.append(host)
     return DiscoveredDevice(
@@ -50,6 +58,26 @@ def endpoint_device(endpoint: WsdEndpoint, source: str, signal: Signal, scope: S
         types=list(endpoint.types), signals=[signal], segment=segment, bye=bye,
         location=info.location, metadata_version=endpoint.metadata_version,
     )
+
+
+def xaddr_host(xaddr: str, source: str) -> str | None:
+    """The host of an XAddr; an IPv6 link-local literal without a zone ("[fe80::1]", as cameras send it)
+    takes the zone of the interface the reply came in on, or it could not be reached."""
+    try:
+        host = urlsplit(xaddr).hostname
+    except ValueError:
+        return None
+    if not host or ":" not in host:
+        return host
+    host = unquote(host)  # "[fe80::1%25eth0]" is the URL form of fe80::1%eth0
+    address, _, zone = host.partition("%")
+    try:
+        link_local = ipaddress.IPv6Address(address).is_link_local
+    except ValueError:
+        return None
+    if link_local and not zone and "%" in source:
+        return f"{address}%{source.partition('%')[2]}"
+    return host
 
 
 class _Replies:
@@ -137,21 +165,31 @@ async def _drained(transports: Sequence[asyncio.DatagramTransport], *, limit: fl
 
 
 async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *, timeout: float,
-                          deadline: float | None = None) -> list[DiscoveredDevice]:
+                          deadline: float | None = None,
+                          interfaces6: Sequence[Interface6] = ()) -> list[DiscoveredDevice]:
     """Multicast Probe (both device types, sent twice) on each interface; answers arrive unicast.
 
+    IPv4 interfaces send to 239.255.255.250, IPv6 ones to FF02::C on their own link.
     Listens until `deadline` (default: `timeout` from now).
     """
     deadline = deadline_of(deadline, timeout)
     transports = []
     collectors: list[_Replies] = []
     sent: list[list[bytes]] = []
+    groups: list[tuple[str, int] | tuple[str, int, int, int]] = []
     try:
-        for iface in interfaces:
+        every: list[Interface | Interface6] = [*interfaces, *interfaces6]
+        for iface in every:
             replies = _Replies(scope, Signal.WS_DISCOVERY, segment=f"{iface.name} {iface.network}")
             collectors.append(replies)
-            transport = await open_collector(multicast_sender(iface.address), replies, limit=MAX_DATAGRAM)
+            group: tuple[str, int] | tuple[str, int, int, int]
+            if isinstance(iface, Interface6):
+                sock, group = multicast_sender6(iface.address, iface.index), (WSD_GROUP6, WSD_PORT, 0, iface.index)
+            else:
+                sock, group = multicast_sender(iface.address), (WSD_GROUP, WSD_PORT)
+            transport = await open_collector(sock, replies, limit=MAX_DATAGRAM)
             transports.append(transport)
+            groups.append(group)
             probes = []
             for types in PROBE_TYPES:
                 message_id = new_message_id()
@@ -160,10 +198,10 @@ async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *, time
             sent.append(probes)
         # WS-Discovery MULTICAST_UDP_REPEAT: each Probe goes out twice, 100 ms apart (same MessageID)
         for repeat in range(2):
-            for transport, probes in zip(transports, sent, strict=True):
+            for transport, probes, destination in zip(transports, sent, groups, strict=True):
                 for probe in probes:
                     try:
-                        transport.sendto(probe, (WSD_GROUP, WSD_PORT))
+                        transport.sendto(probe, destination)
                     except OSError as exc:
                         log.debug("multicast Probe failed: %s", exc)
             if repeat == 0:

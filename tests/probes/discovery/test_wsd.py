@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 import pytest
 
 from lab.responders import ResponderCamera, bye, hello, probe_matches
+from probes.discovery._udp import source_address
 from probes.discovery._wsd import (
     MAX_DATAGRAM,
     TYPE_DEVICE,
@@ -19,6 +21,7 @@ from probes.discovery._wsd import (
     parse_onvif_scopes,
     parse_or_none,
 )
+from probes.discovery._wsd_probe import xaddr_host
 from probes.discovery._xml import HostileXml
 
 CAM = ResponderCamera(
@@ -128,3 +131,22 @@ def test_unknown_prefix_kept_verbatim_and_long_lists_capped() -> None:
     assert len(endpoint.scopes) == 64
     odd = GOOD.replace(b"dn:NetworkVideoTransmitter", b"zz:Thing")
     assert "zz:Thing" in parse_message(odd).endpoints[0].types
+
+
+@pytest.mark.parametrize(("xaddr", "source", "expected"), [
+    ("http://192.0.2.10/onvif/device_service", "192.0.2.10", "192.0.2.10"),
+    ("http://[2001:db8::10]:8000/onvif/device_service", "2001:db8::10", "2001:db8::10"),
+    ("http://[fe80::1]/onvif/device_service", "fe80::2%eth1", "fe80::1%eth1"),  # zone of the interface heard on
+    ("http://[fe80::1%25eth0]/onvif/device_service", "fe80::2%eth1", "fe80::1%eth0"),  # a zone sent is kept
+    ("http://[fe80::1]/onvif/device_service", "192.0.2.10", "fe80::1"),  # no zone known: unreachable, as sent
+    ("http://[zz::1]/onvif/device_service", "192.0.2.10", None),
+    ("http://[fe80::1/onvif", "192.0.2.10", None),
+])
+def test_xaddr_host_keeps_or_adds_the_ipv6_zone(xaddr: str, source: str, expected: str | None) -> None:
+    assert xaddr_host(xaddr, source) == expected
+
+
+def test_a_link_local_sender_keeps_its_zone() -> None:
+    assert source_address(("fe80::1", 3702, 0, socket.if_nametoindex("lo"))) == "fe80::1%lo"
+    assert source_address(("2001:db8::1", 3702, 0, 0)) == "2001:db8::1"
+    assert source_address(("192.0.2.1", 3702)) == "192.0.2.1"
