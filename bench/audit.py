@@ -212,7 +212,8 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
         report.add(label, "CPU per SOAP request (scanner process)", round(per_request_ms, 2), "ms",
                    "≤ 0.7 ms" if n >= 1000 else "", target_max(per_request_ms, 0.7) if n >= 1000 else None)
         report.add(label, "CPU time (scanner process)", fig["cpu_s"], "s",
-                   note=f"{1000 * fig['cpu_s'] / max(1, scan_requests):.2f} ms per SOAP request; the lab process "
+                   note=f"{1000 * fig['cpu_s'] / max(1, scan_requests):.2f} ms per SOAP request; garbage collector "
+                        f"{sum(fig.get('gc_s', {}).values()):.1f} s {fig.get('gc_s', {})}; the lab process "
                         f"used {lab_scan_cpu:.1f} s CPU meanwhile, the floor client {flo['cpu_s']:.1f} s "
                         f"(lab {lab_floor_cpu:.1f} s); load average before: {load}")
         at = fig.get("rss_mb_at", {})
@@ -251,7 +252,9 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                             f"{other['wall_s'] / flo['wall_s']:.2f}x the floor; facts phase {other_facts:.1f} s "
                             f"({other_facts / flo['wall_s']:.2f}x the floor)")
             report.add(label, f"{what}: CPU time (scanner + reader processes)", round(cpu, 2), "s",
-                       note=f"{1000 * cpu / max(1, requests):.2f} ms per SOAP request ({requests} requests); "
+                       note=f"{1000 * cpu / max(1, requests):.2f} ms per SOAP request ({requests} requests; "
+                            f"{other['devices']} devices, {other['devices_with_errors']} with errors, facts "
+                            f"{other['facts']}); "
                             f"reader processes {other.get('cpu_workers_s', 0.0):.1f} s; peak RSS "
                             f"{other['peak_rss_mb']:.0f} MB (largest reader process "
                             f"{other.get('peak_rss_worker_mb', 0.0):.0f} MB)")
@@ -288,6 +291,33 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                             f"{wide['peak_rss_mb']:.0f} MB")
 
 
+def run_memory(n: int, *, profiles: list[str], report: Report, workers: int = 1) -> None:
+    """One audit of `n` cameras for its memory and CPU (no capture, no floor: a 10,000-camera floor run
+    would only repeat what the 1,000-camera one shows)."""
+    with tempfile.TemporaryDirectory(prefix=f"camaudit-bench-{n}-") as tmp, LabProcess(n) as lab:
+        work = Path(tmp)
+        info = lab.info
+        site = work / "site.yaml"
+        write_site(info, site, profiles=profiles)
+        load = load_average()
+        before = lab.stats().get("requests", 0)
+        fig = scan(site, work, {PASSWORD_ENV: info.get("password") or ""}, workers=workers)
+        requests = lab.stats().get("requests", 0) - before
+    label = f"audit {n} (memory)"
+    at = fig.get("rss_mb_at", {})
+    report.add(label, "peak RSS (scanner process)", fig["peak_rss_mb"], "MB", "≤ 1,000 MB",
+               target_max(fig["peak_rss_mb"], 1000),
+               note="RSS after discovery / facts / evaluation / reports: "
+                    f"{at.get('discovered')} / {at.get('facts_read')} / {at.get('evaluated')} / "
+                    f"{at.get('reported')} MB; "
+                    f"{fig['devices']} devices, {fig['devices_with_errors']} with errors, {fig['findings']} findings")
+    report.add(label, "wall time", fig["wall_s"], "s", note=f"load average before: {load}; workers {workers}")
+    cpu = fig["cpu_s"] + fig.get("cpu_workers_s", 0.0)
+    report.add(label, "CPU time (scanner + reader processes)", round(cpu, 2), "s",
+               note=f"{1000 * cpu / max(1, requests):.2f} ms per SOAP request ({requests} requests); garbage "
+                    f"collector {sum(fig.get('gc_s', {}).values()):.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000")
@@ -304,6 +334,8 @@ def main() -> None:
     parser.add_argument("--variants", default="",
                         help="also measure these scanner variants after the reference (1 worker, asyncio): "
                              "comma-separated WORKERS:LOOP, e.g. 1:uvloop,2:asyncio,2:uvloop")
+    parser.add_argument("--memory-sizes", default="",
+                        help="also audit these fleet sizes once for memory and CPU (no floor), e.g. 10000")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one audit per size (pyinstrument + py-spy) into bench/.cache/")
     args = parser.parse_args()
@@ -314,6 +346,8 @@ def main() -> None:
                  profile=args.profile, slow_concurrency=args.slow_concurrency,
                  repeat=args.repeat if n <= args.repeat_max_size else 1,
                  variants=[(int(w), loop) for w, _, loop in (v.partition(":") for v in args.variants.split(",") if v)])
+    for n in (int(s) for s in args.memory_sizes.split(",") if s):
+        run_memory(n, profiles=args.profiles.split(","), report=report)
     report.emit(args.json_out)
 
 

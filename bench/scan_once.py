@@ -31,6 +31,24 @@ def rss_now_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
+def gc_timer() -> dict[str, float]:
+    """Time spent in the garbage collector, per generation (the facts of every camera are long-lived objects)."""
+    import gc
+
+    spent: dict[str, float] = {}
+    started: list[float] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.process_time())
+        elif started:
+            key = f"gen{info['generation']}"
+            spent[key] = spent.get(key, 0.0) + time.process_time() - started.pop()
+
+    gc.callbacks.append(callback)
+    return spent
+
+
 def install_capture(records: list[dict[str, object]]) -> None:
     """Record every request of every aiohttp session (bench-only instrumentation via TraceConfig)."""
     import aiohttp
@@ -89,6 +107,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     read_count = 0
 
     rss: dict[str, float] = {"start": round(rss_now_mb(), 1)}
+    gc_spent = gc_timer()
 
     def on_discovered(devices: list[object]) -> None:
         marks["discovered"] = time.perf_counter() - t0
@@ -128,6 +147,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
         "peak_rss_mb": round(r1.ru_maxrss / 1024, 1),
         "peak_rss_worker_mb": round(k1.ru_maxrss / 1024, 1),  # the largest reaped child
         "workers": args.workers,
+        "gc_s": {k: round(v, 3) for k, v in sorted(gc_spent.items())},
         "loop": loop_name(),
         "rss_mb_at": rss,
         "discovery_s": round(marks.get("discovered", 0.0), 3),
