@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic_core import to_jsonable_python
+from pydantic import TypeAdapter
 
 from probes.factvalues import (
     analytics,
@@ -38,9 +38,12 @@ FAMILIES = (identity, services, auth, media, ptz, recording, cloud, network, pri
 ALL_SPECS: tuple[FactSpec[Any], ...] = tuple(spec for family in FAMILIES for spec in family.SPECS)
 
 
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+
 def plain(value: Any) -> Any:
     """A fact value as JSON data (models as dicts, tuples as lists): what the scan document holds."""
-    return to_jsonable_python(value)
+    return _ANY.dump_python(value, mode="json")
 
 
 __all__ = ["ALL_SPECS", "FAMILIES", "FactSpec", "FactValue", "fact", "plain", "analytics", "auth", "clock", "cloud",

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from probes.facts import DeviceFacts
+from probes.factvalues import plain
 
 VOLATILE = frozenset({"clock.skew_seconds", "identity.endpoints", "tls.certificate"})
 NOT_CAPTURED: frozenset[str] = frozenset()  # facts an archive cannot reproduce yet
@@ -29,7 +30,7 @@ def fact_sheet(facts: DeviceFacts) -> dict[str, Any]:
     anywhere = re.compile(address) if host else None  # reasons: "127.0.30.1:8443 refused the connection"
 
     def anonymous(value: Any, own: re.Pattern[str] | None) -> Any:
-        text = json.dumps(value, default=str)
+        text = json.dumps(plain(value))
         return json.loads(own.sub("<device>", text)) if own else json.loads(text)
 
     out: dict[str, Any] = {}
