@@ -151,7 +151,7 @@ class LabProcess:
 
     def __init__(self, n: int, *, reply_delay_s: float = 0.0, discovery: bool = True,
                  network: str | None = None, seed: int = 0, startup_timeout_s: float = 120.0,
-                 port: int = 0) -> None:
+                 port: int = 0, rtsp: bool = False) -> None:
         self.n = n
         self.reply_delay_s = reply_delay_s
         self.discovery = discovery
@@ -159,6 +159,7 @@ class LabProcess:
         self.seed = seed
         self.startup_timeout_s = startup_timeout_s
         self.port = port  # 0: an ephemeral port per camera (found by WS-Discovery); else this port on every address
+        self.rtsp = rtsp
         self._dir = tempfile.TemporaryDirectory(prefix="camaudit-bench-lab-")
         self.info_path = Path(self._dir.name) / "lab.json"
         self.stats_path = Path(self._dir.name) / "stats.json"
@@ -173,6 +174,8 @@ class LabProcess:
             cmd.append("--no-discovery")
         if self.port:
             cmd += ["--port", str(self.port)]
+        if self.rtsp:
+            cmd.append("--rtsp")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)
         deadline = time.monotonic() + self.startup_timeout_s
         assert self.proc.stdout is not None

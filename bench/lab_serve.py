@@ -65,6 +65,11 @@ def dump_fleet(fleet: Any, path: Path) -> None:
 
 async def serve(args: argparse.Namespace) -> None:
     fleet = generate_fleet(args.n, network=args.network, port=args.port or 8000, seed=args.seed)
+    if args.rtsp:  # every camera serves OPTIONS/DESCRIBE with Digest (bench/rtsp_probe.py)
+        from lab.model import Rtsp
+
+        rtsp = Rtsp(enabled=True)  # port 554, ephemeral under the port override
+        fleet = fleet.model_copy(update={"cameras": [c.model_copy(update={"rtsp": rtsp}) for c in fleet.cameras]})
     fleet_dir = tempfile.TemporaryDirectory(prefix="camaudit-fleet-")
     fleet_file = Path(fleet_dir.name) / "fleet.yaml"
     dump_fleet(fleet, fleet_file)
@@ -111,6 +116,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0, help="reply delay per request, seconds")
     parser.add_argument("--no-discovery", dest="discovery", action="store_false")
+    parser.add_argument("--rtsp", action="store_true", help="every camera serves RTSP OPTIONS/DESCRIBE too")
     parser.add_argument("--port", type=int, default=0, help="fixed ONVIF port (default: ephemeral ports)")
     parser.add_argument("--multicast", action="store_true",
                         help="answer multicast discovery too (only inside a network namespace)")

@@ -23,7 +23,7 @@ from scanner import __version__, exitcodes
 
 # Order is the order shown in --help.
 COMMANDS = ("demo", "discover", "scan", "evaluate", "report", "profiles", "lab", "watch", "history", "diff",
-            "init", "schema", "capture", "collect", "serve")
+            "init", "schema", "capture", "collect", "serve", "observe")
 
 err_console = make_console(stderr=True)
 NO_COLOR_FLAG = "--no-color"

@@ -7,12 +7,13 @@ pipeline serves ad-hoc audits and scheduled scans.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from probes import clock
@@ -49,6 +50,7 @@ class ScanOptions:
     scanner_id: str | None = None
     on_discovered: Callable[[list[DiscoveredDevice]], None] | None = None
     on_device: Callable[[DeviceFacts], None] | None = None  # progress
+    observe: tuple[str, float] | None = None  # (interface, seconds): capture the cameras' traffic meanwhile
     workers: int | None = None  # reader processes (None: the cores available, when there are enough cameras)
     scan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
@@ -201,6 +203,34 @@ async def read_streams(site_file: SiteFile, devices: Sequence[DeviceFacts], cred
                     deadline_s=scan.device_deadline_s, max_reply_bytes=min(scan.max_reply_bytes, 256 * 1024))
 
 
+def _start_observation(site_file: SiteFile, candidates: Sequence[DiscoveredDevice],
+                       observe: tuple[str, float]) -> asyncio.Task[Any]:
+    """Capture the candidates' traffic in a thread while they are read (keyed by address)."""
+    from probes.egress import CameraKey
+    from scanner.egress import observe as observe_site
+
+    keys = [CameraKey(address, (address,), (d.mac.lower(),) if d.mac else ())
+            for d in candidates for address in d.addresses[:1]]
+    interface, seconds = observe
+    return asyncio.create_task(asyncio.to_thread(observe_site, site_file, keys, interface=interface,
+                                                 seconds=seconds))
+
+
+async def _finish_observation(observing: asyncio.Task[Any], devices: Sequence[DeviceFacts]) -> list[str]:
+    """Wait for the capture and store `egress.observed` on each device; a failed capture is a scan error."""
+    from probes.egress import CaptureError, egress_fact
+
+    try:
+        observations = await observing
+    except CaptureError as exc:
+        return [f"traffic observation failed: {exc}"]
+    for device in devices:
+        observation = observations.get(device.address)
+        if observation is not None:
+            device.facts["egress.observed"] = egress_fact(observation)
+    return []
+
+
 async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> ScanResult:
     """Discover, read and (unless facts_only) evaluate one site. Never raises for a device's misbehaviour."""
     options = options or ScanOptions()
@@ -216,7 +246,10 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     if options.on_discovered:
         options.on_discovered(candidates)
     barrier("after-discovery")
+    observing = _start_observation(site_file, candidates, options.observe) if options.observe else None
     devices = await read_facts(site_file, candidates, options)
+    if observing is not None:
+        meta.errors += await _finish_observation(observing, devices)
     barrier("after-reading")
     result = document.new_document(meta, devices)
     if not options.facts_only:

@@ -17,6 +17,7 @@ from probes.factvalues import (
     auth,
     clock,
     cloud,
+    egress,
     identity,
     media,
     network,
@@ -32,7 +33,7 @@ from probes.factvalues import (
 from probes.factvalues._base import FactSpec, FactValue, fact
 
 FAMILIES = (identity, services, auth, media, ptz, recording, cloud, network, privacy, analytics, thermal, tls,
-            rtsp, users, clock)
+            rtsp, egress, users, clock)
 """Every family module, in catalogue order; each has `SPECS`, the keys it declares."""
 
 ALL_SPECS: tuple[FactSpec[Any], ...] = tuple(spec for family in FAMILIES for spec in family.SPECS)
@@ -47,4 +48,5 @@ def plain(value: Any) -> Any:
 
 
 __all__ = ["ALL_SPECS", "FAMILIES", "FactSpec", "FactValue", "fact", "plain", "analytics", "auth", "clock", "cloud",
-           "identity", "media", "network", "privacy", "ptz", "recording", "rtsp", "services", "thermal", "tls", "users"]
+           "egress", "identity", "media", "network", "privacy", "ptz", "recording", "rtsp", "services", "thermal",
+           "tls", "users"]

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from probes import factvalues as fv
+from probes.egress.models import EgressObservation
 from probes.facts import Fact, FactStatus
 from probes.factvalues import FactSpec
 from probes.factvalues.cloud import DynamicDns
@@ -318,6 +319,29 @@ def unsupported(ctx: CheckContext[Any], key: str | FactSpec[Any]) -> Fact | None
     return fact
 
 
+def egress_observation(ctx: CheckContext[Any]) -> EgressObservation | None:
+    """What a traffic observation saw this camera send out of the site, or None when none ran.
+
+    Read only when present and `ok`: no observation never makes a rule unknown, and an empty one is
+    "not observed", never "absent" (the rules that use it say so)."""
+    if ctx.device is None or not ctx.device.get(fv.egress.OBSERVED).ok:
+        return None
+    observed = ctx.maybe(fv.egress.OBSERVED)
+    return observed if isinstance(observed, EgressObservation) else None
+
+
+def observed_egress(ctx: CheckContext[Any], *, include_time: bool = False) -> list[str]:
+    """One sentence of evidence per destination outside the site the camera was seen sending to."""
+    observation = egress_observation(ctx)
+    if observation is None:
+        return []
+    flows = observation.flows if include_time else observation.data_flows()
+    shown = [f"observed: {observation.describe(f)}" for f in flows[:5]]
+    if len(flows) > 5:
+        shown.append(f"and {len(flows) - 5} more destination(s)")
+    return shown
+
+
 def stream_access(ctx: CheckContext[Any]) -> list[str]:
     """What the RTSP probe saw that lets a stranger watch: streams described without credentials, Basic in clear.
 
@@ -364,6 +388,11 @@ def _egress(kind: str, address: str, status: str | None) -> str:
 
 
 def cloud_services(ctx: CheckContext[Any]) -> list[str]:
+    """Remote services the camera is configured to use, and destinations it was observed sending data to."""
+    return configured_cloud(ctx) + observed_egress(ctx)
+
+
+def configured_cloud(ctx: CheckContext[Any]) -> list[str]:
     """Configured remote/cloud services that can receive data, whatever their connection state when read.
 
     An uplink or broker that was Offline or Connecting at the moment of reading is still configured to send

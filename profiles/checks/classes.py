@@ -142,6 +142,7 @@ def _network_separation(ctx: CheckContext[Any]) -> str | None:
         connected = [u for u in uplinks or [] if (u.status or "").lower() != "offline"]
         if connected:
             problems.append(f"uplink to {', '.join(u.remote_address for u in connected)}")
+    problems += obs.observed_egress(ctx, include_time=True)
     if problems:
         return "not on a closed camera network: " + ", ".join(problems)
     missing = [ctx.missing.pop(k) for k in ("network.gateway", "cloud.uplinks") if k in ctx.missing]

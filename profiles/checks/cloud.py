@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from profiles.checks import _observe as obs
-from profiles.checks._registry import CheckContext, CheckOutcome, check
+from profiles.checks._registry import CheckContext, CheckOutcome, Unknown, check
 
 
 def _declared_clouds(ctx: CheckContext[Any]) -> str:
@@ -50,3 +50,28 @@ def third_country_transfer(ctx: CheckContext[Any]) -> CheckOutcome:
     if not declared:
         return ctx.passed("no cloud or remote service observed or declared")
     return ctx.passed(f"declared services safeguarded: {_declared_clouds(ctx)}")
+
+
+@check("egress_matches_configuration")
+def egress_matches_configuration(ctx: CheckContext[Any]) -> CheckOutcome:
+    """Traffic observed leaving the site does not contradict a "no cloud" configuration or declaration."""
+    observation = obs.egress_observation(ctx)
+    if observation is None:
+        return ctx.not_applicable("no traffic observation for this camera (camaudit observe, scan --observe, "
+                                  "evaluate --pcap)")
+    window = f"{observation.window.seconds:.0f} s of {observation.window.source}"
+    sent = [observation.describe(f) for f in observation.data_flows()]
+    if not sent:
+        return ctx.passed(f"no traffic to a cloud, P2P or unknown destination observed in {window} "
+                          f"(not observed is not proof that there is none)")
+    declared = ctx.declared("cloud", required=False)
+    configured = obs.configured_cloud(ctx)
+    shown = "; ".join(sent[:3]) + (f" and {len(sent) - 3} more" if len(sent) > 3 else "")
+    if not configured and not declared:
+        if ctx.missing:
+            raise Unknown(f"{shown}; whether the camera is configured for a remote service is unknown: "
+                          + "; ".join(ctx.missing.values()))
+        return ctx.failed(f"configured without any cloud, uplink, remote storage or event broker and none declared "
+                          f"under `cloud:`, but {shown}")
+    ctx.forget(*list(ctx.missing))
+    return ctx.passed(f"observed traffic ({shown}) goes where the camera is configured or declared to send data")

@@ -23,7 +23,7 @@ from reports.model import ScanResult
 from scanner import __version__
 from scanner.commands import _common
 from scanner.pipeline import evaluate_result, exit_code
-from scanner.site import load_site
+from scanner.site import SiteFile, load_site
 
 MAX_FACTS_BYTES = 512 * 1024 * 1024
 
@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("facts", type=Path, metavar="FACTS.json",
                         help="scan document from `camaudit scan --json` (findings in it are replaced)")
     parser.add_argument("--site", type=Path, required=True, metavar="FILE", help="site file with the declarations")
+    parser.add_argument("--pcap", type=Path, metavar="FILE",
+                        help="fold a traffic capture into the facts first (egress.observed; docs/egress.md)")
     _common.add_evaluation_arguments(parser)
     _common.add_output_arguments(parser)
     parser.set_defaults(handler=run)
@@ -71,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         print_error(make_console(stderr=True), f"facts were scanned for site {result.meta.site!r}, "
                                                f"evaluating with site {site.name!r}", "note", "yellow")
     at = _common.parse_at(args.at, site.timezone) or clock.now()
+    if args.pcap is not None:
+        _fold_pcap(result, site_file, args.pcap)
     evaluate_result(result, site_file, args.profiles or site.profiles, at=at)
     paths = _common.output_paths(args)
     if any(paths.values()):
@@ -84,4 +88,16 @@ def run(args: argparse.Namespace) -> int:
             if path:
                 make_console(stderr=True).print(f"{name.upper()} written to {path}", highlight=False)
     return exit_code(result)
+
+
+def _fold_pcap(result: ScanResult, site_file: SiteFile, pcap: Path) -> None:
+    """Observe the capture for the document's devices and store `egress.observed` on each of them."""
+    from probes.egress import CaptureError
+    from scanner.egress import camera_keys, fold_into, observe
+
+    try:
+        observations = observe(site_file, camera_keys(result.devices), pcap=pcap)
+    except CaptureError as exc:
+        raise ConfigError(str(exc), field="--pcap") from None
+    fold_into(result.devices, observations)
 

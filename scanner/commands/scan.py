@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     target.add_argument("--signals", nargs="+", choices=[s.value for s in Signal if s is not Signal.DECLARED],
                         help="discovery signals to use (default: all that apply)")
     parser.add_argument("--facts-only", action="store_true", help="read facts, do not evaluate")
+    parser.add_argument("--observe", metavar="DURATION",
+                        help="also capture the cameras' traffic for DURATION (e.g. 10m) alongside the read and "
+                             "judge what leaves the site (root; docs/egress.md)")
+    parser.add_argument("--observe-iface", metavar="IF",
+                        help="interface to capture on (default: the first --interface or scope.interfaces)")
     parser.add_argument("--workers", type=_positive, metavar="N",
                         help="processes reading cameras (default: the cores available, one per 64 cameras)")
     _common.add_evaluation_arguments(parser)
@@ -87,9 +92,23 @@ async def run(args: argparse.Namespace) -> int:
         signals={Signal(s) for s in args.signals} if args.signals else None,
         interfaces=args.interfaces,
         workers=args.workers,
+        observe=_observe_option(args, site_file),
     )
     return await scan_and_finish(args, options, site_file.site.name, console=console,
                                  scan=lambda opts: run_scan_with_progress(site_file, opts, console))
+
+
+def _observe_option(args: argparse.Namespace, site_file: SiteFile) -> tuple[str, float] | None:
+    """(interface, seconds) of `--observe`, checked before the scan starts."""
+    if not args.observe:
+        return None
+    from scanner.schedule import parse_duration
+
+    seconds = parse_duration(args.observe).total_seconds()
+    interface = args.observe_iface or next(iter([*args.interfaces, *site_file.site.scope.interfaces]), None)
+    if not interface:
+        raise ConfigError("--observe needs an interface to capture on: --observe-iface IF", field="--observe-iface")
+    return interface, seconds
 
 
 def progress_word(facts: DeviceFacts) -> str:

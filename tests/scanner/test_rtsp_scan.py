@@ -48,16 +48,21 @@ def _site(running) -> dict:
     }
 
 
-async def test_scan_reads_streams_and_judges_them(tmp_path: Path, monkeypatch) -> None:
+async def scan_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[dict, dict, int]:
+    """`camaudit scan` of the RTSP lab fleet: (scan document, RTSP requests per camera, exit code)."""
     monkeypatch.setenv("LAB_RTSP_PW", "lab-pass")
     monkeypatch.setenv("CAMAUDIT_STATE_DIR", str(tmp_path / "state"))
     out = tmp_path / "scan.json"
     async with run_fleet(parse_fleet(FLEET), port_override=0) as running:
         site = tmp_path / "site.yaml"
         site.write_text(yaml.safe_dump(_site(running), sort_keys=False))
-        await scan.run(build_parser().parse_args(["scan", "--site", str(site), "--json", str(out)]))
+        code = await scan.run(build_parser().parse_args(["scan", "--site", str(site), "--json", str(out), *extra]))
         received = {c.name: c.rtsp.requests for c in running.cameras}
-    doc = json.loads(out.read_text())
+    return json.loads(out.read_text()), received, code
+
+
+async def test_scan_reads_streams_and_judges_them(tmp_path: Path, monkeypatch) -> None:
+    doc, received, _ = await scan_lab(tmp_path, monkeypatch)
     found = {(f["device_name"], f["rule_id"]): f for f in doc["findings"]}
 
     assert found[("open", "GDPR-SEC-1")]["result"] == "fail"

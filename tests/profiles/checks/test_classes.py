@@ -71,6 +71,14 @@ CASES = [
     ("threat_measures", GATEWAY, {"class_": 2}, {"measures": ["network_separation"], "required_from_class": 3},
      R.NOT_APPLICABLE, "mandatory from class 3"),
     ("threat_measures", {}, {"class_": 3}, {"measures": ["network_separation"]}, R.PASS, "network_separation in place"),
+    # CZ-SEC-1: traffic observed leaving the site (time servers too) means the camera network is not closed
+    ("threat_measures", {"egress.observed": {"window": {"source": "live:eth1", "seconds": 600, "packets_total": 900},
+                                             "camera_packets": 20, "flows": [
+        {"address": "192.0.2.123", "port": 123, "protocol": "udp", "bytes_sent": 480, "bytes_received": 480,
+         "packets": 10,
+         "first_seen": "2026-11-20T10:02:00Z", "last_seen": "2026-11-20T10:12:00Z", "kind": "ntp",
+         "service": "ntp", "service_name": "Public NTP"}]}},
+     {"class_": 3}, {"measures": ["network_separation"]}, R.FAIL, "observed: sent 480 B to Public NTP"),
     # CZ-SEC-3 "unauthorised reading (also live)": an anonymous RTSP stream is missing access control
     ("threat_measures", {"rtsp.auth": {"anonymous_streams": ["rtsp://127.0.10.50/live"], "schemes": [],
                                        "basic_in_clear": False, "credentials_accepted": None}},

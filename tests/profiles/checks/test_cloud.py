@@ -19,8 +19,38 @@ US = {"cloud": [{"provider": "VendorCloud", "region": "us-east-1", "in_eea": Fal
 US_SAFE = {"cloud": [{"provider": "VendorCloud", "region": "us-east-1", "in_eea": False, "tia_ref": "TIA-3",
                       "encrypted": True}]}
 
+def _observed(*flows: dict, seconds: float = 600) -> dict:
+    window = {"source": "pcap:site.pcap", "start": "2026-11-20T10:02:00Z", "end": "2026-11-20T10:12:00Z",
+              "seconds": seconds, "packets_total": 5000}
+    return {"egress.observed": {"window": window, "camera_packets": 1200, "flows": list(flows), "dns": []}}
+
+
+P2P_FLOW = {"address": "203.0.113.7", "port": 32100, "protocol": "udp", "bytes_sent": 4_200_000,
+            "bytes_received": 12_000, "packets": 3000,
+            "first_seen": "2026-11-20T10:02:00Z", "last_seen": "2026-11-20T10:12:00Z",
+            "service": "cs2-p2p", "service_name": "CS2 Network PPPP P2P", "kind": "p2p"}
+NTP_FLOW = {**P2P_FLOW, "port": 123, "bytes_sent": 480, "service": "ntp", "service_name": "Public NTP", "kind": "ntp"}
+P2P = _observed(P2P_FLOW)
+SILENT = _observed()
+EVIDENCE = "sent 4.2 MB to CS2 Network PPPP P2P at 203.0.113.7:32100/udp between 10:02:00 and 10:12:00 UTC"
+
 CASES = [
     ("cloud_declared", {}, {}, {}, R.PASS, "no cloud or remote service observed"),
+    # observed traffic (egress.observed) fails the transfer rules with the evidence
+    ("cloud_declared", P2P, {}, {}, R.FAIL, f"observed: {EVIDENCE}"),
+    ("cloud_declared", _observed(NTP_FLOW), {}, {}, R.PASS, "no cloud or remote service observed"),
+    ("cloud_declared", P2P, EU, {}, R.PASS, "declared: VendorCloud (eu-central-1)"),
+    ("third_country_transfer", P2P, {}, {}, R.FAIL, "undeclared remote services (observed: sent 4.2 MB"),
+    ("egress_matches_configuration", {}, {}, {}, R.NOT_APPLICABLE, "no traffic observation for this camera"),
+    ("egress_matches_configuration", SILENT, {}, {}, R.PASS, "not observed is not proof that there is none"),
+    ("egress_matches_configuration", _observed(NTP_FLOW), {}, {}, R.PASS, "no traffic to a cloud"),
+    ("egress_matches_configuration", P2P, {}, {}, R.FAIL,
+     f"configured without any cloud, uplink, remote storage or event broker and none declared under `cloud:`, "
+     f"but {EVIDENCE}"),
+    ("egress_matches_configuration", P2P, EU, {}, R.PASS, "goes where the camera is configured or declared"),
+    ("egress_matches_configuration", {**P2P, **UPLINK}, {}, {}, R.PASS, "goes where the camera is configured"),
+    ("egress_matches_configuration", {**P2P, "cloud.uplinks": failed("cloud.uplinks")}, {}, {}, R.UNKNOWN,
+     "whether the camera is configured for a remote service is unknown"),
     # configured means capable: an uplink or broker not connected at the moment of reading still sends data out
     ("cloud_declared", OFFLINE, {}, {}, R.FAIL,
      "uplink configured to send to wss://cloud.vendor.example:443 (not connected when read: Offline)"),
