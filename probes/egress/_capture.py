@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from probes.egress._observer import CameraKey, Observer
-from probes.errors import CamauditError
+from probes.errors import InputError
 
 _PCAPNG = b"\x0a\x0d\x0d\x0a"
 
 
-class CaptureError(CamauditError):
+class CaptureError(InputError):
     """The capture file cannot be read, or the interface cannot be sniffed (not root, no such interface)."""
 
 

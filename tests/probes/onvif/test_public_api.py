@@ -26,7 +26,8 @@ def test_allowlist_is_reads_only() -> None:
 def test_onvif_facts_cover_the_catalogue() -> None:
     discovery = {"identity.mac_vendor", "identity.endpoints", "network.open_ports", "network.segment"}
     rtsp = {"rtsp.server", "rtsp.auth", "rtsp.streams", "media.audio_streamed", "rtsp.audio_matches_profiles"}
-    assert set(FACT_CATALOGUE) - set(ONVIF_FACTS) == discovery | rtsp  # the RTSP probe sets its own (probes/rtsp)
+    egress = {"egress.observed"}
+    assert set(FACT_CATALOGUE) - set(ONVIF_FACTS) == discovery | rtsp | egress  # probes/rtsp, probes/egress
 
 
 async def test_debug_cli_prints_the_fact_sheet() -> None:
