@@ -36,7 +36,7 @@ def lan() -> Iterator[tuple[NetnsLab, Host, Host, str]]:
     if reason := netns_unavailable_reason():
         pytest.skip(reason)
     with NetnsLab("w6") as lab:
-        segment = lab.segment("192.0.2.0/24")
+        segment = lab.segment("198.51.100.0/24")
         cam, scanner = lab.host("cam", segment), lab.host("scan", segment)
         cam_ll = lab.ipv6(cam, CAM6)
         lab.ipv6(scanner, SCAN6)

@@ -1,8 +1,8 @@
 """A live capture in network namespaces: a camera sends to a fake cloud through a gateway; `camaudit observe`
 sniffs the gateway's camera-side interface (created by this test, never a real one) and attributes exactly.
 
-    cam (192.0.2.x) ─┐                   ┌─ cloud (203.0.113.x): TCP 443, UDP 32100
-    pc  (192.0.2.y) ─┴─ gw eth0 | eth1 ──┘
+    cam (198.51.100.x) ─┐                   ┌─ cloud (203.0.113.x): TCP 443, UDP 32100
+    pc  (198.51.100.y) ─┴─ gw eth0 | eth1 ──┘
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def lab() -> NetnsLab:
 
 
 def test_live_capture_attributes_a_camera_and_ignores_the_pc(lab: NetnsLab, tmp_path: Path) -> None:
-    cams = lab.segment("192.0.2.0/24")
+    cams = lab.segment("198.51.100.0/24")
     internet = lab.segment("203.0.113.0/24")
     gateway = lab.router("gw", cams, internet)
     cam, pc, cloud = lab.host("cam", cams), lab.host("pc", cams), lab.host("cloud", internet)
@@ -65,7 +65,7 @@ def test_live_capture_attributes_a_camera_and_ignores_the_pc(lab: NetnsLab, tmp_
     site = tmp_path / "site.yaml"
     site.write_text(yaml.safe_dump({
         "name": "egress-lab", "timezone": "Europe/Prague", "jurisdiction": "CZ",
-        "scope": {"targets": ["192.0.2.0/24"]},
+        "scope": {"targets": ["198.51.100.0/24"]},
         "profiles": ["gdpr-baseline"],
         "cameras": [{"name": "door", "match": {"ip": cam.address, "mac": cam.mac()}, "class": 2,
                      "area": "entrance", "purposes": ["property_protection"], "retention_hours": 72,

@@ -23,7 +23,7 @@ def lan() -> Iterator[tuple[NetnsLab, Host, Host]]:
     if reason := netns_unavailable_reason():
         pytest.skip(reason)
     with NetnsLab("v6") as lab:
-        segment = lab.segment("192.0.2.0/24")
+        segment = lab.segment("198.51.100.0/24")
         cam, scanner = lab.host("cam", segment), lab.host("scan", segment)
         lab.ipv6(cam, CAM6)
         lab.ipv6(scanner, SCAN6)
@@ -44,7 +44,7 @@ def test_read_over_a_global_ipv6_address(lan: tuple[NetnsLab, Host, Host]) -> No
 
 def test_scope_rules_apply_to_ipv6() -> None:
     scope = Scope.parse(["2001:db8:20::/64"])
-    assert scope.contains(CAM6) and not scope.contains("2001:db8:21::10") and not scope.contains("192.0.2.10")
+    assert scope.contains(CAM6) and not scope.contains("2001:db8:21::10") and not scope.contains("198.51.100.10")
     with pytest.raises(ScopeError):
         Scope.parse(["2a00:1450::/32"])  # globally routable: refused without allow_public
     assert Scope.parse(["fe80::/64"]).contains("fe80::1")

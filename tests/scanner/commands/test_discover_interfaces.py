@@ -17,7 +17,7 @@ def host() -> Iterator[tuple[NetnsLab, Host]]:
     if reason := netns_unavailable_reason():
         pytest.skip(reason)
     with NetnsLab("ifs") as lab:
-        yield lab, lab.host("scan", lab.segment("192.0.2.0/24"), "192.0.2.10")
+        yield lab, lab.host("scan", lab.segment("198.51.100.0/24"), "198.51.100.10")
 
 
 def _rows(lab: NetnsLab, host: Host, *args: str) -> dict[str, str]:
@@ -29,15 +29,15 @@ def _rows(lab: NetnsLab, host: Host, *args: str) -> dict[str, str]:
 
 def test_an_interface_is_used_when_the_scope_covers_its_subnet(host: tuple[NetnsLab, Host]) -> None:
     lab, scanner = host
-    rows = _rows(lab, scanner, "--targets", "192.0.2.0/24")
-    assert "192.0.2.10/24" in rows["eth0"] and "│ yes" in rows["eth0"]
-    assert "scope covers its whole subnet 192.0.2.0/24" in rows["eth0"]
+    rows = _rows(lab, scanner, "--targets", "198.51.100.0/24")
+    assert "198.51.100.10/24" in rows["eth0"] and "│ yes" in rows["eth0"]
+    assert "scope covers its whole subnet 198.51.100.0/24" in rows["eth0"]
     assert "│ no" in rows["lo"] and "loopback" in rows["lo"]
 
 
 def test_a_partly_covered_subnet_is_not_used_and_says_why(host: tuple[NetnsLab, Host]) -> None:
     lab, scanner = host
-    rows = _rows(lab, scanner, "--targets", "192.0.2.0/25")
+    rows = _rows(lab, scanner, "--targets", "198.51.100.0/25")
     assert "│ no" in rows["eth0"] and "scope does not cover this subnet" in rows["eth0"]
-    rows = _rows(lab, scanner, "--targets", "192.0.2.0/24", "--interface", "eth7")
+    rows = _rows(lab, scanner, "--targets", "198.51.100.0/24", "--interface", "eth7")
     assert "no such interface" in rows["eth7"] and "not among the interfaces named" in rows["eth0"]
