@@ -140,8 +140,21 @@ def _media_uri(resp: Any, uri: str) -> None:
     sub(el, "tt:Timeout", "PT0S")
 
 
+_TRT = "{http://www.onvif.org/ver10/media/wsdl}"
+_TT = "{http://www.onvif.org/ver10/schema}"
+_TRANSPORTS = ("UDP", "TCP", "RTSP", "HTTP")  # tt:TransportProtocol
+
+
 @op(M, "GetStreamUri")
 def get_stream_uri(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
+    """ONVIF Media 5.15.1: trt:StreamSetup (tt:Stream, tt:Transport/tt:Protocol) and trt:ProfileToken, the
+    setup's parts in their WSDL namespaces; the lab streams unicast only (RTPMulticast="false" above)."""
+    setup = req.body.find(f"{_TRT}StreamSetup")
+    stream = setup.findtext(f"{_TT}Stream") if setup is not None else None
+    protocol = setup.findtext(f"{_TT}Transport/{_TT}Protocol") if setup is not None else None
+    if (stream or "").strip() != "RTP-Unicast" or (protocol or "").strip() not in _TRANSPORTS:
+        raise invalid_arg("InvalidStreamSetup", "StreamSetup must name tt:Stream RTP-Unicast and a "
+                          f"tt:Transport/tt:Protocol of {', '.join(_TRANSPORTS)} (got {stream!r}, {protocol!r})")
     profile = mc.find_profile(ctx.cam, req.arg("ProfileToken"))
     _media_uri(resp, mc.stream_uri(ctx.host, ctx.cam, profile, ctx.rtsp_port))
 

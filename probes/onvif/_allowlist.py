@@ -23,6 +23,7 @@ _READ: dict[Service, tuple[str, ...]] = {
     Service.MEDIA: (
         "GetProfiles", "GetVideoEncoderConfigurations", "GetAudioSources", "GetAudioEncoderConfigurations",
         "GetAudioOutputs", "GetOSDs", "GetVideoAnalyticsConfigurations",
+        "GetStreamUri",  # returns the profile's RTSP URI; starts no stream (the RTSP probe never sends SETUP/PLAY)
     ),
     Service.MEDIA2: (
         "GetProfiles", "GetVideoEncoderConfigurations", "GetAudioEncoderConfigurations",

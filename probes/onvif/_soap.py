@@ -17,16 +17,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeAlias
 from xml.sax.saxutils import escape
 
 from probes import clock
-from probes.errors import AuthRejected, BadReply, SoapFault
+from probes.errors import AuthRejected, BadReply, ProgrammingError, SoapFault
 from probes.facts import EXCERPT_LIMIT, Evidence
 from probes.onvif import _ns
 from probes.onvif._allowlist import require_read_only
 from probes.onvif._xml import Element, SchemaViolation, child, children, local, parse_xml, text
 
-Params = Sequence[tuple[str, str]]
+ParamValue: TypeAlias = "str | tuple[tuple[str, ParamValue], ...]"
+"""A parameter's text, or its child elements (tuples, so a request stays hashable for the anonymous-reply cache)."""
+Params: TypeAlias = Sequence[tuple[str, ParamValue]]
+"""A request's parameters in document order: ("ProfileToken", "P1") or nested, as the WSDL has it:
+("StreamSetup", (("tt:Stream", "RTP-Unicast"), ("tt:Transport", (("tt:Protocol", "RTSP"),)))).
+An unprefixed name is in the operation's namespace (the WSDL message element); "tt:" names the ONVIF
+schema (onvif.xsd) types that nested parameters are made of."""
+_PARAM_NAME = re.compile(r"(?:(tt):)?([A-Za-z_][A-Za-z0-9_.-]{0,63})")
+_MAX_PARAM_DEPTH = 4
 
 # Fault subcodes (local names) that mean "this device does not implement the operation".
 _UNSUPPORTED_CODES = frozenset({"ActionNotSupported", "NotSupported", "NoSuchService", "ActionNotImplemented",
@@ -43,6 +52,10 @@ _UNSUPPORTED_REASON = re.compile(
 _AUTH_CODES = frozenset({"NotAuthorized", "FailedAuthentication", "InvalidSecurity", "InvalidSecurityToken",
                          "FailedCheck", "SecurityTokenUnavailable"})
 _AUTH_REASON = re.compile(r"not\s*authori[sz]ed|unauthori[sz]ed|authentication\s+fail", re.IGNORECASE)
+
+
+class MalformedRequest(ProgrammingError, ValueError):
+    """A programming error: a request parameter whose name is not an XML name or that nests too deep."""
 
 
 class OperationUnsupported(SoapFault):
@@ -122,14 +135,31 @@ def build_envelope(operation: str, params: Params = (), security_header: str | N
     require_read_only(operation)
     service, name = split_operation(operation)
     prefix = service.value
-    body = "".join(f"<{prefix}:{escape(k)}>{escape(v)}</{prefix}:{escape(k)}>" for k, v in params)
+    body = _render_params(prefix, params, 0)
     header = f"<s:Header>{security_header}</s:Header>" if security_header else ""
     envelope_ns = _ns.SOAP11_ENV if dialect.soap11 else _ns.SOAP_ENV
+    schema_ns = f' xmlns:tt="{_ns.TT}"' if "<tt:" in body else ""  # declared only when a parameter uses it
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{envelope_ns}">{header}'
-        f'<s:Body><{prefix}:{name} xmlns:{prefix}="{service.namespace}">{body}</{prefix}:{name}></s:Body>'
-        f"</s:Envelope>"
+        f'<s:Body><{prefix}:{name} xmlns:{prefix}="{service.namespace}"{schema_ns}>{body}</{prefix}:{name}>'
+        f"</s:Body></s:Envelope>"
     ).encode()
+
+
+def _render_params(prefix: str, params: Params, depth: int) -> str:
+    """Parameters as elements: names checked against the XML name grammar (never escaped into shape), text
+    escaped, children rendered recursively."""
+    if depth >= _MAX_PARAM_DEPTH:
+        raise MalformedRequest(f"request parameters nest deeper than {_MAX_PARAM_DEPTH} levels")
+    out = []
+    for key, value in params:
+        m = _PARAM_NAME.fullmatch(key)
+        if m is None:
+            raise MalformedRequest(f"request parameter name {key!r} is not an XML name (prefix: none or tt:)")
+        tag = f"{m.group(1) or prefix}:{m.group(2)}"
+        inner = escape(value) if isinstance(value, str) else _render_params(prefix, value, depth + 1)
+        out.append(f"<{tag}>{inner}</{tag}>")
+    return "".join(out)
 
 
 @functools.lru_cache(maxsize=256)

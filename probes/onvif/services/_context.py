@@ -11,7 +11,7 @@ from typing import Any
 from probes.errors import AuthRejected, DeviceError
 from probes.facts import ABSENCE_PREFIX, Evidence, Fact, FactStatus
 from probes.onvif._ns import Service
-from probes.onvif._soap import OperationUnsupported, Params, evidence
+from probes.onvif._soap import OperationUnsupported, Params, ParamValue, evidence
 from probes.onvif._transport import DeviceChannel, Reply
 from probes.onvif._xml import Element
 from probes.onvif.services._sheet import Sheet
@@ -91,7 +91,7 @@ class ReadContext:
         self.mac: str | None = None
         self.anonymous: set[str] = set()
         # successful anonymous probes, by (operation, params): an identical authless request is not sent twice
-        self.anonymous_replies: dict[tuple[str, tuple[tuple[str, str], ...]], Reply] = {}
+        self.anonymous_replies: dict[tuple[str, tuple[tuple[str, ParamValue], ...]], Reply] = {}
         self.prefetched: dict[str, Reply] = {}  # successful replies read early, reused instead of asking again
         self.profiles: list[dict[str, Any]] | None = None
         self.profiles_fact: Fact | None = None

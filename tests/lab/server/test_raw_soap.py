@@ -162,6 +162,24 @@ async def test_analytics_qnames_resolve(demo, http) -> None:
     assert wrong.status == 400 and wrong.fault_codes == ["env:Sender", "ter:InvalidArgVal", "ter:NoConfig"]
 
 
+async def test_media1_stream_uri_needs_a_unicast_stream_setup_in_its_wsdl_namespaces(demo, http) -> None:
+    """trt:GetStreamUri takes trt:StreamSetup with tt:Stream and tt:Transport/tt:Protocol (ONVIF Media 5.15.1)."""
+    cam = demo.camera("hotel-lobby")
+
+    def setup(stream: str, protocol: str, ns: str = "tt:") -> str:
+        return (f"<StreamSetup><{ns}Stream>{stream}</{ns}Stream><{ns}Transport><{ns}Protocol>{protocol}</{ns}Protocol>"
+                f"</{ns}Transport></StreamSetup><ProfileToken>Profile_2</ProfileToken>")
+
+    uri = await soap(http, cam, "trt", "GetStreamUri", setup("RTP-Unicast", "RTSP"))
+    assert uri.status == 200 and uri.text(".//trt:MediaUri/tt:Uri") == (
+        f"rtsp://{cam.address}:{cam.rtsp.port}/onvif/stream/Profile_2")
+    for bad in (setup("RTP-Multicast", "RTSP"), setup("RTP-Unicast", "QUIC"), setup("RTP-Unicast", "RTSP", ns=""),
+                "<ProfileToken>Profile_2</ProfileToken>"):
+        refused = await soap(http, cam, "trt", "GetStreamUri", bad)
+        assert refused.status == 400 and refused.fault_codes == ["env:Sender", "ter:InvalidArgVal",
+                                                                 "ter:InvalidStreamSetup"], bad
+
+
 async def test_every_raw_only_operation_answers(demo, http) -> None:
     """Each operation without a library WSDL answers 200 on a camera that offers its service."""
     args = {"GetProfiles": "<Type>All</Type>",

@@ -210,7 +210,7 @@ async def test_redirects_are_not_followed(serve) -> None:  # type: ignore[no-unt
 
 def test_non_read_operations_refused_before_sending() -> None:
     for op in ("tds:SetSystemDateAndTime", "tev:CreatePullPointSubscription", "tev:Subscribe", "tds:SystemReboot",
-               "tds:CreateUsers", "trt:GetStreamUri", "tds:GetSystemLog"):
+               "tds:CreateUsers", "trt:SetVideoEncoderConfiguration", "tds:GetSystemLog"):
         with pytest.raises(ForbiddenOperation):
             build_envelope(op)
 
