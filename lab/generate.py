@@ -8,6 +8,7 @@ import uuid
 
 from lab.model import (
     Audio,
+    Auth,
     AuthScheme,
     Camera,
     Clock,
@@ -76,9 +77,7 @@ def generate_fleet(n: int, *, network: str = "127.0.20.0/22", port: int = 8000, 
     return Fleet(cameras=cameras)
 
 
-def _auth(password: str, rng: random.Random):
-    from lab.model import Auth
-
+def _auth(password: str, rng: random.Random) -> Auth:
     schemes = rng.choice([[AuthScheme.WS_USERNAMETOKEN, AuthScheme.HTTP_DIGEST], [AuthScheme.HTTP_DIGEST],
                           [AuthScheme.WS_USERNAMETOKEN]])
     return Auth(schemes=schemes, users={"auditor": User(password=password, level=UserLevel.ADMINISTRATOR)})

@@ -960,7 +960,7 @@ def _unique(values: list[str], what: str) -> None:
 _DEFAULTABLE: dict[str, Any] = {
     name: (Optional[field.annotation], None)  # noqa: UP045 - the annotation is a runtime value here
     for name, field in Camera.model_fields.items() if name not in ("name", "address")}
-CameraDefaults = create_model(  # type: ignore[call-overload]
+CameraDefaults = create_model(
     "CameraDefaults", __config__=ConfigDict(extra="forbid"), **_DEFAULTABLE)
 CameraDefaults.__doc__ = "Keys applied to every camera (a camera's own keys win; mappings merge key by key)."
 
@@ -969,7 +969,7 @@ class Fleet(Strict):
     """A fleet file: defaults plus a list of cameras."""
 
     version: Literal[1] = 1
-    defaults: CameraDefaults | None = None  # type: ignore[valid-type]
+    defaults: CameraDefaults | None = None
     cameras: list[Camera] = Field(default_factory=list)
 
     @model_validator(mode="after")

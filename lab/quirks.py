@@ -8,6 +8,7 @@ docs/facts.md lists every quirk with the public issue it comes from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -89,7 +90,14 @@ def locked(cam: Camera, state: QuirkState, client: str) -> bool:
     return item is not None and state.failures.get(client, 0) >= item.attempts
 
 
-def xaddr_override(cam: Camera) -> dict[str, object]:
+class XaddrOverride(TypedDict, total=False):
+    """The `Ctx` fields a NAT or loopback quirk sets."""
+
+    xaddr_host: str
+    xaddr_port: int
+
+
+def xaddr_override(cam: Camera) -> XaddrOverride:
     """Ctx fields for cameras whose service XAddrs name another host (behind NAT, or loopback)."""
     if has(cam, MisbehaviourMode.XADDRS_NAT):
         return {"xaddr_host": "192.168.77.10", "xaddr_port": 80}
