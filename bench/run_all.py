@@ -49,6 +49,8 @@ def benchmarks(quick: bool) -> dict[str, Callable[[str], list[str]]]:
         "peer": _script("peer.py", "--cameras", "20" if quick else "100"),
         "report": _report_html,
         "mqtt": _script("mqtt_outbox.py", "--messages", "2000" if quick else "10000"),
+        "egress": _script("egress_pcap.py", "--size-mb", "100" if quick else "1024"),
+        "rtsp": _script("rtsp_probe.py", "--sizes", "100" if quick else "1000"),
     }
 
 
@@ -149,7 +151,7 @@ def write_readme(text: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
-    parser.add_argument("--only", help="comma-separated subset of: audit, silent, peer, report, mqtt "
+    parser.add_argument("--only", help="comma-separated subset of: audit, silent, peer, report, mqtt, egress, rtsp "
                                        "(and the extra: facts)")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800, help="per benchmark, seconds")
