@@ -20,7 +20,7 @@ from probes import clock
 from probes.barrier import barrier
 from probes.discovery import DiscoveredDevice, Signal
 from probes.facts import DeviceFacts, Fact, FactStatus
-from probes.identity import endpoint_reads, group_endpoints
+from probes.identity import endpoint_reads, group_endpoints, norm_uuid
 from probes.readstatus import ReadStatus, derive_read
 from reports import document
 from reports.coverage import coverage_of
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+BYE_UNREAD = ("said WS-Discovery Bye (leaving the network) during discovery, and no ONVIF endpoint of it "
+              "was seen: not read")
 CAMERA_PORTS = {554}  # RTSP: a device with RTSP but no ONVIF is still a camera worth reporting
 
 
@@ -71,17 +73,22 @@ def named_hosts(site_file: SiteFile, options: ScanOptions) -> list[tuple[str, in
 
 
 def declared_addresses(site_file: SiteFile) -> set[str]:
-    """Addresses the site declares a camera at (`match: {ip: ...}`)."""
-    return {cam.match.ip for cam in site_file.site.cameras if cam.match.ip}
+    """Addresses the site declares a camera at (`match: {ip: ...}`), and its declared endpoint uuids
+    (`match: {uuid: ...}`, as "uuid:<lower case>"): the keys discovery can see a known camera by."""
+    cameras = site_file.site.cameras
+    return {cam.match.ip for cam in cameras if cam.match.ip} | {
+        f"uuid:{norm_uuid(cam.match.uuid)}" for cam in cameras if cam.match.uuid}
 
 
 def scan_candidates(discovered: Sequence[DiscoveredDevice], named: Sequence[tuple[str, int]],
-                    declared_ips: set[str]) -> list[DiscoveredDevice]:
+                    declared: set[str]) -> list[DiscoveredDevice]:
     """Cameras worth reading: ONVIF/RTSP evidence, plus every named host and declared address.
 
     A named host or a declared camera's address is read even when discovery saw no ONVIF
     endpoint there, so the reader says what it found (refused, not ONVIF, unreachable)
     instead of the device silently vanishing from the report.
+    A declared camera heard saying WS-Discovery Bye is kept even with nothing else seen: its sheet
+    then says it left, instead of the camera silently becoming "not found".
     """
     named_ports: dict[str, list[int]] = {}
     for address, port in named:
@@ -95,10 +102,12 @@ def scan_candidates(discovered: Sequence[DiscoveredDevice], named: Sequence[tupl
             chosen.append(device)
             continue
         ports = [p for a in device.addresses for p in named_ports.get(a, ())]
-        if not ports and addresses & declared_ips:
+        if not ports and addresses & declared:
             ports = list(device.open_ports[:1])
         if ports:
             chosen.append(device.model_copy(update={"onvif_ports": ports}))
+        elif device.bye and (addresses | {f"uuid:{device.endpoint_uuid}"}) & declared:
+            chosen.append(device)
     for address, port in named:
         if (address, port) not in seen:
             seen.add((address, port))
@@ -154,7 +163,7 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
     creds = options.credentials  # an override (tests, demo) replaces the site's sets
     plan = credential_plan(site_file) if creds is None else None
     readable = [e for d in devices if d.xaddrs or d.onvif_ports for e in endpoint_reads(d)]  # every endpoint
-    results = [_unread(d, "no ONVIF endpoint answered (RTSP only)") for d in devices
+    results = [_unread(d, BYE_UNREAD if d.bye else "no ONVIF endpoint answered (RTSP only)") for d in devices
                if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
     reader = ReaderOptions(
         username=creds.username if creds else None,

@@ -20,18 +20,18 @@ from typing import Any
 
 from probes.discovery._interfaces import Interface, Interface6, select_interfaces, select_interfaces6
 from probes.discovery._merge import merge
-from probes.discovery.model import DiscoveredDevice, DiscoveryReport, Signal
+from probes.discovery.model import OBSERVATIONS, DiscoveredDevice, DiscoveryReport, Signal, selectable_signals
 from probes.scope import Scope
 
 __all__ = ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport", "Signal", "discover",
-           "discover_report"]
+           "discover_report", "selectable_signals"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 2.0  # s to listen: four times WS-Discovery APP_MAX_DELAY (500 ms); raise it on WAN/VPN links
 DEFAULT_PORTS: tuple[int, ...] = (80, 443, 554, 2020, 8000, 8080, 8443, 8899, 37777)
 MULTICAST_SIGNALS = frozenset({Signal.WS_DISCOVERY, Signal.MDNS, Signal.SSDP, Signal.ARP})
-ACTIVE_SIGNALS = frozenset(Signal) - {Signal.DECLARED}
+ACTIVE_SIGNALS = frozenset(Signal) - OBSERVATIONS
 
 
 async def discover(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interfaces: Sequence[str] = (),
@@ -66,7 +66,7 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
 
     started = time.monotonic()
     deadline = asyncio.get_running_loop().time() + timeout  # one budget for everything (same clock)
-    wanted = set(ACTIVE_SIGNALS if signals is None else signals) - {Signal.DECLARED}
+    wanted = set(ACTIVE_SIGNALS if signals is None else signals) - OBSERVATIONS
     report = DiscoveryReport()
     chosen: list[Interface] = []
     chosen6: list[Interface6] = []
@@ -107,8 +107,9 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
 
     records: list[DiscoveredDevice] = []
     first_pass: _tcp_probe.Sweep | None = None
-    listen_hello = chosen and Signal.WS_DISCOVERY in wanted
-    async with _wsd_probe.HelloListener(scope, chosen if listen_hello else []) as hello:
+    listen_hello = Signal.WS_DISCOVERY in wanted
+    async with _wsd_probe.HelloListener(scope, chosen if listen_hello else [],
+                                        chosen6 if listen_hello else []) as hello:
         results = await asyncio.gather(*(_timed(s, job, started) for s, job in jobs.items()),
                                        return_exceptions=True)
     for signal, result in zip(jobs, results, strict=True):

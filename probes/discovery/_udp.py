@@ -89,6 +89,28 @@ def multicast_listener(group: str, port: int, interface_addresses: list[str]) ->
     return sock
 
 
+def multicast_listener6(group: str, port: int, index: int) -> socket.socket:
+    """Receives the IPv6 `group:port` (FF02::C Hello/Bye) on interface `index` only.
+
+    A link-scope group is bound with its interface as scope id, so one socket listens on one interface.
+    """
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(AttributeError, OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        sock.bind((group, port, 0, index))
+        mreq = socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", index)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 async def open_collector(sock: socket.socket, handler: Handler, *, limit: int) -> asyncio.DatagramTransport:
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(lambda: Collector(handler, limit=limit), sock=sock)

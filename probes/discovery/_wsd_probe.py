@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Self
 from urllib.parse import unquote, urlsplit
 
@@ -14,6 +14,7 @@ from probes.discovery._budget import deadline_of, remaining
 from probes.discovery._interfaces import Interface, Interface6
 from probes.discovery._udp import (
     multicast_listener,
+    multicast_listener6,
     multicast_sender,
     multicast_sender6,
     open_collector,
@@ -55,7 +56,8 @@ def endpoint_device(endpoint: WsdEndpoint, source: str, signal: Signal, scope: S
     return DiscoveredDevice(
         addresses=addresses, xaddrs=list(endpoint.xaddrs), endpoint_uuid=endpoint.endpoint_uuid,
         name=info.name, hardware=info.hardware, manufacturer=info.manufacturer, scopes=list(endpoint.scopes),
-        types=list(endpoint.types), signals=[signal], segment=segment, bye=bye,
+        types=list(endpoint.types), signals=[signal, Signal.WS_DISCOVERY_BYE] if bye else [signal],
+        segment=segment, bye=bye,
         location=info.location, metadata_version=endpoint.metadata_version,
     )
 
@@ -214,35 +216,60 @@ async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *, time
 
 
 class HelloListener:
-    """Listens for Hello and Bye on the chosen interfaces for as long as it is open."""
+    """Listens for Hello and Bye on the chosen interfaces for as long as it is open.
 
-    def __init__(self, scope: Scope, interfaces: Sequence[Interface]) -> None:
+    IPv4: one socket joined to 239.255.255.250 on every chosen interface; IPv6: one socket per interface
+    joined to FF02::C there. Only senders inside the scope are heard (the same rule as for replies); a Bye
+    becomes a record marked `bye` (signal ws-discovery-bye), never a removal of what was seen before.
+    """
+
+    def __init__(self, scope: Scope, interfaces: Sequence[Interface], interfaces6: Sequence[Interface6] = ()) -> None:
         self.scope = scope
         self.interfaces = list(interfaces)
+        self.interfaces6 = list(interfaces6)
         self.devices: list[DiscoveredDevice] = []
-        self.error: str | None = None  # why it could not listen (the other signals run regardless)
-        self._transport: asyncio.DatagramTransport | None = None
+        self.errors: list[str] = []  # why it could not listen somewhere (the other signals run regardless)
+        self._transports: list[asyncio.DatagramTransport] = []
+
+    @property
+    def error(self) -> str | None:
+        return "; ".join(self.errors) or None
 
     async def __aenter__(self) -> Self:
         if self.interfaces:
             try:
                 sock = multicast_listener(WSD_GROUP, WSD_PORT, [i.address for i in self.interfaces])
-                self._transport = await open_collector(sock, self._on_datagram, limit=MAX_DATAGRAM)
+                self._transports.append(await open_collector(sock, self._collector(None), limit=MAX_DATAGRAM))
             except OSError as exc:
-                self.error = f"cannot listen on {WSD_GROUP}:{WSD_PORT}: {exc.strerror or exc}"
-                log.warning("WS-Discovery Hello/Bye listener: %s", self.error)
+                self._failed(f"{WSD_GROUP}:{WSD_PORT}", exc)
+        for iface in self.interfaces6:
+            try:
+                sock = multicast_listener6(WSD_GROUP6, WSD_PORT, iface.index)
+                segment = f"{iface.name} {iface.network}"
+                self._transports.append(await open_collector(sock, self._collector(segment), limit=MAX_DATAGRAM))
+            except OSError as exc:
+                self._failed(f"[{WSD_GROUP6}%{iface.name}]:{WSD_PORT}", exc)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._transport is not None:
-            self._transport.close()
+        for transport in self._transports:
+            transport.close()
 
-    def _on_datagram(self, data: bytes, source: str) -> None:
+    def _failed(self, where: str, exc: OSError) -> None:
+        self.errors.append(f"cannot listen on {where}: {exc.strerror or exc}")
+        log.warning("WS-Discovery Hello/Bye listener: %s", self.errors[-1])
+
+    def _collector(self, segment: str | None) -> Callable[[bytes, str], None]:
+        return lambda data, source: self._on_datagram(data, source, segment)
+
+    def _on_datagram(self, data: bytes, source: str, segment: str | None = None) -> None:
         if not self.scope.contains(source):
+            log.debug("ignored WS-Discovery announcement from %s: outside the scope", source)
             return
         message = parse_or_none(data, source)
         if message is None or message.kind is WsdKind.PROBE_MATCHES:
             return
         bye = message.kind is WsdKind.BYE
         for endpoint in message.endpoints:
-            self.devices.append(endpoint_device(endpoint, source, Signal.WS_DISCOVERY, self.scope, bye=bye))
+            self.devices.append(endpoint_device(endpoint, source, Signal.WS_DISCOVERY, self.scope,
+                                                segment=segment, bye=bye))

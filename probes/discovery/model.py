@@ -15,6 +15,16 @@ class Signal(StrEnum):
     ARP = "arp"
     TCP = "tcp"  # TCP connect sweep (+ ONVIF endpoint check)
     DECLARED = "declared"  # listed in the site file / --targets host:port, not seen otherwise
+    WS_DISCOVERY_BYE = "ws-discovery-bye"  # said WS-Discovery Bye (leaving) during the run: an observation
+
+
+OBSERVATIONS = frozenset({Signal.DECLARED, Signal.WS_DISCOVERY_BYE})
+"""Marks in `signals` that are not ways of searching: never chosen with --signals."""
+
+
+def selectable_signals() -> list[Signal]:
+    """The signals a user may choose (--signals), in order."""
+    return [s for s in Signal if s not in OBSERVATIONS]
 
 
 class OnvifEndpoint(BaseModel):

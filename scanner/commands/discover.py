@@ -18,6 +18,7 @@ from probes.discovery import (
     DiscoveryReport,
     Signal,
     discover_report,
+    selectable_signals,
 )
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError
@@ -40,9 +41,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help=f"TCP ports to sweep (default: {' '.join(map(str, DEFAULT_PORTS))})")
     parser.add_argument("--interface", action="append", default=[], metavar="IF",
                         help="interface for multicast/ARP (repeatable; default: auto-select LAN interfaces)")
-    parser.add_argument("--signals", nargs="+", choices=[s.value for s in Signal if s is not Signal.DECLARED],
+    parser.add_argument("--signals", nargs="+", choices=[s.value for s in selectable_signals()],
                         metavar="SIGNAL", help="signals to use (default: all): "
-                        + ", ".join(s.value for s in Signal if s is not Signal.DECLARED))
+                        + ", ".join(s.value for s in selectable_signals()))
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="the whole discovery's time budget in seconds (default 2, or the site's "
                              "discovery_timeout_s; raise it on slow or routed links)")

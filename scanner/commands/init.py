@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from probes import clock
 from probes import factvalues as fv
-from probes.discovery import DiscoveredDevice, Signal
+from probes.discovery import DiscoveredDevice, Signal, selectable_signals
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
 from reports.console import make_console, print_error
@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--allow-public", action="store_true", help="allow globally routable targets")
     parser.add_argument("--interface", dest="interfaces", action="append", default=[], metavar="IF",
                         help="interface for multicast discovery and ARP (repeatable)")
-    parser.add_argument("--signals", nargs="+", choices=[s.value for s in Signal if s is not Signal.DECLARED],
+    parser.add_argument("--signals", nargs="+", choices=[s.value for s in selectable_signals()],
                         help="discovery signals to use (default: all that apply)")
     parser.add_argument("--timeout", type=float, default=2.0, metavar="S", help="discovery timeout (default 2)")
     parser.set_defaults(handler=run)

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from rich.console import Console
 
-from probes.discovery import Signal
+from probes.discovery import Signal, selectable_signals
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
 from probes.readstatus import derive_read
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     target.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
     target.add_argument("--interface", dest="interfaces", action="append", default=[], metavar="IF",
                         help="interface for multicast discovery and ARP (repeatable)")
-    target.add_argument("--signals", nargs="+", choices=[s.value for s in Signal if s is not Signal.DECLARED],
+    target.add_argument("--signals", nargs="+", choices=[s.value for s in selectable_signals()],
                         help="discovery signals to use (default: all that apply)")
     parser.add_argument("--facts-only", action="store_true", help="read facts, do not evaluate")
     parser.add_argument("--observe", metavar="DURATION",
