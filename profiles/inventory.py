@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from profiles import places
 
@@ -260,6 +260,24 @@ class CloudDeclaration(BaseModel):
     in_eea: bool
     tia_ref: str | None = None  # transfer impact assessment
     encrypted: bool | None = None
+    services: list[str] = Field(default_factory=list, description=(
+        "Ids from the egress endpoint catalogue (`hik-connect`, `hanwha-wisenet`, ...) this service is reached "
+        "through; when any declaration names services, observed traffic to any other destination contradicts "
+        "the declaration (GDPR-TRANSFER-2)"))
+
+
+NoCloud = Literal["none"]
+"""`cloud: none`: declared that the camera uses no cloud, P2P or remote service at all."""
+
+
+def _cloud_form(value: Any) -> str:
+    """Which form of `cloud:` was written, so a mistake is reported for that form only."""
+    return "none" if isinstance(value, str) else "services"
+
+
+CloudField = Annotated[Annotated[list[CloudDeclaration], Tag("services")] | Annotated[NoCloud, Tag("none")],
+                       Discriminator(_cloud_form)]
+"""`cloud:` of a camera or the site: `none`, or the list of services receiving footage."""
 
 
 class DeviceSelector(BaseModel):
@@ -332,7 +350,9 @@ class Declaration(BaseModel):
     calibration_date: date | None = None
     temperature_threshold_c: float | None = None
     human_review: bool | None = None  # automated decisions have a human in the loop
-    cloud: list[CloudDeclaration] = Field(default_factory=list)
+    cloud: CloudField | None = Field(default=None, description=(
+        "Remote services receiving footage (provider, region, in_eea, ...), or `none`: declared that the camera "
+        "uses no cloud, P2P or remote service; absent: the site's `cloud:`"))
     geometry: Geometry | None = None
     expected_model: str | None = None
     expected_firmware: str | None = None
@@ -412,3 +432,4 @@ class Inventory(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list)
     attestations: dict[str, bool] = Field(default_factory=dict)  # site-wide attestations for manual rules
     recorders: list[Recorder] = Field(default_factory=list)  # NVRs/VMSs keeping footage off the cameras
+    cloud: CloudField | None = None  # the site's default for cameras without their own `cloud:`

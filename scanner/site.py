@@ -19,9 +19,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from probes.egress.endpoints import load_catalogue
 from probes.errors import ConfigError
 from probes.scope import Scope, ScopeError, is_public
-from profiles.inventory import DateRange, Declaration, Hours, Inventory, Recorder, SectorField, Waiver
+from profiles.inventory import CloudField, DateRange, Declaration, Hours, Inventory, Recorder, SectorField, Waiver
 from profiles.yamlfile import LocatedYaml, load_yaml, parse_yaml, validate_located
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -250,6 +251,9 @@ class Site(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list)
     attestations: dict[str, bool] = Field(default_factory=dict,
                                           description="Site-wide attestations for manual rules, e.g. rights_procedures")
+    cloud: CloudField | None = Field(default=None, description=(
+        "Default `cloud:` for cameras without their own (and for cameras not declared): `none` (no cloud, P2P or "
+        "remote service) or the services every camera uses"))
     scan: ScanSettings = Field(default_factory=ScanSettings)
 
     @field_validator("timezone")
@@ -327,9 +331,28 @@ def _check_references(site: Site, doc: LocatedYaml) -> None:
                 problems.append(ConfigError(f"recorder {recorder.name!r} records {name!r}, but no camera of that "
                                             f"name is declared under `cameras:`", path=doc.path,
                                             line=doc.line_of(loc), field=".".join(map(str, loc))))
+    problems += _unknown_cloud_services(site, doc)
     if problems:
         first, *more = problems
         raise ConfigError(first.detail, path=first.path, line=first.line, field=first.field, more=more)
+
+
+def _unknown_cloud_services(site: Site, doc: LocatedYaml) -> list[ConfigError]:
+    """`services:` under `cloud:` must name entries of the egress endpoint catalogue (each problem located)."""
+    known = {service.id for service in load_catalogue().services}
+    declared: list[tuple[tuple[str | int, ...], CloudField | None]] = [(("cloud",), site.cloud)]
+    declared += [(("cameras", i, "cloud"), cam.cloud) for i, cam in enumerate(site.cameras)]
+    problems = []
+    for where, clouds in declared:
+        for i, cloud in enumerate(clouds if isinstance(clouds, list) else []):
+            for j, service in enumerate(cloud.services):
+                if service not in known:
+                    loc = (*where, i, "services", j)
+                    problems.append(ConfigError(
+                        f"{service!r} is not a service of the egress endpoint catalogue (known: "
+                        f"{', '.join(sorted(known))})", path=doc.path, line=doc.line_of(loc),
+                        field=".".join(map(str, loc))))
+    return problems
 
 
 def site_json_schema() -> dict[str, Any]:
@@ -344,4 +367,4 @@ def site_inventory(site: Site) -> Inventory:
     return Inventory(site=site.name, timezone=site.timezone, jurisdiction=site.jurisdiction, sector=site.sector,
                      country=site.country, opening_hours=site.opening_hours, school_breaks=site.school_breaks,
                      declarations=site.cameras, waivers=site.waivers, attestations=site.attestations,
-                     recorders=site.recorders)
+                     recorders=site.recorders, cloud=site.cloud)

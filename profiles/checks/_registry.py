@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from probes.facts import DeviceFacts, Fact
 from probes.factvalues import FactSpec, plain
 from profiles.findings import NO_DECLARATION, EvidenceRef, Result
-from profiles.inventory import AreaType, Declaration, Hours, Inventory, Recorder, Sector
+from profiles.inventory import AreaType, CloudField, Declaration, Hours, Inventory, Recorder, Sector
 from profiles.matching import DeviceKeys, selector_strength
 from profiles.naming import display_name
 from profiles.sitecalendar import SiteCalendar
@@ -200,6 +200,20 @@ class CheckContext(Generic[P]):
         if not present and required:
             raise Unknown(f"declaration field `{shown}` is missing for camera {decl.name!r}: "
                           f"add it to the site file")
+        return value
+
+    def declared_cloud(self) -> CloudField | None:
+        """The camera's `cloud:` declaration, else the site's default (which also covers undeclared cameras),
+        recorded as evidence; None when neither declares anything."""
+        own = self.declaration.cloud if self.declaration is not None else None
+        if own is None and self.inventory.cloud is None:
+            self.declared("cloud", required=False)  # evidence "missing"; Unknown for an undeclared camera
+            return None
+        if own is not None:
+            self._not_placeholder(self.decl, "cloud")
+        value = own if own is not None else self.inventory.cloud
+        self.evidence.append(EvidenceRef(key="declaration.cloud", status="declared", value=_plain(value),
+                                         source="site file" if own is not None else "site file (site default)"))
         return value
 
     @property

@@ -262,3 +262,29 @@ def test_schema_describes_credential_sets() -> None:
     ref = schema["$defs"]["CredentialSetRef"]
     assert {"name", "applies_to", "password_credential", "password_env", "password_file"} <= set(ref["properties"])
     assert "password" not in ref["properties"]
+
+
+def test_cloud_none_on_the_site_and_services_on_a_camera() -> None:
+    from scanner.site import site_inventory
+
+    site = parse_site("cloud: none\n" + GOOD + "    cloud: [{provider: W, region: EU, in_eea: true, "
+                                               "services: [hanwha-wisenet]}]\n")
+    assert site.cloud == "none" and site.cameras[0].cloud is not None
+    assert [c.services for c in site.cameras[0].cloud if not isinstance(c, str)] == [["hanwha-wisenet"]]
+    inventory = site_inventory(site)
+    assert inventory.cloud == "none"
+    assert parse_site(GOOD + "    cloud: none\n").cameras[0].cloud == "none"
+    assert parse_site(GOOD).cameras[0].cloud is None  # absent: not declared, never "none"
+
+
+def test_cloud_mistakes_are_located_all_at_once() -> None:
+    err = _error(GOOD + "    cloud: nope\n")
+    assert (err.line, err.field) == (13, "cameras.0.cloud.none") and "did you mean 'none'" in str(err)
+    yard = ("  - name: yard\n    match: {ip: 192.0.2.11}\n    area: entrance\n    purposes: [property_protection]\n"
+            "    cloud: [{provider: W, region: EU, in_eea: true, services: [wisenet]}]\n")
+    err = _error(GOOD + "    cloud:\n      - {provider: V, region: EU, in_eea: true, services: [hik-connect, "
+                        "hikconnect]}\n" + yard)
+    assert [(p.line, p.field) for p in err.problems] == [(14, "cameras.0.cloud.0.services.1"),
+                                                        (19, "cameras.1.cloud.0.services.0")]
+    assert "'hikconnect' is not a service of the egress endpoint catalogue (known: " in str(err)
+    assert "hanwha-wisenet" in str(err)  # the known ids are listed

@@ -30,7 +30,10 @@ P2P_FLOW = {"address": "203.0.113.7", "port": 32100, "protocol": "udp", "bytes_s
             "first_seen": "2026-11-20T10:02:00Z", "last_seen": "2026-11-20T10:12:00Z",
             "service": "cs2-p2p", "service_name": "CS2 Network PPPP P2P", "kind": "p2p"}
 NTP_FLOW = {**P2P_FLOW, "port": 123, "bytes_sent": 480, "service": "ntp", "service_name": "Public NTP", "kind": "ntp"}
+STUN_FLOW = {**P2P_FLOW, "address": "198.51.100.3", "port": 3478, "bytes_sent": 120, "service": "stun",
+             "service_name": "Public STUN/TURN", "kind": "stun"}
 P2P = _observed(P2P_FLOW)
+NONE = {"cloud": "none"}
 SILENT = _observed()
 EVIDENCE = "sent 4.2 MB to CS2 Network PPPP P2P at 203.0.113.7:32100/udp between 10:02:00 and 10:12:00 UTC"
 
@@ -81,6 +84,31 @@ CASES = [
     ("third_country_transfer", {}, US_SAFE, {}, R.PASS, "safeguarded: VendorCloud (us-east-1)"),
     ("third_country_transfer", {"cloud.event_brokers": failed("cloud.event_brokers")}, {}, {}, R.UNKNOWN,
      "cloud.event_brokers"),
+    # `cloud: none` declares no remote service at all: observed or configured traffic contradicts it
+    ("egress_matches_configuration", P2P, NONE, {}, R.FAIL, f"declared `cloud: none`, but {EVIDENCE}"),
+    ("egress_matches_configuration", {**P2P, **UPLINK}, NONE, {}, R.FAIL, f"declared `cloud: none`, but {EVIDENCE}"),
+    ("egress_matches_configuration", {**P2P, "cloud.uplinks": failed("cloud.uplinks")}, NONE, {}, R.FAIL,
+     f"declared `cloud: none`, but {EVIDENCE}"),  # the declaration alone settles it: no unread fact needed
+    ("egress_matches_configuration", SILENT, NONE, {}, R.PASS, "not observed is not proof"),
+    ("egress_matches_configuration", _observed(NTP_FLOW), NONE, {}, R.PASS, "no traffic to a cloud"),
+    ("cloud_declared", P2P, NONE, {}, R.FAIL, f"declared `cloud: none`, but the camera uses remote services: "
+                                              f"observed: {EVIDENCE}"),
+    ("cloud_declared", UPLINK, NONE, {}, R.FAIL, "declared `cloud: none`, but the camera uses remote services: "
+                                                 "uplink wss://cloud.vendor.example:443"),
+    ("cloud_declared", {}, NONE, {}, R.PASS, "no cloud or remote service observed"),
+    ("cloud_declared", {"cloud.uplinks": failed("cloud.uplinks")}, NONE, {}, R.UNKNOWN, "cloud.uplinks"),
+    ("third_country_transfer", P2P, NONE, {}, R.FAIL, "declared `cloud: none`, but the camera uses remote services"),
+    ("third_country_transfer", {}, NONE, {}, R.PASS, "no cloud or remote service observed or declared"),
+    # `services:` names where the declared cloud is reached: traffic anywhere else contradicts the declaration
+    ("egress_matches_configuration", P2P, {"cloud": [{**EU["cloud"][0], "services": ["cs2-p2p"]}]}, {}, R.PASS,
+     "goes only to the declared services (cs2-p2p)"),
+    ("egress_matches_configuration", _observed(P2P_FLOW, STUN_FLOW),
+     {"cloud": [{**EU["cloud"][0], "services": ["cs2-p2p"]}]}, {}, R.PASS, "and NAT traversal"),
+    ("egress_matches_configuration", P2P, {"cloud": [{**EU["cloud"][0], "services": ["hik-connect"]}]}, {}, R.FAIL,
+     f"declared to use only hik-connect (`services` under `cloud:`), but {EVIDENCE}"),
+    ("egress_matches_configuration", _observed({**P2P_FLOW, "service": None, "service_name": None,
+                                                "kind": "unclassified"}),
+     {"cloud": [{**EU["cloud"][0], "services": ["hik-connect"]}]}, {}, R.FAIL, "an unclassified destination"),
 ]
 
 # every status an uplink (tup:UplinkStatus) or an event broker (free text in tev) can report, and none at all
@@ -128,3 +156,22 @@ def test_no_cloud_needs_every_cloud_fact_read(key) -> None:
 @pytest.mark.parametrize(("check_id", "facts", "fields", "params", "result", "text"), CASES)
 def test_cloud_checks(check_id, facts, fields, params, result, text) -> None:
     run_case(check_id, facts, fields, params, result, text)
+
+
+def test_the_site_default_cloud_none_covers_cameras_without_their_own() -> None:
+    """`cloud: none` on the site applies to every camera without a `cloud:` of its own, undeclared ones too."""
+    from tests.profiles.factbook import camera, decl, inventory, judge
+
+    device = camera(facts=P2P)
+    own = decl()
+    outcome = judge("egress_matches_configuration", device, own, inv=inventory(own, cloud="none"))
+    assert outcome.result is R.FAIL and outcome.message.startswith(
+        "declared `cloud: none` for the site (no `cloud:` of its own), but sent 4.2 MB")
+    [ref] = [e for e in outcome.evidence if e.key == "declaration.cloud"]
+    assert (ref.value, ref.source) == ("none", "site file (site default)")
+    undeclared = judge("egress_matches_configuration", device, None, inv=inventory(cloud="none"))
+    assert undeclared.result is R.FAIL and "for the site" in undeclared.message
+    assert judge("egress_matches_configuration", device, None, inv=inventory()).result is R.UNKNOWN
+    declared_here = decl(**EU)  # the camera's own declaration wins over the site's default
+    passed = judge("egress_matches_configuration", device, declared_here, inv=inventory(declared_here, cloud="none"))
+    assert passed.result is R.PASS, passed.message

@@ -19,13 +19,14 @@ DECLARED = {"class": 2, "area": "entrance", "purposes": ["property_protection"],
             "legal_basis": "legitimate_interest"}
 
 
-def _site(tmp_path: Path) -> Path:
+def _site(tmp_path: Path, **extra: object) -> Path:
     site = tmp_path / "site.yaml"
     site.write_text(yaml.safe_dump({
         "name": "egress-site", "timezone": "Europe/Prague", "jurisdiction": "CZ",
         "scope": {"targets": ["10.20.0.0/24"]}, "profiles": ["gdpr-baseline", "cz-uoou-2024"],
         "cameras": [{"name": "door", "match": {"ip": CAM_A["ip"], "mac": CAM_A["mac"]}, **DECLARED},
                     {"name": "yard", "match": {"ip": CAM_B["ip"]}, **DECLARED}],
+        **extra,
     }, sort_keys=False), encoding="utf-8")
     return site
 
@@ -71,3 +72,19 @@ def test_evaluate_folds_a_capture_into_saved_facts(tmp_path: Path) -> None:
     assert "Reolink UID / P2P relay at 203.0.113.7:443/tcp" in found[("door", "CZ-TRANSFER-1")].message
     yard = next(d for d in result.devices if d.address == CAM_B["ip"])
     assert yard.facts["egress.observed"].source == "egress:pcap:c.pcap"
+
+
+def test_cloud_none_declared_for_the_site_fails_on_observed_traffic(tmp_path: Path) -> None:
+    """`cloud: none` at the top of the site file: the P2P traffic in the capture contradicts it, with the evidence."""
+    devices = [camera(address=CAM_B["ip"], mac=CAM_B["mac"], uuid="00000000-0000-4000-8000-0000000000b1")]
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps([d.model_dump(mode="json") for d in devices]), encoding="utf-8")
+    out = tmp_path / "evaluated.json"
+    main(["evaluate", str(facts), "--site", str(_site(tmp_path, cloud="none")), "--pcap",
+          str(write_pcap(tmp_path / "c.pcap")), "--json", str(out), "-q"])
+    result = ScanResult.load(out)
+    [finding] = [f for f in result.findings if f.rule_id == "GDPR-TRANSFER-2"]
+    assert finding.result == "fail"
+    assert finding.message.startswith("declared `cloud: none` for the site (no `cloud:` of its own), but sent 5.0 kB "
+                                      "to CS2 Network PPPP P2P")
+    assert any(e.key == "declaration.cloud" and e.value == "none" for e in finding.evidence)
