@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from probes import clock
 from probes.factvalues import ALL_SPECS, FactSpec
 from probes.readstatus import DeviceRead
+from probes.records import CompactRecord
 
 V = TypeVar("V")
 
@@ -40,10 +41,11 @@ class FactStatus(StrEnum):
     NOT_PROBED = "not_probed"  # we did not ask (out of budget, disabled, depends on a failed fact)
 
 
-class Evidence(BaseModel):
+class Evidence(CompactRecord):
     """Where a fact came from: a short excerpt and a fingerprint of the raw reply."""
 
     model_config = ConfigDict(frozen=True)
+    interned_fields: ClassVar[tuple[str, ...]] = ("operation", "excerpt")  # identical replies, one excerpt
 
     operation: str
     excerpt: str = ""
@@ -66,10 +68,11 @@ ABSENCE_PREFIX = "absent per "
 """Source of a fact that records a proven absence: "absent per tds:GetServices, tds:GetCapabilities, ..."."""
 
 
-class Fact(BaseModel):
+class Fact(CompactRecord):
     """One observed value with its provenance."""
 
     model_config = ConfigDict(frozen=True)
+    interned_fields: ClassVar[tuple[str, ...]] = ("source", "reason")
 
     status: FactStatus
     value: Any = None

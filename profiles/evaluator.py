@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from probes.facts import DeviceFacts
+from probes.records import interned, shared_fields_set
 from profiles.checks import REGISTRY, CheckContext, CheckOutcome, NoParams, run_check
 from profiles.findings import NO_DECLARATION, EvidenceRef, Finding, Result, WaiverRef, finding_uid
 from profiles.inventory import Declaration, Inventory, Waiver
@@ -66,6 +67,7 @@ def effective_rules(profiles: Sequence[Profile]) -> tuple[list[Rule], list[str]]
 
 
 _FINDING_FIELDS = frozenset(Finding.model_fields)
+_ALL_FIELDS_SET = shared_fields_set(set(_FINDING_FIELDS))  # every field given: assignments add nothing to it
 
 
 def fast_finding(**values: object) -> Finding:
@@ -80,9 +82,11 @@ def fast_finding(**values: object) -> Finding:
 
 
 def _unchecked_finding(values: dict[str, object]) -> Finding:
+    """A Finding around `values`; its fields-set is shared by every finding (probes/records.py: memory)."""
     finding = Finding.__new__(Finding)
+    values["message"] = interned(values["message"])  # type: ignore[arg-type]
     object.__setattr__(finding, "__dict__", values)
-    object.__setattr__(finding, "__pydantic_fields_set__", set(_FINDING_FIELDS))
+    object.__setattr__(finding, "__pydantic_fields_set__", _ALL_FIELDS_SET)
     object.__setattr__(finding, "__pydantic_extra__", None)
     object.__setattr__(finding, "__pydantic_private__", None)
     return finding

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from probes.records import CompactRecord
 
 
 class Result(StrEnum):
@@ -41,7 +43,7 @@ class Change(StrEnum):
     RESOLVED = "resolved"
 
 
-class Reference(BaseModel):
+class Reference(CompactRecord):
     """Where a rule comes from: source id (CZ, GR, FR, NL, EDPS, GDPR) and article/section."""
 
     model_config = ConfigDict(frozen=True)
@@ -51,10 +53,11 @@ class Reference(BaseModel):
     title: str | None = None
 
 
-class EvidenceRef(BaseModel):
+class EvidenceRef(CompactRecord):
     """A fact or declaration field a check relied on."""
 
     model_config = ConfigDict(frozen=True)
+    interned_fields: ClassVar[tuple[str, ...]] = ("key", "status")
 
     key: str  # fact key ("media.audio_in_profiles") or "declaration.<field>"
     status: str  # fact status, or "declared" / "missing"

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
+
+from probes.records import CompactRecord
 
 V = TypeVar("V")
 V_co = TypeVar("V_co", covariant=True)
 
 
-class FactValue(BaseModel):
+class FactValue(CompactRecord):
     """A structured fact value (one element of a list fact, or the whole value)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -68,6 +68,9 @@ class CheckOutcome:
     evidence: tuple[EvidenceRef, ...] = ()
 
 
+_EVIDENCE_POOL: Final = "checks.evidence-pool"  # fleet_cache key: EvidenceRefs by content
+
+
 @dataclass(slots=True)
 class CheckContext(Generic[P]):
     """Everything a check may look at. Build one per (device, rule); it collects evidence as it is read."""
@@ -92,9 +95,14 @@ class CheckContext(Generic[P]):
         if ref is None:  # facts are immutable, so one EvidenceRef per device and key serves every rule
             # a proven absence (every source agreed, see docs/facts.md) shows as `absent`
             status = "absent" if fact.absent else str(fact.status)
-            ref = self.evidence_cache[key] = EvidenceRef(key=key, status=status, value=plain(fact.value),
-                                                         source=fact.source or None)
+            ref = self.evidence_cache[key] = self._pooled(EvidenceRef(key=key, status=status, value=plain(fact.value),
+                                                                      source=fact.source or None))
         self.evidence.append(ref)
+
+    def _pooled(self, ref: EvidenceRef) -> EvidenceRef:
+        """One EvidenceRef per distinct content in the evaluation: cameras of one model read alike (memory)."""
+        pool: dict[tuple[Any, ...], EvidenceRef] = self.fleet_cache.setdefault(_EVIDENCE_POOL, {})
+        return pool.setdefault((ref.key, ref.status, ref.source, type(ref.value), repr(ref.value)), ref)
 
     def _device(self) -> DeviceFacts:
         if self.device is None:
@@ -194,8 +202,8 @@ class CheckContext(Generic[P]):
         key = f"declaration.{shown}"
         ref = self.evidence_cache.get(key)
         if ref is None:
-            ref = self.evidence_cache[key] = EvidenceRef(key=key, status="declared" if present else "missing",
-                                                         value=_plain(value), source="site file")
+            ref = self.evidence_cache[key] = self._pooled(EvidenceRef(
+                key=key, status="declared" if present else "missing", value=_plain(value), source="site file"))
         self.evidence.append(ref)
         if not present and required:
             raise Unknown(f"declaration field `{shown}` is missing for camera {decl.name!r}: "
