@@ -6,7 +6,8 @@ Grouped by what the caller does next:
     ├── InputError             what the user wrote or passed is wrong: say where, exit 1, fix and run again
     │   ├── ConfigError        a file (site, profile, fleet): names file, line and field
     │   │   └── ProfileError   (profiles.loader)
-    │   └── ScopeError         a target outside the scope or public (probes.scope)
+    │   ├── ScopeError         a target outside the scope or public (probes.scope)
+    │   └── HistoryAccessError (scanner.history: login refused, no such database, no rights, read-only)
     ├── DeviceError            one device misbehaved: costs one `error` fact, never the scan
     │   ├── DeviceTimeout
     │   ├── Unreachable        refused, reset, or timed out before on the same URL
@@ -16,15 +17,19 @@ Grouped by what the caller does next:
     │   └── NotTls             (probes.onvif._tls)
     ├── DeliveryError          a result could not be stored or sent: keep it, report, retry later
     │   ├── HistoryError       (scanner.history)
+    │   │   └── HistoryUnavailable  server away or restarting, a conflicting transaction: retry later
     │   ├── OutboxError        (reports.mqtt.outbox)
     │   └── MqttDeliveryError  (reports.mqtt.errors: auth, TLS, refused, rejected, unreachable)
-    └── ProgrammingError       a bug, never caught: our code tried to send what the allowlists forbid
+    └── ProgrammingError       a bug, never caught: a request the allowlists forbid, a statement refused
         ├── ForbiddenOperation (probes.onvif._allowlist: an ONVIF operation that is not a read)
-        └── ForbiddenMethod    (probes.rtsp._client: an RTSP method other than OPTIONS or DESCRIBE)
+        ├── ForbiddenMethod    (probes.rtsp._client: an RTSP method other than OPTIONS or DESCRIBE)
+        └── HistoryStatementError  (scanner.history: the database refused a statement of ours)
 
 Library exceptions become these at one boundary per library: aiohttp in probes/onvif/_http_errors.py,
-paho/aiomqtt in reports.mqtt.errors.classify; tests/probes/test_errors.py checks that every exception class
-of ours sits in one group (or is a listed internal signal) and that every aiohttp exception meets a row.
+paho/aiomqtt in reports.mqtt.errors.classify, sqlite3 in scanner.history.sqlite (SqliteHistory._run), asyncpg in
+scanner/history/_pg_errors.py; tests/probes/test_errors.py checks that every exception class of ours sits in one
+group (or is a listed internal signal); tests/probes/onvif/test_http_errors.py and
+tests/scanner/history/test_pg_errors.py that every aiohttp and asyncpg exception meets a deliberate row.
 """
 
 from __future__ import annotations

@@ -103,6 +103,11 @@ class TempPostgres:
         """Stop the server (`immediate` is a crash: no checkpoint, recovery on the next start)."""
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "-t", "60", "stop", check=False)
 
+    def require_passwords(self) -> None:
+        """From now on only `postgres` logs in without a password; every other role needs its own (SCRAM)."""
+        (self.data_dir / "pg_hba.conf").write_text("local all postgres trust\nlocal all all scram-sha-256\n")
+        self._run("pg_ctl", "-D", str(self.data_dir), "reload")
+
     def restart(self, mode: str = "fast") -> None:
         self.stop_server(mode)
         self.start_server()

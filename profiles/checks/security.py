@@ -27,6 +27,14 @@ def _clock_problem(ctx: CheckContext[Any], max_skew_s: float, require_ntp: bool)
     return "; ".join(problems) or None
 
 
+def _anonymous_operations(ctx: CheckContext[Any]) -> str | None:
+    """The operations the device answered without credentials, listed; None when none (or not read)."""
+    anonymous = ctx.maybe(fv.auth.ANONYMOUS_OPERATIONS)
+    if anonymous is MISSING or not anonymous:
+        return None
+    return ", ".join(map(str, anonymous))
+
+
 class AccessSecurityParams(Params):
     """GDPR art 32 essentials."""
 
@@ -38,9 +46,8 @@ class AccessSecurityParams(Params):
 def access_security(ctx: CheckContext[AccessSecurityParams]) -> CheckOutcome:
     """No operation answers without credentials, HTTPS is offered and the clock is synchronised."""
     problems: list[str] = []
-    anonymous = ctx.maybe(fv.auth.ANONYMOUS_OPERATIONS)
-    if anonymous is not MISSING and anonymous:
-        problems.append(f"answers without credentials: {', '.join(map(str, anonymous))}")
+    if anonymous := _anonymous_operations(ctx):
+        problems.append(f"answers without credentials: {anonymous}")
     problems += obs.stream_access(ctx)
     transport = None
     if ctx.params.require_tls:
@@ -71,9 +78,8 @@ class IntegrityParams(Params):
 def integrity_measures(ctx: CheckContext[IntegrityParams]) -> CheckOutcome:
     """Configuration needs authentication, the clock follows NTP and recordings carry a time overlay."""
     problems: list[str] = []
-    anonymous = ctx.maybe(fv.auth.ANONYMOUS_OPERATIONS)
-    if anonymous is not MISSING and anonymous:
-        problems.append(f"configuration readable without credentials ({', '.join(map(str, anonymous))})")
+    if anonymous := _anonymous_operations(ctx):
+        problems.append(f"configuration readable without credentials ({anonymous})")
     clock = _clock_problem(ctx, ctx.params.max_clock_skew_s, ctx.params.require_ntp)
     if clock:
         problems.append(clock)
@@ -100,9 +106,8 @@ def privacy_by_design(ctx: CheckContext[PrivacyByDesignParams]) -> CheckOutcome:
     transport = obs.transport_encryption(ctx)
     if transport is not None and not transport.encrypted:
         problems.append(f"no encrypted transport ({transport.how})")
-    anonymous = ctx.maybe(fv.auth.ANONYMOUS_OPERATIONS)
-    if anonymous is not MISSING and anonymous:
-        problems.append(f"no access control on {', '.join(map(str, anonymous))}")
+    if anonymous := _anonymous_operations(ctx):
+        problems.append(f"no access control on {anonymous}")
     if ctx.params.require_masks:
         masks = ctx.maybe(fv.privacy.MASKS)
         if masks is not MISSING and not any(m.enabled for m in masks or []):

@@ -20,7 +20,7 @@ import logging
 import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -42,6 +42,7 @@ from reports.mqtt.documents import (
 from reports.mqtt.messages import message_id
 from reports.mqtt.topics import TOPIC_VERSION, Topics, unsegment
 from scanner.collect.store import CollectorStore
+from scanner.history.model import HistoryUnavailable
 
 log = logging.getLogger("camaudit.collect")
 
@@ -199,21 +200,17 @@ class Collector:
             except Rejected as exc:
                 await self._dead(topic, site, str(exc), payload)
                 return
-            except (OSError, ConnectionError) as exc:
+            except HistoryUnavailable as exc:
                 await self._wait_for_db(exc, delay)
-            except Exception as exc:  # database errors and bugs alike must not end the collector
-                if _is_connection_problem(exc):
-                    await self._wait_for_db(exc, delay)
-                else:
-                    log.exception("collector: message on %s failed", topic)
-                    await self._dead(topic, site, f"internal error: {type(exc).__name__}: {exc}", payload)
-                    return
+            except Exception as exc:  # other database errors and bugs alike must not end the collector
+                log.exception("collector: message on %s failed", topic)
+                await self._dead(topic, site, f"internal error: {type(exc).__name__}: {exc}", payload)
+                return
             delay = min(10.0, delay * 2)
 
     async def _wait_for_db(self, exc: BaseException, delay: float) -> None:
         self.stats.db_waits += 1
-        log.warning("history store %s unavailable (%s); retrying in %.1f s", self.store.location,
-                    type(exc).__name__, delay)
+        log.warning("%s; retrying in %.1f s", exc, delay)
         await asyncio.sleep(delay)
 
     async def _dead(self, topic: str, site: str | None, reason: str, payload: bytes) -> None:
@@ -225,12 +222,12 @@ class Collector:
                 await self.store.dead_letter(topic=topic, site=site, reason=reason, payload=payload,
                                              received_at=clock.now())
                 return
-            except Exception as exc:  # noqa: BLE001
-                if not _is_connection_problem(exc) and not isinstance(exc, OSError):
-                    log.error("cannot record the dead letter for %s: %s", topic, exc)
-                    return
+            except HistoryUnavailable as exc:
                 await self._wait_for_db(exc, delay)
-                delay = min(10.0, delay * 2)
+            except Exception as exc:  # noqa: BLE001
+                log.error("cannot record the dead letter for %s: %s", topic, exc)
+                return
+            delay = min(10.0, delay * 2)
 
     async def _route(self, route: Route, topic: str, payload: bytes) -> None:
         if route.kind == "scandoc":
@@ -278,24 +275,14 @@ class Collector:
         self.stats.duplicates += 1
 
     async def _recent(self, route: Route, payload: bytes) -> None:
-        try:
-            recent = RecentScans.model_validate_json(payload)
-        except ValidationError as exc:
-            raise Rejected(f"malformed: scans list: {_first_error(exc)}") from None
-        if recent.site != route.site:
-            raise Rejected(f"the payload names site {recent.site!r} on the topic of site {route.site!r}")
+        recent = _parse_for_site(RecentScans, payload, route, what="scans list", names="the payload")
         missing = await self.store.recent_scans(route.site, recent.scanner_id, recent.scan_ids, clock.now())
         if missing:
             log.info("site %s: %d scan(s) listed by agent %s are not stored yet: %s", route.site, len(missing),
                      recent.scanner_id, ", ".join(missing))
 
     async def _chunk(self, route: Route, payload: bytes) -> None:
-        try:
-            chunk = ScanDocChunk.model_validate_json(payload)
-        except ValidationError as exc:
-            raise Rejected(f"malformed: scan document chunk: {_first_error(exc)}") from None
-        if chunk.site != route.site:
-            raise Rejected(f"the chunk names site {chunk.site!r} on the topic of site {route.site!r}")
+        chunk = _parse_for_site(ScanDocChunk, payload, route, what="scan document chunk", names="the chunk")
         if chunk.size > self.options.max_document_bytes:
             raise Rejected(f"oversized: a scan document of {chunk.size} bytes compressed, over the limit of "
                            f"{self.options.max_document_bytes}")
@@ -369,22 +356,23 @@ class Collector:
             log.info("asked site %s's agent to re-send %d scan(s): %s", site, len(scan_ids), ", ".join(scan_ids))
 
 
+_SiteMessage = TypeVar("_SiteMessage", RecentScans, ScanDocChunk)
+
+
+def _parse_for_site(model: type[_SiteMessage], payload: bytes, route: Route, *, what: str,
+                    names: str) -> _SiteMessage:
+    """The message as `model`, which must name the site of its topic; Rejected (a dead letter) otherwise."""
+    try:
+        message = model.model_validate_json(payload)
+    except ValidationError as exc:
+        raise Rejected(f"malformed: {what}: {_first_error(exc)}") from None
+    if message.site != route.site:
+        raise Rejected(f"{names} names site {message.site!r} on the topic of site {route.site!r}")
+    return message
+
+
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(x) for x in err["loc"]) or "message"
     return f"{where}: {err['msg']}"
 
-
-def _is_connection_problem(exc: BaseException) -> bool:
-    """asyncpg's errors for a server that went away or is starting (not for a bad statement)."""
-    try:
-        import asyncpg
-    except ImportError:  # pragma: no cover - the collector needs asyncpg
-        return False
-    if isinstance(exc, asyncpg.exceptions.ConnectionDoesNotExistError | asyncpg.exceptions.CannotConnectNowError
-                  | asyncpg.exceptions.ConnectionFailureError | asyncpg.exceptions.AdminShutdownError
-                  | asyncpg.exceptions.InterfaceError):
-        return True
-    from scanner.history import HistoryError
-
-    return isinstance(exc, HistoryError) and "connect" in str(exc)

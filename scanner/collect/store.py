@@ -79,7 +79,7 @@ class CollectorStore(PostgresHistory):
         incoming = [(f.uid, f.device_id, f.rule_id, f.profile, str(f.result), str(f.severity))
                     for f in result.findings]
         started = utc(meta.started_at)
-        async with self._p().acquire() as conn, conn.transaction():
+        async with self._db(f"store collected scan {meta.scan_id}", transaction=True) as conn:
             await conn.execute(_LOCK, meta.scan_id)
             status = await conn.fetchval("SELECT status FROM scans WHERE scan_id = $1", meta.scan_id)
             if status == "complete":
@@ -137,7 +137,7 @@ class CollectorStore(PostgresHistory):
     async def stage_chunk(self, *, scan_id: str, sha256: str, chunk: int, chunks: int, site: str,
                           scanner_id: str, document_schema: str, data: bytes, received_at: datetime) -> StagedChunk:
         """Stage one chunk; when it completes its document, return all parts in order."""
-        async with self._p().acquire() as conn, conn.transaction():
+        async with self._db(f"stage a chunk of scan {scan_id}", transaction=True) as conn:
             await conn.execute(_LOCK, scan_id)
             if await conn.fetchval("SELECT status = 'complete' FROM scans WHERE scan_id = $1", scan_id):
                 return StagedChunk(duplicate=True)
@@ -161,13 +161,14 @@ class CollectorStore(PostgresHistory):
 
     async def complete_staged(self) -> list[StagedDocument]:
         """Documents whose chunks are all staged but which are not stored (a collector died in between)."""
-        heads = await self._p().fetch(
-            "SELECT scan_id, sha256, max(chunks) AS chunks, min(site) AS site, min(scanner_id) AS scanner_id, "
-            "min(document_schema) AS document_schema FROM scan_chunks GROUP BY scan_id, sha256 "
-            "HAVING count(*) = max(chunks) AND min(chunks) = max(chunks)")
+        async with self._db("list staged documents") as conn:
+            heads = await conn.fetch(
+                "SELECT scan_id, sha256, max(chunks) AS chunks, min(site) AS site, min(scanner_id) AS scanner_id, "
+                "min(document_schema) AS document_schema FROM scan_chunks GROUP BY scan_id, sha256 "
+                "HAVING count(*) = max(chunks) AND min(chunks) = max(chunks)")
         out = []
         for head in heads:
-            async with self._p().acquire() as conn, conn.transaction():
+            async with self._db(f"read the staged chunks of scan {head['scan_id']}", transaction=True) as conn:
                 parts = await self._complete_parts(conn, head["scan_id"], head["sha256"], head["chunks"])
             if parts:
                 out.append(StagedDocument(head["scan_id"], head["sha256"], head["site"], head["scanner_id"],
@@ -175,34 +176,38 @@ class CollectorStore(PostgresHistory):
         return out
 
     async def drop_staged(self, scan_id: str, sha256: str | None = None) -> None:
-        await self._p().execute("DELETE FROM scan_chunks WHERE scan_id = $1 AND ($2::text IS NULL OR sha256 = $2)",
-                                scan_id, sha256)
+        async with self._db(f"drop the staged chunks of scan {scan_id}") as conn:
+            await conn.execute("DELETE FROM scan_chunks WHERE scan_id = $1 AND ($2::text IS NULL OR sha256 = $2)",
+                               scan_id, sha256)
 
     async def record_message(self, *, message_id: str, site: str, kind: str, topic: str, scan_id: str | None,
                              payload: Any, received_at: datetime) -> bool:
         """An alert (scan event, finding, device state) by its message_id; False when it was seen before."""
-        status = await self._p().execute(
-            "INSERT INTO collected_messages (message_id, site, kind, topic, scan_id, received_at, payload) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (message_id) DO NOTHING",
-            message_id, site, kind, topic, scan_id, utc(received_at), json.dumps(payload))
+        async with self._db(f"record message {message_id}") as conn:
+            status = await conn.execute(
+                "INSERT INTO collected_messages (message_id, site, kind, topic, scan_id, received_at, payload) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (message_id) DO NOTHING",
+                message_id, site, kind, topic, scan_id, utc(received_at), json.dumps(payload))
         return not status.endswith(" 0")
 
     async def dead_letter(self, *, topic: str, site: str | None, reason: str, payload: bytes,
                           received_at: datetime) -> None:
-        await self._p().execute(
-            "INSERT INTO dead_letters (received_at, topic, site, reason, size, excerpt) "
-            "VALUES ($1, $2, $3, $4, $5, $6)",
-            utc(received_at), topic, site, reason, len(payload), payload[:DEAD_LETTER_EXCERPT])
+        async with self._db("record a dead letter") as conn:
+            await conn.execute(
+                "INSERT INTO dead_letters (received_at, topic, site, reason, size, excerpt) "
+                "VALUES ($1, $2, $3, $4, $5, $6)",
+                utc(received_at), topic, site, reason, len(payload), payload[:DEAD_LETTER_EXCERPT])
 
     async def agent_status(self, site: str, scanner_id: str, status: str, at: datetime) -> None:
-        await self._p().execute(
-            "INSERT INTO agents (site, scanner_id, status, status_at) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (site, scanner_id) DO UPDATE SET status = EXCLUDED.status, status_at = EXCLUDED.status_at",
-            site, scanner_id, status, utc(at))
+        async with self._db(f"record agent {scanner_id}'s status") as conn:
+            await conn.execute(
+                "INSERT INTO agents (site, scanner_id, status, status_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (site, scanner_id) DO UPDATE SET status = EXCLUDED.status, "
+                "status_at = EXCLUDED.status_at", site, scanner_id, status, utc(at))
 
     async def recent_scans(self, site: str, scanner_id: str, scan_ids: list[str], at: datetime) -> list[str]:
         """Record an agent's recent scan ids; returns those not stored here (now tracked in `scan_gaps`)."""
-        async with self._p().acquire() as conn, conn.transaction():
+        async with self._db(f"record agent {scanner_id}'s recent scans", transaction=True) as conn:
             await conn.execute(
                 "INSERT INTO agents (site, scanner_id, recent_scan_ids, recent_at) VALUES ($1, $2, $3::jsonb, $4) "
                 "ON CONFLICT (site, scanner_id) DO UPDATE SET recent_scan_ids = EXCLUDED.recent_scan_ids, "
@@ -221,12 +226,13 @@ class CollectorStore(PostgresHistory):
     async def due_gaps(self, now: datetime, *, grace: timedelta, retry: timedelta,
                        max_requests: int) -> dict[str, list[str]]:
         """Gaps to ask the agents about now, by site (claimed atomically: two collectors never both ask)."""
-        rows = await self._p().fetch(
-            "UPDATE scan_gaps g SET requested_at = $1, requests = requests + 1 "
-            "WHERE resolved_at IS NULL AND first_seen <= $2 AND requests < $3 "
-            "AND (requested_at IS NULL OR requested_at <= $4) "
-            "AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.scan_id = g.scan_id AND s.status = 'complete') "
-            "RETURNING site, scan_id", utc(now), utc(now - grace), max_requests, utc(now - retry))
+        async with self._db("claim the gaps due") as conn:
+            rows = await conn.fetch(
+                "UPDATE scan_gaps g SET requested_at = $1, requests = requests + 1 "
+                "WHERE resolved_at IS NULL AND first_seen <= $2 AND requests < $3 "
+                "AND (requested_at IS NULL OR requested_at <= $4) "
+                "AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.scan_id = g.scan_id AND s.status = 'complete') "
+                "RETURNING site, scan_id", utc(now), utc(now - grace), max_requests, utc(now - retry))
         out: dict[str, list[str]] = {}
         for row in rows:
             out.setdefault(row["site"], []).append(row["scan_id"])

@@ -1,9 +1,12 @@
-"""Arguments and steps shared by `scan`, `demo` and `watch`."""
+"""Arguments and steps shared by the commands (`scan`, `demo`, `watch`, the services `collect` and `serve`)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import re
+import signal
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +29,16 @@ def option_error(exc: ValidationError, default_field: str = "--targets") -> Conf
     loc = first.get("loc") or ()
     field = "--" + str(loc[0]).replace("_", "-") if loc else default_field
     return ConfigError(option_message(first["msg"]), field=field)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event SIGTERM or SIGINT sets (a service's clean stop), handled on the running loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 def parse_at(text: str | None, timezone: str) -> datetime | None:

@@ -10,10 +10,7 @@ with the same `--group` share the work (MQTT 5 shared subscription). See docs/de
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
-import signal
 import socket
 import sys
 from typing import TYPE_CHECKING
@@ -96,11 +93,7 @@ async def run(args: argparse.Namespace) -> int:
         collect_log.addHandler(handler)
     collect_log.setLevel(logging.INFO)
     collect_log.propagate = False
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = _common.stop_on_signals()
     async with CollectorStore(args.history) as store:
         collector = Collector(config, store, options)
         await collector.run(stop)

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from probes.errors import ConfigError
 from reports.console import make_console, print_error
+from scanner.commands._common import stop_on_signals
 
 if TYPE_CHECKING:  # the lab is imported when the command runs
     from lab import Fleet
@@ -84,11 +85,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 async def _until_stopped() -> None:
-    stop = asyncio.Event()
+    stop = stop_on_signals()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

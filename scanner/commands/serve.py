@@ -10,14 +10,12 @@ reverse proxy (`--auth-header X-Remote-User`, see docs/deployment.md).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
 import sys
 from pathlib import Path
 
 from probes.errors import ConfigError
 from scanner import exitcodes
+from scanner.commands import _common
 from scanner.schedule import parse_duration
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -73,11 +71,7 @@ async def run(args: argparse.Namespace) -> int:
                                secure_cookie=args.secure_cookie)
     from aiohttp import web
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = _common.stop_on_signals()
     async with DashboardStore(args.history) as store:
         runner = web.AppRunner(build_app(store, options), access_log=None)
         await runner.setup()

@@ -69,31 +69,35 @@ class DashboardStore(PostgresHistory):
     """Read side of the central history; use as `async with DashboardStore(url) as store`."""
 
     async def sites(self, now: datetime, *, offline_after: timedelta, flag_after: int) -> list[SiteView]:
-        pool = self._p()
-        latest = await pool.fetch(
+        async with self._db("read the overview") as conn:
+            return await self._sites(conn, now, offline_after=offline_after, flag_after=flag_after)
+
+    @staticmethod
+    async def _sites(conn: Any, now: datetime, *, offline_after: timedelta, flag_after: int) -> list[SiteView]:
+        latest = await conn.fetch(
             "SELECT DISTINCT ON (site) site, scan_id, started_at, devices_count, fail_count FROM scans "
             "WHERE status = 'complete' ORDER BY site, started_at DESC")
         views = {r["site"]: SiteView(r["site"], r["scan_id"], utc(r["started_at"]), r["devices_count"],
                                      r["fail_count"]) for r in latest}
         if views:
-            for row in await pool.fetch(
+            for row in await conn.fetch(
                     "SELECT scan_id, sum(count) AS n FROM scan_summaries WHERE scan_id = ANY($1::text[]) "
                     "AND result = 'unknown' GROUP BY scan_id", [v.scan_id for v in views.values()]):
                 for view in views.values():
                     if view.scan_id == row["scan_id"]:
                         view.unknown = int(row["n"])
-        for row in await pool.fetch("SELECT site, scanner_id, status, status_at, recent_at FROM agents "
+        for row in await conn.fetch("SELECT site, scanner_id, status, status_at, recent_at FROM agents "
                                     "ORDER BY site, scanner_id"):
             view = views.setdefault(row["site"], SiteView(row["site"]))
             view.agents.append(AgentView(row["scanner_id"], row["status"],
                                          utc(row["status_at"]) if row["status_at"] else None,
                                          utc(row["recent_at"]) if row["recent_at"] else None))
-        for row in await pool.fetch(
+        for row in await conn.fetch(
                 "SELECT site, count(*) AS open, count(*) FILTER (WHERE requests >= $1) AS flagged FROM scan_gaps "
                 "WHERE resolved_at IS NULL GROUP BY site", flag_after):
             view = views.setdefault(row["site"], SiteView(row["site"]))
             view.gaps_open, view.gaps_flagged = int(row["open"]), int(row["flagged"])
-        for row in await pool.fetch("SELECT site, count(*) AS n FROM dead_letters WHERE site IS NOT NULL "
+        for row in await conn.fetch("SELECT site, count(*) AS n FROM dead_letters WHERE site IS NOT NULL "
                                     "GROUP BY site"):
             if row["site"] in views:
                 views[row["site"]].dead_letters = int(row["n"])
@@ -102,9 +106,10 @@ class DashboardStore(PostgresHistory):
         return sorted(views.values(), key=lambda v: v.site)
 
     async def trend(self, site: str, since: datetime) -> list[TrendPoint]:
-        rows = await self._p().fetch(
-            "SELECT scan_id, started_at, profile, severity, result, count FROM scan_summaries "
-            "WHERE site = $1 AND started_at >= $2 ORDER BY started_at, scan_id", site, utc(since))
+        async with self._db(f"read site {site!r}'s trend") as conn:
+            rows = await conn.fetch(
+                "SELECT scan_id, started_at, profile, severity, result, count FROM scan_summaries "
+                "WHERE site = $1 AND started_at >= $2 ORDER BY started_at, scan_id", site, utc(since))
         points: dict[str, TrendPoint] = {}
         for r in rows:
             point = points.setdefault(r["scan_id"], TrendPoint(r["scan_id"], utc(r["started_at"]), 0, 0, {}))
@@ -117,11 +122,12 @@ class DashboardStore(PostgresHistory):
 
     async def totals(self, since: datetime) -> dict[str, list[TrendPoint]]:
         """Failing and unknown counts per scan of every site (the overview's trend lines), summed in SQL."""
-        rows = await self._p().fetch(
-            "SELECT site, scan_id, started_at, coalesce(sum(count) FILTER (WHERE result = 'fail'), 0) AS failing, "
-            "coalesce(sum(count) FILTER (WHERE result IN ('unknown', 'error')), 0) AS unknown FROM scan_summaries "
-            "WHERE started_at >= $1 GROUP BY site, scan_id, started_at ORDER BY site, started_at, scan_id",
-            utc(since))
+        async with self._db("read the trend lines") as conn:
+            rows = await conn.fetch(
+                "SELECT site, scan_id, started_at, coalesce(sum(count) FILTER (WHERE result = 'fail'), 0) AS failing, "
+                "coalesce(sum(count) FILTER (WHERE result IN ('unknown', 'error')), 0) AS unknown "
+                "FROM scan_summaries WHERE started_at >= $1 GROUP BY site, scan_id, started_at "
+                "ORDER BY site, started_at, scan_id", utc(since))
         out: dict[str, list[TrendPoint]] = {}
         for r in rows:
             out.setdefault(r["site"], []).append(TrendPoint(r["scan_id"], utc(r["started_at"]), int(r["failing"]),
@@ -129,22 +135,25 @@ class DashboardStore(PostgresHistory):
         return out
 
     async def latest_scan_id(self, site: str, before: datetime | None = None) -> tuple[str, datetime] | None:
-        row = await self._p().fetchrow(
-            "SELECT scan_id, started_at FROM scans WHERE site = $1 AND status = 'complete' "
-            "AND ($2::timestamptz IS NULL OR started_at < $2) ORDER BY started_at DESC LIMIT 1",
-            site, utc(before) if before else None)
+        async with self._db(f"find site {site!r}'s latest scan") as conn:
+            row = await conn.fetchrow(
+                "SELECT scan_id, started_at FROM scans WHERE site = $1 AND status = 'complete' "
+                "AND ($2::timestamptz IS NULL OR started_at < $2) ORDER BY started_at DESC LIMIT 1",
+                site, utc(before) if before else None)
         return (row["scan_id"], utc(row["started_at"])) if row else None
 
     async def dead_letters(self, site: str | None, limit: int = 20) -> list[dict[str, Any]]:
-        rows = await self._p().fetch(
-            "SELECT received_at, topic, reason, size FROM dead_letters WHERE ($1::text IS NULL OR site = $1) "
-            "ORDER BY id DESC LIMIT $2", site, limit)
+        async with self._db("read the dead letters") as conn:
+            rows = await conn.fetch(
+                "SELECT received_at, topic, reason, size FROM dead_letters WHERE ($1::text IS NULL OR site = $1) "
+                "ORDER BY id DESC LIMIT $2", site, limit)
         return [dict(r) for r in rows]
 
     async def gaps(self, site: str) -> list[dict[str, Any]]:
-        rows = await self._p().fetch(
-            "SELECT scan_id, scanner_id, first_seen, requests, requested_at FROM scan_gaps "
-            "WHERE site = $1 AND resolved_at IS NULL ORDER BY scan_id", site)
+        async with self._db(f"read site {site!r}'s gaps") as conn:
+            rows = await conn.fetch(
+                "SELECT scan_id, scanner_id, first_seen, requests, requested_at FROM scan_gaps "
+                "WHERE site = $1 AND resolved_at IS NULL ORDER BY scan_id", site)
         return [dict(r) for r in rows]
 
     async def compare(self, site: str, day_a: datetime, day_b: datetime) -> Comparison:
@@ -156,8 +165,9 @@ class DashboardStore(PostgresHistory):
             return out
         query = ("SELECT uid, rule_id, device_id, result, severity, doc_json->>'device_name' AS device_name, "
                  "doc_json->>'title' AS title FROM findings WHERE scan_id = $1")
-        a = {r["uid"]: dict(r) for r in await self._p().fetch(query, before[0])}
-        b = {r["uid"]: dict(r) for r in await self._p().fetch(query, after[0])}
+        async with self._db(f"compare site {site!r}'s scans") as conn:
+            a = {r["uid"]: dict(r) for r in await conn.fetch(query, before[0])}
+            b = {r["uid"]: dict(r) for r in await conn.fetch(query, after[0])}
         failing_a = {u for u, r in a.items() if r["result"] == "fail"}
         failing_b = {u for u, r in b.items() if r["result"] == "fail"}
         out.newly_failing = sorted((b[u] for u in failing_b - failing_a), key=lambda r: (r["rule_id"], r["device_id"]))

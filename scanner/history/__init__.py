@@ -11,7 +11,14 @@ import os
 from pathlib import Path
 
 from scanner.history.base import HistoryStore, pid_alive
-from scanner.history.model import HistoryError, ScanRecord, ScanStatus
+from scanner.history.model import (
+    HistoryAccessError,
+    HistoryError,
+    HistoryStatementError,
+    HistoryUnavailable,
+    ScanRecord,
+    ScanStatus,
+)
 from scanner.history.recording import ScanRun, adopt, new_scan_id, record_scan, store_scan
 
 HISTORY_ENV = "CAMAUDIT_HISTORY"  # a URL or path, like --history
@@ -46,5 +53,6 @@ def open_history(location: str | os.PathLike[str] | None = None) -> HistoryStore
     return SqliteHistory(text)
 
 
-__all__ = ["HISTORY_ENV", "HistoryError", "HistoryStore", "ScanRecord", "ScanRun", "ScanStatus", "adopt",
+__all__ = ["HISTORY_ENV", "HistoryAccessError", "HistoryError", "HistoryStatementError", "HistoryStore",
+           "HistoryUnavailable", "ScanRecord", "ScanRun", "ScanStatus", "adopt",
            "default_location", "new_scan_id", "open_history", "pid_alive", "record_scan", "state_dir", "store_scan"]

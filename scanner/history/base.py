@@ -18,10 +18,11 @@ import socket
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from probes import clock
 from reports.model import ScanResult
+from scanner.history._rows import build_scan
 from scanner.history.model import HistoryError, ScanRecord, ScanStatus
 
 STALE_AFTER = timedelta(hours=24)  # a marker from another host older than this is taken as dead
@@ -95,9 +96,22 @@ class HistoryStore(ABC):
                          status: ScanStatus | None = None) -> list[ScanRecord]:
         """Newest first."""
 
-    @abstractmethod
     async def load_scan(self, scan_id: str) -> ScanResult:
         """The stored scan document of a complete scan; HistoryError when unknown or incomplete."""
+        head, devices, facts, findings = await self._scan_rows(scan_id)
+        if head is None:
+            raise self._no_scan(scan_id)
+        if head["status"] != ScanStatus.COMPLETE.value:
+            raise HistoryError(f"scan {scan_id} is {head['status']}: it has no stored result")
+        return build_scan(head["doc_json"], devices, facts, findings)
+
+    @abstractmethod
+    async def _scan_rows(self, scan_id: str) -> tuple[Any, list[Any], list[Any], list[Any]]:
+        """From one snapshot: the scan's row (status, doc_json; None when unknown) and its device (seq,
+        doc_json), fact (every column) and finding (seq, doc_json) rows."""
+
+    def _no_scan(self, ref: str) -> HistoryError:
+        return HistoryError(f"no scan {ref!r} in {self.location}")
 
     @abstractmethod
     async def prune(self, before: datetime, site: str | None = None) -> int:
@@ -120,7 +134,7 @@ class HistoryStore(ABC):
         if ref in ids:
             return ref
         if not ids:
-            raise HistoryError(f"no scan {ref!r} in {self.location}")
+            raise self._no_scan(ref)
         if len(ids) > 1:
             raise HistoryError(f"scan id prefix {ref!r} is ambiguous ({len(ids)} scans)")
         return ids[0]

@@ -28,8 +28,62 @@ UPDATE scans SET
 """
 
 
+_V1_DESCRIPTION = "scans, devices, facts, findings"
+_V3 = Migration(3, "emit_pending: the MQTT destination a stored scan still has to be queued for", (
+    "ALTER TABLE scans ADD COLUMN emit_pending TEXT",
+))
 _V4_DESCRIPTION = ("central collection: current findings, transitions, summaries, messages, chunks, dead letters, "
                    "agents, gaps")
+
+
+def _v1(ts: str, js: str) -> tuple[str, ...]:
+    """The first schema (scans, devices, facts, findings), in one dialect's types."""
+    return (
+        f"""CREATE TABLE scans (
+            scan_id TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'aborted', 'failed')),
+            started_at {ts} NOT NULL,
+            finished_at {ts},
+            previous_scan_id TEXT,
+            scanner_version TEXT,
+            doc_json {js})""",
+        "CREATE INDEX scans_site_started ON scans (site, started_at)",
+        f"""CREATE TABLE devices (
+            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            address TEXT,
+            port INTEGER,
+            label TEXT,
+            doc_json {js} NOT NULL,
+            PRIMARY KEY (scan_id, seq))""",
+        "CREATE INDEX devices_device ON devices (device_id)",
+        f"""CREATE TABLE facts (
+            scan_id TEXT NOT NULL,
+            device_seq INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            fact_key TEXT NOT NULL,
+            status TEXT NOT NULL,
+            value_json {js},
+            source TEXT,
+            reason TEXT,
+            evidence_json {js},
+            PRIMARY KEY (scan_id, device_seq, fact_key),
+            FOREIGN KEY (scan_id, device_seq) REFERENCES devices (scan_id, seq) ON DELETE CASCADE)""",
+        f"""CREATE TABLE findings (
+            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            result TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            change_state TEXT,
+            doc_json {js} NOT NULL,
+            PRIMARY KEY (scan_id, seq))""",
+        "CREATE INDEX findings_uid ON findings (uid)",
+    )
 
 
 def _v4(ts: str, blob: str, serial: str, js: str) -> tuple[str, ...]:
@@ -120,52 +174,7 @@ def _v4(ts: str, blob: str, serial: str, js: str) -> tuple[str, ...]:
 
 
 SQLITE: tuple[Migration, ...] = (
-    Migration(1, "scans, devices, facts, findings", (
-        """CREATE TABLE scans (
-            scan_id TEXT PRIMARY KEY,
-            site TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'aborted', 'failed')),
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            previous_scan_id TEXT,
-            scanner_version TEXT,
-            doc_json TEXT)""",
-        "CREATE INDEX scans_site_started ON scans (site, started_at)",
-        """CREATE TABLE devices (
-            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            device_id TEXT NOT NULL,
-            address TEXT,
-            port INTEGER,
-            label TEXT,
-            doc_json TEXT NOT NULL,
-            PRIMARY KEY (scan_id, seq))""",
-        "CREATE INDEX devices_device ON devices (device_id)",
-        """CREATE TABLE facts (
-            scan_id TEXT NOT NULL,
-            device_seq INTEGER NOT NULL,
-            device_id TEXT NOT NULL,
-            fact_key TEXT NOT NULL,
-            status TEXT NOT NULL,
-            value_json TEXT,
-            source TEXT,
-            reason TEXT,
-            evidence_json TEXT,
-            PRIMARY KEY (scan_id, device_seq, fact_key),
-            FOREIGN KEY (scan_id, device_seq) REFERENCES devices (scan_id, seq) ON DELETE CASCADE)""",
-        """CREATE TABLE findings (
-            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            uid TEXT NOT NULL,
-            rule_id TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            result TEXT NOT NULL,
-            severity TEXT NOT NULL,
-            change_state TEXT,
-            doc_json TEXT NOT NULL,
-            PRIMARY KEY (scan_id, seq))""",
-        "CREATE INDEX findings_uid ON findings (uid)",
-    )),
+    Migration(1, _V1_DESCRIPTION, _v1("TEXT", "TEXT")),
     Migration(2, "running markers (host, pid, reason) and summary counters", (
         "ALTER TABLE scans ADD COLUMN host TEXT",
         "ALTER TABLE scans ADD COLUMN pid INTEGER",
@@ -180,59 +189,12 @@ SQLITE: tuple[Migration, ...] = (
         "CREATE INDEX scans_status ON scans (status)",
         "CREATE INDEX findings_rule ON findings (rule_id, result)",
     )),
-    Migration(3, "emit_pending: the MQTT destination a stored scan still has to be queued for", (
-        "ALTER TABLE scans ADD COLUMN emit_pending TEXT",
-    )),
+    _V3,
     Migration(4, _V4_DESCRIPTION, _v4("TEXT", "BLOB", "INTEGER", "TEXT")),
 )
 
 POSTGRES: tuple[Migration, ...] = (
-    Migration(1, "scans, devices, facts, findings", (
-        """CREATE TABLE scans (
-            scan_id TEXT PRIMARY KEY,
-            site TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'aborted', 'failed')),
-            started_at TIMESTAMPTZ NOT NULL,
-            finished_at TIMESTAMPTZ,
-            previous_scan_id TEXT,
-            scanner_version TEXT,
-            doc_json JSONB)""",
-        "CREATE INDEX scans_site_started ON scans (site, started_at)",
-        """CREATE TABLE devices (
-            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            device_id TEXT NOT NULL,
-            address TEXT,
-            port INTEGER,
-            label TEXT,
-            doc_json JSONB NOT NULL,
-            PRIMARY KEY (scan_id, seq))""",
-        "CREATE INDEX devices_device ON devices (device_id)",
-        """CREATE TABLE facts (
-            scan_id TEXT NOT NULL,
-            device_seq INTEGER NOT NULL,
-            device_id TEXT NOT NULL,
-            fact_key TEXT NOT NULL,
-            status TEXT NOT NULL,
-            value_json JSONB,
-            source TEXT,
-            reason TEXT,
-            evidence_json JSONB,
-            PRIMARY KEY (scan_id, device_seq, fact_key),
-            FOREIGN KEY (scan_id, device_seq) REFERENCES devices (scan_id, seq) ON DELETE CASCADE)""",
-        """CREATE TABLE findings (
-            scan_id TEXT NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            uid TEXT NOT NULL,
-            rule_id TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            result TEXT NOT NULL,
-            severity TEXT NOT NULL,
-            change_state TEXT,
-            doc_json JSONB NOT NULL,
-            PRIMARY KEY (scan_id, seq))""",
-        "CREATE INDEX findings_uid ON findings (uid)",
-    )),
+    Migration(1, _V1_DESCRIPTION, _v1("TIMESTAMPTZ", "JSONB")),
     Migration(2, "running markers (host, pid, reason) and summary counters", (
         """ALTER TABLE scans
             ADD COLUMN host TEXT,
@@ -248,9 +210,7 @@ POSTGRES: tuple[Migration, ...] = (
         "CREATE INDEX scans_status ON scans (status)",
         "CREATE INDEX findings_rule ON findings (rule_id, result)",
     )),
-    Migration(3, "emit_pending: the MQTT destination a stored scan still has to be queued for", (
-        "ALTER TABLE scans ADD COLUMN emit_pending TEXT",
-    )),
+    _V3,
     Migration(4, _V4_DESCRIPTION, _v4("TIMESTAMPTZ", "BYTEA", "BIGSERIAL", "JSONB")),
 )
 

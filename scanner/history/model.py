@@ -7,11 +7,26 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from probes.errors import DeliveryError
+from probes.errors import DeliveryError, InputError, ProgrammingError
 
 
 class HistoryError(DeliveryError):
-    """The history store is unreachable, too new, or lacks the scan asked for."""
+    """The history store failed, is too new, or lacks the scan asked for; the scan's result itself is intact."""
+
+
+class HistoryUnavailable(HistoryError):
+    """The store cannot take the call now (server down or restarting, connection lost, out of connections, a
+    conflicting transaction): the same call later may succeed, so a collector waits it out."""
+
+
+class HistoryAccessError(InputError):
+    """The history location opens no store we may use (login refused, no such database or schema, no rights,
+    a read-only server, a malformed URL): the user fixes the URL or the server's grants and runs again."""
+
+
+class HistoryStatementError(ProgrammingError):
+    """The server refused a statement camaudit sent (syntax, an unknown column, bad data, a violated
+    constraint): a bug in camaudit; the message names the SQLSTATE."""
 
 
 class ScanStatus(StrEnum):

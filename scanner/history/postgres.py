@@ -10,16 +10,18 @@ Migrations take an advisory lock, so several scanners may start at once.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from probes import clock
 from reports.model import ScanResult
-from scanner.history._rows import ScanRows, build_scan, record_from_row, scan_rows, utc
+from scanner.history._rows import ScanRows, record_from_row, scan_rows, utc
 from scanner.history.base import HistoryStore
 from scanner.history.migrations import LATEST, POSTGRES
-from scanner.history.model import HistoryError, ScanRecord, ScanStatus
+from scanner.history.model import HistoryAccessError, HistoryError, ScanRecord, ScanStatus
 
 _LOCK_KEY = 0x63616D61  # "cama": advisory lock id for migrations
 _DEVICE_COLUMNS = ("scan_id", "seq", "device_id", "address", "port", "label", "doc_json")
@@ -78,11 +80,15 @@ class PostgresHistory(HistoryStore):
             raise HistoryError("a postgresql:// history needs asyncpg (the optional 'postgres' extra): install it "
                                "into camaudit's environment, e.g. /opt/camaudit/bin/pip install 'asyncpg>=0.29,<1', "
                                "or install camaudit from its checkout with '.[postgres]'") from None
+        from scanner.history._pg_errors import LIBRARY_ERRORS, history_error
+
         try:
             self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1],
                                                    command_timeout=60)
-        except (OSError, asyncpg.PostgresError, ValueError) as exc:
-            raise HistoryError(f"cannot connect to history store {self.location}: {exc}") from None
+        except LIBRARY_ERRORS as exc:
+            raise history_error(exc, location=self.location, doing="connect") from None
+        except ValueError as exc:  # the URL itself (a port that is no number ...)
+            raise HistoryAccessError(f"the history URL {self.location} is not usable: {exc}") from None
         try:
             await self._migrate(self._target_version)
         except BaseException:
@@ -99,15 +105,35 @@ class PostgresHistory(HistoryStore):
             raise HistoryError("history store is not open")
         return self._pool
 
+    @asynccontextmanager
+    async def _db(self, doing: str, *, transaction: bool = False, **options: Any) -> AsyncIterator[Any]:
+        """A pooled connection, in a transaction when asked (`options` as asyncpg's `transaction()`).
+
+        The one boundary of the PostgreSQL stores: asyncpg's and the socket's errors leave as camaudit's
+        (scanner/history/_pg_errors.py), saying what the store was doing.
+        """
+        from scanner.history._pg_errors import LIBRARY_ERRORS, history_error
+
+        pool = self._p()
+        try:
+            async with pool.acquire() as conn:
+                if transaction or options:
+                    async with conn.transaction(**options):
+                        yield conn
+                else:
+                    yield conn
+        except LIBRARY_ERRORS as exc:
+            raise history_error(exc, location=self.location, doing=doing) from exc
+
     async def _migrate(self, upto: int) -> None:
-        async with self._p().acquire() as conn, conn.transaction():
+        async with self._db("create the schema_version table", transaction=True) as conn:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
             await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                                "description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
         for step in POSTGRES:
             if step.version > upto:
                 break
-            async with self._p().acquire() as conn, conn.transaction():
+            async with self._db(f"migrate to schema version {step.version}", transaction=True) as conn:
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
                 current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
                 if current > LATEST:
@@ -121,80 +147,81 @@ class PostgresHistory(HistoryStore):
                                    "VALUES ($1, $2, $3)", step.version, step.description, clock.now())
 
     async def schema_version(self) -> int:
-        return int(await self._p().fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
+        async with self._db("read the schema version") as conn:
+            return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
 
     async def begin_scan(self, scan_id: str, site: str, started_at: datetime, scanner_version: str) -> None:
-        await self._p().execute(
-            "INSERT INTO scans (scan_id, site, status, started_at, scanner_version, host, pid) "
-            "VALUES ($1, $2, 'running', $3, $4, $5, $6)",
-            scan_id, site, utc(started_at), scanner_version, self.host, os.getpid())
+        async with self._db(f"begin scan {scan_id}") as conn:
+            await conn.execute(
+                "INSERT INTO scans (scan_id, site, status, started_at, scanner_version, host, pid) "
+                "VALUES ($1, $2, 'running', $3, $4, $5, $6)",
+                scan_id, site, utc(started_at), scanner_version, self.host, os.getpid())
 
     async def commit_scan(self, result: ScanResult, *, marker_id: str | None = None,
                           emit_pending: str | None = None) -> ScanRecord:
-        import asyncpg
-
         rows = scan_rows(result, host=self.host, pid=os.getpid())
-        try:
-            async with self._p().acquire() as conn, conn.transaction():
-                await write_scan_rows(conn, rows, marker_id=marker_id, emit_pending=emit_pending)
-        except asyncpg.PostgresError as exc:
-            raise HistoryError(f"cannot store scan {result.meta.scan_id} in {self.location}: {exc}") from None
+        async with self._db(f"store scan {result.meta.scan_id}", transaction=True) as conn:
+            await write_scan_rows(conn, rows, marker_id=marker_id, emit_pending=emit_pending)
         return await self.get_record(result.meta.scan_id)
 
     async def pending_emits(self, site: str, destination: str) -> list[str]:
-        rows = await self._p().fetch("SELECT scan_id FROM scans WHERE site = $1 AND status = 'complete' "
-                                     "AND emit_pending = $2 ORDER BY started_at, scan_id", site, destination)
+        async with self._db("list the scans to deliver") as conn:
+            rows = await conn.fetch("SELECT scan_id FROM scans WHERE site = $1 AND status = 'complete' "
+                                    "AND emit_pending = $2 ORDER BY started_at, scan_id", site, destination)
         return [r["scan_id"] for r in rows]
 
     async def clear_emit(self, scan_id: str) -> None:
-        await self._p().execute("UPDATE scans SET emit_pending = NULL WHERE scan_id = $1", scan_id)
+        async with self._db(f"mark scan {scan_id} delivered") as conn:
+            await conn.execute("UPDATE scans SET emit_pending = NULL WHERE scan_id = $1", scan_id)
 
     async def end_scan(self, scan_id: str, status: ScanStatus, reason: str) -> None:
-        await self._p().execute("UPDATE scans SET status = $1, status_reason = $2, finished_at = $3 "
-                                "WHERE scan_id = $4 AND status = 'running'",
-                                status.value, reason, clock.now(), scan_id)
+        async with self._db(f"end scan {scan_id}") as conn:
+            await conn.execute("UPDATE scans SET status = $1, status_reason = $2, finished_at = $3 "
+                               "WHERE scan_id = $4 AND status = 'running'",
+                               status.value, reason, clock.now(), scan_id)
 
     async def prune(self, before: datetime, site: str | None = None) -> int:
-        status = await self._p().execute(
-            "DELETE FROM scans WHERE started_at < $1 AND status != 'running' AND ($2::text IS NULL OR site = $2) "
-            "AND scan_id NOT IN (SELECT DISTINCT ON (site) scan_id FROM scans WHERE status = 'complete' "
-            "ORDER BY site, started_at DESC)", utc(before), site)
+        async with self._db("prune old scans") as conn:
+            status = await conn.execute(
+                "DELETE FROM scans WHERE started_at < $1 AND status != 'running' AND ($2::text IS NULL OR site = $2) "
+                "AND scan_id NOT IN (SELECT DISTINCT ON (site) scan_id FROM scans WHERE status = 'complete' "
+                "ORDER BY site, started_at DESC)", utc(before), site)
         return int(status.split()[-1])
 
     async def list_scans(self, site: str | None = None, limit: int = 20,
                          status: ScanStatus | None = None) -> list[ScanRecord]:
-        rows = await self._p().fetch(
-            f"SELECT {_SCAN_COLUMNS} FROM scans WHERE ($1::text IS NULL OR site = $1) "
-            "AND ($2::text IS NULL OR status = $2) ORDER BY started_at DESC LIMIT $3",
-            site, status.value if status else None, limit)
+        async with self._db("list scans") as conn:
+            rows = await conn.fetch(
+                f"SELECT {_SCAN_COLUMNS} FROM scans WHERE ($1::text IS NULL OR site = $1) "
+                "AND ($2::text IS NULL OR status = $2) ORDER BY started_at DESC LIMIT $3",
+                site, status.value if status else None, limit)
         return [record_from_row(r) for r in rows]
 
     async def get_record(self, scan_id: str) -> ScanRecord:
-        row = await self._p().fetchrow(f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = $1", scan_id)
+        async with self._db(f"read scan {scan_id}") as conn:
+            row = await conn.fetchrow(f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = $1", scan_id)
         if row is None:
-            raise HistoryError(f"no scan {scan_id!r} in {self.location}")
+            raise self._no_scan(scan_id)
         return record_from_row(row)
 
-    async def load_scan(self, scan_id: str) -> ScanResult:
-        async with self._p().acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+    async def _scan_rows(self, scan_id: str) -> tuple[Any, list[Any], list[Any], list[Any]]:
+        async with self._db(f"load scan {scan_id}", isolation="repeatable_read", readonly=True) as conn:
             head = await conn.fetchrow("SELECT status, doc_json FROM scans WHERE scan_id = $1", scan_id)
             devices = await conn.fetch("SELECT seq, doc_json FROM devices WHERE scan_id = $1", scan_id)
             facts = await conn.fetch("SELECT * FROM facts WHERE scan_id = $1", scan_id)
             findings = await conn.fetch("SELECT seq, doc_json FROM findings WHERE scan_id = $1", scan_id)
-        if head is None:
-            raise HistoryError(f"no scan {scan_id!r} in {self.location}")
-        if head["status"] != ScanStatus.COMPLETE.value:
-            raise HistoryError(f"scan {scan_id} is {head['status']}: it has no stored result")
-        return build_scan(head["doc_json"], devices, facts, findings)
+        return head, devices, facts, findings
 
     async def _ids_with_prefix(self, prefix: str) -> list[str]:
-        rows = await self._p().fetch("SELECT scan_id FROM scans WHERE starts_with(scan_id, $1) LIMIT 50", prefix)
+        async with self._db(f"look up scan ids starting {prefix!r}") as conn:
+            rows = await conn.fetch("SELECT scan_id FROM scans WHERE starts_with(scan_id, $1) LIMIT 50", prefix)
         return [r[0] for r in rows]
 
     async def _latest_complete_id(self, site: str, before: datetime | None) -> str | None:
-        scan_id: str | None = await self._p().fetchval(
-            "SELECT scan_id FROM scans WHERE site = $1 AND status = 'complete' "
-            "AND ($2::timestamptz IS NULL OR started_at < $2) ORDER BY started_at DESC LIMIT 1",
-            site, utc(before) if before else None)
+        async with self._db(f"find site {site!r}'s latest scan") as conn:
+            scan_id: str | None = await conn.fetchval(
+                "SELECT scan_id FROM scans WHERE site = $1 AND status = 'complete' "
+                "AND ($2::timestamptz IS NULL OR started_at < $2) ORDER BY started_at DESC LIMIT 1",
+                site, utc(before) if before else None)
         return scan_id
 

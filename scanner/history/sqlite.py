@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from probes import clock
 from reports.model import ScanResult
-from scanner.history._rows import build_scan, iso, record_from_row, scan_rows
+from scanner.history._rows import iso, record_from_row, scan_rows
 from scanner.history.base import HistoryStore
 from scanner.history.migrations import LATEST, SQLITE, Migration
 from scanner.history.model import HistoryError, ScanRecord, ScanStatus
@@ -199,11 +199,11 @@ class SqliteHistory(HistoryStore):
         row = await self._run(lambda c: c.execute(f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = ?",
                                                   (scan_id,)).fetchone())
         if row is None:
-            raise HistoryError(f"no scan {scan_id!r} in {self.location}")
+            raise self._no_scan(scan_id)
         return record_from_row(row)
 
-    async def load_scan(self, scan_id: str) -> ScanResult:
-        def read(conn: sqlite3.Connection) -> tuple[Any, ...]:
+    async def _scan_rows(self, scan_id: str) -> tuple[Any, list[Any], list[Any], list[Any]]:
+        def read(conn: sqlite3.Connection) -> tuple[Any, list[Any], list[Any], list[Any]]:
             conn.execute("BEGIN")  # one snapshot for all four tables
             try:
                 head = conn.execute("SELECT status, doc_json FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
@@ -215,12 +215,7 @@ class SqliteHistory(HistoryStore):
                 conn.execute("COMMIT")
             return head, devices, facts, findings
 
-        head, devices, facts, findings = await self._run(read)
-        if head is None:
-            raise HistoryError(f"no scan {scan_id!r} in {self.location}")
-        if head["status"] != ScanStatus.COMPLETE.value:
-            raise HistoryError(f"scan {scan_id} is {head['status']}: it has no stored result")
-        return build_scan(head["doc_json"], devices, facts, findings)
+        return await self._run(read)
 
     async def _ids_with_prefix(self, prefix: str) -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -16,20 +16,15 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH))
-
-import floor
-import peer_read
-import run_all
-from _common import Report, Row
-
+from bench import floor, peer_read, run_all  # bench/ is a namespace package under the repository root
+from bench._common import Report, Row
 from lab.auth import challenge, check_http_digest, check_username_token
 from lab.model import Auth, User, UserLevel
 from lab.soap import parse_request
 from probes import clock
 from probes.onvif._soap import UsernameToken, build_envelope
 
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 PASSWORD = "bench-pass"
 AUTH = Auth(users={"auditor": User(password=PASSWORD, level=UserLevel.ADMINISTRATOR)})
 

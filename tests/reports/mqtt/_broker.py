@@ -50,20 +50,23 @@ class Mosquitto:
         lines += [f"listener {self.port} 127.0.0.1", self.listener]
         self.conf.write_text("\n".join(lines) + "\n")
 
-    def start(self, timeout: float = 10.0) -> Mosquitto:
+    def start(self, timeout: float = 10.0) -> Self:
         self.write_config()
-        logf = open(self.log, "ab")  # noqa: SIM115 - owned by the process
+        logf = open(self.log, "ab")  # noqa: SIM115 - owned by the process (startup errors land in the log too)
         self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=logf, stderr=logf,
                                      start_new_session=True)
         logf.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited: {self.log.read_text(errors='replace')[-2000:]}")
+                raise RuntimeError(f"mosquitto exited: {self.log_text()[-2000:]}")
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
                 return self
             time.sleep(0.05)
         raise RuntimeError(f"mosquitto did not listen on {self.port}")
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -7,32 +7,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 from reports.mqtt import MqttConfig
-from tests.reports.mqtt._broker import MOSQUITTO, free_port, make_pki
+from tests.reports.mqtt._broker import Mosquitto, make_pki
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "mosquitto"
 INSTALLED = "/etc/mosquitto/camaudit/"
 
 
-class ExampleMosquitto:
+class ExampleMosquitto(Mosquitto):
+    """`Mosquitto` (start, kill, stop, log) with the shipped example as its configuration."""
+
     def __init__(self, workdir: Path, *, sites: tuple[str, ...], port: int | None = None,
                  debug_log: bool = True) -> None:
-        self.workdir = workdir / "broker"
+        super().__init__(workdir / "broker", port=port)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.port = port or free_port()
         self.pki = make_pki(self.workdir / "pki", clients=(*sites, "collector"))
         self.log = self.workdir / "mosquitto.log"
         self.conf = self.workdir / "camaudit.conf"
-        self.proc: subprocess.Popen[bytes] | None = None
         self.debug_log = debug_log  # the example's commented `#log_type debug`, on: refused PUBLISH is logged
 
     def render(self) -> str:
@@ -56,35 +51,8 @@ class ExampleMosquitto:
             text += "user root\n"  # otherwise it drops to `mosquitto` and cannot read our 0600 keys
         return text
 
-    def start(self, timeout: float = 10.0) -> ExampleMosquitto:
+    def write_config(self) -> None:
         self.conf.write_text(self.render())
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited: {self.log_text()[-2000:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
-                return self
-            time.sleep(0.05)
-        raise RuntimeError(f"mosquitto did not listen on {self.port}")
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(5)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.proc = None
 
     def mqtt_config(self, who: str, **fields: Any) -> MqttConfig:
         cert, key = self.pki.clients[who]

@@ -85,6 +85,13 @@ async def test_two_collectors_store_each_scan_once_with_transitions_dead_letters
                 await agent.publish(m.topic, m.payload, qos=1)
         await agent.publish(f"camaudit/v1/{labscans.SITE}/scandoc/x/0", b"{not json", qos=1)
         await agent.publish(f"camaudit/v1/{labscans.SITE}/finding/d/r", b"x" * (100 * 1024), qos=1)
+
+        async def stored() -> bool:
+            return await pool.fetchval("SELECT count(*) FROM scans WHERE status = 'complete'") == 2
+
+        # the agent's list comes once both scans are stored: a scan still in flight on the other collector
+        # would rightly be a gap too (gap_grace is 0 here), and the request below would name it
+        await until(stored, "both scans stored")
         listed = recent_scans_message(config, site=labscans.SITE, scanner_id="agent-1",
                                       scan_ids=["scan-lost", "scan-b", "scan-a"], at=clock.now())
         await agent.publish(listed.topic, listed.payload, qos=1, retain=True)

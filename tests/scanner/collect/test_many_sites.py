@@ -34,6 +34,7 @@ from tests.pgserver import PostgresUnavailable, TempPostgres
 from tests.reports.cdp import Chromium, chromium_available
 from tests.reports.mqtt._broker import MOSQUITTO, free_port
 from tests.scanner.collect.sitebroker import ExampleMosquitto
+from tests.scanner.dashboard.overview import log_in_and_read_sites
 
 ROOT = Path(__file__).resolve().parents[3]
 SITES = {"A": "127.0.21", "B": "127.0.22", "C": "127.0.23"}
@@ -245,17 +246,7 @@ async def test_three_sites_two_collectors_faults_and_dashboard(tmp_path):
             await until(lambda: _listening(port), "the dashboard listens", timeout=60)
             async with Chromium(isolate_network=False) as browser:
                 page = await browser.new_page()
-                await page.goto(f"http://127.0.0.1:{port}/")
-                await page.wait_for("document.querySelector('form.login') !== null")
-                await page.evaluate("document.querySelector('input[name=user]').value = 'dpo';"
-                                    "document.querySelector('input[name=password]').value = 'correct horse';"
-                                    "document.querySelector('form.login').submit()")
-                await page.wait_for("document.querySelectorAll('tr.site').length === 3")
-                rows = await page.evaluate(
-                    "[...document.querySelectorAll('tr.site')].map(r => [r.dataset.site, "
-                    "r.classList.contains('offline'), +r.querySelector('.devices').textContent, "
-                    "+r.querySelector('.failing').textContent, +r.querySelector('.unknown').textContent, "
-                    "+r.querySelector('.dead').textContent])")
+                rows = await log_in_and_read_sites(page, f"http://127.0.0.1:{port}", sites=len(SITES))
                 shown = {row[0]: row[1:] for row in rows}
                 assert set(shown) == set(SITES)
                 for site in SITES:

@@ -24,6 +24,7 @@ from scanner.dashboard import DashboardOptions, DashboardStore, build_app
 from scanner.dashboard.auth import hash_password, load_password_file, verify_password
 from tests.reports.cdp import Chromium, chromium_available
 from tests.scanner import labscans
+from tests.scanner.dashboard.overview import log_in_and_read_sites
 from tests.scanner.history.conftest import pg_schema
 
 SITES = ("alpha", "bravo", "charlie")
@@ -159,16 +160,7 @@ async def test_dashboard_in_headless_chromium(tmp_path):
         expected = await _fill(url)
         async with dashboard(url, _users(tmp_path)) as base, Chromium(isolate_network=False) as browser:
             page = await browser.new_page()
-            await page.goto(f"{base}/")
-            await page.wait_for("document.querySelector('form.login') !== null")
-            await page.evaluate("document.querySelector('input[name=user]').value = 'dpo';"
-                                "document.querySelector('input[name=password]').value = 'correct horse';"
-                                "document.querySelector('form.login').submit()")
-            await page.wait_for("document.querySelectorAll('tr.site').length === 3")
-            rows = await page.evaluate(
-                "[...document.querySelectorAll('tr.site')].map(r => [r.dataset.site, r.classList.contains('offline'),"
-                " +r.querySelector('.devices').textContent, +r.querySelector('.failing').textContent,"
-                " +r.querySelector('.unknown').textContent])")
+            rows = [row[:5] for row in await log_in_and_read_sites(page, base, sites=len(SITES))]
             assert rows == [[s, s == "charlie", expected[s]["devices"], expected[s]["failing"], expected[s]["unknown"]]
                             for s in SITES]
             violations = await page.evaluate("window.__cspViolations")
