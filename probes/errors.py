@@ -17,7 +17,8 @@ Grouped by what the caller does next:
     │   └── NotTls             (probes.onvif._tls)
     ├── DeliveryError          a result could not be stored or sent: keep it, report, retry later
     │   ├── HistoryError       (scanner.history)
-    │   │   └── HistoryUnavailable  server away or restarting, a conflicting transaction: retry later
+    │   │   ├── HistoryUnavailable  server away or restarting, a conflicting transaction: retry later
+    │   │   └── UnknownScan    no such scan (or no result for it): the reference is wrong, not the store
     │   ├── OutboxError        (reports.mqtt.outbox)
     │   └── MqttDeliveryError  (reports.mqtt.errors: auth, TLS, refused, rejected, unreachable)
     └── ProgrammingError       a bug, never caught: a request the allowlists forbid, a statement refused

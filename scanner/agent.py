@@ -21,7 +21,7 @@ from probes import clock
 from reports.mqtt.config import MqttConfig, MqttProtocol
 from reports.mqtt.documents import RECENT_SCANS, AgentCommand, document_messages, recent_scans_message
 from reports.mqtt.topics import Topics
-from scanner.history import HistoryError, HistoryStore, ScanStatus
+from scanner.history import HistoryStore, ScanStatus, UnknownScan
 
 log = logging.getLogger("camaudit.agent")
 
@@ -42,7 +42,7 @@ async def resend(publisher: Any, store: HistoryStore, command: AgentCommand) -> 
     for scan_id in command.scan_ids:
         try:
             result = await store.load_scan(scan_id)
-        except HistoryError:
+        except UnknownScan:  # pruned or never stored here; a store that fails is the caller's to report
             missing.append(scan_id)
             continue
         if result.meta.site != command.site:

@@ -16,7 +16,7 @@ from reports.console import make_console
 from reports.drift import Drift
 from reports.model import ScanResult
 from scanner.drift import compare
-from scanner.history import HistoryError, HistoryStore, ScanStatus, open_history
+from scanner.history import HistoryStore, ScanStatus, UnknownScan, open_history
 
 _CHANGE_STYLE = {Change.NEW: "red", Change.CHANGED: "yellow", Change.RESOLVED: "green", Change.PERSISTING: "dim"}
 _ORDER = {Change.NEW: 0, Change.CHANGED: 1, Change.RESOLVED: 2, Change.PERSISTING: 3}
@@ -48,7 +48,7 @@ async def _load(store: HistoryStore, ref: str) -> ScanResult:
             raise ConfigError(f"not a camaudit scan document: {str(exc).splitlines()[0]}", path=str(path)) from None
     try:
         scan_id = await store.resolve(ref)
-    except HistoryError as exc:  # a wrong argument, not a broken store
+    except UnknownScan as exc:  # a wrong argument, not a broken store
         raise ConfigError(str(exc)) from None
     return await store.load_scan(scan_id)
 

@@ -23,7 +23,7 @@ from reports.html import csp_hash
 from scanner.dashboard.auth import Sessions, verify_password
 from scanner.dashboard.charts import sparkline, trend_chart
 from scanner.dashboard.queries import DashboardStore, SiteView
-from scanner.history import HistoryError
+from scanner.history import UnknownScan
 
 COOKIE = "camaudit_session"
 RESULTS = ("fail", "unknown", "error", "pass", "not_applicable", "waived", "manual")
@@ -162,7 +162,7 @@ def build_app(store: DashboardStore, options: DashboardOptions) -> web.Applicati
 
         try:
             result = await store.load_scan(view.scan_id)
-        except HistoryError as exc:
+        except UnknownScan as exc:
             raise web.HTTPNotFound(text=str(exc)) from None
         html = await asyncio.to_thread(render_html, result)
         return web.Response(text=html, content_type="text/html", headers={"Content-Security-Policy": REPORT_CSP})

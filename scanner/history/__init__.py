@@ -18,6 +18,7 @@ from scanner.history.model import (
     HistoryUnavailable,
     ScanRecord,
     ScanStatus,
+    UnknownScan,
 )
 from scanner.history.recording import ScanRun, adopt, new_scan_id, record_scan, store_scan
 
@@ -54,5 +55,6 @@ def open_history(location: str | os.PathLike[str] | None = None) -> HistoryStore
 
 
 __all__ = ["HISTORY_ENV", "HistoryAccessError", "HistoryError", "HistoryStatementError", "HistoryStore",
-           "HistoryUnavailable", "ScanRecord", "ScanRun", "ScanStatus", "adopt",
-           "default_location", "new_scan_id", "open_history", "pid_alive", "record_scan", "state_dir", "store_scan"]
+           "HistoryUnavailable", "ScanRecord", "ScanRun", "ScanStatus", "UnknownScan",
+           "adopt", "default_location", "new_scan_id", "open_history", "pid_alive", "record_scan", "state_dir",
+           "store_scan"]

@@ -23,7 +23,7 @@ from typing import Any, Self
 from probes import clock
 from reports.model import ScanResult
 from scanner.history._rows import build_scan
-from scanner.history.model import HistoryError, ScanRecord, ScanStatus
+from scanner.history.model import ScanRecord, ScanStatus, UnknownScan
 
 STALE_AFTER = timedelta(hours=24)  # a marker from another host older than this is taken as dead
 
@@ -97,12 +97,12 @@ class HistoryStore(ABC):
         """Newest first."""
 
     async def load_scan(self, scan_id: str) -> ScanResult:
-        """The stored scan document of a complete scan; HistoryError when unknown or incomplete."""
+        """The stored scan document of a complete scan; UnknownScan when unknown or incomplete."""
         head, devices, facts, findings = await self._scan_rows(scan_id)
         if head is None:
             raise self._no_scan(scan_id)
         if head["status"] != ScanStatus.COMPLETE.value:
-            raise HistoryError(f"scan {scan_id} is {head['status']}: it has no stored result")
+            raise UnknownScan(f"scan {scan_id} is {head['status']}: it has no stored result")
         return build_scan(head["doc_json"], devices, facts, findings)
 
     @abstractmethod
@@ -110,8 +110,8 @@ class HistoryStore(ABC):
         """From one snapshot: the scan's row (status, doc_json; None when unknown) and its device (seq,
         doc_json), fact (every column) and finding (seq, doc_json) rows."""
 
-    def _no_scan(self, ref: str) -> HistoryError:
-        return HistoryError(f"no scan {ref!r} in {self.location}")
+    def _no_scan(self, ref: str) -> UnknownScan:
+        return UnknownScan(f"no scan {ref!r} in {self.location}")
 
     @abstractmethod
     async def prune(self, before: datetime, site: str | None = None) -> int:
@@ -126,7 +126,7 @@ class HistoryStore(ABC):
 
     @abstractmethod
     async def get_record(self, scan_id: str) -> ScanRecord:
-        """The summary row of one scan (any status); HistoryError when unknown."""
+        """The summary row of one scan (any status); UnknownScan when unknown."""
 
     async def resolve(self, ref: str) -> str:
         """A full scan id from an id or a unique prefix of one (like git)."""
@@ -136,7 +136,7 @@ class HistoryStore(ABC):
         if not ids:
             raise self._no_scan(ref)
         if len(ids) > 1:
-            raise HistoryError(f"scan id prefix {ref!r} is ambiguous ({len(ids)} scans)")
+            raise UnknownScan(f"scan id prefix {ref!r} is ambiguous ({len(ids)} scans)")
         return ids[0]
 
     async def previous_scan(self, site: str, before: datetime | None = None) -> ScanResult | None:

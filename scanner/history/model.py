@@ -14,6 +14,11 @@ class HistoryError(DeliveryError):
     """The history store failed, is too new, or lacks the scan asked for; the scan's result itself is intact."""
 
 
+class UnknownScan(HistoryError):
+    """The store holds no such scan, or no result for it (running, aborted, failed, pruned), or an id prefix
+    names several: the reference is wrong, the store is fine."""
+
+
 class HistoryUnavailable(HistoryError):
     """The store cannot take the call now (server down or restarting, connection lost, out of connections, a
     conflicting transaction): the same call later may succeed, so a collector waits it out."""

@@ -19,8 +19,8 @@ from reports.mqtt.documents import (
     command_payload,
     parse_document,
 )
-from scanner.agent import AgentCommands, publish_recent_scans
-from scanner.history import open_history, store_scan
+from scanner.agent import AgentCommands, publish_recent_scans, resend
+from scanner.history import HistoryError, UnknownScan, open_history, store_scan
 from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder
 from tests.scanner import labscans
 
@@ -64,3 +64,16 @@ async def test_agent_lists_recent_scans_and_resends_a_requested_one(tmp_path):
         assert resent.meta.scan_id == "scan-a" and len(resent.findings) == len(first.findings)
     finally:
         broker.stop()
+
+
+async def test_a_store_that_fails_is_reported_not_taken_for_a_pruned_scan(tmp_path):
+    """Only UnknownScan means "not in the local history": a failing store raises, so the agent logs it and
+    the collector asks again, instead of being told the scan is gone."""
+    store = open_history(tmp_path / "history.sqlite")  # never opened: every read fails
+    request = AgentCommand(schema_=COMMAND_SCHEMA, message_id="m2", command="resend", site=labscans.SITE,
+                           scan_ids=["scan-a"], requested_by="collector-0", at=datetime(2026, 11, 21, tzinfo=UTC))
+    with pytest.raises(HistoryError, match="not open") as info:
+        await resend(object(), store, request)
+    assert not isinstance(info.value, UnknownScan)
+    async with open_history(tmp_path / "history.sqlite") as opened:
+        assert await resend(object(), opened, request) == ["scan-a"]  # a store without it: missing, as asked

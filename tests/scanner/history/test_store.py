@@ -11,7 +11,15 @@ import pytest
 
 from probes import clock
 from profiles.findings import Change
-from scanner.history import HistoryError, ScanRun, ScanStatus, open_history, record_scan, store_scan
+from scanner.history import (
+    HistoryError,
+    ScanRun,
+    ScanStatus,
+    UnknownScan,
+    open_history,
+    record_scan,
+    store_scan,
+)
 from scanner.history.migrations import LATEST
 from scanner.history.sqlite import SqliteHistory
 
@@ -41,9 +49,9 @@ async def test_round_trip_listing_and_previous(store_location, labscans):
         prev = await store.previous_scan(labscans.SITE, before=second.meta.started_at)
         assert prev.meta.scan_id == "scan-a"
         assert await store.resolve("scan-b") == "scan-b"
-        with pytest.raises(HistoryError, match="ambiguous"):
+        with pytest.raises(UnknownScan, match="ambiguous"):
             await store.resolve("scan-")
-        with pytest.raises(HistoryError, match="no scan"):
+        with pytest.raises(UnknownScan, match="no scan"):
             await store.load_scan("nope")
         # storing the same scan again replaces it rather than duplicating rows
         await store.commit_scan(b)
@@ -76,7 +84,7 @@ async def test_scan_run_marker_failed_and_aborted(store_location, labscans):
         async with ScanRun(store, labscans.SITE, scan_id="run-ok") as run:
             annotated, _, record = await run.finish(first)  # the pipeline chose its own id: the marker goes
         assert record.scan_id == "scan-a" and annotated.meta.previous_scan_id is None
-        with pytest.raises(HistoryError):
+        with pytest.raises(UnknownScan):
             await store.get_record("run-ok")
         # aborted and failed scans are listed but never the base of a drift
         assert (await store.previous_scan(labscans.SITE)).meta.scan_id == "scan-a"
