@@ -103,6 +103,15 @@ class Fact(CompactRecord):
 NOT_PROBED = Fact(status=FactStatus.NOT_PROBED, source="", reason="not probed")
 
 
+def _same(validated: Any, given: Any) -> bool:
+    """Validation kept the value as it was (a list is rebuilt around the same items): no copy of the fact
+    needed. Readers store typed values, so this is the common case and the sheet costs little to build."""
+    if validated is given:
+        return True
+    return (type(validated) is list and type(given) is list and len(validated) == len(given)
+            and all(a is b for a, b in zip(validated, given, strict=True)))
+
+
 class DeviceFacts(BaseModel):
     """The fact sheet of one device: identity keys for matching plus all facts read."""
 
@@ -133,7 +142,7 @@ class DeviceFacts(BaseModel):
                     value = spec.validate(fact.value)
                 except ValueError as exc:
                     raise ValueError(f"fact {key!r}: the value is not a {spec.shape}: {exc}") from None
-                if value is not fact.value:
+                if not _same(value, fact.value):
                     fact = fact.model_copy(update={"value": value})
             typed[key] = fact
         return typed

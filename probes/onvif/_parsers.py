@@ -1,7 +1,10 @@
-"""Sans-I/O parsers: one function per ONVIF response element -> plain JSON fact value.
+"""Sans-I/O parsers: one function per ONVIF response element -> its typed fact value.
 
 Each takes the <OpResponse> element (already checked by `_soap.interpret`) and
-returns the value in the shape FACT_CATALOGUE documents. They raise
+returns the fact value as the family model FACT_CATALOGUE names for it
+(`probes/factvalues/`), or a typed record (`_records`) for a reply that feeds several
+facts. Models are built with their validating constructors: a value that does not fit
+its model fails here, in the reader, not when the sheet is assembled. They raise
 `SchemaViolation` when a required element is missing or a value has the wrong
 type: a broken reply must never look like an empty, compliant one.
 Element names follow the ONVIF WSDL/XSD (ver10 schema, devicemgmt, media, media2,
@@ -11,11 +14,32 @@ ptz, recording, search, analytics, events, thermal, uplink).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
+from probes.factvalues.analytics import AnalyticsConfig
+from probes.factvalues.clock import ClockSource
+from probes.factvalues.cloud import DynamicDns, EventBroker, RemoteUser, Uplink
+from probes.factvalues.media import AudioEncoder, AudioOutput, AudioSource, MediaProfile, Osd, VideoEncoder
+from probes.factvalues.network import (
+    DiscoveryMode,
+    Dns,
+    IpFilter,
+    NetworkInterface,
+    NetworkProtocol,
+    Ntp,
+    ZeroConfiguration,
+)
+from probes.factvalues.privacy import PrivacyMask
+from probes.factvalues.ptz import PtzNode, PtzPreset, PtzTour
+from probes.factvalues.recording import Recording, RecordingJob, RecordingSummary, Schedule, StorageTarget
+from probes.factvalues.services import OfferedService, SecurityCapabilities
+from probes.factvalues.thermal import ThermalConfiguration
+from probes.factvalues.users import User
+from probes.onvif._devclock import local_date_time
 from probes.onvif._ical import weekly_windows
 from probes.onvif._ns import TT, Service
+from probes.onvif._records import CapabilityListing, DeviceInformation, SystemDateTime
 from probes.onvif._xml import (
     Element,
     SchemaViolation,
@@ -52,26 +76,26 @@ TSC = Service.SCHEDULE.namespace
 
 # ------------------------------------------------------------------ device
 
-def device_information(resp: Element) -> dict[str, str]:
+def device_information(resp: Element) -> DeviceInformation:
     """tds:GetDeviceInformationResponse: all five elements are required by the WSDL."""
-    return {
-        "manufacturer": need_text(resp, TDS, "Manufacturer"),
-        "model": need_text(resp, TDS, "Model"),
-        "firmware": need_text(resp, TDS, "FirmwareVersion"),
-        "serial": need_text(resp, TDS, "SerialNumber"),
-        "hardware_id": need_text(resp, TDS, "HardwareId"),
-    }
+    return DeviceInformation(
+        manufacturer=need_text(resp, TDS, "Manufacturer"),
+        model=need_text(resp, TDS, "Model"),
+        firmware=need_text(resp, TDS, "FirmwareVersion"),
+        serial=need_text(resp, TDS, "SerialNumber"),
+        hardware_id=need_text(resp, TDS, "HardwareId"),
+    )
 
 
-def services(resp: Element) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def services(resp: Element) -> list[OfferedService]:
+    out: list[OfferedService] = []
     for svc in children(resp, TDS, "Service"):
         version = child(svc, TDS, "Version")
         ver = None
         if version is not None:
             ver = f"{need_int(version, TT, 'Major')}.{need_int(version, TT, 'Minor')}"
-        out.append({"namespace": need_text(svc, TDS, "Namespace"), "xaddr": need_text(svc, TDS, "XAddr"),
-                    "version": ver})
+        out.append(OfferedService(namespace=need_text(svc, TDS, "Namespace"), xaddr=need_text(svc, TDS, "XAddr"),
+                                  version=ver))
     if not out:
         raise SchemaViolation("GetServices returned no Service (at least the device service is required)")
     return out
@@ -84,12 +108,12 @@ _CAP_SERVICES = {  # GetCapabilities element -> service namespace (ver10 schema 
 _CAP_EXT_SERVICES = {"Recording": Service.RECORDING, "Search": Service.SEARCH}
 
 
-def capabilities_services(resp: Element) -> list[dict[str, Any]]:
+def capabilities_services(resp: Element) -> tuple[OfferedService, ...]:
     """tds:GetCapabilities rendered like GetServices entries (see `capabilities_listing`)."""
-    return capabilities_listing(resp)[0]
+    return capabilities_listing(resp).services
 
 
-def capabilities_listing(resp: Element) -> tuple[list[dict[str, Any]], str | None]:
+def capabilities_listing(resp: Element) -> CapabilityListing:
     """tds:GetCapabilities rendered like GetServices entries, and a caveat when the reply is non-conforming.
 
     Some firmware binds the capability types to another namespace than the ver10 schema: they are read
@@ -99,15 +123,15 @@ def capabilities_listing(resp: Element) -> tuple[list[dict[str, Any]], str | Non
     caps = need(resp, TDS, "Capabilities")
     out = _capability_entries(caps, lambda el, name: child(el, TT, name))
     caveat = None
-    if not any(e["namespace"] == Service.DEVICE.namespace for e in out):
+    if not any(e.namespace == Service.DEVICE.namespace for e in out):
         out = _capability_entries(caps, _child_by_local)
-        if any(e["namespace"] == Service.DEVICE.namespace for e in out):
+        if any(e.namespace == Service.DEVICE.namespace for e in out):
             namespaces = sorted({etree_ns(el) for el in caps if isinstance(el.tag, str)} - {TT})
             caveat = (f"non-conforming tds:GetCapabilities: capability types in {', '.join(namespaces) or 'no'} "
                       f"namespace instead of {TT}; read by local name")
-    if not any(e["namespace"] == Service.DEVICE.namespace for e in out):
+    if not any(e.namespace == Service.DEVICE.namespace for e in out):
         raise SchemaViolation("tds:GetCapabilities names no Device capability with an XAddr (tt:Device/tt:XAddr)")
-    return out, caveat
+    return CapabilityListing(tuple(out), caveat)
 
 
 def _child_by_local(el: Element, name: str) -> Element | None:
@@ -118,20 +142,20 @@ def etree_ns(el: Element) -> str:
     return el.tag.rpartition("}")[0].lstrip("{") if isinstance(el.tag, str) else ""
 
 
-def _capability_entries(caps: Element, find: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _capability_entries(caps: Element, find: Callable[[Element, str], Element | None]) -> list[OfferedService]:
+    out: list[OfferedService] = []
     for name, svc in _CAP_SERVICES.items():
         el = find(caps, name)
         xaddr = find(el, "XAddr") if el is not None else None
         if xaddr is not None and (x := (xaddr.text or "").strip()):
-            out.append({"namespace": svc.namespace, "xaddr": x, "version": None})
+            out.append(OfferedService(namespace=svc.namespace, xaddr=x))
     ext = find(caps, "Extension")
     if ext is not None:
         for name, svc in _CAP_EXT_SERVICES.items():
             el = find(ext, name)
             xaddr = find(el, "XAddr") if el is not None else None
             if xaddr is not None and (x := (xaddr.text or "").strip()):
-                out.append({"namespace": svc.namespace, "xaddr": x, "version": None})
+                out.append(OfferedService(namespace=svc.namespace, xaddr=x))
     return out
 
 
@@ -146,26 +170,25 @@ _SECURITY_INT_ATTRS = frozenset({"SupportedEAPMethods", "MaxUsers", "MaxUserName
                                  "MaxPasswordHistory"})
 
 
-def security_capabilities(resp: Element) -> dict[str, Any]:
-    """tds:GetServiceCapabilities Capabilities/Security attributes (TLS1.2, HttpDigest, UsernameToken ...)."""
+def security_capabilities(resp: Element) -> SecurityCapabilities:
+    """tds:GetServiceCapabilities Capabilities/Security attributes (TLS1.2, HttpDigest, UsernameToken ...);
+    attributes the model does not name go to its `other`."""
     caps = need(resp, TDS, "Capabilities")
     sec = need(caps, TDS, "Security")
-    out: dict[str, Any] = {}
+    out: dict[str, bool | int | str] = {}
     for key, value in sec.attrib.items():
         local_key = key.rpartition("}")[2]
         name = _snake(local_key)
         if local_key in _SECURITY_INT_ATTRS:
             # xs:int / IntList (MaxUsers="1", SupportedEAPMethods="0"): "1" here is a count, never "true".
-            out[name] = value.strip()
-            if value.strip().isdigit():
-                out[name] = int(value.strip())
+            out[name] = int(value.strip()) if value.strip().isdigit() else value.strip()
         elif value.strip().lower() in ("true", "false", "1", "0"):
-            out[name] = to_bool(value, f"Security/@{key}")
+            out[name] = bool(to_bool(value, f"Security/@{key}"))
         else:
             out[name] = value.strip()
     for key in ("tls1_0", "tls1_1", "tls1_2", "tls1_3", "http_digest", "username_token"):
         out.setdefault(key, False)  # optional attributes default to false (devicemgmt.wsdl)
-    return out
+    return SecurityCapabilities.model_validate(out)
 
 
 def hostname(resp: Element) -> str | None:
@@ -191,17 +214,22 @@ def endpoint_reference(resp: Element) -> str | None:
     return guid.removeprefix("urn:uuid:")
 
 
-def users(resp: Element) -> list[dict[str, str]]:
-    return [{"username": need_text(u, TT, "Username"), "level": need_text(u, TT, "UserLevel")}
+def users(resp: Element) -> list[User]:
+    return [User(username=need_text(u, TT, "Username"), level=need_text(u, TT, "UserLevel"))
             for u in children(resp, TDS, "User")]
 
 
-def system_date_time(resp: Element) -> dict[str, Any]:
-    """tds:GetSystemDateAndTime -> {source, utc (datetime | None)}; UTCDateTime is optional in the schema."""
+_CLOCK_SOURCES: dict[str, ClockSource] = {"Manual": "Manual", "NTP": "NTP"}
+
+
+def system_date_time(resp: Element) -> SystemDateTime:
+    """tds:GetSystemDateAndTime: source, UTC (optional in the schema), TZ, and LocalDateTime read leniently
+    (it only corrects a device that gets UTC wrong: `_devclock.device_utc`)."""
     sdt = need(resp, TDS, "SystemDateAndTime")
-    source = need_text(sdt, TT, "DateTimeType")
-    if source not in ("Manual", "NTP"):
-        raise SchemaViolation(f"DateTimeType {source!r} is neither Manual nor NTP")
+    kind = need_text(sdt, TT, "DateTimeType")
+    source = _CLOCK_SOURCES.get(kind)
+    if source is None:
+        raise SchemaViolation(f"DateTimeType {kind!r} is neither Manual nor NTP")
     utc_el = child(sdt, TT, "UTCDateTime")
     utc = None
     if utc_el is not None:
@@ -213,7 +241,7 @@ def system_date_time(resp: Element) -> dict[str, Any]:
         except ValueError as exc:
             raise SchemaViolation(f"UTCDateTime is not a valid date/time: {exc}") from None
     tz = text(path(sdt, (TT, "TimeZone"), (TT, "TZ")))
-    return {"source": source, "utc": utc, "timezone": tz}
+    return SystemDateTime(source=source, utc=utc, timezone=tz, local=local_date_time(resp))
 
 
 def _ipv4_config(el: Element) -> list[str]:
@@ -224,9 +252,9 @@ def _ipv4_config(el: Element) -> list[str]:
     return out
 
 
-def network_interfaces(resp: Element) -> list[dict[str, Any]]:
+def network_interfaces(resp: Element) -> list[NetworkInterface]:
     """tds:NetworkInterfaces is required (minOccurs 1): a reply without any is an error, not an empty list."""
-    out: list[dict[str, Any]] = []
+    out: list[NetworkInterface] = []
     nics = children(resp, TDS, "NetworkInterfaces")
     if not nics:
         raise SchemaViolation("required element tds:NetworkInterfaces missing in GetNetworkInterfacesResponse")
@@ -235,14 +263,14 @@ def network_interfaces(resp: Element) -> list[dict[str, Any]]:
         ipv4 = child(nic, TT, "IPv4")
         cfg = child(ipv4, TT, "Config") if ipv4 is not None else None
         mac = opt_text(info, TT, "HwAddress") if info is not None else None
-        out.append({
-            "token": need_attr(nic, "token"),
-            "name": opt_text(info, TT, "Name") if info is not None else None,
-            "mac": normalise_mac(mac) if mac else None,
-            "enabled": need_bool(nic, TT, "Enabled"),
-            "ipv4": _ipv4_config(cfg) if cfg is not None else [],
-            "dhcp": bool(opt_bool(cfg, TT, "DHCP", False)) if cfg is not None else False,
-        })
+        out.append(NetworkInterface(
+            token=need_attr(nic, "token"),
+            name=opt_text(info, TT, "Name") if info is not None else None,
+            mac=normalise_mac(mac) if mac else None,
+            enabled=need_bool(nic, TT, "Enabled"),
+            ipv4=tuple(_ipv4_config(cfg)) if cfg is not None else (),
+            dhcp=bool(opt_bool(cfg, TT, "DHCP", False)) if cfg is not None else False,
+        ))
     return out
 
 
@@ -267,84 +295,93 @@ def _ip_addresses(entries: list[Element]) -> list[str]:
     return out
 
 
-def dns(resp: Element) -> dict[str, Any]:
+def dns(resp: Element) -> Dns:
     info = need(resp, TDS, "DNSInformation")
-    return {
-        "from_dhcp": need_bool(info, TT, "FromDHCP"),
-        "servers": _ip_addresses(children(info, TT, "DNSFromDHCP") + children(info, TT, "DNSManual")),
-        "search_domains": texts(info, TT, "SearchDomain"),
-    }
+    return Dns(
+        from_dhcp=need_bool(info, TT, "FromDHCP"),
+        servers=tuple(_ip_addresses(children(info, TT, "DNSFromDHCP") + children(info, TT, "DNSManual"))),
+        search_domains=tuple(texts(info, TT, "SearchDomain")),
+    )
 
 
-def ntp(resp: Element) -> dict[str, Any]:
+def ntp(resp: Element) -> Ntp:
     info = need(resp, TDS, "NTPInformation")
-    return {
-        "from_dhcp": need_bool(info, TT, "FromDHCP"),
-        "servers": _ip_addresses(children(info, TT, "NTPFromDHCP") + children(info, TT, "NTPManual")),
-    }
+    return Ntp(
+        from_dhcp=need_bool(info, TT, "FromDHCP"),
+        servers=tuple(_ip_addresses(children(info, TT, "NTPFromDHCP") + children(info, TT, "NTPManual"))),
+    )
 
 
-def network_protocols(resp: Element) -> list[dict[str, Any]]:
-    out = []
-    for p in children(resp, TDS, "NetworkProtocols"):
-        out.append({"name": need_text(p, TT, "Name"), "enabled": need_bool(p, TT, "Enabled"),
-                    "ports": [to_int(text(port), "NetworkProtocols/Port") for port in children(p, TT, "Port")]})
-    return out
+def network_protocols(resp: Element) -> list[NetworkProtocol]:
+    return [NetworkProtocol(name=need_text(p, TT, "Name"), enabled=need_bool(p, TT, "Enabled"),
+                            ports=tuple(_port(port) for port in children(p, TT, "Port")))
+            for p in children(resp, TDS, "NetworkProtocols")]
 
 
-def zero_configuration(resp: Element) -> dict[str, Any]:
+def _port(el: Element) -> int:
+    port = to_int(text(el), "NetworkProtocols/Port")
+    if port is None:  # to_int(required=True) raises first; this says so to mypy
+        raise SchemaViolation("NetworkProtocols/Port is empty")
+    return port
+
+
+def zero_configuration(resp: Element) -> ZeroConfiguration:
     zc = need(resp, TDS, "ZeroConfiguration")
-    return {"enabled": need_bool(zc, TT, "Enabled"), "addresses": texts(zc, TT, "Addresses")}
+    return ZeroConfiguration(enabled=need_bool(zc, TT, "Enabled"), addresses=tuple(texts(zc, TT, "Addresses")))
 
 
-def discovery_mode(resp: Element) -> str:
+_DISCOVERY_MODES: dict[str, DiscoveryMode] = {"Discoverable": "Discoverable", "NonDiscoverable": "NonDiscoverable"}
+
+
+def discovery_mode(resp: Element) -> DiscoveryMode:
     mode = need_text(resp, TDS, "DiscoveryMode")
-    if mode not in ("Discoverable", "NonDiscoverable"):
+    known = _DISCOVERY_MODES.get(mode)
+    if known is None:
         raise SchemaViolation(f"DiscoveryMode {mode!r} is neither Discoverable nor NonDiscoverable")
-    return mode
+    return known
 
 
-def ip_filter(resp: Element) -> dict[str, Any]:
+def ip_filter(resp: Element) -> IpFilter:
     f = need(resp, TDS, "IPAddressFilter")
-    prefixes = [f"{need_text(a, TT, 'Address')}/{need_int(a, TT, 'PrefixLength')}"
-                for tag in ("IPv4Address", "IPv6Address") for a in children(f, TT, tag)]
+    prefixes = tuple(f"{need_text(a, TT, 'Address')}/{need_int(a, TT, 'PrefixLength')}"
+                     for tag in ("IPv4Address", "IPv6Address") for a in children(f, TT, tag))
     kind = need_text(f, TT, "Type")
     if kind not in ("Allow", "Deny"):
         raise SchemaViolation(f"IPAddressFilter Type {kind!r} is neither Allow nor Deny")
-    return {"type": kind, "prefixes": prefixes}
+    return IpFilter.model_validate({"type": kind, "prefixes": prefixes})
 
 
 REMOTE_STORAGE_TYPES = frozenset({"NFS", "CIFS", "CDMI", "FTP", "ObjectStorageS3", "ObjectStorageAzure"})
 
 
-def storage_configurations(resp: Element) -> list[dict[str, Any]]:
+def storage_configurations(resp: Element) -> list[StorageTarget]:
     out = []
     for sc in children(resp, TDS, "StorageConfigurations"):
         data = need(sc, TDS, "Data")
         kind = need_attr(data, "type")
         uri = opt_text(data, TDS, "StorageUri")
         local_path = opt_text(data, TDS, "LocalPath")
-        out.append({"token": need_attr(sc, "token"), "type": kind, "uri": uri or local_path,
-                    "local": kind not in REMOTE_STORAGE_TYPES})
+        out.append(StorageTarget(token=need_attr(sc, "token"), type=kind, uri=uri or local_path,
+                                 local=kind not in REMOTE_STORAGE_TYPES))
     return out
 
 
-def dynamic_dns(resp: Element) -> dict[str, Any] | None:
+def dynamic_dns(resp: Element) -> DynamicDns | None:
     """None when DDNS is off (Type NoUpdate and no name)."""
     info = need(resp, TDS, "DynamicDNSInformation")
     kind = need_text(info, TT, "Type")
     name = opt_text(info, TT, "Name") or None  # Hikvision default: <tt:Name></tt:Name> = no name configured
     if kind == "NoUpdate" and not name:
         return None
-    return {"type": kind, "name": name}
+    return DynamicDns(type=kind, name=name)
 
 
-def remote_user(resp: Element) -> dict[str, Any] | None:
+def remote_user(resp: Element) -> RemoteUser | None:
     ru = child(resp, TDS, "RemoteUser")
     if ru is None:
         return None
-    return {"username": need_text(ru, TT, "Username"), "use_derived_password": need_bool(ru, TT,
-                                                                                          "UseDerivedPassword")}
+    return RemoteUser(username=need_text(ru, TT, "Username"),
+                      use_derived_password=need_bool(ru, TT, "UseDerivedPassword"))
 
 
 # ------------------------------------------------------------------ media
@@ -353,20 +390,20 @@ def _token(el: Element | None) -> str | None:
     return attr(el, "token") if el is not None else None
 
 
-def media1_profiles(resp: Element) -> list[dict[str, Any]]:
+def media1_profiles(resp: Element) -> list[MediaProfile]:
     out = []
     for p in children(resp, TRT, "Profiles"):
         vsc = child(p, TT, "VideoSourceConfiguration")
-        out.append({
-            "token": need_attr(p, "token"),
-            "name": need_text(p, TT, "Name"),
-            "video_source": opt_text(vsc, TT, "SourceToken") if vsc is not None else None,
-            "video_encoder": _token(child(p, TT, "VideoEncoderConfiguration")),
-            "audio_source": _token(child(p, TT, "AudioSourceConfiguration")),
-            "audio_encoder": _token(child(p, TT, "AudioEncoderConfiguration")),
-            "ptz": _token(child(p, TT, "PTZConfiguration")),
-            "analytics": _token(child(p, TT, "VideoAnalyticsConfiguration")),
-        })
+        out.append(MediaProfile(
+            token=need_attr(p, "token"),
+            name=need_text(p, TT, "Name"),
+            video_source=opt_text(vsc, TT, "SourceToken") if vsc is not None else None,
+            video_encoder=_token(child(p, TT, "VideoEncoderConfiguration")),
+            audio_source=_token(child(p, TT, "AudioSourceConfiguration")),
+            audio_encoder=_token(child(p, TT, "AudioEncoderConfiguration")),
+            ptz=_token(child(p, TT, "PTZConfiguration")),
+            analytics=_token(child(p, TT, "VideoAnalyticsConfiguration")),
+        ))
     return out
 
 
@@ -381,7 +418,7 @@ def _media2_profile_name(profile: Element) -> str:
     return need_text(profile, TR2, "Name")  # raises, naming tr2:Name
 
 
-def media2_profiles(resp: Element) -> list[dict[str, Any]]:
+def media2_profiles(resp: Element) -> list[MediaProfile]:
     out = []
     for p in children(resp, TR2, "Profiles"):
         cfg = child(p, TR2, "Configurations")
@@ -390,24 +427,26 @@ def media2_profiles(resp: Element) -> list[dict[str, Any]]:
             return _token(child(cfg, TR2, name)) if cfg is not None else None
 
         vs = child(cfg, TR2, "VideoSource") if cfg is not None else None
-        out.append({
-            "token": need_attr(p, "token"),
-            "name": _media2_profile_name(p),
-            "video_source": opt_text(vs, TT, "SourceToken") if vs is not None else None,
-            "video_encoder": tok("VideoEncoder"),
-            "audio_source": tok("AudioSource"),
-            "audio_encoder": tok("AudioEncoder"),
-            "ptz": tok("PTZ"),
-            "analytics": tok("Analytics"),
-        })
+        out.append(MediaProfile(
+            token=need_attr(p, "token"),
+            name=_media2_profile_name(p),
+            video_source=opt_text(vs, TT, "SourceToken") if vs is not None else None,
+            video_encoder=tok("VideoEncoder"),
+            audio_source=tok("AudioSource"),
+            audio_encoder=tok("AudioEncoder"),
+            ptz=tok("PTZ"),
+            analytics=tok("Analytics"),
+        ))
     return out
 
 
-def _users_of(profiles: list[dict[str, Any]] | None, field: str, token: str) -> list[str]:
-    return [p["token"] for p in profiles or [] if p.get(field) == token]
+def _users_of(profiles: Sequence[MediaProfile] | None, uses: Callable[[MediaProfile], str | None],
+              token: str) -> tuple[str, ...]:
+    """Tokens of the profiles whose configuration `uses` picks is `token`."""
+    return tuple(p.token for p in profiles or () if uses(p) == token)
 
 
-def video_encoders(resp: Element, ns: str, profiles: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def video_encoders(resp: Element, ns: str, profiles: Sequence[MediaProfile] | None) -> list[VideoEncoder]:
     """trt:/tr2:GetVideoEncoderConfigurations; Resolution Width/Height are required integers."""
     out = []
     for c in children(resp, ns, "Configurations"):
@@ -418,10 +457,10 @@ def video_encoders(resp: Element, ns: str, profiles: list[dict[str, Any]] | None
         if rate is not None:
             fps = _num(opt_text(rate, TT, "FrameRateLimit"), "RateControl/FrameRateLimit")
             bitrate = to_int(opt_text(rate, TT, "BitrateLimit"), "RateControl/BitrateLimit", required=False)
-        out.append({"token": token, "encoding": need_text(c, TT, "Encoding"),
-                    "width": need_int(res, TT, "Width"), "height": need_int(res, TT, "Height"),
-                    "fps": fps, "bitrate_kbps": bitrate,
-                    "profiles": _users_of(profiles, "video_encoder", token)})
+        out.append(VideoEncoder(token=token, encoding=need_text(c, TT, "Encoding"),
+                                width=need_int(res, TT, "Width"), height=need_int(res, TT, "Height"),
+                                fps=fps, bitrate_kbps=bitrate,
+                                profiles=_users_of(profiles, lambda p: p.video_encoder, token)))
     return out
 
 
@@ -435,60 +474,54 @@ def _num(value: str | None, what: str) -> float | int | None:
     return int(f) if f.is_integer() else f
 
 
-def audio_encoders(resp: Element, ns: str, profiles: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def audio_encoders(resp: Element, ns: str, profiles: Sequence[MediaProfile] | None) -> list[AudioEncoder]:
     out = []
     for c in children(resp, ns, "Configurations"):
         token = need_attr(c, "token")
-        out.append({"token": token, "encoding": need_text(c, TT, "Encoding"),
-                    "profiles": _users_of(profiles, "audio_encoder", token)})
+        out.append(AudioEncoder(token=token, encoding=need_text(c, TT, "Encoding"),
+                                profiles=_users_of(profiles, lambda p: p.audio_encoder, token)))
     return out
 
 
-def audio_sources(resp: Element) -> list[dict[str, Any]]:
-    return [{"token": need_attr(a, "token"), "channels": need_int(a, TT, "Channels")}
+def audio_sources(resp: Element) -> list[AudioSource]:
+    return [AudioSource(token=need_attr(a, "token"), channels=need_int(a, TT, "Channels"))
             for a in children(resp, TRT, "AudioSources")]
 
 
-def audio_source_configurations(resp: Element) -> list[dict[str, Any]]:
+def audio_source_configurations(resp: Element) -> list[AudioSource]:
     """Media2 has no GetAudioSources: the physical inputs are the SourceTokens of the configurations."""
-    seen: dict[str, dict[str, Any]] = {}
-    for c in children(resp, TR2, "Configurations"):
-        src = need_text(c, TT, "SourceToken")
-        seen.setdefault(src, {"token": src, "channels": None})
-    return list(seen.values())
+    tokens = dict.fromkeys(need_text(c, TT, "SourceToken") for c in children(resp, TR2, "Configurations"))
+    return [AudioSource(token=src) for src in tokens]
 
 
-def audio_outputs(resp: Element) -> list[dict[str, str]]:
-    return [{"token": need_attr(a, "token")} for a in children(resp, TRT, "AudioOutputs")]
+def audio_outputs(resp: Element) -> list[AudioOutput]:
+    return [AudioOutput(token=need_attr(a, "token")) for a in children(resp, TRT, "AudioOutputs")]
 
 
-def audio_output_configurations(resp: Element) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for c in children(resp, TR2, "Configurations"):
-        out = need_text(c, TT, "OutputToken")
-        seen.setdefault(out, {"token": out})
-    return list(seen.values())
+def audio_output_configurations(resp: Element) -> list[AudioOutput]:
+    tokens = dict.fromkeys(need_text(c, TT, "OutputToken") for c in children(resp, TR2, "Configurations"))
+    return [AudioOutput(token=out) for out in tokens]
 
 
-def osds(resp: Element, ns: str) -> list[dict[str, Any]]:
+def osds(resp: Element, ns: str) -> list[Osd]:
     out = []
     for o in children(resp, ns, "OSDs"):
         ts = child(o, TT, "TextString")
-        out.append({
-            "token": need_attr(o, "token"),
-            "type": need_text(o, TT, "Type"),
-            "text_type": need_text(ts, TT, "Type") if ts is not None else None,
-            "text": opt_text(ts, TT, "PlainText") if ts is not None else None,
-        })
+        out.append(Osd(
+            token=need_attr(o, "token"),
+            type=need_text(o, TT, "Type"),
+            text_type=need_text(ts, TT, "Type") if ts is not None else None,
+            text=opt_text(ts, TT, "PlainText") if ts is not None else None,
+        ))
     return out
 
 
-def masks(resp: Element) -> list[dict[str, Any]]:
+def masks(resp: Element) -> list[PrivacyMask]:
     out = []
     for m in children(resp, TR2, "Masks"):
         poly = need(m, TR2, "Polygon")
-        out.append({"token": attr(m, "token"), "type": need_text(m, TR2, "Type"),
-                    "enabled": need_bool(m, TR2, "Enabled"), "points": len(children(poly, TT, "Point"))})
+        out.append(PrivacyMask(token=attr(m, "token"), type=need_text(m, TR2, "Type"),
+                               enabled=need_bool(m, TR2, "Enabled"), points=len(children(poly, TT, "Point"))))
     return out
 
 
@@ -503,13 +536,10 @@ def analytics_configuration_tokens(resp: Element, ns: str) -> list[str]:
 
 # ------------------------------------------------------------------ ptz
 
-def ptz_nodes(resp: Element) -> list[dict[str, Any]]:
-    out = []
-    for n in children(resp, TPTZ, "PTZNode"):
-        out.append({"token": need_attr(n, "token"), "name": opt_text(n, TT, "Name"),
-                    "fixed_home": to_bool(attr(n, "FixedHomePosition"), "PTZNode/@FixedHomePosition",
-                                          required=False)})
-    return out
+def ptz_nodes(resp: Element) -> list[PtzNode]:
+    return [PtzNode(token=need_attr(n, "token"), name=opt_text(n, TT, "Name"),
+                    fixed_home=to_bool(attr(n, "FixedHomePosition"), "PTZNode/@FixedHomePosition", required=False))
+            for n in children(resp, TPTZ, "PTZNode")]
 
 
 def ptz_configuration_tokens(resp: Element) -> list[str]:
@@ -517,16 +547,16 @@ def ptz_configuration_tokens(resp: Element) -> list[str]:
     return [need_attr(c, "token") for c in children(resp, TPTZ, "PTZConfiguration")]
 
 
-def ptz_presets(resp: Element) -> list[dict[str, Any]]:
-    return [{"token": attr(p, "token"), "name": opt_text(p, TT, "Name")} for p in children(resp, TPTZ, "Preset")]
+def ptz_presets(resp: Element) -> list[PtzPreset]:
+    return [PtzPreset(token=attr(p, "token"), name=opt_text(p, TT, "Name")) for p in children(resp, TPTZ, "Preset")]
 
 
-def ptz_tours(resp: Element) -> list[dict[str, Any]]:
+def ptz_tours(resp: Element) -> list[PtzTour]:
     out = []
     for t in children(resp, TPTZ, "PresetTour"):
         status = need(t, TT, "Status")
-        out.append({"token": attr(t, "token"), "name": opt_text(t, TT, "Name"),
-                    "status": need_text(status, TT, "State"), "auto_start": need_bool(t, TT, "AutoStart")})
+        out.append(PtzTour(token=attr(t, "token"), name=opt_text(t, TT, "Name"),
+                           status=need_text(status, TT, "State"), auto_start=need_bool(t, TT, "AutoStart")))
     return out
 
 
@@ -549,8 +579,8 @@ def duration_seconds(value: str, what: str) -> int:
     return round(days * 86400 + g["h"] * 3600 + g["mi"] * 60 + g["s"])
 
 
-def recordings(resp: Element) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def recordings(resp: Element) -> list[Recording]:
+    out: list[Recording] = []
     for item in children(resp, TRC, "RecordingItem"):
         cfg = need(item, TT, "Configuration")
         src = child(cfg, TT, "Source")
@@ -562,24 +592,24 @@ def recordings(resp: Element) -> list[dict[str, Any]]:
             tcfg = need(tr, TT, "Configuration")
             tracks.append(need_text(tcfg, TT, "TrackType"))
         # Axis leaves SourceId empty (<tt:SourceId></tt:SourceId>): that is "not set", not a source named "".
-        out.append({"token": need_text(item, TT, "RecordingToken"),
-                    "source": (opt_text(src, TT, "SourceId") or None) if src is not None else None,
-                    # an NVR names the camera it records here (a URI of the camera) when SourceId is opaque
-                    "source_address": (opt_text(src, TT, "Address") or None) if src is not None else None,
-                    "max_retention_seconds": duration_seconds(retention, "MaximumRetentionTime"),
-                    "max_retention": retention,
-                    "content": opt_text(cfg, TT, "Content") or None,
-                    "tracks": tracks})
+        out.append(Recording(
+            token=need_text(item, TT, "RecordingToken"),
+            source=(opt_text(src, TT, "SourceId") or None) if src is not None else None,
+            # an NVR names the camera it records here (a URI of the camera) when SourceId is opaque
+            source_address=(opt_text(src, TT, "Address") or None) if src is not None else None,
+            max_retention_seconds=duration_seconds(retention, "MaximumRetentionTime"),
+            max_retention=retention,
+            content=opt_text(cfg, TT, "Content") or None,
+            tracks=tuple(tracks)))
     return out
 
 
-def recording_jobs(resp: Element) -> list[dict[str, Any]]:
+def recording_jobs(resp: Element) -> list[RecordingJob]:
     out = []
     for item in children(resp, TRC, "JobItem"):
         cfg = need(item, TT, "JobConfiguration")
-        mode = need_text(cfg, TT, "Mode")
-        out.append({"token": need_text(item, TT, "JobToken"), "recording": need_text(cfg, TT, "RecordingToken"),
-                    "mode": mode, "schedule": attr(cfg, "ScheduleToken") or None})
+        out.append(RecordingJob(token=need_text(item, TT, "JobToken"), recording=need_text(cfg, TT, "RecordingToken"),
+                                mode=need_text(cfg, TT, "Mode"), schedule=attr(cfg, "ScheduleToken") or None))
     return out
 
 
@@ -595,27 +625,25 @@ def _iso(value: str | None, what: str) -> str | None:
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def recording_summary(resp: Element) -> dict[str, Any]:
+def recording_summary(resp: Element) -> RecordingSummary:
     s = need(resp, TSE, "Summary")
-    return {"data_from": _iso(need_text(s, TT, "DataFrom"), "Summary/DataFrom"),
-            "data_until": _iso(need_text(s, TT, "DataUntil"), "Summary/DataUntil"),
-            "recordings": need_int(s, TT, "NumberRecordings")}
+    return RecordingSummary(data_from=_iso(need_text(s, TT, "DataFrom"), "Summary/DataFrom"),
+                            data_until=_iso(need_text(s, TT, "DataUntil"), "Summary/DataUntil"),
+                            recordings=need_int(s, TT, "NumberRecordings"))
 
 
 # ------------------------------------------------------------------ analytics, events, thermal, uplink
 
-def _config_list(parent: Element, ns: str, tag: str) -> list[dict[str, Any]]:
-    out = []
-    for item in children(parent, ns, tag):
-        out.append({"name": need_attr(item, "Name"), "type": qname_value(item, need_attr(item, "Type"))})
-    return out
+def _config_list(parent: Element, ns: str, tag: str) -> list[AnalyticsConfig]:
+    return [AnalyticsConfig(name=need_attr(item, "Name"), type=qname_value(item, need_attr(item, "Type")))
+            for item in children(parent, ns, tag)]
 
 
-def analytics_modules(resp: Element) -> list[dict[str, Any]]:
+def analytics_modules(resp: Element) -> list[AnalyticsConfig]:
     return _config_list(resp, TAN, "AnalyticsModule")
 
 
-def analytics_rules(resp: Element) -> list[dict[str, Any]]:
+def analytics_rules(resp: Element) -> list[AnalyticsConfig]:
     return _config_list(resp, TAN, "Rule")
 
 
@@ -624,9 +652,9 @@ def supported_analytics_modules(resp: Element) -> list[str]:
     return [qname_value(d, need_attr(d, "Name")) or "" for d in children(sup, TT, "AnalyticsModuleDescription")]
 
 
-def event_brokers(resp: Element) -> list[dict[str, Any]]:
-    return [{"address": need_text(b, TEV, "Address"), "topic_prefix": need_text(b, TEV, "TopicPrefix"),
-             "status": opt_text(b, TEV, "Status")} for b in children(resp, TEV, "EventBroker")]
+def event_brokers(resp: Element) -> list[EventBroker]:
+    return [EventBroker(address=need_text(b, TEV, "Address"), topic_prefix=need_text(b, TEV, "TopicPrefix"),
+                        status=opt_text(b, TEV, "Status")) for b in children(resp, TEV, "EventBroker")]
 
 
 def thermal_radiometry(resp: Element) -> bool:
@@ -634,26 +662,22 @@ def thermal_radiometry(resp: Element) -> bool:
     return bool(to_bool(attr(caps, "Radiometry"), "Capabilities/@Radiometry", required=False, default=False))
 
 
-def thermal_configurations(resp: Element) -> list[dict[str, Any]]:
+def thermal_configurations(resp: Element) -> list[ThermalConfiguration]:
     out = []
     for c in children(resp, TTH, "Configurations"):
         cfg = need(c, TTH, "Configuration")
         palette = need(cfg, TTH, "ColorPalette")
-        out.append({"token": need_attr(c, "token"), "polarity": need_text(cfg, TTH, "Polarity"),
-                    "color_palette": attr(palette, "Type") or opt_text(palette, TTH, "Name")})
+        out.append(ThermalConfiguration(token=need_attr(c, "token"), polarity=need_text(cfg, TTH, "Polarity"),
+                                        color_palette=attr(palette, "Type") or opt_text(palette, TTH, "Name")))
     return out
 
 
-def uplinks(resp: Element) -> list[dict[str, Any]]:
-    out = []
-    for c in children(resp, TUP, "Configuration"):
-        levels = need_text(c, TUP, "UserLevel")
-        out.append({"remote_address": need_text(c, TUP, "RemoteAddress"), "status": opt_text(c, TUP, "Status"),
-                    "user_level": levels})
-    return out
+def uplinks(resp: Element) -> list[Uplink]:
+    return [Uplink(remote_address=need_text(c, TUP, "RemoteAddress"), status=opt_text(c, TUP, "Status"),
+                   user_level=need_text(c, TUP, "UserLevel")) for c in children(resp, TUP, "Configuration")]
 
 
-def schedules(resp: Element) -> list[dict[str, Any]]:
+def schedules(resp: Element) -> list[Schedule]:
     """tsc:GetSchedulesResponse: each schedule's weekly windows (camera local time) from its iCalendar."""
     out = []
     for el in children(resp, TSC, "Schedule"):
@@ -662,6 +686,6 @@ def schedules(resp: Element) -> list[dict[str, Any]]:
             windows, zone = weekly_windows(need_text(el, TSC, "Standard"))
         except SchemaViolation as exc:
             raise SchemaViolation(f"schedule {token!r}: {exc}") from None
-        out.append({"token": token, "name": opt_text(el, TSC, "Name"), "windows": windows, "timezone": zone,
-                    "special_days": bool(children(el, TSC, "SpecialDays"))})
+        out.append(Schedule.model_validate({"token": token, "name": opt_text(el, TSC, "Name"), "windows": windows,
+                                            "timezone": zone, "special_days": bool(children(el, TSC, "SpecialDays"))}))
     return out

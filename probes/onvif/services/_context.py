@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 from probes.errors import AuthRejected, DeviceError
 from probes.facts import ABSENCE_PREFIX, Evidence, Fact, FactStatus
+from probes.factvalues.media import MediaProfile
+from probes.factvalues.recording import RecordingSummary
 from probes.onvif._ns import Service
 from probes.onvif._soap import OperationUnsupported, Params, ParamValue, evidence
 from probes.onvif._transport import DeviceChannel, Reply
 from probes.onvif._xml import Element
 from probes.onvif.services._sheet import Sheet
+
+T = TypeVar("T")
 
 MAX_FANOUT = 16  # per-configuration calls (PTZ presets/tours, analytics) a device may cost at most
 
@@ -22,11 +26,11 @@ CAPABILITY_SERVICES = frozenset({Service.DEVICE, Service.MEDIA, Service.PTZ, Ser
                                  Service.RECORDING, Service.SEARCH})
 """Services tds:GetCapabilities can name: only for these can its silence count towards absence."""
 
-ABSENT_VALUES: dict[str, Any] = {
+ABSENT_VALUES: dict[str, object] = {
     "cloud.uplinks": [], "analytics.modules": [], "analytics.rules": [], "analytics.supported_modules": [],
     "analytics.biometric": [], "thermal.radiometry": False, "thermal.configurations": [], "ptz.nodes": [],
     "ptz.present": False, "ptz.presets": [], "ptz.tours": [], "recording.recordings": [], "recording.jobs": [],
-    "recording.active": False, "recording.summary": {"data_from": None, "data_until": None, "recordings": 0},
+    "recording.active": False, "recording.summary": RecordingSummary(recordings=0),
 }
 """The value of a feature fact when the feature is proven absent (every source that could show it agrees)."""
 
@@ -93,7 +97,7 @@ class ReadContext:
         # successful anonymous probes, by (operation, params): an identical authless request is not sent twice
         self.anonymous_replies: dict[tuple[str, tuple[tuple[str, ParamValue], ...]], Reply] = {}
         self.prefetched: dict[str, Reply] = {}  # successful replies read early, reused instead of asking again
-        self.profiles: list[dict[str, Any]] | None = None
+        self.profiles: list[MediaProfile] | None = None
         self.profiles_fact: Fact | None = None
         self.profiles_ready = asyncio.Event()
 
@@ -156,8 +160,8 @@ class ReadContext:
         note = self.conflicts.get(service)
         return "; ".join(x for x in (reason, note) if x) or None
 
-    def record(self, key: str, op: str, outcome: Outcome, parse: Callable[[Element], Any],
-               reason: str | None = None) -> Any:
+    def record(self, key: str, op: str, outcome: Outcome, parse: Callable[[Element], T],
+               reason: str | None = None) -> T | None:
         """Turn one reply into one fact; returns the value when ok, else None."""
         ev = evidence_of(op, outcome)
         reason = self.with_conflict(service_of(op), reason)
@@ -172,14 +176,14 @@ class ReadContext:
         self.sheet.ok(key, value, op, ev, reason)
         return value
 
-    async def read(self, key: str, op: str, parse: Callable[[Element], Any], params: Params = (),
-                   *, auth: bool = True) -> Any:
+    async def read(self, key: str, op: str, parse: Callable[[Element], T], params: Params = (),
+                   *, auth: bool = True) -> T | None:
         self.sheet.start(key)
         service = service_of(op)
         why = self.absence(service) if key in ABSENT_VALUES else None
         if why is not None:
             self.mark_absent([key], service, why)
-            return ABSENT_VALUES[key]
+            return cast(T, ABSENT_VALUES[key])  # the absent value of a fact has the type its parser gives
         return self.record(key, op, await self.call(op, params, auth=auth), parse)
 
     def derive(self, key: str, inputs: Sequence[str], fn: Callable[..., Any]) -> None:
@@ -208,10 +212,12 @@ class ReadContext:
         self.sheet.ok(key, fn(*values), source, ev)
 
     def merge(self, key: str, op: str, outcomes: Iterable[tuple[str, Outcome]],
-              parse: Callable[[Element], list[Any]], *, dedupe: str | None = None) -> list[Any] | None:
-        """One list fact from several calls (per profile / per configuration): all must succeed."""
-        values: list[Any] = []
-        seen: set[Any] = set()
+              parse: Callable[[Element], Sequence[T]], *,
+              dedupe: Callable[[T], Hashable] | None = None) -> list[T] | None:
+        """One list fact from several calls (per profile / per configuration): all must succeed. Items
+        with the same `dedupe` key (default: equal items) are kept once, the first."""
+        values: list[T] = []
+        seen: set[Hashable] = set()
         evs: list[Evidence] = []
         worst: tuple[FactStatus, str, Evidence | None] | None = None
         for label, outcome in outcomes:
@@ -221,7 +227,7 @@ class ReadContext:
             else:
                 try:
                     for item in parse(outcome.element):
-                        ident = item.get(dedupe) if dedupe and isinstance(item, dict) else repr(item)
+                        ident = dedupe(item) if dedupe is not None else repr(item)
                         if ident not in seen:
                             seen.add(ident)
                             values.append(item)
@@ -237,7 +243,7 @@ class ReadContext:
         self.sheet.ok(key, values, op, evs[0] if evs else None)
         return values
 
-    async def wait_profiles(self) -> list[dict[str, Any]] | None:
+    async def wait_profiles(self) -> list[MediaProfile] | None:
         await self.profiles_ready.wait()
         return self.profiles
 

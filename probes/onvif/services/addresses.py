@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from probes.errors import DeviceError
+from probes.factvalues.services import OfferedService
 from probes.onvif import _parsers as P
 from probes.onvif._ns import SERVICE_BY_NAMESPACE, Service
 from probes.onvif._transport import Reply
@@ -32,23 +33,24 @@ async def read_services(ctx: ReadContext) -> None:
     op, cap_op = "tds:GetServices", "tds:GetCapabilities"
     out, cap_out = await asyncio.gather(ctx.call_pre_auth(op, (("IncludeCapability", "false"),)),
                                         ctx.call_pre_auth(cap_op, (("Category", "All"),)))
-    capable: list[dict[str, Any]] | None = None
+    capable: tuple[OfferedService, ...] | None = None
     cap_caveat: str | None = None
     cap_failure = ""
     if isinstance(cap_out, Reply):
         try:
-            capable, cap_caveat = P.capabilities_listing(cap_out.element)
+            listing = P.capabilities_listing(cap_out.element)
+            capable, cap_caveat = listing.services, listing.caveat
         except DeviceError as exc:
             cap_failure = str(exc)
     else:
         cap_failure = str(cap_out)
     if capable is not None:
-        ctx.capable = {svc for e in capable if (svc := SERVICE_BY_NAMESPACE.get(e["namespace"]))}
+        ctx.capable = {svc for e in capable if (svc := SERVICE_BY_NAMESPACE.get(e.namespace))}
     witness = cap_caveat if capable is not None else (
         f"tds:GetCapabilities failed ({cap_failure}), so no service missing here is proven absent")
-    found = ctx.record("services", op, out, P.services, reason=witness)
+    found: Sequence[OfferedService] | None = ctx.record("services", op, out, P.services, reason=witness)
     if found is not None:
-        ctx.listed = {svc for e in found if (svc := SERVICE_BY_NAMESPACE.get(e["namespace"]))}
+        ctx.listed = {svc for e in found if (svc := SERVICE_BY_NAMESPACE.get(e.namespace))}
     else:
         first = ctx.sheet.facts.pop("services")
         if capable is None:
@@ -57,7 +59,7 @@ async def read_services(ctx: ReadContext) -> None:
             ctx.services_reason = f"tds:GetServices and tds:GetCapabilities failed: {first.reason}"
             return
         op, found = cap_op, capable
-        ctx.sheet.ok("services", capable, cap_op, evidence_of(cap_op, cap_out), reason="; ".join(
+        ctx.sheet.ok("services", list(capable), cap_op, evidence_of(cap_op, cap_out), reason="; ".join(
             x for x in ((f"tds:GetServices failed ({first.reason}); services from GetCapabilities (which lists "
                         "no Media2, Thermal or Uplink service)"), cap_caveat) if x))
     ctx.services_known = True
@@ -65,24 +67,24 @@ async def read_services(ctx: ReadContext) -> None:
     _note_conflicts(ctx)
     entries = list(found)
     if capable is not None and found is not capable:  # what only GetCapabilities names is read anyway
-        entries += [e for e in capable if SERVICE_BY_NAMESPACE.get(e["namespace"]) not in (ctx.listed or set())]
+        entries += [e for e in capable if SERVICE_BY_NAMESPACE.get(e.namespace) not in (ctx.listed or set())]
     https_seen: set[Service] = set()
     for entry in entries:
-        svc = SERVICE_BY_NAMESPACE.get(entry["namespace"])
+        svc = SERVICE_BY_NAMESPACE.get(entry.namespace)
         if svc is None or svc in https_seen or (svc in ctx.urls and svc is not Service.DEVICE
-                                                and not entry["xaddr"].strip().startswith("https://")):
+                                                and not entry.xaddr.strip().startswith("https://")):
             continue  # an https XAddr of a service is never replaced by a plain http one
         try:
-            url = ctx.ch.rewrite(entry["xaddr"], ctx.device_xaddr)
+            url = ctx.ch.rewrite(entry.xaddr, ctx.device_xaddr)
         except DeviceError as exc:
-            log.debug("ignoring service %s: %s", entry["namespace"], exc)
+            log.debug("ignoring service %s: %s", entry.namespace, exc)
             continue
         secure = url.startswith("https://")
         if svc is Service.DEVICE:
             # The device service stays where we reached it, unless the device also lists it over https
             # on its own address: then credentials go over TLS rather than plain HTTP.
             if not secure or ctx.device_xaddr.startswith("https://") or \
-                    urlsplit(entry["xaddr"].strip()).hostname != ctx.ch.address:
+                    urlsplit(entry.xaddr.strip()).hostname != ctx.ch.address:
                 continue
             ctx.device_xaddr = url
         ctx.urls[svc] = url

@@ -4,11 +4,11 @@ types among them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from probes.errors import DeviceError
 from probes.facts import FACT_CATALOGUE, Fact, FactStatus
+from probes.factvalues.analytics import AnalyticsConfig
 from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
 from probes.onvif._xml import Element
@@ -29,7 +29,7 @@ async def read_analytics(ctx: ReadContext) -> None:
 
 async def _analytics(ctx: ReadContext, keys: tuple[str, ...]) -> None:
     profiles = await ctx.wait_profiles()
-    tokens = sorted({p["analytics"] for p in profiles or [] if p.get("analytics")})
+    tokens = sorted({p.analytics for p in profiles or [] if p.analytics})
     if Service.ANALYTICS not in ctx.urls:
         why = ctx.absence(Service.ANALYTICS)
         if why is not None and profiles is not None and not tokens:
@@ -78,7 +78,7 @@ async def _analytics(ctx: ReadContext, keys: tuple[str, ...]) -> None:
                             f"{len(tokens)} analytics configurations; more than the {MAX_FANOUT} camaudit "
                             "asks about")
         return
-    ops: tuple[tuple[str, str, Callable[[Element], list[Any]]], ...] = (
+    ops: tuple[tuple[str, str, Callable[[Element], Sequence[AnalyticsConfig | str]]], ...] = (
            ("analytics.supported_modules", "tan:GetSupportedAnalyticsModules", P.supported_analytics_modules),
            ("analytics.modules", "tan:GetAnalyticsModules", P.analytics_modules),
            ("analytics.rules", "tan:GetRules", P.analytics_rules))
@@ -103,6 +103,6 @@ def is_biometric(kind: str) -> bool:
     return any(word in flat for word in _BIOMETRIC_WORDS)
 
 
-def biometric_types(modules: list[dict[str, Any]] | None, rules: list[dict[str, Any]] | None) -> list[str]:
-    kinds = [m["type"] for m in (modules or []) + (rules or []) if m.get("type")]
+def biometric_types(modules: list[AnalyticsConfig] | None, rules: list[AnalyticsConfig] | None) -> list[str]:
+    kinds = [m.type for m in (modules or []) + (rules or []) if m.type]
     return sorted({k for k in kinds if is_biometric(k)})

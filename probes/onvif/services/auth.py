@@ -9,6 +9,7 @@ import dataclasses
 from probes.errors import AuthRejected, DeviceError
 from probes.facts import FactStatus
 from probes.onvif import _parsers as P
+from probes.onvif._records import DeviceInformation
 from probes.onvif._transport import Reply
 from probes.onvif.services._context import Outcome, ReadContext, evidence_of, service_of, status_of
 
@@ -66,8 +67,8 @@ def _hint_manufacturer(ctx: ReadContext) -> None:
     except DeviceError:
         return
     hints = ctx.ch.hints
-    makers = tuple(dict.fromkeys([*hints.manufacturers, *([info["manufacturer"]] if info["manufacturer"] else [])]))
-    ctx.ch.hints = dataclasses.replace(hints, manufacturers=makers, serial=hints.serial or info["serial"] or None)
+    makers = tuple(dict.fromkeys([*hints.manufacturers, *([info.manufacturer] if info.manufacturer else [])]))
+    ctx.ch.hints = dataclasses.replace(hints, manufacturers=makers, serial=hints.serial or info.serial or None)
 
 
 async def read_identity(ctx: ReadContext) -> None:
@@ -88,17 +89,17 @@ async def read_identity(ctx: ReadContext) -> None:
             out = ctx.anonymous_replies.get((op, ())) if op in REUSABLE_ANONYMOUS else None
     if out is None:  # without credentials (or after they were refused) this reuses the anonymous reply
         out = await ctx.call(op)
-    info: dict[str, str] | DeviceError
+    info: DeviceInformation | DeviceError
     try:  # one parse for the five facts of this reply
         info = P.device_information(out.element) if isinstance(out, Reply) else out
     except DeviceError as exc:
         info = exc
-    for field in ("manufacturer", "model", "firmware", "serial", "hardware_id"):
-        key = f"identity.{field}"
-        if isinstance(info, DeviceError):
+    if isinstance(info, DeviceError):
+        for key in LOGIN_KEYS[:5]:
             ctx.sheet.fail(key, status_of(info), op, str(info), evidence_of(op, out))
-        else:
-            ctx.sheet.ok(key, info[field], op, evidence_of(op, out))
+    else:
+        for key, value in info.identity_facts():
+            ctx.sheet.ok(key, value, op, evidence_of(op, out))
     auth_op, auth_out = settled_on if settled_on is not None else (op, out)
     if not ctx.ch.has_credentials:
         ctx.sheet.fail("auth.credentials_accepted", FactStatus.NOT_PROBED, op, ctx.no_credentials())

@@ -4,11 +4,12 @@ WS-UsernameToken needs."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from probes.facts import FactStatus
+from probes.factvalues.clock import ClockSource
 from probes.onvif import _parsers as P
-from probes.onvif._devclock import device_utc, local_date_time
+from probes.onvif._devclock import device_utc
+from probes.onvif._records import SystemDateTime
 from probes.onvif._transport import Reply
 from probes.onvif._xml import Element
 from probes.onvif.services._context import ReadContext, evidence_of
@@ -21,12 +22,11 @@ async def read_clock(ctx: ReadContext) -> None:
     ctx.sheet.start("clock.source", "clock.skew_seconds")
     op = "tds:GetSystemDateAndTime"
     out = await ctx.call_pre_auth(op)
-    parsed: dict[str, Any] = {}
+    parsed: list[SystemDateTime] = []
 
-    def source(el: Element) -> Any:  # parsed once for both clock facts
-        parsed.update(P.system_date_time(el))
-        parsed["local"] = local_date_time(el)
-        return parsed["source"]
+    def source(el: Element) -> ClockSource:  # parsed once for both clock facts
+        parsed.append(P.system_date_time(el))
+        return parsed[0].source
 
     value = ctx.record("clock.source", op, out, source)
     if value is None:
@@ -34,8 +34,9 @@ async def read_clock(ctx: ReadContext) -> None:
         ctx.sheet.fail("clock.skew_seconds", f.status, op, f.reason or "", f.evidence)
         return
     assert isinstance(out, Reply)
+    reading = parsed[0]
     utc: datetime | None
-    utc, note = device_utc(parsed["utc"], parsed.get("local"), parsed.get("timezone"))
+    utc, note = device_utc(reading.utc, reading.local, reading.timezone)
     ev = evidence_of(op, out)
     if utc is None:
         ctx.sheet.fail("clock.skew_seconds", FactStatus.ERROR, op,

@@ -71,8 +71,8 @@ async def _interfaces(ctx: ReadContext) -> None:
     else:
         nics = await ctx.read(key, op, P.network_interfaces)
     for nic in nics or []:
-        if nic.get("mac") and nic.get("enabled"):
-            ctx.mac = nic["mac"]
+        if nic.mac and nic.enabled:
+            ctx.mac = nic.mac
             break
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from probes.errors import DeviceError
 from probes.facts import FactStatus
+from probes.factvalues.media import MediaProfile, Osd, Resolution, StreamUri, VideoEncoder
 from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
 from probes.onvif._transport import Reply
@@ -61,7 +61,7 @@ async def _media(ctx: ReadContext) -> None:
     px = "tr2" if service is Service.MEDIA2 else "trt"
     profiles = ctx.profiles
     caveat_p = None if profiles is not None else "profiles unknown, so each entry's `profiles` list is empty"
-    reads: list[Awaitable[Any]] = [
+    reads: list[Awaitable[object]] = [
         _read_with(ctx, f"{px}:GetVideoEncoderConfigurations", "media.video_encoders",
                         lambda el: P.video_encoders(el, ns, profiles), caveat_p),
         _read_with(ctx, f"{px}:GetAudioEncoderConfigurations", "media.audio_encoders",
@@ -88,26 +88,25 @@ async def _media(ctx: ReadContext) -> None:
     await asyncio.gather(*reads)
     ctx.derive("media.max_resolution", ["media.video_encoders"], _max_resolution)
     ctx.derive("media.osd_datetime", ["media.osd"], _osd_datetime)
-    ctx.derive("media.audio_in_profiles", ["media.profiles"],
-                lambda ps: [p["token"] for p in ps if p.get("audio_encoder")])
+    ctx.derive("media.audio_in_profiles", ["media.profiles"], _audio_in_profiles)
 
 
-async def _stream_uris(ctx: ReadContext, profiles: list[dict[str, Any]] | None) -> None:
+async def _stream_uris(ctx: ReadContext, profiles: list[MediaProfile] | None) -> None:
     """tr2:GetStreamUri (RTSP unicast) per profile, for the RTSP probe (probes/rtsp); all must answer."""
     op, key = "tr2:GetStreamUri", "media.stream_uris"
     if profiles is None:
         ctx.sheet.fail(key, FactStatus.NOT_PROBED, op, ctx.profiles_failed())
         return
-    tokens = [str(p["token"]) for p in profiles][:MAX_FANOUT]
+    tokens = [p.token for p in profiles][:MAX_FANOUT]
     outcomes = await asyncio.gather(*(ctx.call(op, (("Protocol", "RtspUnicast"), ("ProfileToken", t)))
                                       for t in tokens))
-    rows: list[dict[str, str]] = []
+    rows: list[StreamUri] = []
     for token, outcome in zip(tokens, outcomes, strict=True):
         if isinstance(outcome, DeviceError):
             ctx.record(key, op, outcome, P.stream_uri, reason=f"profile {token}")
             return
         try:
-            rows.append({"profile": token, "uri": P.stream_uri(outcome.element)})
+            rows.append(StreamUri(profile=token, uri=P.stream_uri(outcome.element)))
         except DeviceError as exc:
             ctx.sheet.fail(key, FactStatus.ERROR, op, f"{token}: {exc}", evidence_of(op, outcome))
             return
@@ -116,19 +115,25 @@ async def _stream_uris(ctx: ReadContext, profiles: list[dict[str, Any]] | None) 
                  f"only the first {MAX_FANOUT} of {len(profiles)} profiles asked")
 
 
-async def _read_with(ctx: ReadContext, op: str, key: str, parse: Callable[[Element], Any], reason: str | None) -> None:
+async def _read_with(ctx: ReadContext, op: str, key: str, parse: Callable[[Element], object],
+                     reason: str | None) -> None:
     ctx.sheet.start(key)
     ctx.record(key, op, await ctx.call(op), parse, reason=reason)
 
 
-def _max_resolution(encoders: list[dict[str, Any]]) -> dict[str, int] | None:
+def _max_resolution(encoders: list[VideoEncoder]) -> Resolution | None:
     if not encoders:
         return None
-    best = max(encoders, key=lambda e: (e["width"] * e["height"], e["width"]))
-    return {"width": best["width"], "height": best["height"]}
+    best = max(encoders, key=lambda e: (e.width * e.height, e.width))
+    return Resolution(width=best.width, height=best.height)
 
 
-def _osd_datetime(osds: list[dict[str, Any]]) -> bool:
+def _osd_datetime(osds: list[Osd]) -> bool:
     """A date-and-time overlay: one DateAndTime text OSD, or a Date and a Time one."""
-    kinds = {o.get("text_type") for o in osds if o.get("type") == "Text"}
+    kinds = {o.text_type for o in osds if o.type == "Text"}
     return "DateAndTime" in kinds or {"Date", "Time"} <= kinds
+
+
+def _audio_in_profiles(profiles: list[MediaProfile]) -> list[str]:
+    """Profiles that stream or record sound: those with an audio encoder."""
+    return [p.token for p in profiles if p.audio_encoder]

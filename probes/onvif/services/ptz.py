@@ -4,10 +4,11 @@ and tours through each profile's PTZ configuration."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from probes.errors import DeviceError
 from probes.facts import FACT_CATALOGUE, FactStatus
+from probes.factvalues.media import MediaProfile
+from probes.factvalues.ptz import PtzNode
 from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
 from probes.onvif._transport import Reply
@@ -28,8 +29,8 @@ async def read_ptz(ctx: ReadContext) -> None:
     profiles = await ctx.wait_profiles()
     by_config: dict[str, str] = {}  # PTZ configuration token -> a profile that uses it
     for p in profiles or []:
-        if p.get("ptz"):
-            by_config.setdefault(p["ptz"], p["token"])
+        if p.ptz:
+            by_config.setdefault(p.ptz, p.token)
     hints = [what for what, shown in (
         ("tds:GetServices lists a PTZ service", ctx.listed is not None and Service.PTZ in ctx.listed),
         ("tds:GetCapabilities lists PTZ", ctx.capable is not None and Service.PTZ in ctx.capable),
@@ -71,8 +72,8 @@ async def read_ptz(ctx: ReadContext) -> None:
     _ptz_present(ctx, nodes, by_config, configs, note)
 
 
-async def _presets_and_tours(ctx: ReadContext, tokens: list[str], nodes: list[Any] | None,
-                             profiles: list[dict[str, Any]] | None) -> None:
+async def _presets_and_tours(ctx: ReadContext, tokens: list[str], nodes: list[PtzNode] | None,
+                             profiles: list[MediaProfile] | None) -> None:
     nodes_fact = ctx.sheet.facts["ptz.nodes"]
     if not tokens:
         for key in ("ptz.presets", "ptz.tours"):
@@ -97,13 +98,13 @@ async def _presets_and_tours(ctx: ReadContext, tokens: list[str], nodes: list[An
     n = len(tokens)
     ctx.merge("ptz.presets", "tptz:GetPresets",
                [(f"profile {t}", o) for t, o in zip(tokens, outs[:n], strict=True)], P.ptz_presets,
-               dedupe="token")
+               dedupe=lambda preset: preset.token)
     ctx.merge("ptz.tours", "tptz:GetPresetTours",
                [(f"profile {t}", o) for t, o in zip(tokens, outs[n:], strict=True)], P.ptz_tours,
-               dedupe="token")
+               dedupe=lambda tour: tour.token)
 
 
-def _ptz_present(ctx: ReadContext, nodes: list[Any] | None, by_config: dict[str, str], configs: list[str] | None,
+def _ptz_present(ctx: ReadContext, nodes: list[PtzNode] | None, by_config: dict[str, str], configs: list[str] | None,
                  note: str | None) -> None:
     """Present when any read shows a PTZ head; absent only when the PTZ service itself says none."""
     key, nodes_fact = "ptz.present", ctx.sheet.facts["ptz.nodes"]

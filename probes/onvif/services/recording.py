@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from probes.facts import FactStatus
+from probes.factvalues.recording import RecordingJob
 from probes.onvif import _parsers as P
 from probes.onvif.services._context import MAX_FANOUT, ReadContext
 
@@ -19,7 +20,7 @@ async def read_recording(ctx: ReadContext) -> None:
         ctx.read("recording.jobs", "trc:GetRecordingJobs", P.recording_jobs),
         ctx.read("recording.summary", "tse:GetRecordingSummary", P.recording_summary),
     )
-    ctx.derive("recording.active", ["recording.jobs"], lambda jobs: any(j["mode"] == "Active" for j in jobs))
+    ctx.derive("recording.active", ["recording.jobs"], _any_active)
     await _schedules(ctx)
 
 
@@ -33,8 +34,14 @@ async def _schedules(ctx: ReadContext) -> None:
             FactStatus.NOT_PROBED
         ctx.sheet.fail(key, status, op, "recording.jobs was not read: which schedules they follow is unknown")
         return
-    tokens = sorted({str(j["schedule"]) for j in jobs.value or [] if j.get("schedule")})[:MAX_FANOUT]
+    job_list: list[RecordingJob] = jobs.value or []
+    tokens = sorted({j.schedule for j in job_list if j.schedule})[:MAX_FANOUT]
     if not tokens:
         ctx.sheet.ok(key, [], "derived from recording.jobs", reason="no recording job names a schedule")
         return
     ctx.record(key, op, await ctx.call(op, tuple(("Token", t) for t in tokens)), P.schedules)
+
+
+def _any_active(jobs: list[RecordingJob]) -> bool:
+    """Some job records now: its mode is exactly "Active" (as the device wrote it)."""
+    return any(j.mode == "Active" for j in jobs)

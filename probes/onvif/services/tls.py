@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from probes import clock
 from probes.errors import DeviceError
 from probes.facts import Evidence, FactStatus
+from probes.factvalues.network import NetworkProtocol
 from probes.onvif import _tls as T
 from probes.onvif.services._context import ReadContext
 
@@ -35,10 +36,11 @@ async def read_tls(ctx: ReadContext) -> None:
                 ctx.sheet.fail(key, FactStatus.NOT_PROBED, source,
                                 f"ONVIF was read over plain HTTP and the HTTPS port is unknown ({why})")
             return
-        https = [p for p in protocols.value or [] if str(p.get("name", "")).upper() == "HTTPS"]
-        named = [port for p in https if p.get("enabled") for port in p.get("ports") or []]
-        ports = list(dict.fromkeys(int(port) for port in named if isinstance(port, int) and 0 < port < 65536)
-                     )[:2] or ([443] if any(p.get("enabled") for p in https) else [])
+        listed: list[NetworkProtocol] = protocols.value or []
+        https = [p for p in listed if p.name.upper() == "HTTPS"]
+        named = [port for p in https if p.enabled for port in p.ports]
+        ports = list(dict.fromkeys(port for port in named if 0 < port < 65536)
+                     )[:2] or ([443] if any(p.enabled for p in https) else [])
         if not ports:
             for key in keys:
                 ctx.sheet.fail(key, FactStatus.UNSUPPORTED, source,

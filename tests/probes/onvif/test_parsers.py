@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from probes.errors import AuthRejected, BadReply
+from probes.factvalues.analytics import AnalyticsConfig
+from probes.factvalues.cloud import EventBroker, Uplink
+from probes.factvalues.media import MediaProfile, VideoEncoder
+from probes.factvalues.recording import StorageTarget
 from probes.onvif import _parsers as P
+from probes.onvif._records import DeviceInformation
 from probes.onvif._soap import OperationUnsupported, evidence, interpret
 from probes.onvif._xml import SchemaViolation
 
@@ -24,8 +29,9 @@ def reply(name: str) -> bytes:
 
 def test_device_information_with_odd_prefixes() -> None:
     el = interpret("tds:GetDeviceInformation", 200, reply("GetDeviceInformation.xml"))
-    assert P.device_information(el) == {"manufacturer": "AXIS", "model": "P3245-LVE", "firmware": "10.12.114",
-                                        "serial": "ACCC8E1A2B11", "hardware_id": "7D4"}
+    assert P.device_information(el) == DeviceInformation(manufacturer="AXIS", model="P3245-LVE",
+                                                         firmware="10.12.114", serial="ACCC8E1A2B11",
+                                                         hardware_id="7D4")
 
 
 def test_missing_required_element_is_a_schema_violation() -> None:
@@ -45,18 +51,18 @@ def test_wrong_namespace_is_not_accepted_by_prefix() -> None:
 def test_system_date_and_time() -> None:
     el = interpret("tds:GetSystemDateAndTime", 200, reply("GetSystemDateAndTime.xml"))
     value = P.system_date_time(el)
-    assert value["source"] == "Manual"
-    assert value["utc"].isoformat() == "2026-11-23T10:20:30+00:00"
-    assert value["timezone"].startswith("CET-1")
+    assert value.source == "Manual"
+    assert value.utc is not None and value.utc.isoformat() == "2026-11-23T10:20:30+00:00"
+    assert value.timezone is not None and value.timezone.startswith("CET-1")
 
 
 def test_media2_profiles_in_default_namespace() -> None:
     el = interpret("tr2:GetProfiles", 200, reply("tr2_GetProfiles.xml"))
     profiles = P.media2_profiles(el)
-    assert profiles[0] == {"token": "Profile_1", "name": "mainStream", "video_source": "VideoSource_1",
-                           "video_encoder": "VEC_1", "audio_source": "ASC_1", "audio_encoder": "AEC_1",
-                           "ptz": "PTZConf_1", "analytics": "VideoAnalytics_1"}
-    assert profiles[1]["audio_encoder"] is None and profiles[1]["video_encoder"] == "VEC_2"
+    assert profiles[0] == MediaProfile(token="Profile_1", name="mainStream", video_source="VideoSource_1",
+                                       video_encoder="VEC_1", audio_source="ASC_1", audio_encoder="AEC_1",
+                                       ptz="PTZConf_1", analytics="VideoAnalytics_1")
+    assert profiles[1].audio_encoder is None and profiles[1].video_encoder == "VEC_2"
 
 
 def test_width_not_an_integer_is_an_error_not_an_empty_value() -> None:
@@ -68,18 +74,19 @@ def test_width_not_an_integer_is_an_error_not_an_empty_value() -> None:
 def test_video_encoder_ok_and_profiles_joined() -> None:
     raw = reply("tr2_GetVideoEncoderConfigurations_bad_width.xml").replace(b">wide<", b">1920<")
     el = interpret("tr2:GetVideoEncoderConfigurations", 200, raw)
-    profiles = [{"token": "Profile_1", "video_encoder": "VEC_1"}, {"token": "Profile_9", "video_encoder": "X"}]
+    profiles = [MediaProfile(token="Profile_1", name="main", video_encoder="VEC_1"),
+                MediaProfile(token="Profile_9", name="other", video_encoder="X")]
     assert P.video_encoders(el, P.TR2, profiles) == [
-        {"token": "VEC_1", "encoding": "H264", "width": 1920, "height": 1080, "fps": 25, "bitrate_kbps": 4096,
-         "profiles": ["Profile_1"]}]
+        VideoEncoder(token="VEC_1", encoding="H264", width=1920, height=1080, fps=25.0, bitrate_kbps=4096,
+                     profiles=("Profile_1",))]
 
 
 def test_recordings_retention_and_tracks() -> None:
     el = interpret("trc:GetRecordings", 200, reply("trc_GetRecordings.xml"))
     recs = P.recordings(el)
-    assert recs[0]["max_retention_seconds"] == 7 * 86400
-    assert recs[0]["tracks"] == ["Video", "Audio"] and recs[0]["source"] == "Profile_1"
-    assert recs[1]["max_retention_seconds"] == 0  # PT0S = unlimited
+    assert recs[0].max_retention_seconds == 7 * 86400
+    assert recs[0].tracks == ("Video", "Audio") and recs[0].source == "Profile_1"
+    assert recs[1].max_retention_seconds == 0 and recs[1].unlimited  # PT0S = unlimited
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("P7D", 604800), ("PT72H", 259200), ("P60D", 5184000),
@@ -98,7 +105,8 @@ def test_bad_duration(text: str) -> None:
 def test_rule_types_resolved_through_device_prefixes() -> None:
     el = interpret("tan:GetRules", 200, reply("tan_GetRules.xml"))
     rules = P.analytics_rules(el)
-    assert [r["type"] for r in rules] == ["tt:FaceRecognition", "tt:LicensePlateRecognition", "hik:FaceCompareRule"]
+    assert rules == [AnalyticsConfig(name=name, type=kind) for name, kind in (
+        ("faces", "tt:FaceRecognition"), ("plates", "tt:LicensePlateRecognition"), ("vendor", "hik:FaceCompareRule"))]
     from probes.onvif.services.analytics import biometric_types
     assert biometric_types(None, rules) == ["hik:FaceCompareRule", "tt:FaceRecognition"]
 
@@ -106,18 +114,18 @@ def test_rule_types_resolved_through_device_prefixes() -> None:
 def test_storage_targets() -> None:
     el = interpret("tds:GetStorageConfigurations", 200, reply("GetStorageConfigurations.xml"))
     assert P.storage_configurations(el) == [
-        {"token": "SD_1", "type": "LocalStorage", "uri": "/mnt/sd", "local": True},
-        {"token": "S3_1", "type": "ObjectStorageS3", "uri": "https://s3.eu-central-1.amazonaws.com/bucket",
-         "local": False}]
+        StorageTarget(token="SD_1", type="LocalStorage", uri="/mnt/sd", local=True),
+        StorageTarget(token="S3_1", type="ObjectStorageS3", uri="https://s3.eu-central-1.amazonaws.com/bucket",
+                      local=False)]
 
 
 def test_uplinks_and_brokers() -> None:
     el = interpret("tup:GetUplinks", 200, reply("GetUplinks.xml"))
-    assert P.uplinks(el) == [{"remote_address": "wss://cloud.vendor.example:443", "status": "Connected",
-                              "user_level": "Operator"}]
+    assert P.uplinks(el) == [Uplink(remote_address="wss://cloud.vendor.example:443", status="Connected",
+                                    user_level="Operator")]
     el = interpret("tev:GetEventBrokers", 200, reply("GetEventBrokers.xml"))
-    assert P.event_brokers(el) == [{"address": "mqtts://broker.vendor.example:8883", "topic_prefix": "cams/door",
-                                    "status": "Connected"}]
+    assert P.event_brokers(el) == [EventBroker(address="mqtts://broker.vendor.example:8883",
+                                               topic_prefix="cams/door", status="Connected")]
 
 
 def test_evidence_redacts_device_secrets_but_hashes_raw() -> None:
@@ -134,8 +142,8 @@ def test_evidence_redacts_device_secrets_but_hashes_raw() -> None:
 def test_services_keep_reported_xaddrs() -> None:
     el = interpret("tds:GetServices", 200, reply("GetServices.xml"))
     found = P.services(el)
-    assert [s["version"] for s in found] == ["2.60", "2.60", "1.0"]
-    assert found[1]["xaddr"] == "http://10.9.9.9:8080/onvif/media2"
+    assert [s.version for s in found] == ["2.60", "2.60", "1.0"]
+    assert found[1].xaddr == "http://10.9.9.9:8080/onvif/media2"
 
 
 # ---------------------------------------------------------------- reply classification
