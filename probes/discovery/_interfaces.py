@@ -92,72 +92,104 @@ def list_interfaces6() -> list[Interface6]:
     return out
 
 
-def select_interfaces6(scope: Scope, names: tuple[str, ...] | list[str] = ()) -> tuple[list[Interface6], list[str]]:
+Names = tuple[str, ...] | list[str]
+
+
+def select_interfaces6(scope: Scope, names: Names = ()) -> tuple[list[Interface6], list[str]]:
     """One IPv6 address per interface for WS-Discovery on FF02::C (global before link-local), and notes."""
     notes: list[str] = []
     chosen: dict[str, Interface6] = {}
-    for iface in sorted(list_interfaces6(), key=lambda i: i.link_local):
-        if names and iface.name not in names or not names and not is_lan_candidate(iface.name)[0]:
+    available = list_interfaces6()
+    with_link_local = {i.name for i in available if i.link_local}
+    for iface in sorted(available, key=lambda i: i.link_local):
+        if iface.name in chosen or not _considered(iface.name, names):
             continue
-        if iface.name in chosen:
-            continue
-        if iface.network.network_address.is_loopback or iface.network.prefixlen >= 127:
-            continue
-        if not covers(scope, iface.network):
-            notes.append(f"{iface.label}: scope does not cover this IPv6 subnet, no FF02::C Probe from it")
-            continue
-        chosen[iface.name] = iface
+        why = refusal6(scope, iface, names, with_link_local)
+        if why is None:
+            chosen[iface.name] = iface
+        elif not why.startswith(SILENT):
+            notes.append(f"{iface.label}: {why}")
     return list(chosen.values()), [n for n in notes if n.split(" ", 1)[0] not in chosen]
+
+
+SILENT = "loopback"  # refusals not worth a note in a discovery run (`--list-interfaces` shows them)
+
+
+def refusal6(scope: Scope, iface: Interface6, names: Names, with_link_local: set[str]) -> str | None:
+    """Why FF02::C may not be used from this IPv6 address (None: it may)."""
+    if iface.network.network_address.is_loopback or iface.network.prefixlen >= 127:
+        return "loopback or host route, no multicast"
+    if why := link_refusal(iface.name, named=bool(names)):
+        return why
+    if iface.name not in with_link_local:
+        return "no IPv6 link-local address on this interface, so no FF02::C (link-scope multicast needs one)"
+    if not covers(scope, iface.network):
+        return "scope does not cover this IPv6 subnet, no FF02::C Probe from it"
+    return None
+
+
+def _considered(name: str, names: Names) -> bool:
+    """Named interfaces only, or (no names) every LAN candidate; others are passed over without a note."""
+    return name in names if names else is_lan_candidate(name)[0]
+
+
+def link_refusal(name: str, *, named: bool = False) -> str | None:
+    """Why the link cannot carry our multicast: down, no MULTICAST flag, loopback (point-to-point links
+    only when auto-selecting: a named tunnel is the user's choice)."""
+    flags = _sys(name, "flags")
+    if flags is None:
+        return None
+    if not flags & IFF_UP:
+        return "interface is down"
+    if flags & IFF_LOOPBACK:
+        return "loopback interface"
+    if flags & IFF_POINTOPOINT and not named:
+        return "loopback or point-to-point link"
+    if not flags & IFF_MULTICAST:
+        return "interface has no MULTICAST flag"
+    return None
 
 
 def is_lan_candidate(name: str) -> tuple[bool, str]:
     """Whether auto-selection may use `name`, and why not."""
     if name.startswith(VIRTUAL_PREFIXES):
         return False, "virtual/VPN/loopback interface"
-    flags = _sys(name, "flags")
-    if flags is not None:
-        if not flags & IFF_UP:
-            return False, "interface is down"
-        if flags & (IFF_LOOPBACK | IFF_POINTOPOINT):
-            return False, "loopback or point-to-point link"
-        if not flags & IFF_MULTICAST:
-            return False, "interface has no multicast"
+    if why := link_refusal(name):
+        return False, why
     kind = _sys(name, "type")
     if kind is not None and kind != ARPHRD_ETHER:
         return False, f"not an Ethernet-like interface (type {kind})"
     return True, ""
 
 
-def select_interfaces(scope: Scope, names: tuple[str, ...] | list[str] = ()) -> tuple[list[Interface], list[str]]:
+def select_interfaces(scope: Scope, names: Names = ()) -> tuple[list[Interface], list[str]]:
     """Interfaces for multicast/ARP and notes on those refused (name: reason)."""
     notes: list[str] = []
     chosen: list[Interface] = []
     available = list_interfaces()
-    if names:
-        for name in names:
-            matches = [i for i in available if i.name == name]
-            if not matches:
-                notes.append(f"{name}: no such interface with an IPv4 address")
-            candidates = matches
-            for iface in candidates:
-                _admit(scope, iface, chosen, notes)
-        return chosen, notes
+    for name in names:
+        if not any(i.name == name for i in available):
+            notes.append(f"{name}: no such interface with an IPv4 address")
     for iface in available:
-        ok, _ = is_lan_candidate(iface.name)
-        if not ok:
+        if not _considered(iface.name, names):
             continue  # silently: docker0 & co are not worth a note each
-        _admit(scope, iface, chosen, notes)
+        why = refusal4(scope, iface, names)
+        if why is None:
+            chosen.append(iface)
+        else:
+            notes.append(f"{iface.label}: {why}")
     return chosen, notes
 
 
-def _admit(scope: Scope, iface: Interface, chosen: list[Interface], notes: list[str]) -> None:
+def refusal4(scope: Scope, iface: Interface, names: Names) -> str | None:
+    """Why multicast/ARP may not use this IPv4 address (None: they may)."""
     if iface.address.startswith("127.") or iface.network.prefixlen >= 31:
-        notes.append(f"{iface.label}: loopback or host route, no multicast")
-        return
+        return "loopback or host route, no multicast"
+    if why := link_refusal(iface.name, named=bool(names)):
+        return why
     if not covers(scope, iface.network):
-        notes.append(f"{iface.label}: scope does not cover this subnet, no multicast/ARP there")
-        return
-    chosen.append(iface)
+        return "scope does not cover this subnet, no multicast/ARP there"
+    return None
 
 
 def covers(scope: Scope, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
@@ -168,36 +200,3 @@ def covers(scope: Scope, network: ipaddress.IPv4Network | ipaddress.IPv6Network)
         return False
     return any(net.version == network.version and network.subnet_of(net)  # type: ignore[arg-type]
                for net in scope.networks)
-
-
-@dataclass(frozen=True)
-class InterfaceChoice:
-    """One interface address and whether multicast/ARP will use it, with the reason (`discover --list-interfaces`)."""
-
-    name: str
-    label: str
-    used: bool
-    why: str
-
-
-def explain_interfaces(scope: Scope, names: tuple[str, ...] | list[str] = ()) -> list[InterfaceChoice]:
-    """Every IPv4 interface address and the decision `select_interfaces` makes about it, with its reason."""
-    chosen, notes = select_interfaces(scope, names)
-    picked = {(i.name, i.address) for i in chosen}
-    out: list[InterfaceChoice] = []
-    for iface in list_interfaces():
-        if (iface.name, iface.address) in picked:
-            how = "named with --interface/scope.interfaces" if names else "a LAN interface"
-            out.append(InterfaceChoice(iface.name, iface.label, True,
-                                       f"{how}, and the scope covers its whole subnet {iface.network}"))
-            continue
-        if names and iface.name not in names:
-            why = "not among the interfaces named (--interface / scope.interfaces)"
-        elif not names and not (candidate := is_lan_candidate(iface.name))[0]:
-            why = candidate[1]
-        else:
-            why = next((n.split(": ", 1)[1] for n in notes if n.startswith(f"{iface.label}: ")), "not selected")
-        out.append(InterfaceChoice(iface.name, iface.label, False, why))
-    out += [InterfaceChoice(n.split(":", 1)[0], n.split(":", 1)[0], False, n.split(": ", 1)[1])
-            for n in notes if ": no such interface" in n]
-    return out

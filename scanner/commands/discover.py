@@ -50,8 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--concurrency", type=int, default=256, help="TCP connections at once (default 256)")
     parser.add_argument("--allow-public", action="store_true", help="allow globally routable targets")
     parser.add_argument("--list-interfaces", action="store_true",
-                        help="only list the local interfaces, whether multicast and ARP will use each and why "
-                             "(nothing is sent)")
+                        help="only list the local interfaces (IPv4 and IPv6 addresses), whether multicast and ARP "
+                             "will use each and why (nothing is sent)")
     parser.add_argument("--json", metavar="FILE", help="write the devices as JSON ('-' for stdout)")
     parser.set_defaults(handler=run)
 
@@ -115,16 +115,18 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def list_interfaces(scope: Scope, names: list[str]) -> int:
-    """`discover --list-interfaces`: which interfaces multicast and ARP would use, and why (sends nothing)."""
-    from probes.discovery._interfaces import explain_interfaces
+    """`discover --list-interfaces`: per interface and family, whether multicast (and ARP) would be used and
+    why (sends nothing)."""
+    from probes.discovery._explain import explain_interfaces
 
     console = make_console()
-    table = Table(title="interfaces for multicast (WS-Discovery, mDNS, SSDP) and ARP", title_justify="left")
-    for column in ("interface", "address", "used", "why"):
+    table = Table(title="interfaces for multicast (IPv4: WS-Discovery, mDNS, SSDP, ARP; IPv6: WS-Discovery on "
+                        "FF02::C)", title_justify="left")
+    for column in ("interface", "family", "address", "used", "why"):
         table.add_column(column, overflow="fold")
     for choice in explain_interfaces(scope, names):
-        table.add_row(Text(choice.name), Text(choice.label.removeprefix(choice.name).strip(" ()")),
-                      "yes" if choice.used else "no", Text(choice.why))
+        table.add_row(Text(choice.name), choice.family, Text(choice.address), "yes" if choice.used else "no",
+                      Text(choice.why))
     console.print(table)
     if scope.unswept:
         console.print(f"IPv6 networks in scope that are never swept: {', '.join(map(str, scope.unswept))}",
