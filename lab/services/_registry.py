@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from lab.model import Camera, Service
-from lab.soap import SERVICE_INFO, SoapRequest
+from lab.soap import SERVICE_INFO, SoapRequest, invalid_arg
+
+T = TypeVar("T")
 
 Handler = Callable[["Ctx", SoapRequest, Any], None]
 
@@ -16,6 +18,15 @@ OPERATIONS: dict[tuple[Service, str], Handler] = {}
 CAPABILITIES: dict[Service, Callable[[Ctx, Any], Any]] = {}
 ADMIN_OPERATIONS: set[tuple[Service, str]] = set()  # READ_SYSTEM_SECRET: Administrator only
 _RESPONSE_PREFIX: dict[tuple[Service, str], str] = {}
+
+
+def by_token(items: Iterable[T], token: str | None, *, fault: str, what: str,
+             key: Callable[[T], str | None] = lambda item: getattr(item, "token", None)) -> T:
+    """The item whose `key` is `token`, else the InvalidArgVal fault a camera answers (`ter:<fault>`, "no <what>")."""
+    for item in items:
+        if key(item) == token:
+            return item
+    raise invalid_arg(fault, f"no {what} {token!r}")
 
 
 @dataclass

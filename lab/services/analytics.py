@@ -49,10 +49,8 @@ def _descriptions(parent: Any, name: str, types: list[str], analytics: Analytics
 @op(A, "GetSupportedAnalyticsModules")
 def get_supported_analytics_modules(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     analytics = _analytics(ctx, req)
-    el = sub(resp, "tan:SupportedAnalyticsModules")
-    types = analytics.supported_modules if analytics.supported_modules is not None else [
-        m.type for m in analytics.modules]
-    _descriptions(el, "tt:AnalyticsModuleDescription", types, analytics)
+    _supported(resp, "tan:SupportedAnalyticsModules", "tt:AnalyticsModuleDescription", analytics,
+               analytics.supported_modules, analytics.modules)
 
 
 @op(A, "GetAnalyticsModules")
@@ -65,9 +63,15 @@ def get_analytics_modules(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 @op(A, "GetSupportedRules")
 def get_supported_rules(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     analytics = _analytics(ctx, req)
-    el = sub(resp, "tan:SupportedRules")
-    types = analytics.supported_rules if analytics.supported_rules is not None else [r.type for r in analytics.rules]
-    _descriptions(el, "tt:RuleDescription", types, analytics)
+    _supported(resp, "tan:SupportedRules", "tt:RuleDescription", analytics, analytics.supported_rules,
+               analytics.rules)
+
+
+def _supported(resp: Any, name: str, description: str, analytics: Analytics, declared: list[str] | None,
+               configured: list[AnalyticsItem]) -> None:
+    """The supported types: those the fleet file declares, else the types of what is configured."""
+    types = declared if declared is not None else [item.type for item in configured]
+    _descriptions(sub(resp, name), description, types, analytics)
 
 
 @op(A, "GetRules")

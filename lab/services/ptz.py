@@ -6,8 +6,8 @@ from typing import Any
 
 from lab.model import PtzNode, Service
 from lab.services import _mediacfg as mc
-from lab.services._registry import Ctx, capabilities, op
-from lab.soap import SoapRequest, invalid_arg, sub
+from lab.services._registry import Ctx, by_token, capabilities, op
+from lab.soap import SoapRequest, sub
 
 P = Service.PTZ
 _SPACE = "http://www.onvif.org/ver10/tptz/"
@@ -61,12 +61,8 @@ def get_nodes(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 
 @op(P, "GetNode")
 def get_node(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
-    token = req.arg("NodeToken")
-    for node in _ptz(ctx).nodes:
-        if node.token == token:
-            _node(ctx, resp, "tptz:PTZNode", node)
-            return
-    raise invalid_arg("NoEntity", f"no PTZ node {token!r}")
+    node = by_token(_ptz(ctx).nodes, req.arg("NodeToken"), fault="NoEntity", what="PTZ node")
+    _node(ctx, resp, "tptz:PTZNode", node)
 
 
 @op(P, "GetConfigurations")
@@ -77,12 +73,9 @@ def get_configurations(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 
 @op(P, "GetConfiguration")
 def get_configuration(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
-    token = req.arg("PTZConfigurationToken")
-    for node in _ptz(ctx).nodes:
-        if mc.ptz_config_token(node.token) == token:
-            mc.ptz_configuration(resp, "tptz:PTZConfiguration", node.token, node.auto_tracking)
-            return
-    raise invalid_arg("NoConfig", f"no PTZ configuration {token!r}")
+    node = by_token(_ptz(ctx).nodes, req.arg("PTZConfigurationToken"), fault="NoConfig", what="PTZ configuration",
+                    key=lambda node: mc.ptz_config_token(node.token))
+    mc.ptz_configuration(resp, "tptz:PTZConfiguration", node.token, node.auto_tracking)
 
 
 def _check_profile(ctx: Ctx, req: SoapRequest) -> None:
@@ -121,9 +114,5 @@ def get_preset_tours(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
 @op(P, "GetPresetTour")
 def get_preset_tour(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     _check_profile(ctx, req)
-    token = req.arg("PresetTourToken")
-    for tour in _ptz(ctx).tours:
-        if tour.token == token:
-            _tour(resp, "tptz:PresetTour", tour)
-            return
-    raise invalid_arg("NoEntity", f"no preset tour {token!r}")
+    tour = by_token(_ptz(ctx).tours, req.arg("PresetTourToken"), fault="NoEntity", what="preset tour")
+    _tour(resp, "tptz:PresetTour", tour)

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lab.model import Camera, JobMode, Recording, RecordingConfig, Service, duration_seconds
-from lab.services._registry import Ctx, capabilities, iso, op
+from lab.services._registry import Ctx, by_token, capabilities, iso, op
 from lab.services.schedule import job_active
-from lab.soap import SoapRequest, invalid_arg, sub
+from lab.soap import SoapRequest, sub
 
 R = Service.RECORDING
 S = Service.SEARCH
@@ -20,10 +20,7 @@ def _config(ctx: Ctx) -> RecordingConfig:
 
 
 def _recording(ctx: Ctx, token: str | None) -> Recording:
-    for rec in _config(ctx).recordings:
-        if rec.token == token:
-            return rec
-    raise invalid_arg("NoRecording", f"no recording {token!r}")
+    return by_token(_config(ctx).recordings, token, fault="NoRecording", what="recording")
 
 
 def _job_profile(cam: Camera, job: Any) -> str:
@@ -112,10 +109,7 @@ def _job_configuration(parent: Any, name: str, ctx: Ctx, job: Any) -> None:
 
 
 def _job(ctx: Ctx, token: str | None) -> Any:
-    for job in _config(ctx).jobs:
-        if job.token == token:
-            return job
-    raise invalid_arg("NoRecordingJob", f"no recording job {token!r}")
+    return by_token(_config(ctx).jobs, token, fault="NoRecordingJob", what="recording job")
 
 
 @op(R, "GetRecordingJobs")

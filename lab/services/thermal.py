@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from lab.model import RadiometryConfiguration, Service, Thermal, ThermalConfiguration
-from lab.services._registry import Ctx, capabilities, op
-from lab.soap import SoapRequest, action_not_supported, invalid_arg, sub
+from lab.services._registry import Ctx, by_token, capabilities, op
+from lab.soap import SoapRequest, action_not_supported, sub
 
 T = Service.THERMAL
 
@@ -29,11 +29,8 @@ def _configuration(parent: Any, cfg: ThermalConfiguration) -> None:
 
 
 def _find(ctx: Ctx, req: SoapRequest) -> ThermalConfiguration:
-    token = req.arg("VideoSourceToken")
-    for cfg in _thermal(ctx).configurations:
-        if cfg.video_source == token:
-            return cfg
-    raise invalid_arg("NoSource", f"no thermal video source {token!r}")
+    return by_token(_thermal(ctx).configurations, req.arg("VideoSourceToken"), fault="NoSource",
+                    what="thermal video source", key=lambda cfg: cfg.video_source)
 
 
 @op(T, "GetConfigurations")
