@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar, overload
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from probes import clock
-from probes.factvalues import ALL_SPECS, FactSpec
+from probes.factvalues import ALL_SPECS, FactSpec, identity
 from probes.readstatus import DeviceRead
 from probes.records import CompactRecord
 
@@ -170,8 +170,8 @@ class DeviceFacts(BaseModel):
     @property
     def label(self) -> str:
         """A human name: model and address when known."""
-        model = self.value("identity.model")
-        maker = self.value("identity.manufacturer")
+        model = self.value(identity.MODEL)
+        maker = self.value(identity.MANUFACTURER)
         name = " ".join(x for x in (maker, model) if x)
         return f"{name} ({self.address})" if name else self.address
 

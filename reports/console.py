@@ -27,6 +27,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from probes import factvalues as fv
 from probes.readstatus import ReadStatus
 from profiles.findings import Finding, Result, Severity
 from reports._index import device_index, device_name
@@ -371,7 +372,7 @@ def render_summary(result: ScanResult, console: Console, *, max_failures: int = 
         dev = index.get(device_id)
         name = device_name(result, device_id)
         model = (
-            " ".join(str(x) for x in (dev.value("identity.manufacturer"), dev.value("identity.model")) if x)
+            " ".join(x for x in (dev.value(fv.identity.MANUFACTURER), dev.value(fv.identity.MODEL)) if x)
             if dev
             else ""
         )

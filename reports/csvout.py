@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from probes import factvalues as fv
 from reports._index import device_index, device_name
 from reports.coverage import coverage_of
 from reports.model import ScanResult
@@ -70,9 +71,9 @@ def write_csv(result: ScanResult, path: Path) -> None:
                 "device_name": device_name(result, f.device_id, f.device_name),
                 "address": dev.address if dev else "",
                 "mac": dev.mac if dev else "",
-                "manufacturer": dev.value("identity.manufacturer") if dev else "",
-                "model": dev.value("identity.model") if dev else "",
-                "firmware": dev.value("identity.firmware") if dev else "",
+                "manufacturer": dev.value(fv.identity.MANUFACTURER) if dev else "",
+                "model": dev.value(fv.identity.MODEL) if dev else "",
+                "firmware": dev.value(fv.identity.FIRMWARE) if dev else "",
                 "declared_class": declared.camera_class if declared else "",
                 "area": declared.area if declared and declared.area else "",
                 "profile": f.profile,

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from probes import factvalues as fv
 from profiles.findings import Change, Finding, Result, Severity
 from reports._index import cached, device_index, device_name
 from reports._jsonio import json_line
@@ -104,31 +105,31 @@ def _build_device(finding: Finding, result: ScanResult) -> dict[str, Any] | None
         out["ip"] = str(ipaddress.ip_address(dev.address))
     if dev.mac and _MAC.match(dev.mac):
         out["mac"] = dev.mac
-    if vendor := dev.value("identity.manufacturer"):
-        out["vendor_name"] = str(vendor)
-    if model := dev.value("identity.model"):
-        out["model"] = str(model)
-    if hostname := dev.value("identity.hostname"):
-        out["hostname"] = str(hostname)[:255]
-    if mac_vendor := dev.value("identity.mac_vendor"):
-        out["mac_vendor"] = str(mac_vendor)
+    if vendor := dev.value(fv.identity.MANUFACTURER):
+        out["vendor_name"] = vendor
+    if model := dev.value(fv.identity.MODEL):
+        out["model"] = model
+    if hostname := dev.value(fv.identity.HOSTNAME):
+        out["hostname"] = hostname[:255]
+    if mac_vendor := dev.value(fv.identity.MAC_VENDOR):
+        out["mac_vendor"] = mac_vendor
     hw: dict[str, Any] = {}
-    if serial := dev.value("identity.serial"):
-        hw["serial_number"] = str(serial)
+    if serial := dev.value(fv.identity.SERIAL):
+        hw["serial_number"] = serial
     if vendor:
-        hw["vendor_name"] = str(vendor)
+        hw["vendor_name"] = vendor
     if hw:
         out["hw_info"] = hw
-    if firmware := dev.value("identity.firmware"):
+    if firmware := dev.value(fv.identity.FIRMWARE):
         # A camera's firmware is its operating system; OCSF has no firmware field on device.
         out["os"] = {
             "name": f"{vendor or 'camera'} firmware",
             "type_id": 99,
             "type": "Embedded firmware",
-            "version": str(firmware),
+            "version": firmware,
         }
-    if segment := dev.value("network.segment"):
-        out["subnet_uid"] = str(segment)
+    if segment := dev.value(fv.network.SEGMENT):
+        out["subnet_uid"] = segment
     declared = result.declared.get(dev.device_id)
     if declared and declared.area:
         out["zone"] = str(declared.area)

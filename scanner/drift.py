@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from probes import factvalues as fv
 from probes.facts import DeviceFacts, Fact, FactStatus
 from probes.factvalues import plain
 from probes.factvalues.media import Resolution
@@ -346,8 +347,8 @@ def device_fact_changes(before: DeviceFacts, after: DeviceFacts, name: str) -> l
 
 def _ref(scan: _Index, device: DeviceFacts) -> DriftDevice:
     return DriftDevice(device_id=device.device_id, name=scan.name(device.device_id),
-                     address=device.address, model=device.value("identity.model"),
-                     firmware=device.value("identity.firmware"))
+                     address=device.address, model=device.value(fv.identity.MODEL),
+                     firmware=device.value(fv.identity.FIRMWARE))
 
 
 # --------------------------------------------------------------------------- the whole diff

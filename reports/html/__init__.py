@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from probes import factvalues as fv
 from probes.facts import DeviceFacts, FactStatus
 from probes.factvalues import plain
 from probes.readstatus import DeviceRead, ReadStatus, derive_read
@@ -297,10 +298,10 @@ def build_data(result: ScanResult) -> dict[str, Any]:
                 "address": dev.address,
                 "port": dev.port,
                 "mac": dev.mac or "",
-                "manufacturer": _short(dev.value("identity.manufacturer") or "", 80),
-                "model": _short(dev.value("identity.model") or "", 80),
-                "firmware": _short(dev.value("identity.firmware") or "", 80),
-                "serial": _short(dev.value("identity.serial") or "", 80),
+                "manufacturer": _short(dev.value(fv.identity.MANUFACTURER) or "", 80),
+                "model": _short(dev.value(fv.identity.MODEL) or "", 80),
+                "firmware": _short(dev.value(fv.identity.FIRMWARE) or "", 80),
+                "serial": _short(dev.value(fv.identity.SERIAL) or "", 80),
                 "signals": dev.signals,
                 "cls": declared.camera_class if declared else None,
                 "area": str(declared.area) if declared and declared.area else "",

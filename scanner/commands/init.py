@@ -29,6 +29,7 @@ from probes import factvalues as fv
 from probes.discovery import DiscoveredDevice, Signal, selectable_signals
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
+from probes.factvalues import FactSpec
 from reports.console import make_console, print_error
 from scanner import exitcodes
 from scanner.commands._common import option_error
@@ -84,9 +85,9 @@ class FoundCamera:
     device: DiscoveredDevice
     facts: DeviceFacts | None = None
 
-    def _fact(self, key: str) -> str | None:
+    def _fact(self, key: FactSpec[str]) -> str | None:
         value = self.facts.value(key) if self.facts is not None else None
-        return str(value) if value not in (None, "") else None
+        return value or None
 
     @property
     def address(self) -> str:
@@ -104,7 +105,7 @@ class FoundCamera:
 
     @property
     def serial(self) -> str | None:
-        return self.device.serial or self._fact("identity.serial")
+        return self.device.serial or self._fact(fv.identity.SERIAL)
 
     @property
     def mac(self) -> str | None:
@@ -118,23 +119,23 @@ class FoundCamera:
 
     @property
     def manufacturer(self) -> str | None:
-        return self._fact("identity.manufacturer") or self.device.manufacturer
+        return self._fact(fv.identity.MANUFACTURER) or self.device.manufacturer
 
     @property
     def model(self) -> str | None:
-        return self._fact("identity.model") or self.device.model
+        return self._fact(fv.identity.MODEL) or self.device.model
 
     @property
     def firmware(self) -> str | None:
-        return self._fact("identity.firmware")
+        return self._fact(fv.identity.FIRMWARE)
 
     @property
     def credential_set(self) -> str | None:
         """Name of the site's credential set this camera accepted when read (never the secret)."""
-        return self._fact("auth.credential_set")
+        return self._fact(fv.auth.CREDENTIAL_SET)
 
     def base_name(self) -> str:
-        for candidate in (self.device.name, self._fact("identity.hostname")):
+        for candidate in (self.device.name, self._fact(fv.identity.HOSTNAME)):
             slug = slugify(candidate)
             if slug:
                 return slug
