@@ -76,17 +76,22 @@ def parse_yaml(text: str, path: str = "<input>") -> LocatedYaml:
     return LocatedYaml(data, lines, path)
 
 
+def read_user_file(path: Path, *, max_bytes: int) -> str:
+    """A file the user names (site, profile, facts), as UTF-8 text of at most `max_bytes`; a ConfigError naming
+    it when it is missing, too large, unreadable or not UTF-8."""
+    try:
+        if path.stat().st_size > max_bytes:
+            raise ConfigError(f"file is larger than {max_bytes} bytes", path=str(path))
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read file: {exc}", path=str(path)) from None
+
+
 def load_yaml(path: str | Path) -> LocatedYaml:
     p = Path(path)
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise ConfigError(f"file is larger than {MAX_FILE_BYTES} bytes", path=str(p))
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", path=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read file: {exc}", path=str(p)) from None
-    return parse_yaml(text, str(p))
+    return parse_yaml(read_user_file(p, max_bytes=MAX_FILE_BYTES), str(p))
 
 
 _SECRET_WORDS = ("password", "secret", "token", "key")  # never echo these values back

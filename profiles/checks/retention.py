@@ -15,10 +15,8 @@ from profiles.inventory import Sector
 def retention_configured(ctx: CheckContext[Any]) -> CheckOutcome:
     """Every recording on the camera has a maximum retention, and it does not exceed the declared retention."""
     observed = obs.retention(ctx)
-    if observed is None:
-        return ctx.not_applicable(NOTHING_RECORDED)
-    if observed.unlimited:
-        return ctx.failed(observed.describe())
+    if observed is None or observed.unlimited:
+        return _unbounded(ctx, observed)
     declared = ctx.declared("retention_hours")
     if observed.hours > declared:
         kept = (f"footage is kept {obs.format_hours(observed.hours)} ({'; '.join(observed.places)})"
@@ -28,6 +26,13 @@ def retention_configured(ctx: CheckContext[Any]) -> CheckOutcome:
 
 
 NOTHING_RECORDED = "nothing is recorded: declared `recording: false`, and the camera stores no recordings"
+
+
+def _unbounded(ctx: CheckContext[Any], observed: obs.Retention | None) -> CheckOutcome:
+    """Nothing recorded (not applicable), or footage kept without a limit (failed)."""
+    if observed is None:
+        return ctx.not_applicable(NOTHING_RECORDED)
+    return ctx.failed(observed.describe())
 
 
 def _effective_hours(ctx: CheckContext[Any]) -> tuple[float, str] | None:
@@ -65,10 +70,8 @@ def retention_justified(ctx: CheckContext[RetentionJustifiedParams]) -> CheckOut
 def retention_bounded(ctx: CheckContext[Any]) -> CheckOutcome:
     """A maximum retention is set: storage capacity must not decide how long footage is kept."""
     observed = obs.retention(ctx)
-    if observed is None:
-        return ctx.not_applicable(NOTHING_RECORDED)
-    if observed.unlimited:
-        return ctx.failed(observed.describe())
+    if observed is None or observed.unlimited:
+        return _unbounded(ctx, observed)
     return ctx.passed(observed.describe())
 
 

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from probes import clock
 from probes.errors import ConfigError
 from probes.facts import DeviceFacts
+from profiles.yamlfile import read_user_file
 from reports.console import make_console, print_error, render_summary
 from reports.document import document_of_facts
 from reports.model import ScanResult
@@ -43,12 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def load_facts(path: Path, site_name: str) -> ScanResult:
     """A scan document, or a JSON list of DeviceFacts wrapped in a fresh one; errors name the file."""
-    try:
-        if path.stat().st_size > MAX_FACTS_BYTES:
-            raise ConfigError(f"file is larger than {MAX_FACTS_BYTES} bytes", path=str(path))
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read facts file: {exc.strerror or exc}", path=str(path)) from None
+    raw = read_user_file(path, max_bytes=MAX_FACTS_BYTES)
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:

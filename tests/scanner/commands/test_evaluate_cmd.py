@@ -67,3 +67,12 @@ def test_evaluate_bad_facts_file_is_a_usage_error(tmp_path: Path, capsys) -> Non
     bad.write_text('{"meta": {}}', encoding="utf-8")
     assert main(["evaluate", str(bad), "--site", str(DEMO_SITE)]) == exitcodes.USAGE
     assert "not a camaudit scan document" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_facts_file_that_is_missing_or_not_text_is_a_usage_error_naming_it(tmp_path, capsys):
+    binary = tmp_path / "facts.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    for path, says in ((binary, "cannot read file"), (tmp_path / "absent.json", "file not found")):
+        code = main(["evaluate", str(path), "--site", str(DEMO_SITE)])
+        err = capsys.readouterr().err
+        assert code == exitcodes.USAGE and str(path) in err.replace("\n", "") and says in " ".join(err.split()), err
