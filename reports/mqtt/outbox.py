@@ -31,27 +31,23 @@ from probes.errors import DeliveryError
 
 T = TypeVar("T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+# a queued message's columns: a refused one moves to dead_letter whole (INSERT ... SELECT of _COLUMNS)
+_MESSAGE = """
     id          TEXT NOT NULL UNIQUE,
     kind        TEXT NOT NULL,
     topic       TEXT NOT NULL,
     payload     BLOB NOT NULL,
     qos         INTEGER NOT NULL,
     retain      INTEGER NOT NULL,
-    props       TEXT NOT NULL,
+    props       TEXT NOT NULL,"""
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,{_MESSAGE}
     enqueued_at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
 );
 CREATE TABLE IF NOT EXISTS dead_letter (
-    seq         INTEGER PRIMARY KEY,
-    id          TEXT NOT NULL UNIQUE,
-    kind        TEXT NOT NULL,
-    topic       TEXT NOT NULL,
-    payload     BLOB NOT NULL,
-    qos         INTEGER NOT NULL,
-    retain      INTEGER NOT NULL,
-    props       TEXT NOT NULL,
+    seq         INTEGER PRIMARY KEY,{_MESSAGE}
     enqueued_at REAL NOT NULL,
     reason      TEXT NOT NULL,
     refused_at  REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
