@@ -37,6 +37,8 @@ MAX_REQUEST_BYTES = 1024 * 1024
 NOT_IN_ARCHIVE = "camaudit replay: the capture has no reply to this request"
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"})
 _SECURITY = re.compile(rb"<(?:[\w.-]+:)?Security\b")
+_DEFAULT_PORTS = {b"http": 80, b"https": 443, b"rtsp": 554}
+_PORT_ELEMENT = re.compile(rb"(<(?:[\w.-]+:)?Port>\s*)(\d{1,5})(\s*</(?:[\w.-]+:)?Port>)")  # tt:NetworkProtocol
 
 
 class ReplayError(ValueError):
@@ -105,7 +107,13 @@ class RunningReplay:
     path: str
     received: list[str] = field(default_factory=list)  # "namespace#Operation", in order
     unanswered: list[str] = field(default_factory=list)  # requests the archive had no reply for
-    tls_ports: list[int] = field(default_factory=list)  # HTTPS served again (with new key material)
+    tls_ports: list[int] = field(default_factory=list)  # HTTPS served again (new key material), ephemeral ports
+    ports: dict[int, int] = field(default_factory=dict)  # captured HTTPS port -> the port it is served on now
+
+    @property
+    def captured_ports(self) -> dict[int, int]:
+        """Served port -> the captured port it stands for (to compare facts with the live read's)."""
+        return {served: captured for captured, served in self.ports.items()}
 
     @property
     def xaddr(self) -> str:
@@ -169,17 +177,37 @@ class ReplayDevice:
             raise ReplayError(f"line {exc.lineno}: not JSON: {exc.msg}") from None
 
     def relocate(self, body: bytes, running: RunningReplay) -> bytes:
-        """URLs naming the captured device's own address now name the replay's (HTTPS ports are served
-        under their captured numbers; the plain HTTP port is the replay's), so a device that listed its own
-        https service is followed there again. URLs naming another host (NAT, 127.0.0.1) stay as captured."""
-        host, port = self.origin
+        """URLs naming the captured device's own address now name the replay's: an HTTPS port the capture
+        served is replaced by the port it is served on now, the captured plain HTTP port by the replay's, so a
+        device that listed its own https service is followed there again; so is a `Port` element holding a
+        captured HTTPS port (GetNetworkProtocols). Other ports keep their number (RTSP is not replayed); URLs
+        naming another host (NAT, 127.0.0.1) stay as captured."""
+        host, origin_port = self.origin
         if not host:
             return body
-        old = (f"[{host}]" if ":" in host else host).encode()
-        new = (f"[{running.address}]" if ":" in running.address else running.address).encode()
-        body = body.replace(b"//" + old + b":" + str(port).encode() + b"/", b"//" + new + b":"
-                            + str(running.port).encode() + b"/")
-        return body.replace(b"//" + old + b":", b"//" + new + b":").replace(b"//" + old + b"/", b"//" + new + b"/")
+        new_host = (f"[{running.address}]" if ":" in running.address else running.address).encode()
+        old_host = re.escape((f"[{host}]" if ":" in host else host).encode())
+
+        def moved(match: re.Match[bytes]) -> bytes:
+            scheme, port_text = match.group(1), match.group(2)
+            port = int(port_text) if port_text else _DEFAULT_PORTS.get(scheme.lower(), 0)
+            if scheme.lower() == b"https" and port in running.ports:
+                port = running.ports[port]
+            elif port == origin_port and scheme.lower() == b"http":
+                port = running.port
+            elif port in running.ports:
+                port = running.ports[port]
+            elif not port_text:
+                return scheme + b"://" + new_host
+            return scheme + b"://" + new_host + b":" + str(port).encode()
+
+        body = re.sub(rb"([A-Za-z][A-Za-z0-9+.-]*)://" + old_host + rb"(?::(\d{1,5}))?(?![\w.:-])", moved, body)
+
+        def served(match: re.Match[bytes]) -> bytes:
+            port = int(match.group(2))
+            return match.group(1) + str(running.ports.get(port, port)).encode() + match.group(3)
+
+        return _PORT_ELEMENT.sub(served, body) if running.ports else body
 
     def answer(self, body: bytes, headers: Any) -> _Reply | None:
         ns, op, params = _request_key(body)
@@ -244,10 +272,11 @@ async def run_replay(archive: Path | dict[str, Any], *, host: str = "127.0.0.1",
     await runner.setup()
     try:
         await web.SockSite(runner, sock).start()
-        for offer in device.tls:  # the same app over TLS, on the port the device served it on
-            tls_sock = listen_socket(host, offer.port)
+        for offer in device.tls:  # the same app over TLS, on an ephemeral port (URLs are rewritten to it)
+            tls_sock = listen_socket(host, 0)
             await web.SockSite(runner, tls_sock, ssl_context=offer.server_context(host)).start()
-            running.tls_ports.append(offer.port)
+            running.ports[offer.port] = tls_sock.getsockname()[1]
+            running.tls_ports.append(running.ports[offer.port])
         yield running
     finally:
         stop.set()

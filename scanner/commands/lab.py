@@ -110,6 +110,9 @@ async def run_replay_command(args: argparse.Namespace) -> int:
         async with run_replay(args.archive, host=str(bind), port=args.port) as replay:
             console.print(f"{args.archive}: serving the captured device at {replay.xaddr}; Ctrl-C or SIGTERM stops",
                           highlight=False, markup=False)
+            for captured, port in replay.ports.items():
+                console.print(f"HTTPS (captured on port {captured}) served on port {port}", highlight=False,
+                              markup=False)
             await _until_stopped()
             if replay.unanswered:
                 console.print(f"{len(replay.unanswered)} requests had no captured reply: "

@@ -31,7 +31,7 @@ async def expected_facts(archive: Path) -> dict[str, object]:
     async with (run_replay(archive, host=REPLAY_HOST) as replay,
                 OnvifReader(username=USER, password=PASSWORD) as reader):
         facts = await reader.read(DiscoveredDevice(addresses=[replay.address], xaddrs=[replay.xaddr]))
-    return fact_sheet(facts)
+    return fact_sheet(facts, ports=replay.captured_ports)
 
 
 async def main(facts_only: bool) -> None:

@@ -36,5 +36,5 @@ async def test_replayed_device_reads_as_expected(archive: Path) -> None:
     async with (run_replay(archive, host="127.0.30.1") as replay,
                 OnvifReader(username=USER, password=PASSWORD) as reader):
         facts = await reader.read(DiscoveredDevice(addresses=[replay.address], xaddrs=[replay.xaddr]))
-    sheet = fact_sheet(facts)
+    sheet = fact_sheet(facts, ports=replay.captured_ports)
     assert sheet == expected, sorted(k for k in set(sheet) | set(expected) if sheet.get(k) != expected.get(k))
