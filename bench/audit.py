@@ -157,6 +157,13 @@ def floor(capture: Path, info: dict[str, Any], env: dict[str, str], settings: di
         env=env, timeout=1800)
 
 
+def phase_peaks(fig: dict[str, Any]) -> str:
+    """The peak RSS within each phase of an audit (scan_once.py), as one phrase."""
+    peaks = fig.get("peak_rss_mb_in") or {}
+    shown = " / ".join(f"{peaks.get(k)}" for k in ("discovery", "facts+evaluation", "reports"))
+    return f"peak within discovery / facts+evaluation / reports: {shown} MB"
+
+
 def scan_settings() -> dict[str, int]:
     from scanner.site import ScanSettings
 
@@ -222,7 +229,7 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                    "≤ 1,000 MB", target_max(fig["peak_rss_mb"], 200 if n <= 1000 else 1000),
                    note="RSS after discovery / facts / evaluation / reports: "
                         f"{at.get('discovered')} / {at.get('facts_read')} / {at.get('evaluated')} / "
-                        f"{at.get('reported')} MB")
+                        f"{at.get('reported')} MB; {phase_peaks(fig)}")
         report.add(label, "SOAP requests (lab count)", scan_requests, "",
                    note=f"{fig['devices']} devices, {fig['devices_with_errors']} with errors, "
                         f"{fig['findings']} findings")
@@ -313,7 +320,7 @@ def run_memory(n: int, *, profiles: list[str], report: Report, workers: int = 1)
                target_max(fig["peak_rss_mb"], 1000),
                note="RSS after discovery / facts / evaluation / reports: "
                     f"{at.get('discovered')} / {at.get('facts_read')} / {at.get('evaluated')} / "
-                    f"{at.get('reported')} MB; "
+                    f"{at.get('reported')} MB; {phase_peaks(fig)}; "
                     f"{fig['devices']} devices, {fig['devices_with_errors']} with errors, {fig['findings']} findings")
     report.add(label, "wall time", fig["wall_s"], "s", note=f"load average before: {load}; workers {workers}")
     cpu = fig["cpu_s"] + fig.get("cpu_workers_s", 0.0)

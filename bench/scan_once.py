@@ -31,6 +31,18 @@ def rss_now_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
+def peak_since_last_mb() -> float | None:
+    """Peak RSS since the previous call (VmHWM, then reset through /proc/self/clear_refs); None where unsupported."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except (OSError, StopIteration, ValueError):
+        return None
+    return round(peak / 1024, 1)
+
+
 def gc_timer() -> dict[str, float]:
     """Time spent in the garbage collector, per generation (the facts of every camera are long-lived objects)."""
     import gc
@@ -107,12 +119,14 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     read_count = 0
 
     rss: dict[str, float] = {"start": round(rss_now_mb(), 1)}
+    peaks: dict[str, float | None] = {"start": peak_since_last_mb()}  # the peak within each phase
     gc_spent = gc_timer()
 
     def on_discovered(devices: list[object]) -> None:
         marks["discovered"] = time.perf_counter() - t0
         marks["candidates"] = len(devices)
         rss["discovered"] = round(rss_now_mb(), 1)
+        peaks["discovery"] = peak_since_last_mb()
 
     def on_device(facts: object) -> None:
         nonlocal read_count
@@ -125,11 +139,13 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     result = await run_scan(site_file, options)
     marks["evaluated"] = time.perf_counter() - t0
     rss["evaluated"] = round(rss_now_mb(), 1)
+    peaks["facts+evaluation"] = peak_since_last_mb()
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(write_reports, result, html=out / "report.html", json=out / "scan.json")
     wall = time.perf_counter() - t0
     rss["reported"] = round(rss_now_mb(), 1)
+    peaks["reports"] = peak_since_last_mb()
     rss["facts_read"] = round(rss.get("facts_read", 0.0), 1)
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     k1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # reader worker processes (--workers), reaped by now
@@ -144,12 +160,14 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
         "cpu_s": round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 3),
         "cpu_total_s": round(r1.ru_utime + r1.ru_stime, 3),
         "cpu_workers_s": round((k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime), 3),
-        "peak_rss_mb": round(r1.ru_maxrss / 1024, 1),
+        # ru_maxrss follows VmHWM, which each phase resets: the largest phase peak is the process's peak
+        "peak_rss_mb": max([round(r1.ru_maxrss / 1024, 1), *(p for p in peaks.values() if p is not None)]),
         "peak_rss_worker_mb": round(k1.ru_maxrss / 1024, 1),  # the largest reaped child
         "workers": args.workers,
         "gc_s": {k: round(v, 3) for k, v in sorted(gc_spent.items())},
         "loop": loop_name(),
         "rss_mb_at": rss,
+        "peak_rss_mb_in": peaks,
         "discovery_s": round(marks.get("discovered", 0.0), 3),
         "facts_done_s": round(marks.get("read", marks.get("discovered", 0.0)), 3),
         "evaluated_s": round(marks["evaluated"], 3),

@@ -11,6 +11,7 @@ device still accepts them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import ssl
 import warnings
@@ -54,6 +55,17 @@ def legacy_context() -> ssl.SSLContext | None:
     return ctx
 
 
+@functools.cache
+def _shared_client_context() -> ssl.SSLContext:
+    """One unverified context for every probe handshake of the process (building one costs ~1 ms of CPU)."""
+    return client_context()
+
+
+@functools.cache
+def _shared_legacy_context() -> ssl.SSLContext | None:
+    return legacy_context()
+
+
 @dataclass(slots=True)
 class Handshake:
     port: int
@@ -69,7 +81,7 @@ class NotTls(DeviceError):
 
 async def handshake(address: str, port: int, timeout: float, ctx: ssl.SSLContext | None = None) -> Handshake:
     """One TLS handshake with the device (no HTTP request is sent), then close."""
-    ctx = ctx or client_context()
+    ctx = ctx or _shared_client_context()
     writer = None
     try:
         async with asyncio.timeout(timeout):
@@ -97,7 +109,7 @@ async def handshake(address: str, port: int, timeout: float, ctx: ssl.SSLContext
 
 async def accepts_legacy(address: str, port: int, timeout: float) -> bool | None:
     """Whether the device completes a handshake offering only TLS 1.0/1.1 (None: cannot tell here)."""
-    ctx = legacy_context()
+    ctx = _shared_legacy_context()
     if ctx is None:
         return None
     try:

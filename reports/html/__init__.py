@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -67,18 +68,53 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
+_ISLAND_ESCAPES = (
+    ("&", "\\u0026"),
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+_ISLAND_BLOCK = 512  # list items encoded at a time
+
+
 def json_island(data: Any) -> str:
     """JSON safe inside a <script type="application/json"> element (no way to close it or open a comment)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    for raw, esc in (
-        ("&", "\\u0026"),
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(raw, esc)
-    return text
+    return "".join(json_island_pieces(data))
+
+
+def json_island_pieces(data: Any) -> Iterator[Markup]:
+    """`json_island` in pieces, for the template to write one by one (a report's island is ~9 MB at 1,000 cameras).
+
+    Together the same text as one `json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)`,
+    escaped; encoded piece by piece, so neither the island nor `json.dumps`' list of every token (~30 MB for the
+    300,000 integers of the finding rows) is ever whole in memory (bench/README.md "Round three").
+    """
+    for piece in _json_pieces(data):
+        for raw, esc in _ISLAND_ESCAPES:
+            piece = piece.replace(raw, esc)
+        yield Markup(piece)  # escaped above: it cannot close its <script> element
+
+
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _json_pieces(value: Any) -> Iterator[str]:
+    """Compact JSON of `value` in pieces: dicts with string keys member by member, long lists in blocks."""
+    if type(value) is dict and all(type(key) is str for key in value):
+        yield "{"
+        for position, (key, item) in enumerate(value.items()):
+            yield ("," if position else "") + _compact_json(key) + ":"
+            yield from _json_pieces(item)
+        yield "}"
+    elif type(value) is list and len(value) > _ISLAND_BLOCK:
+        yield "["
+        for start in range(0, len(value), _ISLAND_BLOCK):
+            yield ("," if start else "") + _compact_json(value[start:start + _ISLAND_BLOCK])[1:-1]
+        yield "]"
+    else:
+        yield _compact_json(value)
 
 
 class _Interner:
@@ -557,7 +593,7 @@ def _context(result: ScanResult) -> dict[str, object]:
         "csp": csp,
         "css": Markup(css),
         "js": Markup(js),
-        "data": Markup(json_island(build_data(result))),
+        "data": json_island_pieces(build_data(result)),  # written piece by piece (memory)
         "charts": _charts(result, per_device),
         "totals": {str(r): totals[r] for r in Result},
         "outcomes": outcomes,
@@ -584,5 +620,5 @@ def _context(result: ScanResult) -> dict[str, object]:
     }
 
 
-__all__ = ["FACT_FIELDS", "ROW_FIELDS", "RULE_FIELDS", "build_data", "csp_hash", "json_island", "render_html",
-           "write_html"]
+__all__ = ["FACT_FIELDS", "ROW_FIELDS", "RULE_FIELDS", "build_data", "csp_hash", "json_island", "json_island_pieces",
+           "render_html", "write_html"]

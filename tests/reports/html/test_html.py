@@ -86,6 +86,25 @@ def test_data_island_cannot_close_its_element_and_round_trips():
     assert json.loads(text) == hostile
 
 
+def test_data_island_in_pieces_is_the_text_of_one_dump(scan):
+    """Encoded piece by piece (memory), the island is byte for byte what one json.dumps gives, escaped."""
+    import reports.html as html
+
+    def one_dump(data):
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+        for raw, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
+            text = text.replace(raw, esc)
+        return text
+
+    long = list(range(html._ISLAND_BLOCK * 2 + 3))
+    samples = [build_data(scan), {"rows": long, "nested": {"x": long, 1: "int key"}, "e": [], "d": {}},
+               {"a": ["</script>&\u2028"] * (html._ISLAND_BLOCK + 1), "when": scan.meta.started_at},
+               long, [], {}, "plain", None]
+    for data in samples:
+        assert json_island(data) == one_dump(data)
+
+
 def test_data_island_holds_every_finding(scan):
     data = build_data(scan)
     width = len(data["rowFields"])
