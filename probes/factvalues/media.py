@@ -58,7 +58,7 @@ class Osd(FactValue):
 
 
 class StreamUri(FactValue):
-    """tr2:GetStreamUri (RTSP unicast) of one media profile."""
+    """GetStreamUri (RTSP unicast; Media2, else Media1) of one media profile."""
 
     profile: str
     uri: str
@@ -82,7 +82,8 @@ OSD = fact("media.osd", list[Osd], "trt:GetOSDs | tr2:GetOSDs", "On-screen displ
 OSD_DATETIME = fact("media.osd_datetime", bool, "derived from media.osd", "A date/time overlay is configured")
 SERVICE: FactSpec[MediaService] = FactSpec("media.service", MediaService, "tds:GetServices",
                                            "Which media service was used")
-STREAM_URIS = fact("media.stream_uris", list[StreamUri], "tr2:GetStreamUri", "RTSP stream URI of each media profile")
+STREAM_URIS = fact("media.stream_uris", list[StreamUri], "tr2:GetStreamUri | trt:GetStreamUri",
+                   "RTSP stream URI of each media profile")
 
 SPECS = (PROFILES, VIDEO_ENCODERS, MAX_RESOLUTION, AUDIO_SOURCES, AUDIO_ENCODERS, AUDIO_IN_PROFILES, AUDIO_OUTPUTS,
          OSD, OSD_DATETIME, SERVICE, STREAM_URIS)

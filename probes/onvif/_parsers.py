@@ -530,6 +530,11 @@ def stream_uri(resp: Element) -> str:
     return need_text(resp, TR2, "Uri")
 
 
+def media1_stream_uri(resp: Element) -> str:
+    """trt:GetStreamUriResponse: trt:MediaUri/tt:Uri (InvalidAfterConnect, Timeout: not needed for DESCRIBE)."""
+    return need_text(need(resp, TRT, "MediaUri"), TT, "Uri")
+
+
 def analytics_configuration_tokens(resp: Element, ns: str) -> list[str]:
     return [need_attr(c, "token") for c in children(resp, ns, "Configurations")]
 

@@ -54,6 +54,7 @@ OPERATIONS: dict[str, tuple[str, int]] = {
     "hikvision/GetProfiles.xml": ("trt:GetProfiles", 200),
     "hikvision/GetScopes.xml": ("tds:GetScopes", 200),
     "hikvision/GetServices.xml": ("tds:GetServices", 200),
+    "hikvision/GetStreamUri.xml": ("trt:GetStreamUri", 200),
     "hikvision/GetSupportedAnalyticsModules.xml": ("tan:GetSupportedAnalyticsModules", 200),
     "hikvision/GetUsers.xml": ("tds:GetUsers", 200),
     "hikvision/GetVideoEncoderConfigurations.xml": ("trt:GetVideoEncoderConfigurations", 200),

@@ -11,6 +11,7 @@ from probes.facts import FactStatus
 from probes.factvalues.media import MediaProfile, Osd, Resolution, StreamUri, VideoEncoder
 from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
+from probes.onvif._soap import OperationUnsupported, Params
 from probes.onvif._transport import Reply
 from probes.onvif._xml import Element
 from probes.onvif.services._context import MAX_FANOUT, ReadContext, evidence_of
@@ -78,41 +79,64 @@ async def _media(ctx: ReadContext) -> None:
                             P.audio_output_configurations)]
     if m2:
         reads.append(ctx.read("privacy.masks", "tr2:GetMasks", P.masks))
-        reads.append(_stream_uris(ctx, profiles))
     else:
         ctx.sheet.fail("privacy.masks", ctx.no_service_status(), "tr2:GetMasks",
                         "privacy masks are only readable through Media2, which the device does not offer"
                         if ctx.services_known else ctx.no_service_reason(Service.MEDIA2))
-        ctx.sheet.fail("media.stream_uris", FactStatus.NOT_PROBED, "tr2:GetStreamUri",
-                       "stream URIs are read through Media2 only (Media1 GetStreamUri needs a StreamSetup)")
+    stream_ops = [op for op, offered in (("tr2:GetStreamUri", m2), ("trt:GetStreamUri", m1)) if offered]
+    if stream_ops:
+        reads.append(_stream_uris(ctx, profiles, stream_ops))
+    else:
+        ctx.sheet.fail("media.stream_uris", ctx.no_service_status(), "tr2:GetStreamUri",
+                       ctx.no_service_reason(Service.MEDIA))
     await asyncio.gather(*reads)
     ctx.derive("media.max_resolution", ["media.video_encoders"], _max_resolution)
     ctx.derive("media.osd_datetime", ["media.osd"], _osd_datetime)
     ctx.derive("media.audio_in_profiles", ["media.profiles"], _audio_in_profiles)
 
 
-async def _stream_uris(ctx: ReadContext, profiles: list[MediaProfile] | None) -> None:
-    """tr2:GetStreamUri (RTSP unicast) per profile, for the RTSP probe (probes/rtsp); all must answer."""
-    op, key = "tr2:GetStreamUri", "media.stream_uris"
+# Media1 asks for the stream by its setup (ONVIF Media 5.15.1): unicast RTP, RTSP as the transport.
+MEDIA1_STREAM_SETUP = (("tt:Stream", "RTP-Unicast"), ("tt:Transport", (("tt:Protocol", "RTSP"),)))
+
+
+def _stream_request(op: str, token: str) -> Params:
+    if op == "trt:GetStreamUri":
+        return (("StreamSetup", MEDIA1_STREAM_SETUP), ("ProfileToken", token))
+    return (("Protocol", "RtspUnicast"), ("ProfileToken", token))
+
+
+async def _stream_uris(ctx: ReadContext, profiles: list[MediaProfile] | None, ops: list[str]) -> None:
+    """GetStreamUri (RTSP unicast) per profile, for the RTSP probe (probes/rtsp); all must answer. Media2 first;
+    Media1 when the device has no Media2 or its Media2 answers that it does not implement GetStreamUri."""
+    op, key = ops[0], "media.stream_uris"
     if profiles is None:
         ctx.sheet.fail(key, FactStatus.NOT_PROBED, op, ctx.profiles_failed())
         return
     tokens = [p.token for p in profiles][:MAX_FANOUT]
-    outcomes = await asyncio.gather(*(ctx.call(op, (("Protocol", "RtspUnicast"), ("ProfileToken", t)))
-                                      for t in tokens))
+    if not tokens:
+        ctx.sheet.ok(key, [], op, None)
+        return
+    caveat = None
+    first = await ctx.call(op, _stream_request(op, tokens[0]))  # alone: its answer decides Media2 or Media1
+    if isinstance(first, OperationUnsupported) and len(ops) > 1:
+        caveat = f"{op} failed ({first}); read through Media1"
+        op = ops[1]
+        first = await ctx.call(op, _stream_request(op, tokens[0]))
+    parse = P.media1_stream_uri if op == "trt:GetStreamUri" else P.stream_uri
+    outcomes = [first, *await asyncio.gather(*(ctx.call(op, _stream_request(op, t)) for t in tokens[1:]))]
     rows: list[StreamUri] = []
     for token, outcome in zip(tokens, outcomes, strict=True):
         if isinstance(outcome, DeviceError):
-            ctx.record(key, op, outcome, P.stream_uri, reason=f"profile {token}")
+            ctx.record(key, op, outcome, parse, reason="; ".join(x for x in (f"profile {token}", caveat) if x))
             return
         try:
-            rows.append(StreamUri(profile=token, uri=P.stream_uri(outcome.element)))
+            rows.append(StreamUri(profile=token, uri=parse(outcome.element)))
         except DeviceError as exc:
             ctx.sheet.fail(key, FactStatus.ERROR, op, f"{token}: {exc}", evidence_of(op, outcome))
             return
-    first = next((evidence_of(op, o) for o in outcomes), None)
-    ctx.sheet.ok(key, rows, op, first, reason=None if len(profiles) <= MAX_FANOUT else
-                 f"only the first {MAX_FANOUT} of {len(profiles)} profiles asked")
+    evidence = evidence_of(op, first)
+    capped = None if len(profiles) <= MAX_FANOUT else f"only the first {MAX_FANOUT} of {len(profiles)} profiles asked"
+    ctx.sheet.ok(key, rows, op, evidence, reason="; ".join(x for x in (caveat, capped) if x) or None)
 
 
 async def _read_with(ctx: ReadContext, op: str, key: str, parse: Callable[[Element], object],

@@ -29,6 +29,11 @@ CAMERAS = {
     "both": {"rtsp": {"enabled": True, "auth": "digest+basic", "audio": "off"}, "media": AUDIO_PROFILE},
     "hidden-mic": {"rtsp": {"enabled": True, "auth": "digest", "audio": "on"}},
     "no-rtsp": {},
+    # stream URIs through Media1 (trt:GetStreamUri with a StreamSetup): no Media2 at all, or a Media2 without it
+    "media1-only": {"rtsp": {"enabled": True, "auth": "digest"}, "media": AUDIO_PROFILE,
+                    "services": ["device", "media", "imaging", "events", "deviceio"]},
+    "media2-without-uris": {"rtsp": {"enabled": True, "auth": "digest"},
+                            "misbehaviour": [{"mode": "action_not_supported", "operations": ["tr2:GetStreamUri"]}]},
 }
 
 
@@ -133,6 +138,39 @@ async def test_uri_naming_another_host_is_sent_to_the_device_itself(fleet: Runni
     [stream] = plain(facts["rtsp.streams"].value)
     assert stream["uri"] == f"rtsp://198.51.100.7:{port}/onvif/stream/Profile_1"  # credentials dropped
     assert fleet.camera("anonymous").rtsp.requests[-1].uri.startswith(f"rtsp://127.0.0.1:{port}/")
+
+
+async def test_a_media1_only_camera_gets_stream_uris_and_rtsp_facts(fleet: RunningFleet) -> None:
+    cam = fleet.camera("media1-only")
+    cam.requests.clear()
+    sheet = await _sheet(fleet, "media1-only")
+    uris = sheet.get("media.stream_uris")
+    assert uris.ok and uris.source == "trt:GetStreamUri" and uris.reason is None, uris
+    port = cam.rtsp.port
+    assert plain(uris.value) == [{"profile": p, "uri": f"rtsp://127.0.0.1:{port}/onvif/stream/{p}"}
+                                 for p in ("main", "sub")]
+    assert cam.received.count("trt:GetStreamUri") == 2 and "tr2:GetStreamUri" not in cam.received  # one per profile
+    facts = await probe_device(sheet, ("admin", "pw"), timeout_s=3, deadline_s=10, max_reply_bytes=64 * 1024)
+    assert [s["uri"] for s in plain(facts["rtsp.streams"].value)] == [u["uri"] for u in plain(uris.value)]
+    assert plain(facts["media.audio_streamed"].value) is True  # the main profile's G711 is in its SDP
+    assert plain(facts["rtsp.audio_matches_profiles"].value) == [
+        {"profile": "main", "configured": True, "streamed": True},
+        {"profile": "sub", "configured": False, "streamed": False}]
+
+
+async def test_media2_without_get_stream_uri_falls_back_to_media1(fleet: RunningFleet) -> None:
+    cam = fleet.camera("media2-without-uris")
+    cam.requests.clear()
+    sheet = await _sheet(fleet, "media2-without-uris")
+    uris = sheet.get("media.stream_uris")
+    assert uris.ok and uris.source == "trt:GetStreamUri", uris
+    assert uris.reason is not None and uris.reason.startswith("tr2:GetStreamUri failed (") and \
+        uris.reason.endswith("); read through Media1")
+    assert len(plain(uris.value)) == 2
+    assert cam.received.count("tr2:GetStreamUri") == 1  # asked once, for the first profile only
+    assert cam.received.count("trt:GetStreamUri") == 2
+    facts = await probe_device(sheet, ("admin", "pw"), timeout_s=3, deadline_s=10, max_reply_bytes=64 * 1024)
+    assert facts["rtsp.streams"].ok and len(plain(facts["rtsp.streams"].value)) == 2
 
 
 # ---------------------------------------------------------------- bounds (a misbehaving server)
