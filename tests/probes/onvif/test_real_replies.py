@@ -426,6 +426,7 @@ _PARSER_OF: dict[str, tuple[str, Any]] = {  # file stem (before "_") -> operatio
     "events": ("tev:GetServiceCapabilities", lambda el: el.tag),
     "GetNetworkDefaultGateway": ("tds:GetNetworkDefaultGateway", P.gateway),
     "GetOSDs": ("trt:GetOSDs", lambda el: P.osds(el, _TRT)),
+    "GetStreamUri": ("trt:GetStreamUri", P.media1_stream_uri),
 }
 # Files that must NOT yield a value, and the error each must raise instead.
 _MUST_FAIL: dict[str, type[Exception]] = {
@@ -445,6 +446,12 @@ def test_every_real_reply_goes_through_its_parser(rel: str) -> None:
     value = parser(parse(rel, operation))
     assert value is not None and value != "", rel  # every capture here carries data
     assert not isinstance(value, list | tuple) or value, rel
+
+
+def test_hikvision_media1_stream_uri() -> None:
+    """trt:MediaUri/tt:Uri of a real Media1 reply, the escaped & of its query restored."""
+    assert P.media1_stream_uri(parse("hikvision/GetStreamUri.xml", "trt:GetStreamUri")) == \
+        "rtsp://10.10.1.60:80/Streaming/Channels/1?transportmode=unicast&profile=Profile_1"
 
 
 def test_hikvision_osds() -> None:
