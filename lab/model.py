@@ -655,6 +655,9 @@ class Tls(Strict):
                                            "or both; default https for an HTTPS-only camera, else http")
     self_signed: bool = Field(default=True, description="false = issued by a per-fleet 'camaudit lab CA'")
     expired: bool = Field(default=False, description="a certificate that expired yesterday")
+    names: list[Annotated[str, Field(min_length=1, max_length=253)]] | None = Field(
+        default=None, max_length=16, description="DNS names and IP addresses in the certificate's SAN (default: "
+        "the camera's hostname and the address it listens on); another name = a certificate for the wrong host")
     key_type: KeyType = KeyType.RSA
     key_bits: int = Field(default=2048, description="RSA 1024..4096 (1024 = weak) or EC 256/384")
     min_version: TlsVersion = Field(default=TlsVersion.TLS1_2, description="lowest TLS version accepted")

@@ -143,6 +143,7 @@ class RunningFleet:
     cameras: list[RunningCamera]
     start_seconds: float = 0.0
     responders: Any = None  # lab.responders.LabResponders when discovery=True
+    ca_pem: bytes | None = None  # the lab CA's certificate (PEM) when a camera serves TLS: a scan's CA bundle
 
     def camera(self, name: str) -> RunningCamera:
         for cam in self.cameras:
@@ -516,7 +517,8 @@ async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host
 
                 rc.rtsp = await rtsp.start(cam, host, cam.rtsp.port if port_override is None else 0)
             running.append(rc)
-        result = RunningFleet(fleet=fleet, cameras=running, start_seconds=time.perf_counter() - started)
+        result = RunningFleet(fleet=fleet, cameras=running, start_seconds=time.perf_counter() - started,
+                              ca_pem=certificates.ca_pem() if certificates is not None else None)
         if discovery:
             from lab.responders import LabResponders
 

@@ -81,13 +81,16 @@ class CertificateFactory:
         else:
             ca_cert, signer = self.ca()
             issuer = ca_cert.subject
-        san = x509.SubjectAlternativeName([x509.DNSName(cam.hostname),
-                                           x509.IPAddress(ipaddress.IPv4Address(address))])
+        san = x509.SubjectAlternativeName([_general_name(n) for n in tls.names or [cam.hostname, address]])
         cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
                 .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
                 .add_extension(san, critical=False)
                 .sign(signer, hashes.SHA256()))
         return cert, key
+
+    def ca_pem(self) -> bytes:
+        """The lab CA's certificate (never its key): the CA bundle a scan verifies CA-signed cameras with."""
+        return self.ca()[0].public_bytes(serialization.Encoding.PEM)
 
     def server_context(self, cam: Camera, address: str) -> ssl.SSLContext:
         """A server SSLContext for the camera (min version and key size as configured)."""
@@ -111,3 +114,11 @@ class CertificateFactory:
             key_file.chmod(0o600)
             ctx.load_cert_chain(cert_file, key_file)
         return ctx
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    """An IP address SAN for an address (an IPv6 zone is not part of it), else a DNS name."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name.split("%", 1)[0]))
+    except ValueError:
+        return x509.DNSName(name)

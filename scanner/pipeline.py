@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -54,6 +55,7 @@ class ScanOptions:
     on_device: Callable[[DeviceFacts], None] | None = None  # progress
     observe: tuple[str, float] | None = None  # (interface, seconds): capture the cameras' traffic meanwhile
     workers: int | None = None  # reader processes (None: the cores available, when there are enough cameras)
+    ca_bundle: Path | None = None  # --ca-bundle: overrides the site's scan.ca_bundle (tls.verification)
     scan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
 
@@ -157,6 +159,7 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
                      options: ScanOptions) -> list[DeviceFacts]:
     """Read every candidate's fact sheet with bounded concurrency and per-device deadlines."""
     from probes.onvif.shards import ReaderOptions, read_sharded, worker_count
+    from scanner.cabundle import ca_bundle_for
     from scanner.credentials import credential_plan  # lazy, like the reader (aiohttp)
 
     site = site_file.site
@@ -174,6 +177,7 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
         device_deadline_s=site.scan.device_deadline_s,
         request_timeout_s=site.scan.request_timeout_s,
         max_reply_bytes=site.scan.max_reply_bytes,
+        ca_bundle=ca_bundle_for(site_file, options.ca_bundle),
     )
     workers = worker_count(options.workers, len(readable))
     async for device_facts in read_sharded(readable, reader, workers=workers):

@@ -220,6 +220,10 @@ class ScanSettings(BaseModel):
     max_auth_failures_per_device: int = Field(
         default=3, ge=1, le=5,
         description="Failed logins one device may cost per scan over all credential sets (lockout safety)")
+    ca_bundle: Path | None = Field(default=None, description=(
+        "PEM file of the CA certificates this site's camera certificates are issued by (relative to the site "
+        "file). Given: each HTTPS port read gets one extra, verifying handshake (tls.verification, "
+        "GDPR-SEC-3); reads never depend on it. `--ca-bundle` overrides it"))
 
 
 class Site(BaseModel):

@@ -29,10 +29,36 @@ class TlsCertificate(FactValue):
     sha256: str  # hex fingerprint of the DER certificate
 
 
+class TlsEndpointVerification(FactValue):
+    """One verifying handshake with one HTTPS port the reader used."""
+
+    port: int
+    host: str  # the address the scanner reached, checked against the certificate's names
+    verified: bool | None = None  # None: the verifying handshake failed or timed out (reason says why)
+    reason: str | None = None  # "self-signed", "unknown issuer (...)", "expired on ...", "name mismatch: ..."
+    subject: str | None = None
+    issuer: str | None = None
+
+
+class TlsVerification(FactValue):
+    """Whether the certificate verifies against the site's CA bundle (only when one was given)."""
+
+    requested: bool  # False: no CA bundle was given; nothing was verified (never read as "verified")
+    verified: bool | None = None  # every endpoint verified; None when not requested
+    reason: str | None = None  # the first failure, or why it was not requested
+    bundle: str | None = None  # the CA bundle's file name
+    endpoints: tuple[TlsEndpointVerification, ...] = ()
+
+
 VERSIONS = fact("tls.versions", TlsVersions, "tls-handshake",
                 "What the device's HTTPS port really negotiates; served=false when the port that "
                 "GetNetworkProtocols names refused TLS. unsupported: HTTPS off and ONVIF read over plain HTTP")
 CERTIFICATE = fact("tls.certificate", TlsCertificate, "tls-handshake",
                    "The server certificate presented in that handshake (not verified: recorded)")
 
-SPECS = (VERSIONS, CERTIFICATE)
+VERIFICATION = fact("tls.verification", TlsVerification, "tls-verify",
+                    "The certificate checked against the site's CA bundle (--ca-bundle, scan.ca_bundle) in one "
+                    "extra verifying handshake per HTTPS port: chain and the reached address; requested=false "
+                    "when no bundle was given. error: the verifying handshake failed or timed out")
+
+SPECS = (VERSIONS, CERTIFICATE, VERIFICATION)

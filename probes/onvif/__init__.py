@@ -14,9 +14,11 @@ from probes.onvif._reader import OnvifReader
 from probes.onvif.credentials import CredentialPlan, CredentialSelector, CredentialSet
 from probes.onvif.services._sheet import ONVIF_FACTS
 from probes.onvif.services.auth import ANONYMOUS_PROBES
+from probes.onvif.trust import CaBundle
 
 __all__ = [
     "ANONYMOUS_PROBES",
+    "CaBundle",
     "CredentialPlan",
     "CredentialSelector",
     "CredentialSet",

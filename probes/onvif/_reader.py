@@ -23,6 +23,7 @@ from probes.onvif._transport import DeviceChannel
 from probes.onvif.credentials import CredentialPlan, DeviceHints
 from probes.onvif.services._context import ReadContext
 from probes.onvif.services._sheet import Sheet
+from probes.onvif.trust import CaBundle
 from probes.readstatus import DEADLINE_ERROR, derive_read
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class OnvifReader:
         request_timeout_s: budget for one request (connect + complete reply).
         max_reply_bytes: replies larger than this are cut off and reported.
         recorder: receives every HTTP exchange (`camaudit capture`; it must scrub credentials at once).
+        ca_bundle: the site's CA certificates; each HTTPS port read then gets one extra, verifying
+            handshake (`tls.verification`). Reads never depend on it: without it nothing is verified.
 
     Reusable but not reentrant: use `async with` once at a time.
     """
@@ -51,7 +54,8 @@ class OnvifReader:
     def __init__(self, *, username: str | None = None, password: str | None = None,
                  credentials: CredentialPlan | None = None, concurrency: int = 128,
                  per_device_concurrency: int = 4, device_deadline_s: float = 30, request_timeout_s: float = 5,
-                 max_reply_bytes: int = 2 * MiB, recorder: ExchangeSink | None = None) -> None:
+                 max_reply_bytes: int = 2 * MiB, recorder: ExchangeSink | None = None,
+                 ca_bundle: CaBundle | None = None) -> None:
         if concurrency < 1 or per_device_concurrency < 1:
             raise ValueError("concurrency and per_device_concurrency must be at least 1")
         if (username is None) != (password is None):
@@ -68,6 +72,7 @@ class OnvifReader:
         self.request_timeout_s = request_timeout_s
         self.max_reply_bytes = max_reply_bytes
         self.recorder = recorder
+        self.ca_bundle = ca_bundle
         self._http: aiohttp.ClientSession | None = None
         self._sem: asyncio.Semaphore | None = None
 
@@ -159,7 +164,8 @@ class OnvifReader:
                             manufacturers=tuple(m for m in (device.manufacturer, device.vendor) if m))
         channel = DeviceChannel(self._http, address, plan=self._plan, hints=hints,
                                 request_timeout_s=self.request_timeout_s, max_reply_bytes=self.max_reply_bytes,
-                                per_device_concurrency=self.per_device_concurrency, recorder=self.recorder)
+                                per_device_concurrency=self.per_device_concurrency, recorder=self.recorder,
+                                ca_bundle=self.ca_bundle)
         facts.address = address
         ctx: ReadContext | None = None
         try:

@@ -6,7 +6,8 @@ redirects, reads at most `max_reply_bytes` per reply (enforced while streaming),
 and bounds each request by `request_timeout_s`.
 
 HTTPS: certificates are not verified (cameras use self-signed ones); what the
-device presents is recorded as `tls.*` facts by `_tls`. When a device offers
+device presents is recorded as `tls.*` facts by `_tls`. With the site's CA bundle
+(`ca_bundle`), `trust` verifies it in a separate handshake (`tls.verification`). When a device offers
 both http and https XAddrs, the reader uses https (see `services/addresses.py`).
 
 Auth (ONVIF Core 5.9.4): WS-UsernameToken PasswordDigest first (Created shifted
@@ -54,6 +55,7 @@ from probes.onvif._soap import (
 )
 from probes.onvif._xml import Element
 from probes.onvif.credentials import CredentialPlan, CredentialSet, DeviceHints
+from probes.onvif.trust import CaBundle
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +121,10 @@ class DeviceChannel:
 
     def __init__(self, http: aiohttp.ClientSession, address: str, *, plan: CredentialPlan | None,
                  hints: DeviceHints | None = None, request_timeout_s: float, max_reply_bytes: int,
-                 per_device_concurrency: int, recorder: ExchangeSink | None = None) -> None:
+                 per_device_concurrency: int, recorder: ExchangeSink | None = None,
+                 ca_bundle: CaBundle | None = None) -> None:
         self._http = http
+        self.ca_bundle = ca_bundle  # the site's CAs: tls.verification (probes/onvif/trust.py); None: not asked
         self.address = address
         self._plan = plan or CredentialPlan()
         self.hints = hints or DeviceHints(addresses=(address,))  # DeviceRead adds what anonymous replies tell

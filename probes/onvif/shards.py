@@ -30,6 +30,7 @@ from probes.facts import DeviceFacts
 from probes.onvif._allowlist import ForbiddenOperation
 from probes.onvif._reader import MiB, OnvifReader, find_exception, unread_facts
 from probes.onvif.credentials import CredentialPlan
+from probes.onvif.trust import CaBundle
 from probes.runloop import run
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,13 @@ class ReaderOptions:
     device_deadline_s: float = 30
     request_timeout_s: float = 5
     max_reply_bytes: int = 2 * MiB
+    ca_bundle: CaBundle | None = None  # certificates only (public): tls.verification
 
     def reader(self) -> OnvifReader:
         return OnvifReader(username=self.username, password=self.password, credentials=self.credentials,
                            concurrency=self.concurrency, per_device_concurrency=self.per_device_concurrency,
                            device_deadline_s=self.device_deadline_s, request_timeout_s=self.request_timeout_s,
-                           max_reply_bytes=self.max_reply_bytes)
+                           max_reply_bytes=self.max_reply_bytes, ca_bundle=self.ca_bundle)
 
     def __repr__(self) -> str:  # never show the password
         return f"ReaderOptions(username={self.username!r}, concurrency={self.concurrency})"

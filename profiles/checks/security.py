@@ -193,6 +193,36 @@ def tls_certificate(ctx: CheckContext[TlsCertificateParams]) -> CheckOutcome:
     return ctx.passed(f"certificate valid until {until}, {kind} key, {issued}")
 
 
+@check("tls_verification")
+def tls_verification(ctx: CheckContext[Any]) -> CheckOutcome:
+    """With the site's CA bundle given, the camera's certificate verifies against it and the address reached."""
+    none = obs.unsupported(ctx, fv.tls.VERIFICATION)
+    if none is not None:
+        return ctx.not_applicable(f"no TLS served, so no certificate to verify ({none.reason})")
+    assert ctx.device is not None
+    if fv.tls.VERIFICATION.key not in ctx.device.facts:  # a document from before the fact existed
+        return ctx.not_applicable("this scan did not record certificate verification (no CA bundle was given)")
+    verification = ctx.fact(fv.tls.VERIFICATION)  # error / not_probed: Unknown, never a pass
+    if verification is None:
+        raise Unknown("fact `tls.verification` is ok but holds no result")
+    if not verification.requested:
+        return ctx.not_applicable(verification.reason or "no CA bundle given: certificates were not verified")
+    failed = [e for e in verification.endpoints if e.verified is False]
+    if verification.verified is False or failed:
+        shown = [f"port {e.port}: {e.reason}" + (f" (certificate {e.subject}, issued by {e.issuer})"
+                                                  if e.subject else "") for e in failed]
+        return ctx.failed(f"certificate not verified against {verification.bundle or 'the CA bundle'}: "
+                          + ("; ".join(shown) or verification.reason or "no reason given"))
+    unknown = [e for e in verification.endpoints if e.verified is None]
+    if unknown or verification.verified is not True:
+        raise Unknown("; ".join(f"port {e.port} could not be verified: {e.reason}" for e in unknown)
+                      or "whether the certificate verifies is unknown")
+    hosts = ", ".join(f"{e.host}:{e.port}" for e in verification.endpoints)
+    issuers = sorted({e.issuer for e in verification.endpoints if e.issuer})
+    return ctx.passed(f"certificate verified against {verification.bundle or 'the CA bundle'} for {hosts}"
+                      + (f", issued by {'; '.join(issuers)}" if issuers else ""))
+
+
 def _parse_time(value: Any) -> datetime | None:
     if not value:
         return None

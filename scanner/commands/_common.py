@@ -62,6 +62,14 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary on the terminal")
 
 
+def add_ca_bundle_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--ca-bundle FILE`: verify camera certificates against the site's CAs (docs/tls.md)."""
+    parser.add_argument("--ca-bundle", type=Path, metavar="FILE",
+                        help="PEM file of CA certificates: verify each camera's HTTPS certificate against it "
+                             "and its address (tls.verification, GDPR-SEC-3; one extra connection per port). "
+                             "Overrides the site's scan.ca_bundle")
+
+
 def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("evaluation")
     group.add_argument("--profile", dest="profiles", action="append", default=[], metavar="ID|FILE",

@@ -19,6 +19,8 @@ from probes.onvif import CredentialPlan
 from probes.onvif.capture import capture_device
 from probes.scope import is_public
 from reports.console import make_console
+from scanner.cabundle import load_ca_bundle
+from scanner.commands import _common
 
 console = make_console()
 
@@ -40,6 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--allow-public", action="store_true", help="allow a globally routable address you own")
     parser.add_argument("--deadline", type=float, default=60, metavar="SECONDS", help="budget for the device")
     parser.add_argument("--timeout", type=float, default=5, metavar="SECONDS", help="budget per request")
+    _common.add_ca_bundle_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -72,8 +75,10 @@ async def run(args: argparse.Namespace) -> int:
             raise ConfigError("--user needs --password-env VAR with VAR set in the environment",
                               field="--password-env")
         plan = CredentialPlan.single(args.user, os.environ[args.password_env])
+    bundle = load_ca_bundle(args.ca_bundle) if args.ca_bundle else None
     capture = await capture_device(device, credentials=plan, keep_identifiers=args.keep_identifiers,
-                                   device_deadline_s=args.deadline, request_timeout_s=args.timeout)
+                                   device_deadline_s=args.deadline, request_timeout_s=args.timeout,
+                                   ca_bundle=bundle)
     capture.archive.write(args.out)
     read = capture.facts.read
     console.print(f"{len(capture.archive.exchanges)} exchanges written to {args.out} "

@@ -14,6 +14,7 @@ from probes.facts import DeviceFacts
 from probes.readstatus import derive_read
 from reports.console import ScanProgress, make_console
 from reports.model import ScanResult
+from scanner.cabundle import ca_bundle_for
 from scanner.commands import _common
 from scanner.credentials import credential_plan
 from scanner.emit import scan_and_finish
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="interface for multicast discovery and ARP (repeatable)")
     target.add_argument("--signals", nargs="+", choices=[s.value for s in selectable_signals()],
                         help="discovery signals to use (default: all that apply)")
+    _common.add_ca_bundle_argument(target)
     parser.add_argument("--facts-only", action="store_true", help="read facts, do not evaluate")
     parser.add_argument("--observe", metavar="DURATION",
                         help="also capture the cameras' traffic for DURATION (e.g. 10m) alongside the read and "
@@ -85,6 +87,7 @@ async def run(args: argparse.Namespace) -> int:
     _common.check_output_paths(args)
     _common.check_mqtt_options(args)
     credential_plan(site_file)  # every credential reference readable (a missing variable or file: exit 1)
+    ca_bundle_for(site_file, args.ca_bundle)  # a missing or bad CA bundle too
     options = ScanOptions(
         profiles=args.profiles,
         at=_common.parse_at(args.at, site_file.site.timezone),
@@ -93,6 +96,7 @@ async def run(args: argparse.Namespace) -> int:
         interfaces=args.interfaces,
         workers=args.workers,
         observe=_observe_option(args, site_file),
+        ca_bundle=args.ca_bundle,
     )
     return await scan_and_finish(args, options, site_file.site.name, console=console,
                                  scan=lambda opts: run_scan_with_progress(site_file, opts, console))

@@ -88,6 +88,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                                      "in --html/--json/... paths)")
     parser.add_argument("--profile", dest="profiles", action="append", default=[], metavar="ID|FILE",
                         help="compliance profile to apply instead of the site's (repeatable)")
+    _common.add_ca_bundle_argument(parser)
     _common.add_output_arguments(parser)
     _common.add_history_arguments(parser, default_on=False)
     _common.add_mqtt_arguments(parser)
@@ -179,13 +180,14 @@ def expand_path(template: Path | str, *, scan_id: str, started: datetime, site: 
     return Path(text)
 
 
-def pipeline_scan(profiles: Sequence[str] = ()) -> ScanFn:
-    """The real scan: scanner.pipeline.run_scan with the watch's scan id (so the marker row is the scan)."""
+def pipeline_scan(profiles: Sequence[str] = (), ca_bundle: Path | None = None) -> ScanFn:
+    """The real scan: scanner.pipeline.run_scan with the watch's scan id (so the marker row is the scan).
+    The CA bundle is read again at each scan, like the site file: an exported bundle's update applies."""
 
     async def scan(site_file: SiteFile, scan_id: str) -> ScanResult:
         from scanner.pipeline import ScanOptions, run_scan
 
-        return await run_scan(site_file, ScanOptions(profiles=list(profiles), scan_id=scan_id))
+        return await run_scan(site_file, ScanOptions(profiles=list(profiles), scan_id=scan_id, ca_bundle=ca_bundle))
 
     return scan
 
@@ -418,6 +420,9 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
     from scanner.credentials import credential_plan
 
     credential_plan(site_file)  # a missing password variable or file stops it too (exit 1)
+    from scanner.cabundle import ca_bundle_for
+
+    ca_bundle_for(site_file, args.ca_bundle)  # and so does a missing or bad CA bundle
     schedule = build_schedule(args, site.timezone, clock.now())
     jitter = Jitter.parse(args.jitter)
     timeout = parse_duration(args.scan_timeout) if args.scan_timeout not in ("0", "none") else None
@@ -439,7 +444,7 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
 
                 await stack.enter_async_context(AgentCommands(publisher, store, site.name))
                 await publish_recent_scans(publisher, store, site.name)
-        watcher = Watcher(args.site, site.name, store, scan or pipeline_scan(args.profiles),
+        watcher = Watcher(args.site, site.name, store, scan or pipeline_scan(args.profiles, args.ca_bundle),
                           outputs=_common.output_paths(args), publisher=publisher, scan_timeout=timeout,
                           keep=parse_duration(args.keep) if args.keep else None, clock=clock)
         stack.callback(_remove_signal_handlers)

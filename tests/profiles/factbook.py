@@ -90,6 +90,7 @@ def baseline(address: str = "127.0.10.50", mac: str = "00:11:22:33:44:55") -> di
                             "not_before": "2026-01-01T00:00:00+00:00", "not_after": "2036-01-01T00:00:00+00:00",
                             "expired": False, "key_type": "rsa", "key_bits": 2048, "signature_hash": "sha256",
                             "sha256": "ab" * 32},
+        "tls.verification": {"requested": False, "reason": "no CA bundle given (--ca-bundle or scan.ca_bundle)"},
         "media.stream_uris": [{"profile": "Profile_1", "uri": f"rtsp://{address}:554/axis-media/media.amp"}],
         "rtsp.server": {"answers": True, "port": 554, "tls": False, "server": "GStreamer RTSP server",
                         "methods": ["OPTIONS", "DESCRIBE", "SETUP", "PLAY", "TEARDOWN"], "note": None},

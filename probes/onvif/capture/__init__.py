@@ -23,6 +23,7 @@ from probes.onvif.capture._archive import FORMAT, Archive, ArchivedExchange, loa
 from probes.onvif.capture._pseudonym import Pseudonyms, pseudonymise
 from probes.onvif.capture._scrub import REMOVED, Scrubber
 from probes.onvif.credentials import CredentialPlan
+from probes.onvif.trust import CaBundle
 
 __all__ = ["FORMAT", "REMOVED", "Archive", "ArchivedExchange", "Capture", "Pseudonyms", "capture_device",
            "load_archive"]
@@ -44,7 +45,8 @@ def _version() -> str:
 
 async def capture_device(device: DiscoveredDevice, *, credentials: CredentialPlan | None = None,
                          keep_identifiers: bool = False, device_deadline_s: float = 60,
-                         request_timeout_s: float = 5, tap: ExchangeSink | None = None) -> Capture:
+                         request_timeout_s: float = 5, tap: ExchangeSink | None = None,
+                         ca_bundle: CaBundle | None = None) -> Capture:
     """Read `device` and return the archive of the read.
 
     `tap` (tests) sees each raw exchange before it is scrubbed, to prove nothing of it survives.
@@ -60,7 +62,7 @@ async def capture_device(device: DiscoveredDevice, *, credentials: CredentialPla
 
     started = clock.now()
     async with OnvifReader(credentials=plan, concurrency=1, device_deadline_s=device_deadline_s,
-                           request_timeout_s=request_timeout_s, recorder=record) as reader:
+                           request_timeout_s=request_timeout_s, recorder=record, ca_bundle=ca_bundle) as reader:
         facts = await reader.read(device)
     xaddr = scrubber.scrub_text(facts.xaddr or (device.xaddrs[0] if device.xaddrs else ""))
     names = Pseudonyms()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from probes.facts import DeviceFacts
 from probes.factvalues import plain
 
-VOLATILE = frozenset({"clock.skew_seconds", "identity.endpoints", "tls.certificate"})
+VOLATILE = frozenset({"clock.skew_seconds", "identity.endpoints", "tls.certificate", "tls.verification"})
 NOT_CAPTURED: frozenset[str] = frozenset()  # facts an archive cannot reproduce yet
 
 

@@ -1,5 +1,6 @@
 """Transport security: tls.versions and tls.certificate from a real handshake with the device's own address
-(after network.protocols, which names the HTTPS port of a device read over plain HTTP)."""
+(after network.protocols, which names the HTTPS port of a device read over plain HTTP), and tls.verification
+against the site's CA bundle when one is given (`probes/onvif/trust.py`: one extra handshake per port)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,29 @@ from probes import clock
 from probes.errors import DeviceError
 from probes.facts import Evidence, FactStatus
 from probes.factvalues.network import NetworkProtocol
+from probes.factvalues.tls import TlsEndpointVerification, TlsVerification
 from probes.onvif import _tls as T
+from probes.onvif import trust
 from probes.onvif.services._context import ReadContext
 
-KEYS = ("tls.versions", "tls.certificate")
+KEYS = ("tls.versions", "tls.certificate", "tls.verification")
 """The facts this reader sets."""
+
+VERIFY_SOURCE = "tls-verify"
+MAX_VERIFIED_PORTS = 4
+"""HTTPS ports one device gets a verifying handshake on at most (one extra connection each)."""
 
 
 async def read_tls(ctx: ReadContext) -> None:
-    """tls.versions and tls.certificate from a real handshake with the device's own address."""
-    keys = KEYS
-    ctx.sheet.start(*keys)
+    """tls.versions, tls.certificate and tls.verification from real handshakes with the device's own address."""
+    ctx.sheet.start(*KEYS)
+    presented = await _read_handshake(ctx)
+    await _read_verification(ctx, presented)
+
+
+async def _read_handshake(ctx: ReadContext) -> tuple[int, bytes] | None:
+    """tls.versions and tls.certificate; (port, DER certificate) of the handshake that showed one."""
+    keys = KEYS[:2]
     source = "tls-handshake"
     https_ports = [urlsplit(u).port or 443 for u in [ctx.device_xaddr, *ctx.urls.values()]
                    if u.startswith("https://")]
@@ -35,7 +48,7 @@ async def read_tls(ctx: ReadContext) -> None:
             for key in keys:
                 ctx.sheet.fail(key, FactStatus.NOT_PROBED, source,
                                 f"ONVIF was read over plain HTTP and the HTTPS port is unknown ({why})")
-            return
+            return None
         listed: list[NetworkProtocol] = protocols.value or []
         https = [p for p in listed if p.name.upper() == "HTTPS"]
         named = [port for p in https if p.enabled for port in p.ports]
@@ -46,7 +59,7 @@ async def read_tls(ctx: ReadContext) -> None:
                 ctx.sheet.fail(key, FactStatus.UNSUPPORTED, source,
                                 "HTTPS is disabled (tds:GetNetworkProtocols) and ONVIF was read over plain HTTP",
                                 protocols.evidence)
-            return
+            return None
     timeout = ctx.ch.request_timeout_s
     refused: list[str] = []
     for port in ports:
@@ -59,7 +72,7 @@ async def read_tls(ctx: ReadContext) -> None:
         except DeviceError as exc:
             for key in keys:
                 ctx.sheet.fail(key, FactStatus.ERROR, source, str(exc))
-            return
+            return None
         legacy = await T.accepts_legacy(ctx.ch.address, port, timeout)
         cert: dict[str, Any] | DeviceError
         try:
@@ -81,9 +94,48 @@ async def read_tls(ctx: ReadContext) -> None:
             ctx.sheet.fail("tls.certificate", FactStatus.ERROR, source, str(cert), ev)
         else:
             ctx.sheet.ok("tls.certificate", cert, source, ev, reason="not verified (recorded as presented)")
-        return
+        return port, shake.certificate
     reason = "; ".join(refused)
     ctx.sheet.ok("tls.versions", {"served": False, "port": ports[0], "negotiated": None, "cipher": None,
                                    "legacy_accepted": None, "onvif_over_https": False}, source,
                   reason=f"HTTPS is enabled in tds:GetNetworkProtocols but no TLS was served: {reason}")
     ctx.sheet.fail("tls.certificate", FactStatus.UNSUPPORTED, source, f"no TLS served: {reason}")
+    return None
+
+
+async def _read_verification(ctx: ReadContext, presented: tuple[int, bytes] | None) -> None:
+    """tls.verification: requested=false without a bundle; else one verifying handshake per HTTPS port used."""
+    bundle = ctx.ch.ca_bundle
+    if bundle is None:
+        ctx.sheet.ok("tls.verification", TlsVerification(requested=False, reason=(
+            "no CA bundle given (--ca-bundle or scan.ca_bundle): certificates are recorded, not verified")),
+                     VERIFY_SOURCE)
+        return
+    certificate = ctx.sheet.facts.get("tls.certificate")
+    if presented is None or certificate is None or not certificate.ok:
+        status = certificate.status if certificate is not None and not certificate.ok else FactStatus.ERROR
+        why = certificate.reason if certificate is not None else "tls.certificate was not read"
+        ctx.sheet.fail("tls.verification", status, VERIFY_SOURCE, f"no certificate to verify: {why}")
+        return
+    used = [urlsplit(u).port or 443 for u in [ctx.device_xaddr, *ctx.urls.values()] if u.startswith("https://")]
+    ports = list(dict.fromkeys(used or [presented[0]]))[:MAX_VERIFIED_PORTS]
+    results = [await trust.verify(ctx.ch.address, port, ctx.ch.request_timeout_s, bundle,
+                                  presented[1] if port == presented[0] else None) for port in ports]
+    endpoints = tuple(TlsEndpointVerification(port=r.port, host=r.host, verified=r.verified, reason=r.reason,
+                                              subject=r.subject, issuer=r.issuer) for r in results)
+    at = clock.now()
+    excerpt = "; ".join(f"{r.host}:{r.port} " + ("verified" if r.verified else f"not verified: {r.reason}"
+                                                 if r.verified is False else f"unknown: {r.reason}")
+                        + (f" subject={r.subject} issuer={r.issuer}" if r.subject else "") for r in results)
+    ev = Evidence(operation=VERIFY_SOURCE, excerpt=f"against {bundle.origin}: {excerpt}"[:1024], received_at=at)
+    failed = [r for r in results if r.verified is False]
+    unknown = [r for r in results if r.verified is None]
+    if unknown and not failed:
+        ctx.sheet.fail("tls.verification", FactStatus.ERROR, VERIFY_SOURCE,
+                       "; ".join(f"port {r.port}: {r.reason}" for r in unknown), ev)
+        return
+    first = failed[0] if failed else None
+    ctx.sheet.ok("tls.verification", TlsVerification(
+        requested=True, verified=not failed, reason=first.reason if first else None, bundle=bundle.origin,
+        endpoints=endpoints), VERIFY_SOURCE, ev,
+        reason=(f"port {unknown[0].port} could not be verified: {unknown[0].reason}" if unknown else None))

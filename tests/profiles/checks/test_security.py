@@ -1,12 +1,12 @@
 """Security checks: GDPR-SEC-1 (access_security), CZ-ACC-1 (integrity_measures), GR-PBD-1 (privacy_by_design),
-GDPR-SEC-2 (tls_certificate)."""
+GDPR-SEC-2 (tls_certificate), GDPR-SEC-3 (tls_verification)."""
 
 from __future__ import annotations
 
 import pytest
 
 from profiles.findings import Result as R
-from tests.profiles.factbook import failed, run_case
+from tests.profiles.factbook import ABSENT, failed, run_case
 
 NO_HTTPS = {"network.protocols": [{"name": "HTTP", "enabled": True, "ports": [80]},
                                   {"name": "HTTPS", "enabled": False, "ports": [443]}]}
@@ -28,6 +28,14 @@ def _cert(**changes):
             "not_after": "2027-01-01T00:00:00+00:00", "expired": False, "key_type": "rsa", "key_bits": 2048,
             "signature_hash": "sha256", "sha256": "ab" * 32}
     return {"tls.certificate": {**base, **changes}}
+
+
+def _verified(verified, reason=None, **endpoint):
+    """tls.verification as the reader records it with a CA bundle (one endpoint)."""
+    one = {"port": 443, "host": "127.0.10.50", "verified": verified, "reason": reason,
+           "subject": "CN=cam-17", "issuer": "CN=Site CA", **endpoint}
+    return {"tls.verification": {"requested": True, "verified": verified, "reason": reason,
+                                 "bundle": "site-ca.pem", "endpoints": [one]}}
 
 
 RTSP_OK = {"anonymous_streams": [], "schemes": ["digest"], "basic_in_clear": False, "credentials_accepted": True}
@@ -103,6 +111,28 @@ CASES = [
     ("tls_certificate", {"tls.certificate": failed("tls.certificate")}, {}, {}, R.UNKNOWN,
      "fact `tls.certificate` is error"),
     ("tls_certificate", TRANSPORT_UNKNOWN, {}, {}, R.UNKNOWN, "tls.certificate"),
+    # GDPR-SEC-3: only when a CA bundle was given; a failure names the reason and the certificate
+    ("tls_verification", {}, {}, {}, R.NOT_APPLICABLE, "no CA bundle given"),
+    ("tls_verification", _verified(True), {}, {}, R.PASS,
+     "certificate verified against site-ca.pem for 127.0.10.50:443, issued by CN=Site CA"),
+    ("tls_verification", _verified(False, "self-signed", issuer="CN=cam-17"), {}, {}, R.FAIL,
+     "certificate not verified against site-ca.pem: port 443: self-signed (certificate CN=cam-17, issued by "
+     "CN=cam-17)"),
+    ("tls_verification", _verified(False, "name mismatch: certificate is for cam-17.example"), {}, {}, R.FAIL,
+     "port 443: name mismatch: certificate is for cam-17.example (certificate CN=cam-17, issued by CN=Site CA)"),
+    ("tls_verification", _verified(False, "expired on 2026-03-01"), {}, {}, R.FAIL, "port 443: expired on 2026-03-01"),
+    ("tls_verification", {"tls.verification": failed("tls.verification", "error", "port 443: no verifying TLS "
+                                                     "handshake within 5 s")}, {}, {}, R.UNKNOWN,
+     "fact `tls.verification` is error from tls-verify (port 443: no verifying TLS handshake within 5 s)"),
+    ("tls_verification", {"tls.verification": failed("tls.verification", "not_probed", "HTTPS port unknown")},
+     {}, {}, R.UNKNOWN, "fact `tls.verification` is not_probed"),
+    ("tls_verification", {"tls.verification": failed("tls.verification", "unsupported", "no TLS served")},
+     {}, {}, R.NOT_APPLICABLE, "no TLS served, so no certificate to verify"),
+    # one port verified, another unknown: never a pass
+    ("tls_verification", {"tls.verification": {**_verified(True)["tls.verification"], "endpoints": [
+        _verified(True)["tls.verification"]["endpoints"][0],
+        {"port": 8443, "host": "127.0.10.50", "verified": None, "reason": "the verifying TLS handshake failed"}]}},
+     {}, {}, R.UNKNOWN, "port 8443 could not be verified: the verifying TLS handshake failed"),
 ]
 
 
@@ -121,6 +151,12 @@ def _cert_read_on(day: str, **changes):
     seen = datetime.fromisoformat(day)
     return {"tls.certificate": Fact.observed(value, "tls-handshake",
                                              Evidence(operation="tls-handshake", received_at=seen))}
+
+
+def test_verification_missing_from_an_older_document_is_not_applicable() -> None:
+    """Scan documents written before tls.verification existed: no bundle was given, so nothing to judge."""
+    run_case("tls_verification", {"tls.verification": ABSENT}, {}, {}, R.NOT_APPLICABLE,
+             "did not record certificate verification")
 
 
 @pytest.mark.parametrize(("read_on", "at", "changes", "result", "text"), [
