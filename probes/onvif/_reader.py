@@ -21,6 +21,7 @@ from probes.onvif._orchestrator import read_device
 from probes.onvif._tls import client_context
 from probes.onvif._transport import DeviceChannel
 from probes.onvif.credentials import CredentialPlan, DeviceHints
+from probes.onvif.services import tls as tls_reader
 from probes.onvif.services._context import ReadContext
 from probes.onvif.services._sheet import Sheet
 from probes.onvif.trust import CaBundle
@@ -173,6 +174,8 @@ class OnvifReader:
             facts.xaddr = ctx.device_xaddr
             # the endpoint read, as found (the read may move to the device's https address)
             sheet.facts["identity.endpoints"] = Fact.observed([ctx.device_xaddr], "discovery")
+            if self.ca_bundle is None:  # nothing will be verified, whatever the device does
+                sheet.facts["tls.verification"] = tls_reader.not_requested()
             async with asyncio.timeout(self.device_deadline_s):
                 await read_device(ctx)
         except TimeoutError:

@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        help="also answer WS-Discovery (unicast on each camera address)")
     serve.add_argument("--reply-delay", type=float, default=0.0, metavar="SECONDS",
                        help="delay every reply (simulate slow devices)")
+    serve.add_argument("--ca-out", type=Path, metavar="FILE",
+                       help="write the lab CA's certificate (PEM) here: `scan --ca-bundle FILE` verifies the "
+                            "cameras with `tls: {self_signed: false}` (docs/tls.md)")
     serve.set_defaults(handler=run_serve)
 
     replay = lab_sub.add_parser("replay", help="serve a captured camera (`camaudit capture`) from its archive",
@@ -84,9 +87,12 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _until_stopped() -> None:
+async def _until_stopped(ready: str | None = None) -> None:
+    """Serve until SIGINT/SIGTERM; `ready` is printed once the signals are handled (a script may stop us then)."""
     stop = stop_on_signals()
     loop = asyncio.get_running_loop()
+    if ready is not None:
+        console.print(ready, highlight=False)
     try:
         await stop.wait()
     finally:
@@ -146,8 +152,13 @@ async def run_serve(args: argparse.Namespace) -> int:
                     " ".join(s.value for s in spec.offered_services),
                     " ".join(m.mode.value for m in spec.misbehaviour) or "-")
             console.print(table, highlight=False)
-            console.print("serving; Ctrl-C or SIGTERM stops", highlight=False)
-            await _until_stopped()
+            if args.ca_out is not None:
+                if running.ca_pem is None:
+                    console.print("no camera serves TLS: no lab CA to write", highlight=False)
+                else:
+                    args.ca_out.write_bytes(running.ca_pem)
+                    console.print(f"lab CA certificate written to {args.ca_out}", highlight=False, markup=False)
+            await _until_stopped("serving; Ctrl-C or SIGTERM stops")
     except OSError as exc:  # a camera's address:port is taken or not local
         print_error(console, exc)
         return 2

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from probes import clock
 from probes.errors import DeviceError
-from probes.facts import Evidence, FactStatus
+from probes.facts import Evidence, Fact, FactStatus
 from probes.factvalues.network import NetworkProtocol
 from probes.factvalues.tls import TlsEndpointVerification, TlsVerification
 from probes.onvif import _tls as T
@@ -23,6 +23,14 @@ KEYS = ("tls.versions", "tls.certificate", "tls.verification")
 VERIFY_SOURCE = "tls-verify"
 MAX_VERIFIED_PORTS = 4
 """HTTPS ports one device gets a verifying handshake on at most (one extra connection each)."""
+
+
+def not_requested() -> Fact:
+    """tls.verification of a read without a CA bundle: a statement about the scan, not the device, so it is
+    set before the device is asked anything (a deadline or a broken device never turns it into unknown)."""
+    return Fact.observed(TlsVerification(requested=False, reason=(
+        "no CA bundle given (--ca-bundle or scan.ca_bundle): certificates are recorded, not verified")),
+        VERIFY_SOURCE)
 
 
 async def read_tls(ctx: ReadContext) -> None:
@@ -107,9 +115,7 @@ async def _read_verification(ctx: ReadContext, presented: tuple[int, bytes] | No
     """tls.verification: requested=false without a bundle; else one verifying handshake per HTTPS port used."""
     bundle = ctx.ch.ca_bundle
     if bundle is None:
-        ctx.sheet.ok("tls.verification", TlsVerification(requested=False, reason=(
-            "no CA bundle given (--ca-bundle or scan.ca_bundle): certificates are recorded, not verified")),
-                     VERIFY_SOURCE)
+        ctx.sheet.facts.setdefault("tls.verification", not_requested())  # the reader set it before the read
         return
     certificate = ctx.sheet.facts.get("tls.certificate")
     if presented is None or certificate is None or not certificate.ok:

@@ -144,6 +144,9 @@ def _all_failed(sheet: DeviceFacts, *needles: str) -> None:
         if key == "auth.anonymous_operations" and fact.ok:
             assert fact.value == []  # HTTP 401 needs no body to be understood as "refused"
             continue
+        if key == "tls.verification" and fact.ok:
+            assert fact.value.requested is False  # no CA bundle: about the scan, set before the device is asked
+            continue
         assert fact.status is not FactStatus.OK, (key, fact)
         assert fact.reason, key
     for key in ("clock.source", "services", "identity.model"):

@@ -50,7 +50,7 @@ def test_check_user_profile(tmp_path: Path, capsys) -> None:
     good.write_text('id: mine\ntitle: Mine\nsource: policy\njurisdiction: CZ\nversion: "1"\n'
                     "extends: [gdpr-baseline]\nrules:\n  - id: GDPR-RET-1\n    severity: high\n")
     assert main(["profiles", "check", str(good)]) == 0
-    assert "ok (mine, 12 rules)" in capsys.readouterr().out  # the baseline's rules (GDPR-RET-1 overridden)
+    assert "ok (mine, 13 rules)" in capsys.readouterr().out  # the baseline's rules (GDPR-RET-1 overridden)
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace("severity: high", "severity: high\n    params: {x: 1}"))
     assert main(["profiles", "check", str(bad)]) == exitcodes.USAGE

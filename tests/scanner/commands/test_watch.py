@@ -129,6 +129,9 @@ async def test_bad_arguments(site):
         await watch.run(args_for("--site", str(site)))
     with pytest.raises(ConfigError, match="not a cron expression"):
         await watch.run(args_for("--site", str(site), "--cron", "every day"))
+    (site.parent / "ca.pem").write_text("not a certificate")  # a bad CA bundle stops the watch before it starts
+    with pytest.raises(ConfigError, match=r"ca\.pem: --ca-bundle: CA bundle is not a PEM bundle"):
+        await watch.run(args_for("--site", str(site), "--once", "--ca-bundle", str(site.parent / "ca.pem")))
 
 
 async def test_scan_timeout_fails_the_scan(site, tmp_path):
