@@ -8,6 +8,7 @@ from pathlib import Path
 
 from probes.errors import ConfigError
 from probes.onvif import CaBundle
+from probes.onvif.trust import MAX_BUNDLE_BYTES
 from scanner.site import SiteFile
 
 SITE_FIELD = "scan.ca_bundle"
@@ -18,6 +19,9 @@ def load_ca_bundle(path: Path, *, base_dir: Path | None = None, field: str = OPT
     """The certificates of a PEM file (relative paths from `base_dir`, the site file's directory)."""
     full = path if path.is_absolute() or base_dir is None else base_dir / path
     try:
+        if full.stat().st_size > MAX_BUNDLE_BYTES:  # never read a huge file whole to find out
+            raise ConfigError(f"CA bundle is larger than {MAX_BUNDLE_BYTES} bytes: not a CA bundle", path=str(full),
+                              field=field)
         data = full.read_bytes()
     except OSError as exc:
         raise ConfigError(f"CA bundle cannot be read: {exc.strerror or exc}", path=str(full), field=field) from None
