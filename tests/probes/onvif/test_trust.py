@@ -24,7 +24,7 @@ from lab.tls import CertificateFactory
 from probes.errors import ConfigError, InputError
 from probes.onvif import CaBundle
 from probes.onvif import trust as T
-from probes.onvif._tls import handshake
+from probes.onvif._tls import client_context, handshake
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = T0 + timedelta(days=30)  # the scanner's clock in these tests
@@ -75,6 +75,8 @@ async def check(factory: CertificateFactory, bundle: CaBundle, cam: Camera, *, h
 async def test_ca_signed_certificate_verifies(factory: CertificateFactory, bundle: CaBundle) -> None:
     result = await check(factory, bundle, camera("self_signed: false"))
     assert (result.verified, result.reason) == (True, None)
+    assert client_context().verify_mode is ssl.CERT_NONE  # the reader's own contexts never verify
+    assert T.verifying_context(bundle).verify_mode is ssl.CERT_REQUIRED
     assert result.subject is not None and result.subject.startswith("CN=cam-host,")
     assert result.issuer == "CN=camaudit lab CA,O=camaudit lab"
 
