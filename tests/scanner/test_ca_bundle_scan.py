@@ -30,7 +30,7 @@ cameras:
   - {{name: own-cert, address: 127.0.123.2, identity: {{endpoint_uuid: "{UUID.format(2)}"}},
      tls: {{enabled: true, plain_http: false}}}}
   - {{name: wrong-name, address: 127.0.123.3, identity: {{endpoint_uuid: "{UUID.format(3)}"}},
-     tls: {{enabled: true, plain_http: false, self_signed: false, names: [cam-9.example]}}}}
+     tls: {{enabled: true, plain_http: false, self_signed: false, names: [cam-9.example, "<b>x</b>.example"]}}}}
 """
 
 
@@ -91,6 +91,7 @@ async def test_site_ca_bundle_judges_each_certificate(tmp_path: Path, monkeypatc
     assert any("GDPR-SEC-3" in json.dumps(e) and "name mismatch" in json.dumps(e) for e in events)
     html = (out / "scan.html").read_text()
     assert "GDPR-SEC-3" in html and "name mismatch: certificate is for cam-9.example" in html
+    assert "\\u003cb\\u003ex\\u003c/b\\u003e.example" in html and "<b>x</b>" not in html  # device strings escaped
     assert "BEGIN CERTIFICATE" not in json.dumps(doc) and "PRIVATE KEY" not in html
 
 

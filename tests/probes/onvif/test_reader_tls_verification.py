@@ -12,7 +12,8 @@ from lab import parse_fleet, run_fleet
 from probes import factvalues as fv
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts, FactStatus
-from probes.onvif import CaBundle, OnvifReader
+from probes.onvif import CaBundle, CredentialPlan, OnvifReader
+from probes.onvif.capture import Capture, capture_device
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -39,7 +40,7 @@ class Run:
         self.verified: dict[str, DeviceFacts] = {}
         self.unverified: dict[str, DeviceFacts] = {}
         self.tls_ports: dict[str, int | None] = {}
-        self.connections: dict[str, int] = {}
+        self.capture: Capture | None = None
 
 
 async def read(running: object, bundle: CaBundle | None) -> dict[str, DeviceFacts]:
@@ -62,6 +63,10 @@ async def run() -> Run:
         out.unverified = await read(running, None)
         out.verified = await read(running, CaBundle.from_pem(running.ca_pem, "lab-ca.pem"))
         out.tls_ports = {c.name: c.tls_port for c in running.cameras}
+        signed = running.camera("signed")  # `camaudit capture --ca-bundle`: read as a scan would
+        out.capture = await capture_device(DiscoveredDevice(addresses=[signed.address], xaddrs=signed.xaddrs),
+                                           credentials=CredentialPlan.single("auditor", "demo-pass"),
+                                           ca_bundle=CaBundle.from_pem(running.ca_pem, "lab-ca.pem"))
     return out
 
 
@@ -123,3 +128,10 @@ async def test_https_beside_a_plain_http_read_is_verified(run: Run) -> None:
 async def test_no_https_means_nothing_to_verify(run: Run) -> None:
     fact = run.verified["no-https"].facts["tls.verification"]
     assert fact.status is FactStatus.UNSUPPORTED and "no certificate to verify" in (fact.reason or "")
+
+
+async def test_capture_verifies_too_and_archives_no_certificate(run: Run) -> None:
+    assert run.capture is not None
+    assert verification(run.capture.facts).verified is True
+    archive = run.capture.archive.model_dump_json()
+    assert "BEGIN CERTIFICATE" not in archive and "tls-verify" not in archive  # the verifying handshake is not archived
