@@ -11,6 +11,10 @@ real interfaces. A camera whose address is IPv6 (``fe80::1%eth0`` for
 link-local) answers WS-Discovery on FF02::C of its interface; mDNS and SSDP
 stay IPv4-only.
 
+A camera with ``reply_from`` (another of its addresses, on another interface) answers Probes from that
+address, as multi-homed cameras do: the ProbeMatch can reach the scanner through another interface than
+the one its Probe left from, from an address the scan scope may or may not cover.
+
 SSDP LOCATION points at a UPnP device description that the responder serves
 itself from a tiny aiohttp app on the camera's address, on ``ssdp_port``
 (0 = an ephemeral port, the default), path ``/upnp/device.xml``.
@@ -84,6 +88,8 @@ class ResponderCamera:
     ssdp: bool = True
     ssdp_port: int = 0  # port of the UPnP description server (0 = ephemeral)
     metadata_version: int = 1
+    reply_from: str | None = None  # multi-homed camera: ProbeMatches leave from this other address of it
+
 
     @property
     def urn(self) -> str:
@@ -392,6 +398,7 @@ def _multicast_sender(interface_address: str, port: int) -> socket.socket:
 class _CameraState:
     cam: ResponderCamera
     unicast: asyncio.DatagramTransport | None = None
+    reply: asyncio.DatagramTransport | None = None  # where ProbeMatches leave from (`reply_from`), else unicast
     ssdp_unicast: asyncio.DatagramTransport | None = None
     location: str | None = None
     message_number: int = 0
@@ -459,6 +466,13 @@ class LabResponders:
             for state in states:
                 state.unicast = transport
             self._transports.append(transport)
+        for state in self._states:
+            if state.cam.discoverable and state.cam.reply_from:
+                rsock = _udp_socket6(state.cam.reply_from, 0, reuse=False, multicast=False) \
+                    if _is_ipv6(state.cam.reply_from) else _udp_socket((state.cam.reply_from, 0), reuse=False)
+                state.reply, _ = await loop.create_datagram_endpoint(
+                    functools.partial(_Datagrams, lambda d, a: None), sock=rsock)
+                self._transports.append(state.reply)
         if not self.multicast:
             return
         for address, states in by_address.items():
@@ -529,8 +543,9 @@ class LabResponders:
     async def _send_later(self, state: _CameraState, reply: bytes, addr: tuple[str, int], delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
-        if state.unicast is not None and not state.unicast.is_closing():
-            state.unicast.sendto(reply, addr)
+        transport = state.reply or state.unicast
+        if transport is not None and not transport.is_closing():
+            transport.sendto(reply, addr)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -141,6 +141,7 @@ class NetnsLab:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.segments: list[Segment] = []
         self._veths = 0
+        self._ports: dict[tuple[str, str], str] = {}  # (namespace, ifname) -> its veth peer on the switch
         self._host_nets = _host_networks()
 
     # -- lifecycle
@@ -224,6 +225,7 @@ class NetnsLab:
         _ip("-n", host.ns, "addr", "add", f"{address}/{segment.network.prefixlen}", "dev", ifname)
         _ip("-n", host.ns, "link", "set", ifname, "up")
         host.interfaces.append((ifname, address, segment))
+        self._ports[(host.ns, ifname)] = outer
         return address
 
     def ipv6(self, host: Host, address: str | None = None, ifname: str = "eth0") -> str:
@@ -263,6 +265,12 @@ class NetnsLab:
         """Default route of `host` through `router`'s address on host's first segment."""
         gateway = router.address_on(host.interfaces[0][2])
         _ip("-n", host.ns, "route", "add", "default", "via", gateway)
+
+    def snoop(self, host: Host, ifname: str = "eth0") -> None:
+        """Make the switch port of `host`'s `ifname` behave like an IGMP-snooping switch without a querier:
+        no multicast reaches the host (broadcast, so ARP, still does; what the host sends is untouched)."""
+        _ip("-n", self.switch, "link", "set", self._ports[(host.ns, ifname)], "type", "bridge_slave",
+            "mcast_flood", "off")
 
     def blackhole(self, host: Host, cidr: str) -> None:
         """Silently drop traffic to `cidr` at `host` (a router that never answers for it)."""

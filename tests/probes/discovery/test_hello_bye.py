@@ -10,39 +10,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
-from lab.responders import ResponderCamera
-from tests.netns import Host, NetnsLab
+from tests.netns import NetnsLab
+from tests.probes.discovery.announcers import camera, start
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
 HERE = Path(__file__).resolve().parent
-CAMERA_PROC = str(HERE / "camera_proc.py")
 HELLO_PROC = str(HERE / "hello_proc.py")
 SCOPE = ["198.51.100.0/24", "2001:db8:20::/64"]
-
-
-def _camera(n: int, address: str) -> ResponderCamera:
-    host = f"[{address}]" if ":" in address else address
-    return ResponderCamera(
-        endpoint_uuid=f"6f1e0c3a-0000-4000-8000-{n:012d}", address=address,
-        xaddrs=[f"http://{host}:8000/onvif/device_service"], scopes=[f"onvif://www.onvif.org/name/cam{n}"],
-        types=["dn:NetworkVideoTransmitter", "tds:Device"], discoverable=True, name=f"cam{n}", manufacturer="Lab",
-        model="HB", serial=f"SN{n}", mac="02:00:00:00:00:01", hostname=f"cam{n}", http_port=8000, mdns=False,
-        ssdp=False)
-
-
-def _start(lab: NetnsLab, host: Host, cameras: list[ResponderCamera]) -> subprocess.Popen[bytes]:
-    proc = lab.python(host, [CAMERA_PROC, json.dumps([asdict(c) for c in cameras]), "--multicast"],
-                      stdout=subprocess.PIPE)
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == b"ready", f"camera process did not start (exit {proc.poll()})"
-    return proc
 
 
 def _ask(listener: subprocess.Popen[str], line: str) -> str:
@@ -66,18 +46,18 @@ def test_hello_and_bye_are_heard_on_ipv4_and_ff02_c_in_scope_only(netns_lab: Net
     lab.ipv6(stranger, "2001:db8:99::7")  # same link, another IPv6 subnet: outside the scope
     lab.exec_check(stranger.ns, ["ip", "addr", "add", "203.0.113.7/24", "dev", "eth0"])
 
-    leaving_cams = [_camera(1, "198.51.100.11"), _camera(2, "2001:db8:20::11")]
-    late_cams = [_camera(3, "198.51.100.15"), _camera(4, "2001:db8:20::15")]
-    stray_cams = [_camera(5, "203.0.113.7"), _camera(6, "2001:db8:99::7")]
-    leaving_proc = _start(lab, leaving, leaving_cams)
+    leaving_cams = [camera(1, "198.51.100.11"), camera(2, "2001:db8:20::11")]
+    late_cams = [camera(3, "198.51.100.15"), camera(4, "2001:db8:20::15")]
+    stray_cams = [camera(5, "203.0.113.7"), camera(6, "2001:db8:99::7")]
+    leaving_proc = start(lab, leaving, leaving_cams)
     listener = lab.popen(scanner, [sys.executable, HELLO_PROC, *SCOPE], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     out: IO[str] | None = listener.stdout
     assert out is not None
     assert out.readline().strip() == "listening"
 
-    stray_proc = _start(lab, stranger, stray_cams)  # its Hellos go out first, on the same link
-    _start(lab, late, late_cams)
+    stray_proc = start(lab, stranger, stray_cams)  # its Hellos go out first, on the same link
+    start(lab, late, late_cams)
     for cam in late_cams:
         assert _ask(listener, f"{cam.endpoint_uuid} hello") == "heard", cam.address
     leaving_proc.terminate()  # says Bye on 239.255.255.250 and on FF02::C
