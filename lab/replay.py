@@ -77,20 +77,20 @@ class TlsOffer:
                    bool(cert.get("self_signed", True)), bool(cert.get("expired", False)), cn)
 
     def server_context(self, host: str) -> ssl.SSLContext:
-        """A context like the captured port's: key type and size, self-signed or not, TLS versions."""
+        """A context like the captured port's (key type and size, self-signed or not, TLS versions), with a
+        certificate naming `host`, the address actually served (IPv4, or IPv6 with its zone left out)."""
         from lab.model import Camera  # the lab's own certificate factory, fed a stand-in camera
         from lab.tls import CertificateFactory
 
         key_type = "ec" if self.key_type == "ec" else "rsa"
         bits = self.key_bits if key_type == "rsa" else (384 if self.key_bits >= 384 else 256)
         maximum = {"TLSv1.3": "TLS1.3", "TLSv1.2": "TLS1.2", "TLSv1.1": "TLS1.1", "TLSv1": "TLS1.0"}
-        cert_host = "127.0.0.1" if ":" in host else host  # the lab's certificates name an IPv4 address
-        cam = Camera.model_validate({
-            "name": re.sub(r"[^A-Za-z0-9_.-]", "-", self.subject_cn)[:60] or "replay", "address": cert_host,
+        cam = Camera.model_validate({  # a stand-in: its address is not used, the certificate names `host`
+            "name": re.sub(r"[^A-Za-z0-9_.-]", "-", self.subject_cn)[:60] or "replay", "address": "127.0.0.1",
             "tls": {"enabled": True, "self_signed": self.self_signed, "expired": self.expired,
                     "key_type": key_type, "key_bits": bits,
                     "min_version": "TLS1.0" if self.legacy_accepted else "TLS1.2"}})
-        ctx = CertificateFactory().server_context(cam, cert_host)
+        ctx = CertificateFactory().server_context(cam, host)
         newest = maximum.get(self.protocol)
         if newest in ("TLS1.2", "TLS1.1", "TLS1.0"):
             ctx.maximum_version = {"TLS1.2": ssl.TLSVersion.TLSv1_2, "TLS1.1": ssl.TLSVersion.TLSv1_1,

@@ -97,7 +97,7 @@ async def test_two_replays_of_one_capture_serve_at_once_each_on_its_own_ports() 
         taken.close()
 
 
-@pytest.mark.parametrize("host", ["127.0.30.8"])
+@pytest.mark.parametrize("host", ["::1", "127.0.30.8"])
 async def test_the_certificate_names_the_address_served(host: str) -> None:
     archive = _archive()
     async with run_replay(archive, host=host) as replay:
