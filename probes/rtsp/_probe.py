@@ -71,9 +71,9 @@ def stream_targets(device: DeviceFacts) -> tuple[list[Target], str | None]:
 
 
 def _rtsp_port(device: DeviceFacts) -> int | None:
-    for proto in device.value("network.protocols") or []:
-        if str(proto.get("name", "")).upper() == "RTSP" and proto.get("enabled") and proto.get("ports"):
-            return int(proto["ports"][0])
+    for proto in device.value(fv.network.PROTOCOLS) or []:  # typed NetworkProtocol values, not dicts
+        if proto.name.upper() == "RTSP" and proto.enabled and proto.ports:
+            return int(proto.ports[0])
     if DEFAULT_RTSP_PORT in (device.value("network.open_ports") or []):
         return DEFAULT_RTSP_PORT
     return None

@@ -233,3 +233,21 @@ async def test_setup_and_play_cannot_be_sent() -> None:
     for method in ("SETUP", "PLAY", "ANNOUNCE", "RECORD", "SET_PARAMETER"):
         with pytest.raises(ForbiddenMethod):
             await conn.request(method, "rtsp://127.0.0.1:9/")
+
+
+async def test_without_stream_uris_the_rtsp_port_of_network_protocols_is_the_target() -> None:
+    """No media.stream_uris (the read failed): the typed network.protocols entry names the port (it once crashed
+    the whole scan reading the models as dicts)."""
+    from probes import factvalues as fv
+    from probes.rtsp._probe import stream_targets
+
+    protocols = [fv.network.NetworkProtocol(name="HTTP", enabled=True, ports=(80,)),
+                 fv.network.NetworkProtocol(name="rtsp", enabled=True, ports=(8554,))]
+    sheet = DeviceFacts(device_id="addr:127.0.0.1:80", address="127.0.0.1", facts={
+        "network.protocols": Fact.observed(protocols, "tds:GetNetworkProtocols"),
+        "media.stream_uris": Fact.failed(FactStatus.ERROR, "tr2:GetStreamUri", "deadline")})
+    targets, why = stream_targets(sheet)
+    assert why is None and [t.uri for t in targets] == ["rtsp://127.0.0.1:8554/"]
+    off = sheet.model_copy(update={"facts": {**sheet.facts, "network.protocols": Fact.observed(
+        [fv.network.NetworkProtocol(name="RTSP", enabled=False, ports=(554,))], "tds:GetNetworkProtocols")}})
+    assert stream_targets(off)[0] == []
