@@ -9,6 +9,8 @@ import os
 import re
 from datetime import UTC, datetime, timedelta
 
+from dateutil import tz as dateutil_tz
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -37,3 +39,19 @@ def tz_offset_seconds(tz: str) -> int:
     hours = int(m.group(1))
     minutes = int(m.group(2) or 0) * (1 if hours >= 0 else -1)
     return -(hours * 3600 + minutes * 60)  # POSIX counts west of Greenwich as positive
+
+
+_TZ_RULES = re.compile(r"^[A-Za-z]{3,}[-+]?\d[\d:]*[A-Za-z]{3,}([-+]?\d[\d:]*)?,M[\d.]+(/\d+)?,M[\d.]+(/\d+)?$")
+
+
+def tz_local_offset(tz: str, utc: datetime) -> tuple[int, bool]:
+    """(east-positive offset, daylight saving?) of the camera's local time at the instant `utc`: a TZ with
+    POSIX `Mm.w.d` rules follows them (dateutil's reading, independent of the scanner's), anything else
+    is its standard time."""
+    if _TZ_RULES.match(tz.strip()):
+        zone = dateutil_tz.tzstr(tz.strip(), posix_offset=True)
+        local = utc.astimezone(zone)
+        offset, dst = local.utcoffset(), local.dst()
+        if offset is not None:
+            return int(offset.total_seconds()), bool(dst)
+    return tz_offset_seconds(tz), False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from lab.clock import tz_offset_seconds
+from lab.clock import tz_local_offset
 from lab.model import AuthScheme, ClockSource, DynamicDnsType, MisbehaviourMode, NetworkProtocolName, Service
 from lab.services._registry import CAPABILITIES, Ctx, capabilities, op
 from lab.soap import NS, SERVICE_INFO, SoapFault, SoapRequest, sub
@@ -166,10 +166,11 @@ def get_system_date_and_time(ctx: Ctx, req: SoapRequest, resp: Any) -> None:
     clock = ctx.cam.clock
     sdt = sub(resp, "tds:SystemDateAndTime")
     sub(sdt, "tt:DateTimeType", "NTP" if clock.source is ClockSource.NTP else "Manual")
-    sub(sdt, "tt:DaylightSavings", False)
-    sub(sub(sdt, "tt:TimeZone"), "tt:TZ", clock.timezone)
     now = ctx.now
-    local = now + timedelta(seconds=tz_offset_seconds(clock.timezone))
+    offset, dst = tz_local_offset(clock.timezone, now)
+    sub(sdt, "tt:DaylightSavings", dst)
+    sub(sub(sdt, "tt:TimeZone"), "tt:TZ", clock.timezone)
+    local = now + timedelta(seconds=offset)
     if ctx.cam.misbehaves(MisbehaviourMode.CLOCK_LOCAL_AS_UTC):
         _datetime(sdt, "tt:UTCDateTime", local)  # the wall clock labelled UTC (OpenIPC/majestic-webui#292)
     elif not ctx.cam.misbehaves(MisbehaviourMode.NO_UTC_DATETIME):
