@@ -71,10 +71,14 @@ async def test_stale_and_forged_digest_nonces(demo, http) -> None:
         assert resp.status == 401
 
 
+MEDIA1_STREAM_SETUP = ("<StreamSetup><tt:Stream>RTP-Unicast</tt:Stream>"
+                       "<tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></StreamSetup>")
+
+
 async def test_anonymous_operations_and_pre_auth(demo, http) -> None:
     office = demo.camera("office-workplace")
     for prefix, op, args in (("tds", "GetDeviceInformation", ""), ("trt", "GetProfiles", ""),
-                             ("trt", "GetStreamUri", "<ProfileToken>Profile_1</ProfileToken>")):
+                             ("trt", "GetStreamUri", MEDIA1_STREAM_SETUP + "<ProfileToken>Profile_1</ProfileToken>")):
         reply = await soap(http, office, prefix, op, args, user=None)
         assert reply.status == 200, op
     denied = await soap(http, office, "trt", "GetVideoEncoderConfigurations", user=None)
