@@ -55,6 +55,20 @@ def udp_socket(bind: tuple[str, int] = ("0.0.0.0", 0), *, reuse: bool = False) -
     return sock
 
 
+def udp_socket6() -> socket.socket:
+    """An IPv6-only UDP socket on an ephemeral port (unicast Probes to IPv6 addresses)."""
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        sock.bind(("::", 0))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def multicast_sender(interface_address: str) -> socket.socket:
     """Sends to a group out of one interface only, TTL 1 (the link, never routed)."""
     sock = udp_socket((interface_address, 0))

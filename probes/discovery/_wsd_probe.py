@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import socket
 from collections.abc import Callable, Sequence
-from typing import Self
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 from probes.discovery._budget import deadline_of, remaining
@@ -19,6 +20,7 @@ from probes.discovery._udp import (
     multicast_sender6,
     open_collector,
     udp_socket,
+    udp_socket6,
 )
 from probes.discovery._wsd import (
     MAX_DATAGRAM,
@@ -118,10 +120,23 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
     LAST_WAIT past the last Probe instead.
     """
     replies = _Replies(scope, Signal.WS_DISCOVERY_UNICAST)
-    # the gate, before anything is sent (WS-Discovery over IPv6 would need FF02::C and a v6 socket: not yet)
-    targets = [a for a in dict.fromkeys(targets) if ":" not in a and scope.contains(a)]
-    n_sockets = max(1, min(MAX_SOCKETS, -(-len(targets) // TARGETS_PER_SOCKET)))
-    transports = [await open_collector(udp_socket(), replies, limit=MAX_DATAGRAM) for _ in range(n_sockets)]
+    # the gate, before anything is sent; IPv6 targets are the addresses of small IPv6 scopes and named hosts
+    targets = [a for a in dict.fromkeys(targets) if scope.contains(a)]
+    plan: list[tuple[asyncio.DatagramTransport, tuple[Any, ...]]] = []
+    transports: list[asyncio.DatagramTransport] = []
+    for family in (socket.AF_INET, socket.AF_INET6):
+        mine = [a for a in targets if (":" in a) == (family == socket.AF_INET6)]
+        if not mine:
+            continue
+        n_sockets = max(1, min(MAX_SOCKETS, -(-len(mine) // TARGETS_PER_SOCKET)))
+        opened = [await open_collector(udp_socket() if family == socket.AF_INET else udp_socket6(), replies,
+                                       limit=MAX_DATAGRAM) for _ in range(n_sockets)]
+        transports += opened
+        for i, address in enumerate(mine):
+            try:
+                plan.append((opened[i % n_sockets], _destination(address, port)))
+            except OSError as exc:  # an IPv6 zone naming no interface here
+                log.debug("WS-Discovery probe to %s not sent: %s", address, exc)
     loop = asyncio.get_running_loop()
     started = loop.time()
     deadline = deadline_of(deadline, timeout)
@@ -133,20 +148,19 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
             probes.append(build_probe(message_id, (types,)))
         gap = min(timeout / 3, 0.5)
         for round_ in range(2):  # UDP may lose a datagram; a device answers each MessageID once
-            for i, address in enumerate(targets):
-                transport = transports[i % n_sockets]
+            for i, (transport, destination) in enumerate(plan):
                 for probe in probes:
                     try:
-                        transport.sendto(probe, (address, port))
+                        transport.sendto(probe, destination)
                     except OSError as exc:
-                        log.debug("WS-Discovery probe to %s failed: %s", address, exc)
+                        log.debug("WS-Discovery probe to %s failed: %s", destination[0], exc)
                 if i % SEND_BATCH == SEND_BATCH - 1:
                     await asyncio.sleep(0.002)
             if round_ == 0:
                 await asyncio.sleep(gap)
         # a scope too large to send before the deadline is still sent whole: an unsent Probe finds nothing
         await _drained(transports, limit=30.0)
-        log.debug("WS-Discovery: %d unicast targets, %d sockets, all sent after %.2f s", len(targets), n_sockets,
+        log.debug("WS-Discovery: %d unicast targets, %d sockets, all sent after %.2f s", len(plan), len(transports),
                   loop.time() - started)
         # listen until the deadline, and at least LAST_WAIT after the last Probe left
         await asyncio.sleep(max(remaining(deadline), LAST_WAIT if loop.time() > deadline - LAST_WAIT else 0.0))
@@ -154,6 +168,13 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
         for transport in transports:
             transport.close()
     return replies.devices
+
+
+def _destination(address: str, port: int) -> tuple[Any, ...]:
+    """The socket address of a target; an IPv6 link-local one's zone ("fe80::1%eth0") becomes its scope id."""
+    if ":" not in address:
+        return (address, port)
+    return socket.getaddrinfo(address, port, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)[0][4]
 
 
 async def _drained(transports: Sequence[asyncio.DatagramTransport], *, limit: float) -> None:

@@ -86,3 +86,26 @@ def test_igmp_snooping_keeps_the_multicast_probe_away_and_unicast_finds_thecamer
 
     only_multicast, _ = _discover(lab, scanner, "--targets", "198.51.100.0/24", "--signals", "ws-discovery")
     assert [d["endpoint_uuid"] for d in only_multicast] == [cams["open"].endpoint_uuid]
+
+
+def test_behind_mld_snooping_an_ipv6_camera_is_found_by_the_unicast_probe(netns_lab: NetnsLab) -> None:
+    """The same over IPv6: FF02::C never reaches the camera, a unicast Probe to its address (a named /128)
+    does. The switch port drops neighbour solicitations too (multicast), so the scanner knows its MAC."""
+    lab = netns_lab
+    seg = lab.segment("198.51.100.0/24")
+    scanner, cam = lab.host("scan", seg, "198.51.100.50"), lab.host("cam", seg, "198.51.100.11")
+    lab.ipv6(scanner, "2001:db8:20::50")
+    lab.ipv6(cam, "2001:db8:20::11")
+    lab.snoop(cam)
+    lab.exec_check(scanner.ns, ["ip", "-6", "neigh", "replace", "2001:db8:20::11", "lladdr", cam.mac(), "dev", "eth0",
+                                "nud", "permanent"])
+    snooped = camera(6, "2001:db8:20::11", model="MH6")
+    start(lab, cam, [snooped])
+
+    devices, _ = _discover(lab, scanner, "--targets", "2001:db8:20::/64", "2001:db8:20::11", "--signals",
+                           "ws-discovery", "ws-discovery-unicast")
+    (device,) = devices
+    assert device["endpoint_uuid"] == snooped.endpoint_uuid
+    assert device["signals"] == ["ws-discovery-unicast"] and device["addresses"] == ["2001:db8:20::11"]
+    only_multicast, _ = _discover(lab, scanner, "--targets", "2001:db8:20::/64", "--signals", "ws-discovery")
+    assert only_multicast == []  # FF02::C did not get through
