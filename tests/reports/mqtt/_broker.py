@@ -9,7 +9,6 @@ import ipaddress
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Self
 
 import aiomqtt
+
+from tests.support.children import Child
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
@@ -28,7 +29,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Mosquitto:
+class Mosquitto(Child):
     """One broker process; `kill()` is SIGKILL, `start()` again reuses the same port and config."""
 
     def __init__(self, workdir: Path, *, options: dict[str, str] | None = None, listener: str = "",
@@ -68,18 +69,8 @@ class Mosquitto:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(5)
-
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        super().stop()
         self.proc = None
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from tests.reports.cdp import Chromium, chromium_available
 from tests.reports.mqtt._broker import MOSQUITTO, free_port
 from tests.scanner.collect.sitebroker import ExampleMosquitto
 from tests.scanner.dashboard.overview import log_in_and_read_sites
+from tests.support.children import Child
 
 ROOT = Path(__file__).resolve().parents[3]
 SITES = {"A": "127.0.21", "B": "127.0.22", "C": "127.0.23"}
@@ -54,8 +54,10 @@ def _env(state: Path) -> dict[str, str]:
     return env
 
 
-class Proc:
+class Proc(Child):
     """A camaudit child process with its stderr in a file."""
+
+    grace = 20.0
 
     def __init__(self, name: str, argv: list[str], workdir: Path) -> None:
         self.name, self.argv = name, argv
@@ -69,19 +71,6 @@ class Proc:
             self.proc = subprocess.Popen([sys.executable, "-m", "scanner", *self.argv], env=_env(self.state),
                                          cwd=ROOT, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
         return self
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
