@@ -101,6 +101,16 @@ def test_anything_else_is_not_ours_to_map() -> None:
         history_error(ValueError("x"), location="postgresql://db/x", doing="list scans")
 
 
+@pytest.mark.parametrize(("url", "says"), [
+    ("postgresql://auditor:secret@127.0.0.1:notaport/db", "notaport"),  # asyncpg's ValueError
+    ("postgresql://auditor:secret@127.0.0.1/db?sslmode=bogus", "sslmode"),  # its ClientConfigurationError
+])
+async def test_an_unusable_url_is_the_users_to_fix_before_any_connection(url: str, says: str) -> None:
+    with pytest.raises(HistoryAccessError, match="is not usable") as info:
+        await open_history(url).open()
+    assert says in str(info.value) and "auditor:***@" in str(info.value) and "secret" not in str(info.value)
+
+
 # --- a real PostgreSQL -------------------------------------------------------------------------------------
 
 
