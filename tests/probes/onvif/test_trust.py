@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import pickle
 import socket
 import ssl
 from collections.abc import AsyncIterator
@@ -192,6 +193,7 @@ def test_bundle_parsing(factory: CertificateFactory) -> None:
     two = CaBundle.from_pem(factory.ca_pem() + b"\n# comment\n" + CertificateFactory(now=T0).ca_pem(), "two.pem")
     assert two.subjects == ("CN=camaudit lab CA,O=camaudit lab",) * 2 and two.pem.count(b"BEGIN CERTIFICATE") == 2
     assert repr(two) == "CaBundle('two.pem', 2 certificates)"
+    assert pickle.loads(pickle.dumps(two)) == two  # noqa: S301 - our own bytes, as ReaderOptions reach a worker
     with pytest.raises(ConfigError, match=r"^/etc/x\.pem: --ca-bundle: CA bundle is not a PEM bundle of cert"):
         CaBundle.from_pem(b"hello", "/etc/x.pem", field="--ca-bundle")
     with pytest.raises(InputError, match="not a PEM bundle of certificates"):
