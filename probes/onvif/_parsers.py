@@ -168,6 +168,8 @@ def _snake(name: str) -> str:
 # tds:SecurityCapabilities attributes that are numbers, not booleans (devicemgmt.wsdl).
 _SECURITY_INT_ATTRS = frozenset({"SupportedEAPMethods", "MaxUsers", "MaxUserNameLength", "MaxPasswordLength",
                                  "MaxPasswordHistory"})
+# Attributes whose acronym-then-word spelling the generic snake-casing cannot split.
+_SECURITY_NAMES = {"SupportedEAPMethods": "supported_eap_methods"}
 
 
 def security_capabilities(resp: Element) -> SecurityCapabilities:
@@ -178,7 +180,7 @@ def security_capabilities(resp: Element) -> SecurityCapabilities:
     out: dict[str, bool | int | str] = {}
     for key, value in sec.attrib.items():
         local_key = key.rpartition("}")[2]
-        name = _snake(local_key)
+        name = _SECURITY_NAMES.get(local_key) or _snake(local_key)
         if local_key in _SECURITY_INT_ATTRS:
             # xs:int / IntList (MaxUsers="1", SupportedEAPMethods="0"): "1" here is a count, never "true".
             out[name] = int(value.strip()) if value.strip().isdigit() else value.strip()

@@ -263,7 +263,8 @@ def test_hikvision_security_capabilities_counts_are_not_booleans() -> None:
     sec = P.security_capabilities(resp)
     assert sec.username_token is True and sec.http_digest is True
     assert sec.tls1_0 is False and sec.tls1_2 is False and sec.x509_token is False
-    assert sec.other["supported_eapmethods"] == 0  # an IntList, not "false" (the model names supported_eap_methods)
+    assert sec.supported_eap_methods == 0  # an IntList, not "false"
+    assert "supported_eapmethods" not in sec.other  # the attribute lands in the field the model names
 
 
 # ----------------------------------------------------------- "this operation does not exist", as firmware says it
