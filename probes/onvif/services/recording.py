@@ -43,5 +43,6 @@ async def _schedules(ctx: ReadContext) -> None:
 
 
 def _any_active(jobs: list[RecordingJob]) -> bool:
-    """Some job records now: its mode is exactly "Active" (as the device wrote it)."""
-    return any(j.mode == "Active" for j in jobs)
+    """Some job records now. The mode is compared as `RecordingJob.active` does (case-insensitively), so the
+    recording fact and the job list never disagree about a firmware that writes "ACTIVE"."""
+    return any(j.active for j in jobs)

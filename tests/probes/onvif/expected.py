@@ -179,7 +179,7 @@ def expected_facts(cam: Any, address: str, tls_port: int | None = None) -> dict[
         exp["recording.summary.span_days"] = span // 86400
         exp["recording.jobs"] = [{"token": j.token, "recording": j.recording, "mode": str(j.mode),
                                   "schedule": j.schedule} for j in rec.jobs]
-        exp["recording.active"] = any(str(j.mode) == "Active" for j in rec.jobs)
+        exp["recording.active"] = any(str(j.mode).lower() == "active" for j in rec.jobs)
         exp["recording.summary.recordings"] = len(rec.recordings)
     else:
         exp["recording.recordings"] = Absent([])
