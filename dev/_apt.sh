@@ -5,10 +5,15 @@ apt_get() {  # apt-get that waits (bounded) while another package manager holds 
   local deadline=$((SECONDS + APT_LOCK_WAIT)) out said=""
   while :; do
     if out=$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=10 "$@" 2>&1); then return 0; fi
-    if ! grep -qiE "could not get lock|unable to (acquire|lock)|is another process using it" <<<"$out" \
-        || [ "$SECONDS" -ge "$deadline" ]; then
+    if ! grep -qiE "could not get lock|unable to (acquire|lock)|is another process using it" <<<"$out"; then
       printf '%s\n' "$out" >&2
-      [ -n "$said" ] && echo "camaudit: gave up waiting for the package manager lock after ${APT_LOCK_WAIT}s" >&2
+      return 1
+    fi
+    # The bound is checked only after one wait: a lock seen once is always waited for and retried at least once
+    # (a slow first attempt used to use up a short bound and give up without saying why).
+    if [ -n "$said" ] && [ "$SECONDS" -ge "$deadline" ]; then
+      printf '%s\n' "$out" >&2
+      echo "camaudit: gave up waiting for the package manager lock after ${APT_LOCK_WAIT}s" >&2
       return 1
     fi
     if [ -z "$said" ]; then
