@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from probes import clock
 from probes.errors import BadReply, DeviceError, DeviceTimeout
+from probes.factvalues.tls import TlsCertificate
 
 _PERMISSIVE_CIPHERS = "DEFAULT:@SECLEVEL=0"
 
@@ -146,7 +147,7 @@ def _self_signed(cert: x509.Certificate) -> bool:
     return True
 
 
-def certificate_facts(der: bytes, now: datetime | None = None) -> dict[str, Any]:
+def certificate_facts(der: bytes, now: datetime | None = None) -> TlsCertificate:
     """The `tls.certificate` value of a DER certificate (raises BadReply when it cannot be parsed)."""
     try:
         cert = x509.load_der_x509_certificate(der)
@@ -160,15 +161,15 @@ def certificate_facts(der: bytes, now: datetime | None = None) -> dict[str, Any]
         raise BadReply(f"the TLS certificate cannot be parsed: {type(exc).__name__}: {exc}") from None
     key_type, key_bits = _key(cert)
     now = now or clock.now()
-    return {
-        "subject": subject[:512],
-        "issuer": issuer[:512],
-        "self_signed": _self_signed(cert),
-        "not_before": not_before.isoformat(),
-        "not_after": not_after.isoformat(),
-        "expired": now > not_after,
-        "key_type": key_type,
-        "key_bits": key_bits,
-        "signature_hash": algorithm.name if algorithm is not None else None,
-        "sha256": hashlib.sha256(der).hexdigest(),
-    }
+    return TlsCertificate(
+        subject=subject[:512],
+        issuer=issuer[:512],
+        self_signed=_self_signed(cert),
+        not_before=not_before.isoformat(),
+        not_after=not_after.isoformat(),
+        expired=now > not_after,
+        key_type=key_type,
+        key_bits=key_bits,
+        signature_hash=algorithm.name if algorithm is not None else None,
+        sha256=hashlib.sha256(der).hexdigest(),
+    )

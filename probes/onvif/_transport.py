@@ -39,6 +39,7 @@ import aiohttp
 from probes import clock
 from probes.errors import AuthRejected, BadReply, DeviceError, Unreachable
 from probes.facts import Evidence
+from probes.factvalues.tls import TlsCertificate
 from probes.onvif._allowlist import require_read_only
 from probes.onvif._digest import DigestSession, choose, parse_challenges
 from probes.onvif._exchange import Exchange, ExchangeSink
@@ -423,7 +424,7 @@ class DeviceChannel:
             raise error from None
 
     def record_tls(self, port: int, at: datetime, *, protocol: str | None = None, cipher: str | None = None,
-                   legacy_accepted: bool | None = None, certificate: dict[str, object] | None = None,
+                   legacy_accepted: bool | None = None, certificate: TlsCertificate | None = None,
                    error: str | None = None) -> None:
         """Hand a TLS handshake (not HTTP) to the recorder, so a capture can replay what HTTPS offered."""
         if self.recorder is None:
@@ -432,7 +433,8 @@ class DeviceChannel:
         headers = [] if error else [("TLS-Protocol", protocol or ""), ("TLS-Cipher", cipher or ""),
                                     ("TLS-Legacy-Accepted", "unknown" if legacy_accepted is None
                                                              else "yes" if legacy_accepted else "no")]
-        public = {k: v for k, v in (certificate or {}).items() if k != "sha256"}  # no fingerprint of key material
+        # no fingerprint of key material
+        public = certificate.model_dump(mode="json", exclude={"sha256"}) if certificate is not None else {}
         self.recorder(Exchange(TLS_HANDSHAKE, "TLS", f"https://{host}:{port}/", [], b"", at, 0.0, None, headers,
                                json.dumps(public, sort_keys=True).encode() if public else b"", error))
 

@@ -5,14 +5,13 @@ against the site's CA bundle when one is given (`probes/onvif/trust.py`: one ext
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 from urllib.parse import urlsplit
 
 from probes import clock
 from probes.errors import DeviceError
 from probes.facts import Evidence, Fact, FactStatus
 from probes.factvalues.network import NetworkProtocol
-from probes.factvalues.tls import TlsEndpointVerification, TlsVerification
+from probes.factvalues.tls import TlsCertificate, TlsEndpointVerification, TlsVerification
 from probes.onvif import _tls as T
 from probes.onvif import trust
 from probes.onvif.services._context import ReadContext
@@ -82,7 +81,7 @@ async def _read_handshake(ctx: ReadContext) -> tuple[int, bytes] | None:
                 ctx.sheet.fail(key, FactStatus.ERROR, source, str(exc))
             return None
         legacy = await T.accepts_legacy(ctx.ch.address, port, timeout)
-        cert: dict[str, Any] | DeviceError
+        cert: TlsCertificate | DeviceError
         try:
             cert = T.certificate_facts(shake.certificate, shake.at)
         except DeviceError as exc:
@@ -90,8 +89,8 @@ async def _read_handshake(ctx: ReadContext) -> tuple[int, bytes] | None:
         ctx.ch.record_tls(port, shake.at, protocol=shake.protocol, cipher=shake.cipher, legacy_accepted=legacy,
                           certificate=None if isinstance(cert, DeviceError) else cert)
         ev = Evidence(operation=source, excerpt=f"{ctx.ch.address}:{port} {shake.protocol} {shake.cipher}"
-                      + ("" if isinstance(cert, DeviceError) else f" subject={cert['subject']} "
-                         f"issuer={cert['issuer']} not_after={cert['not_after']}"),
+                      + ("" if isinstance(cert, DeviceError) else f" subject={cert.subject} "
+                         f"issuer={cert.issuer} not_after={cert.not_after}"),
                       sha256=hashlib.sha256(shake.certificate).hexdigest(), received_at=shake.at)
         ctx.sheet.ok("tls.versions", {"served": True, "port": port, "negotiated": shake.protocol,
                                        "cipher": shake.cipher, "legacy_accepted": legacy,

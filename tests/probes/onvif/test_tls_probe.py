@@ -48,13 +48,13 @@ def test_certificate_facts() -> None:
     cert, _ = factory.certificate(spec, "127.0.15.3")
     der = cert.public_bytes(serialization.Encoding.DER)
     facts = T.certificate_facts(der, datetime(2026, 6, 1, tzinfo=UTC))
-    assert facts["self_signed"] is False and facts["issuer"] == "CN=camaudit lab CA,O=camaudit lab"
-    assert (facts["key_type"], facts["key_bits"], facts["signature_hash"]) == ("ec", 384, "sha256")
-    assert facts["expired"] is False and facts["not_after"] == "2027-01-01T00:00:00+00:00"
+    assert facts.self_signed is False and facts.issuer == "CN=camaudit lab CA,O=camaudit lab"
+    assert (facts.key_type, facts.key_bits, facts.signature_hash) == ("ec", 384, "sha256")
+    assert facts.expired is False and facts.not_after == "2027-01-01T00:00:00+00:00"
     later = T.certificate_facts(der, datetime(2027, 1, 1, tzinfo=UTC) + timedelta(seconds=1))
-    assert later["expired"] is True
+    assert later.expired is True
     own = parse_fleet("version: 1\ncameras: [{name: d, address: 127.0.15.4, tls: {enabled: true}}]\n").cameras[0]
     own_cert, _ = factory.certificate(own, "127.0.15.4")
-    assert T.certificate_facts(own_cert.public_bytes(serialization.Encoding.DER))["self_signed"] is True
+    assert T.certificate_facts(own_cert.public_bytes(serialization.Encoding.DER)).self_signed is True
     with pytest.raises(BadReply, match="cannot be parsed"):
         T.certificate_facts(b"\x30\x03\x02\x01\x00")
