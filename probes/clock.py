@@ -8,6 +8,7 @@ clock by a signed duration (`365d`, `-2h`, `+90m`, `3600s`); it exists for testi
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,10 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PATTERN = re.compile(r"^\s*([+-]?)(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 
 
+@functools.lru_cache(maxsize=8)
 def parse_offset(text: str) -> timedelta:
-    """`365d` / `-2h` / `90` (seconds) as a timedelta; ValueError names the bad value."""
+    """`365d` / `-2h` / `90` (seconds) as a timedelta; ValueError names the bad value. Cached by text: `now()`
+    runs for every fact and request, and the variable is read (so a test may still change it) but not re-parsed."""
     match = _PATTERN.match(text)
     if not match:
         raise ValueError(f"{ENV}={text!r}: expected a signed duration such as 365d, -2h or 90m")
