@@ -27,6 +27,7 @@ from reports import document
 from reports.coverage import coverage_of
 from reports.model import ScanMeta, ScanResult
 from scanner import __version__
+from scanner._memory import return_free_memory
 from scanner.site import Credentials, SiteFile, site_inventory
 
 if TYPE_CHECKING:
@@ -264,10 +265,12 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     if observing is not None:
         meta.errors += await _finish_observation(observing, devices)
     barrier("after-reading")
+    return_free_memory()  # the reading phase's reply buffers are gone: do not carry its high-water mark on
     result = document.new_document(meta, devices)
     if not options.facts_only:
         evaluate_result(result, site_file, options.profiles or site.profiles, at=options.at, named=named)
         barrier("after-evaluation")
+        return_free_memory()
     else:
         document.facts_only(result, named=[f"{a}:{p}" for a, p in named])
     result.meta.finished_at = clock.now()
