@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 
 from probes import clock
 from probes.errors import ConfigError
+from probes.factvalues.tls import TlsEndpointVerification
 from probes.onvif._tls import client_context
 
 _X509_V_FLAG_NO_CHECK_TIME = 0x200000
@@ -68,23 +69,17 @@ class CaBundle:
         pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
         return cls(pem, Path(path).name, tuple(c.subject.rfc4514_string()[:256] for c in certs))
 
-    def certificates(self) -> list[x509.Certificate]:
-        return x509.load_pem_x509_certificates(self.pem)
+    def certificates(self) -> tuple[x509.Certificate, ...]:
+        """The bundle's certificates, parsed once per bundle (every verifying handshake dates against them)."""
+        return _parsed(self.pem)
 
     def __repr__(self) -> str:
         return f"CaBundle({self.origin!r}, {len(self.subjects)} certificates)"
 
 
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """One verifying handshake: verified True/False, or None when it could not tell (with the reason)."""
-
-    port: int
-    host: str
-    verified: bool | None
-    reason: str | None
-    subject: str | None = None
-    issuer: str | None = None
+@functools.lru_cache(maxsize=8)
+def _parsed(pem: bytes) -> tuple[x509.Certificate, ...]:
+    return tuple(x509.load_pem_x509_certificates(pem))
 
 
 @functools.lru_cache(maxsize=8)
@@ -131,7 +126,7 @@ def _failure(exc: ssl.SSLCertVerificationError, cert: x509.Certificate | None) -
     return f"not verified: {exc.verify_message or exc.reason or exc}"
 
 
-def _dates(cert: x509.Certificate, anchors: list[x509.Certificate], now: datetime) -> list[str]:
+def _dates(cert: x509.Certificate, anchors: tuple[x509.Certificate, ...], now: datetime) -> list[str]:
     """Validity problems of the certificate and the bundle CA that issued it, at the scanner's clock."""
     problems: list[str] = []
     for what, c in (("certificate", cert), *(("issuing CA", a) for a in anchors
@@ -154,7 +149,7 @@ def server_name(address: str) -> str:
 
 
 async def verify(address: str, port: int, timeout: float, bundle: CaBundle,
-                 presented: bytes | None = None, now: datetime | None = None) -> Verification:
+                 presented: bytes | None = None, now: datetime | None = None) -> TlsEndpointVerification:
     """One verifying TLS handshake with `address:port` (one extra connection, within `timeout`).
 
     `presented` is the certificate the reader's own handshake saw: it names a certificate that fails
@@ -171,24 +166,24 @@ async def verify(address: str, port: int, timeout: float, bundle: CaBundle,
             der = obj.getpeercert(binary_form=True) if obj is not None else None
             cert = _load(der) or cert
     except TimeoutError:
-        return Verification(port, host, None, f"no verifying TLS handshake within {timeout:g} s", *_names(cert))
+        return _result(port, host, None, f"no verifying TLS handshake within {timeout:g} s", *_names(cert))
     except ssl.SSLCertVerificationError as exc:
         problems = [_failure(exc, cert)]
         if cert is not None:
             problems += _dates(cert, bundle.certificates(), now or clock.now())
-        return Verification(port, host, False, "; ".join(problems), *_names(cert))
+        return _result(port, host, False, "; ".join(problems), *_names(cert))
     except (ssl.SSLError, OSError) as exc:
         why = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
-        return Verification(port, host, None, f"the verifying TLS handshake failed: {why}", *_names(cert))
+        return _result(port, host, None, f"the verifying TLS handshake failed: {why}", *_names(cert))
     finally:
         if writer is not None:
             writer.close()
     if cert is None:
-        return Verification(port, host, None, "the verifying handshake showed no certificate")
+        return _result(port, host, None, "the verifying handshake showed no certificate")
     problems = _dates(cert, bundle.certificates(), now or clock.now())
     if problems:
-        return Verification(port, host, False, "; ".join(problems), *_names(cert))
-    return Verification(port, host, True, None, *_names(cert))
+        return _result(port, host, False, "; ".join(problems), *_names(cert))
+    return _result(port, host, True, None, *_names(cert))
 
 
 def _load(der: bytes | None) -> x509.Certificate | None:
@@ -198,6 +193,12 @@ def _load(der: bytes | None) -> x509.Certificate | None:
         return x509.load_der_x509_certificate(der)
     except ValueError:
         return None
+
+
+def _result(port: int, host: str, verified: bool | None, reason: str | None, subject: str | None = None,
+            issuer: str | None = None) -> TlsEndpointVerification:
+    return TlsEndpointVerification(port=port, host=host, verified=verified, reason=reason, subject=subject,
+                                   issuer=issuer)
 
 
 def _names(cert: x509.Certificate | None) -> tuple[str | None, str | None]:

@@ -11,7 +11,7 @@ from probes import clock
 from probes.errors import DeviceError
 from probes.facts import Evidence, Fact, FactStatus
 from probes.factvalues.network import NetworkProtocol
-from probes.factvalues.tls import TlsCertificate, TlsEndpointVerification, TlsVerification
+from probes.factvalues.tls import TlsCertificate, TlsVerification
 from probes.onvif import _tls as T
 from probes.onvif import trust
 from probes.onvif.services._context import ReadContext
@@ -32,6 +32,11 @@ def not_requested() -> Fact:
         VERIFY_SOURCE)
 
 
+def _https_ports_used(ctx: ReadContext) -> list[int]:
+    """The HTTPS ports of the URLs the reader used (the device service and every other service)."""
+    return [urlsplit(u).port or 443 for u in [ctx.device_xaddr, *ctx.urls.values()] if u.startswith("https://")]
+
+
 async def read_tls(ctx: ReadContext) -> None:
     """tls.versions, tls.certificate and tls.verification from real handshakes with the device's own address."""
     ctx.sheet.start(*KEYS)
@@ -43,8 +48,7 @@ async def _read_handshake(ctx: ReadContext) -> tuple[int, bytes] | None:
     """tls.versions and tls.certificate; (port, DER certificate) of the handshake that showed one."""
     keys = KEYS[:2]
     source = "tls-handshake"
-    https_ports = [urlsplit(u).port or 443 for u in [ctx.device_xaddr, *ctx.urls.values()]
-                   if u.startswith("https://")]
+    https_ports = _https_ports_used(ctx)
     over_https = bool(https_ports)
     ports = list(dict.fromkeys(https_ports))[:1]
     if not ports:
@@ -122,12 +126,9 @@ async def _read_verification(ctx: ReadContext, presented: tuple[int, bytes] | No
         why = certificate.reason if certificate is not None else "tls.certificate was not read"
         ctx.sheet.fail("tls.verification", status, VERIFY_SOURCE, f"no certificate to verify: {why}")
         return
-    used = [urlsplit(u).port or 443 for u in [ctx.device_xaddr, *ctx.urls.values()] if u.startswith("https://")]
-    ports = list(dict.fromkeys(used or [presented[0]]))[:MAX_VERIFIED_PORTS]
-    results = [await trust.verify(ctx.ch.address, port, ctx.ch.request_timeout_s, bundle,
-                                  presented[1] if port == presented[0] else None) for port in ports]
-    endpoints = tuple(TlsEndpointVerification(port=r.port, host=r.host, verified=r.verified, reason=r.reason,
-                                              subject=r.subject, issuer=r.issuer) for r in results)
+    ports = list(dict.fromkeys(_https_ports_used(ctx) or [presented[0]]))[:MAX_VERIFIED_PORTS]
+    results = tuple([await trust.verify(ctx.ch.address, port, ctx.ch.request_timeout_s, bundle,
+                                        presented[1] if port == presented[0] else None) for port in ports])
     at = clock.now()
     excerpt = "; ".join(f"{r.host}:{r.port} " + ("verified" if r.verified else f"not verified: {r.reason}"
                                                  if r.verified is False else f"unknown: {r.reason}")
@@ -142,5 +143,5 @@ async def _read_verification(ctx: ReadContext, presented: tuple[int, bytes] | No
     first = failed[0] if failed else None
     ctx.sheet.ok("tls.verification", TlsVerification(
         requested=True, verified=not failed, reason=first.reason if first else None, bundle=bundle.origin,
-        endpoints=endpoints), VERIFY_SOURCE, ev,
+        endpoints=results), VERIFY_SOURCE, ev,
         reason=(f"port {unknown[0].port} could not be verified: {unknown[0].reason}" if unknown else None))
