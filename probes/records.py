@@ -28,6 +28,19 @@ def shared_fields_set(names: set[str]) -> set[str]:
     return shared
 
 
+def key_sharing_dict(instance: object, values: Mapping[str, Any]) -> dict[str, Any]:
+    """`instance`'s own `__dict__`, filled with `values`: on CPython a split dict whose keys are shared by every
+    instance of the class that was filled in the same order (the values alone, ~200 bytes for a finding's 17
+    fields instead of ~460 for a dict of its own). Only for an instance whose `__dict__` is still empty.
+
+    One key at a time: `dict.update` from another dict would copy that dict's own key table.
+    """
+    shared: dict[str, Any] = instance.__dict__
+    for name, value in values.items():
+        shared[name] = value
+    return shared
+
+
 def interned(text: str | None) -> str | None:
     """`sys.intern` for an exact str (subclasses are left alone); None stays None."""
     return sys.intern(text) if type(text) is str else text

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from probes.facts import DeviceFacts
-from probes.records import interned, shared_fields_set
+from probes.records import interned, key_sharing_dict, shared_fields_set
 from profiles.checks import REGISTRY, CheckContext, CheckOutcome, NoParams, run_check
 from profiles.findings import NO_DECLARATION, EvidenceRef, Finding, Result, WaiverRef, finding_uid
 from profiles.inventory import Declaration, Inventory, Waiver
@@ -82,10 +82,11 @@ def fast_finding(**values: object) -> Finding:
 
 
 def _unchecked_finding(values: dict[str, object]) -> Finding:
-    """A Finding around `values`; its fields-set is shared by every finding (probes/records.py: memory)."""
+    """A Finding around `values`; its fields-set, and on CPython its dict's keys, are shared by every finding
+    (probes/records.py: memory)."""
     finding = Finding.__new__(Finding)
     values["message"] = interned(values["message"])  # type: ignore[arg-type]
-    object.__setattr__(finding, "__dict__", values)
+    key_sharing_dict(finding, values)
     object.__setattr__(finding, "__pydantic_fields_set__", _ALL_FIELDS_SET)
     object.__setattr__(finding, "__pydantic_extra__", None)
     object.__setattr__(finding, "__pydantic_private__", None)

@@ -264,6 +264,7 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
     devices = await read_facts(site_file, candidates, options)
     if observing is not None:
         meta.errors += await _finish_observation(observing, devices)
+    del discovered, candidates  # what discovery saw is in the sheets now: ~4 KB a camera not to carry on
     barrier("after-reading")
     return_free_memory()  # the reading phase's reply buffers are gone: do not carry its high-water mark on
     result = document.new_document(meta, devices)

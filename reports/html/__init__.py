@@ -15,8 +15,9 @@ import base64
 import hashlib
 import json
 import re
+import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -108,6 +109,8 @@ def _json_pieces(value: Any) -> Iterator[str]:
             yield ("," if position else "") + _compact_json(key) + ":"
             yield from _json_pieces(item)
         yield "}"
+    elif isinstance(value, _Spool):
+        yield from value.pieces()
     elif type(value) is list and len(value) > _ISLAND_BLOCK:
         yield "["
         for start in range(0, len(value), _ISLAND_BLOCK):
@@ -306,79 +309,99 @@ ROW_FIELDS, RULE_FIELDS, FACT_FIELDS = FindingRow._fields, RuleRow._fields, Fact
 
 def build_data(result: ScanResult) -> dict[str, Any]:
     """The data island: interned strings, devices with facts, rules, and findings as integer rows."""
-    text = _Interner()
     devices: list[dict[str, Any]] = []
+    rows: list[int] = []
+    text, rules, needs_decl = _island_parts(result, devices.append, rows.extend)
+    return _island(text.items, devices, rules, rows, needs_decl)
+
+
+def island_pieces(result: ScanResult, spool_dir: Path | None = None) -> Iterator[Markup]:
+    """`json_island_pieces(build_data(result))`, without holding the devices and finding rows.
+
+    Each device and each finding row is encoded as soon as it is built and spooled to an unnamed temporary
+    file (in `spool_dir`: the report's directory, not a tmpfs), then read back in its place in the island,
+    after the string table that must come first: only the string table and the rules stay in memory
+    (issue 23). Same bytes as the island of `build_data` (tested).
+    """
+    with _Spool(spool_dir) as devices, _Spool(spool_dir) as rows:
+        text, rules, needs_decl = _island_parts(result, devices.add, rows.extend)
+        yield from json_island_pieces(_island(text.items, devices, rules, rows, needs_decl))
+
+
+def _island(text: list[str], devices: Any, rules: list[RuleRow], rows: Any, needs_decl: list[int]) -> dict[str, Any]:
+    return {
+        "v": 2,
+        "results": [str(r) for r in RESULTS],
+        "severities": [str(s) for s in SEVERITIES],
+        "changes": ["" if c is None else str(c) for c in CHANGES],
+        "factStatuses": [str(s) for s in FACT_STATUSES],
+        "text": text,
+        "devices": devices,
+        "rules": rules,
+        "factFields": list(FACT_FIELDS),
+        "ruleFields": list(RULE_FIELDS),
+        "rowFields": list(ROW_FIELDS),
+        "rows": rows,
+        "needsDecl": needs_decl,
+    }
+
+
+class _Spool:
+    """A JSON array written item by item to an unnamed temporary file, encoded back by `_json_pieces`."""
+
+    _CHUNK = 1 << 16  # characters read back at a time
+
+    def __init__(self, directory: Path | None) -> None:
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=directory)  # noqa: SIM115 - closed by __exit__
+        self._empty = True
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def add(self, item: Any) -> None:
+        self._file.write(("" if self._empty else ",") + _compact_json(item))
+        self._empty = False
+
+    def extend(self, numbers: tuple[int, ...]) -> None:
+        """Integers, written as `json.dumps` writes them."""
+        if numbers:
+            self._file.write(("" if self._empty else ",") + ",".join(map(str, numbers)))
+            self._empty = False
+
+    def pieces(self) -> Iterator[str]:
+        """The compact JSON array, in pieces."""
+        yield "["
+        self._file.seek(0)
+        while chunk := self._file.read(self._CHUNK):
+            yield chunk
+        yield "]"
+
+
+def _island_parts(result: ScanResult, add_device: Callable[[dict[str, Any]], None],
+                  add_row: Callable[[FindingRow], None]) -> tuple[_Interner, list[RuleRow], list[int]]:
+    """Every device and every finding row in the island's order, handed to the sinks as each is built.
+
+    Returns the string table, the rules and the rows of unknowns that wait for a declaration (collapsed by
+    default in the report), which are complete only at the end.
+    """
+    text = _Interner()
     dev_pos: dict[str, int] = {}
     for dev in result.devices:
-        declared = result.declared.get(dev.device_id)
-        facts: list[FactRow] = []
-        for key in sorted(dev.facts):
-            fact = dev.facts[key]
-            ev = fact.evidence
-            facts.append(FactRow(
-                key=key,
-                status=FACT_STATUSES.index(fact.status),
-                value=text(_short(fact.value)) if fact.ok else -1,
-                source=fact.source,
-                reason=fact.reason or "",
-                operation=text(ev.operation if ev else None),
-                excerpt=text(ev.excerpt[:EXCERPT_LIMIT] if ev else None),
-                sha256=ev.sha256[:16] if ev and ev.sha256 else "",
-            ))
-        dev_pos[dev.device_id] = len(devices)
-        devices.append(
-            {
-                "id": dev.device_id,
-                "name": device_name(result, dev.device_id),
-                "declared": dev.device_id in result.declared_names,
-                "address": dev.address,
-                "port": dev.port,
-                "mac": dev.mac or "",
-                "manufacturer": _short(dev.value(fv.identity.MANUFACTURER) or "", 80),
-                "model": _short(dev.value(fv.identity.MODEL) or "", 80),
-                "firmware": _short(dev.value(fv.identity.FIRMWARE) or "", 80),
-                "serial": _short(dev.value(fv.identity.SERIAL) or "", 80),
-                "signals": dev.signals,
-                "cls": declared.camera_class if declared else None,
-                "area": str(declared.area) if declared and declared.area else "",
-                "errors": dev.errors,
-                "read": _read_view(dev),
-                "facts": facts,
-            }
-        )
+        dev_pos[dev.device_id] = len(dev_pos)
+        add_device(_device_view(result, dev, text))
     rules: list[RuleRow] = []
     rule_pos: dict[tuple[Any, ...], int] = {}
-    rows: list[int] = []
-    needs_decl: list[int] = []  # row numbers of unknowns that wait for a declaration (collapsed by default)
-    for f in result.findings:
+    needs_decl: list[int] = []
+    for number, f in enumerate(result.findings):
         if f.needs_declaration:
-            needs_decl.append(len(rows) // len(ROW_FIELDS))
+            needs_decl.append(number)
         pos = dev_pos.get(f.device_id)
         if pos is None:  # site-level finding, or a device without a fact sheet
-            pos = dev_pos[f.device_id] = len(devices)
-            devices.append(
-                {
-                    "id": f.device_id,
-                    "name": f.device_name,
-                    "declared": False,
-                    "site": f.device_id == "site",
-                    "absent": f.device_id != "site",  # declared (or judged) but not found on the network
-                    "address": "",
-                    "port": None,
-                    "mac": "",
-                    "manufacturer": "",
-                    "model": "",
-                    "firmware": "",
-                    "serial": "",
-                    "signals": [],
-                    "cls": None,
-                    "area": "",
-                    "errors": [],
-                    "read": None if f.device_id == "site" else {"status": "not_found", "label": "declared, not found",
-                                                                "detail": "not found on the scanned networks"},
-                    "facts": [],
-                }
-            )
+            pos = dev_pos[f.device_id] = len(dev_pos)
+            add_device(_unread_view(f.device_id, f.device_name))
         ref = f.reference
         rkey = (f.rule_id, f.profile, f.title, f.severity, ref.source, ref.article, ref.title, f.remediation)
         rpos = rule_pos.get(rkey)
@@ -403,7 +426,7 @@ def build_data(result: ScanResult) -> dict[str, Any]:
             else None
         )
         evidence = " ".join(evidence_sentence(e) for e in f.evidence)
-        rows += FindingRow(
+        add_row(FindingRow(
             rule=rpos,
             device=pos,
             result=RESULTS.index(f.result),
@@ -412,21 +435,69 @@ def build_data(result: ScanResult) -> dict[str, Any]:
             evidence=text(evidence),
             waiver=text(waiver),
             evidence_keys=text("\n".join(e.key for e in f.evidence)),  # facts whose raw replies are linked
-        )
+        ))
+    return text, rules, needs_decl
+
+
+def _device_view(result: ScanResult, dev: DeviceFacts, text: _Interner) -> dict[str, Any]:
+    """A camera with a fact sheet, its facts as rows."""
+    declared = result.declared.get(dev.device_id)
+    facts: list[FactRow] = []
+    for key in sorted(dev.facts):
+        fact = dev.facts[key]
+        ev = fact.evidence
+        facts.append(FactRow(
+            key=key,
+            status=FACT_STATUSES.index(fact.status),
+            value=text(_short(fact.value)) if fact.ok else -1,
+            source=fact.source,
+            reason=fact.reason or "",
+            operation=text(ev.operation if ev else None),
+            excerpt=text(ev.excerpt[:EXCERPT_LIMIT] if ev else None),
+            sha256=ev.sha256[:16] if ev and ev.sha256 else "",
+        ))
     return {
-        "v": 2,
-        "results": [str(r) for r in RESULTS],
-        "severities": [str(s) for s in SEVERITIES],
-        "changes": ["" if c is None else str(c) for c in CHANGES],
-        "factStatuses": [str(s) for s in FACT_STATUSES],
-        "text": text.items,
-        "devices": devices,
-        "rules": rules,
-        "factFields": list(FACT_FIELDS),
-        "ruleFields": list(RULE_FIELDS),
-        "rowFields": list(ROW_FIELDS),
-        "rows": rows,
-        "needsDecl": needs_decl,
+        "id": dev.device_id,
+        "name": device_name(result, dev.device_id),
+        "declared": dev.device_id in result.declared_names,
+        "address": dev.address,
+        "port": dev.port,
+        "mac": dev.mac or "",
+        "manufacturer": _short(dev.value(fv.identity.MANUFACTURER) or "", 80),
+        "model": _short(dev.value(fv.identity.MODEL) or "", 80),
+        "firmware": _short(dev.value(fv.identity.FIRMWARE) or "", 80),
+        "serial": _short(dev.value(fv.identity.SERIAL) or "", 80),
+        "signals": dev.signals,
+        "cls": declared.camera_class if declared else None,
+        "area": str(declared.area) if declared and declared.area else "",
+        "errors": dev.errors,
+        "read": _read_view(dev),
+        "facts": facts,
+    }
+
+
+def _unread_view(device_id: str, name: str) -> dict[str, Any]:
+    """The site, or a camera that has findings but no fact sheet (declared, not found)."""
+    return {
+        "id": device_id,
+        "name": name,
+        "declared": False,
+        "site": device_id == "site",
+        "absent": device_id != "site",  # declared (or judged) but not found on the network
+        "address": "",
+        "port": None,
+        "mac": "",
+        "manufacturer": "",
+        "model": "",
+        "firmware": "",
+        "serial": "",
+        "signals": [],
+        "cls": None,
+        "area": "",
+        "errors": [],
+        "read": None if device_id == "site" else {"status": "not_found", "label": "declared, not found",
+                                                  "detail": "not found on the scanned networks"},
+        "facts": [],
     }
 
 
@@ -559,13 +630,15 @@ def render_html(result: ScanResult) -> str:
 
 
 def write_html(result: ScanResult, path: Path) -> None:
-    """Write the self-contained HTML report, streamed: the page never exists twice in memory."""
-    with Path(path).open("w", encoding="utf-8") as out:
-        for chunk in _env.get_template("report.html.j2").generate(**_context(result)):
+    """Write the self-contained HTML report, streamed: the page never exists twice in memory, and the
+    island's devices and rows are spooled beside the report while the string table is built."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8") as out:
+        for chunk in _env.get_template("report.html.j2").generate(**_context(result, spool_dir=path.parent)):
             out.write(chunk)
 
 
-def _context(result: ScanResult) -> dict[str, object]:
+def _context(result: ScanResult, spool_dir: Path | None = None) -> dict[str, object]:
     """Everything the template needs."""
     per_device: dict[str, Counter[Result]] = {}
     for f in result.findings:
@@ -593,7 +666,7 @@ def _context(result: ScanResult) -> dict[str, object]:
         "csp": csp,
         "css": Markup(css),
         "js": Markup(js),
-        "data": json_island_pieces(build_data(result)),  # written piece by piece (memory)
+        "data": island_pieces(result, spool_dir),  # written piece by piece (memory)
         "charts": _charts(result, per_device),
         "totals": {str(r): totals[r] for r in Result},
         "outcomes": outcomes,
@@ -620,5 +693,5 @@ def _context(result: ScanResult) -> dict[str, object]:
     }
 
 
-__all__ = ["FACT_FIELDS", "ROW_FIELDS", "RULE_FIELDS", "build_data", "csp_hash", "json_island", "json_island_pieces",
-           "render_html", "write_html"]
+__all__ = ["FACT_FIELDS", "ROW_FIELDS", "RULE_FIELDS", "build_data", "csp_hash", "island_pieces", "json_island",
+           "json_island_pieces", "render_html", "write_html"]

@@ -60,13 +60,17 @@ def test_a_sheet_loaded_from_json_equals_the_one_written():
     assert DeviceFacts.model_validate_json(sheet.model_dump_json()) == sheet
 
 
+def _finding_parts() -> dict[str, object]:
+    """Every field of a finding, in the model's order."""
+    return {"uid": "u", "rule_id": "R-1", "check": "c", "profile": "p", "profile_version": None,
+            "device_id": "d", "device_name": "n", "result": Result.PASS, "severity": Severity.LOW,
+            "title": "t", "message": "m", "evidence": [EvidenceRef(key="k", status="ok")],
+            "reference": Reference(source="CZ", article="1"), "remediation": "", "waiver": None,
+            "evaluated_at": datetime(2026, 1, 1, tzinfo=UTC), "change": None}
+
+
 def test_findings_of_the_engine_share_one_full_set_and_assignment_keeps_it_full():
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-    parts = {"uid": "u", "rule_id": "R-1", "check": "c", "profile": "p", "profile_version": None,
-             "device_id": "d", "device_name": "n", "result": Result.PASS, "severity": Severity.LOW,
-             "title": "t", "message": "m", "evidence": [EvidenceRef(key="k", status="ok")],
-             "reference": Reference(source="CZ", article="1"), "remediation": "", "waiver": None,
-             "evaluated_at": at, "change": None}
+    parts = _finding_parts()
     one, two = fast_finding(**parts), fast_finding(**{**parts, "uid": "v"})
     assert one.__pydantic_fields_set__ is two.__pydantic_fields_set__
     assert one.model_fields_set == set(Finding.model_fields)
@@ -84,3 +88,19 @@ def test_only_frozen_models_may_share_their_fields_set():
 def test_shared_sets_are_plain_sets_per_combination():
     assert shared_fields_set({"a", "b"}) is shared_fields_set({"b", "a"})
     assert type(shared_fields_set({"a"})) is set
+
+
+def test_findings_of_the_engine_share_their_dict_keys_and_behave_as_validated_ones():
+    """The engine's findings keep only their values (CPython's key-sharing dict): smaller, and the same finding."""
+    import sys
+
+    parts = _finding_parts()
+    fast, validated = fast_finding(**parts), Finding(**parts)
+    assert fast == validated and fast.model_dump_json() == validated.model_dump_json()
+    assert list(fast.__dict__) == list(validated.__dict__)
+    if sys.implementation.name == "cpython":
+        assert sys.getsizeof(fast.__dict__) < sys.getsizeof(validated.__dict__) * 0.7
+    copied = fast.model_copy(update={"message": "other"})
+    assert (copied.message, fast.message, copied.uid) == ("other", "m", "u")
+    fast.message = "changed"
+    assert fast.message == "changed" and fast == validated.model_copy(update={"message": "changed"})

@@ -137,3 +137,39 @@ def test_report_without_history_has_no_change_view():
 
     page = render_html(make_scan(2, with_changes=False, hostile=False))
     assert 'id="changes"' not in page and 'name="change"' not in page
+
+
+def _with_unread_and_odd_evidence(scan):
+    """The sample scan plus a camera judged but not found, and evidence excerpts with non-ASCII, control,
+    bidi and line-separator characters and a `</script>`."""
+    from probes.facts import Evidence, Fact
+
+    odd = "Überwachung \x00\x1b[31m \u202e</script><!-- & \u2028\u2029 カメラ \U0001f4f7"
+    device = scan.devices[0]
+    device.facts["identity.model"] = Fact.observed(odd, "tds:GetDeviceInformation",
+                                                   Evidence(operation="tds:GetDeviceInformation", excerpt=odd))
+    absent = scan.findings[0].model_copy(update={"device_id": "declared:lobby-old", "device_name": odd})
+    return scan.model_copy(update={"findings": [*scan.findings, absent]})
+
+
+def test_the_spooled_island_is_the_island_of_build_data(scan, tmp_path, monkeypatch):
+    """Devices and rows written to a spool as they are built and read back in their place: the same text as the
+    island of the whole `build_data`, escaped alike, across read-back chunks of any size."""
+    import reports.html as html
+
+    scan = _with_unread_and_odd_evidence(scan)
+    expected = json_island(build_data(scan))
+    assert "declared:lobby-old" in expected and "\\u003c/script" in expected and "カメラ" in expected
+    for chunk in (1, 7, 1 << 16):
+        monkeypatch.setattr(html._Spool, "_CHUNK", chunk)
+        assert "".join(html.island_pieces(scan, tmp_path)) == expected
+    assert list(tmp_path.iterdir()) == []  # the spools leave nothing behind
+
+
+def test_written_report_is_the_rendered_page(scan, tmp_path):
+    from reports.html import write_html
+
+    scan = _with_unread_and_odd_evidence(scan)
+    write_html(scan, tmp_path / "r.html")
+    assert (tmp_path / "r.html").read_text(encoding="utf-8") == render_html(scan)
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
