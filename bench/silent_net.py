@@ -3,8 +3,8 @@
     sudo python bench/silent_net.py
 
 Builds a small LAN out of namespaces: a switch namespace with a bridge, a
-scanner namespace (192.0.2.254/24) and a camera namespace holding the lab
-cameras' addresses. The other ~240 addresses of 192.0.2.0/24 do not exist, so
+scanner namespace (198.51.100.254/24) and a camera namespace holding the lab
+cameras' addresses. The other ~240 addresses of 198.51.100.0/24 do not exist, so
 ARP never answers for them (the realistic slow case: every TCP connect and
 unicast datagram to them waits for ARP to give up). Times `discover()` run
 inside the scanner namespace. Everything created is removed, whatever happens.
@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import BENCH_DIR, REPO, Report, prepare_process, target_max
 
-NETWORK = "192.0.2.0/24"  # RFC 5737 TEST-NET-1, only inside our namespaces
-SCANNER_IP = "192.0.2.254"
+NETWORK = "198.51.100.0/24"  # RFC 5737 TEST-NET-2, only inside our namespaces (TEST-NET-1 is this host's eth0)
+SCANNER_IP = "198.51.100.254"
 
 
 def sh(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -140,7 +140,7 @@ def run(n: int, port: int, report: Report) -> None:
     assert SCANNER_IP not in ips
     silent = sum(1 for _ in ipaddress.ip_network(NETWORK).hosts()) - len(ips) - 1
     with Lan(ips) as lan, lab_in(lan, n, port):
-        # Never run discovery outside the scanner namespace: 192.0.2.0/24 exists only in there.
+        # Never run discovery outside the scanner namespace: NETWORK exists only in there.
         cold = discover_in(lan, "--no-warm")  # a first discovery of a fresh process: imports included
         sh("ip", "-n", lan.ns_scan, "neigh", "flush", "all", check=False)  # ARP state as fresh as the first
         fig = discover_in(lan)  # imports warmed by a loopback discovery first; the /24 is measured

@@ -89,6 +89,7 @@ class ResponderCamera:
     ssdp_port: int = 0  # port of the UPnP description server (0 = ephemeral)
     metadata_version: int = 1
     reply_from: str | None = None  # multi-homed camera: ProbeMatches leave from this other address of it
+    lost_replies: int = 0  # its first this many ProbeMatches are lost on the way (UDP loss), though answered
 
 
     @property
@@ -403,6 +404,7 @@ class _CameraState:
     location: str | None = None
     message_number: int = 0
     seen: list[str] = field(default_factory=list)  # recent Probe MessageIDs (repeats are answered once)
+    lost: int = 0  # ProbeMatches lost so far (ResponderCamera.lost_replies)
 
     def next_number(self) -> int:
         self.message_number += 1
@@ -426,6 +428,8 @@ class LabResponders:
         self._zeroconfs: list[Any] = []
         self._runners: list[web.AppRunner] = []
         self._running = False
+        self.probes_received = 0  # valid WS-Discovery Probes (tests wait for a scanner's Probes to be in)
+        self.probe_matches_sent = 0  # ProbeMatches handed to the kernel (tests wait for a burst to be out)
 
     async def __aenter__(self) -> Self:
         if self._running:
@@ -531,10 +535,14 @@ class LabResponders:
         probe = _parse_probe(data)
         if probe is None:
             return
+        self.probes_received += 1
         for state in states:
             if not matches(state.cam, probe) or probe.message_id in state.seen:
                 continue  # not for this camera, or a repeat of a Probe already answered
             state.seen = [*state.seen[-63:], probe.message_id]
+            if state.lost < state.cam.lost_replies:
+                state.lost += 1  # answered, as far as the camera knows: a repeat of this Probe is not answered
+                continue
             reply = probe_matches(state.cam, probe.message_id, instance_id=self.instance_id,
                                   message_number=state.next_number())
             delay = random.uniform(0, APP_MAX_DELAY) if multicast else 0.0
@@ -546,6 +554,7 @@ class LabResponders:
         transport = state.reply or state.unicast
         if transport is not None and not transport.is_closing():
             transport.sendto(reply, addr)
+            self.probe_matches_sent += 1
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -90,7 +90,8 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
     if Signal.WS_DISCOVERY_UNICAST in wanted:
         unicast_targets = list(dict.fromkeys([*hosts, *(h for h, _ in extra)]))
         jobs[Signal.WS_DISCOVERY_UNICAST] = _wsd_probe.unicast_probe(scope, unicast_targets, timeout=timeout,
-                                                                      deadline=deadline)
+                                                                      deadline=deadline,
+                                                                      declared={h for h, _ in extra})
     if (chosen or chosen6) and Signal.WS_DISCOVERY in wanted:
         jobs[Signal.WS_DISCOVERY] = _wsd_probe.multicast_probe(scope, chosen, timeout=timeout, deadline=deadline,
                                                                interfaces6=chosen6)

@@ -7,13 +7,15 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 from probes.discovery._budget import deadline_of, remaining
 from probes.discovery._interfaces import Interface, Interface6
 from probes.discovery._udp import (
+    DatagramEndpoint,
     multicast_listener,
     multicast_listener6,
     multicast_sender,
@@ -43,7 +45,8 @@ log = logging.getLogger(__name__)
 SEND_BATCH = 64  # targets sent to before yielding to the loop
 TARGETS_PER_SOCKET = 16  # ~64 queued datagrams: well inside a default 208 KiB socket send buffer
 MAX_SOCKETS = 128
-LAST_WAIT = 0.5  # s, listening after the last unicast Probe left (large scopes)
+LAST_WAIT = 0.5  # s, listening after the last unicast Probe left (large scopes), and after the re-ask
+REASK_MAX = 4096  # unheard unicast targets probed again with new MessageIDs (a /20's worth)
 
 
 def endpoint_device(endpoint: WsdEndpoint, source: str, signal: Signal, scope: Scope, *,
@@ -91,6 +94,16 @@ class _Replies:
         self.scope, self.signal, self.segment = scope, signal, segment
         self.message_ids: set[str] = set()
         self.devices: list[DiscoveredDevice] = []
+        self.heard: set[str] = set()  # sources of our ProbeMatches and the in-scope addresses they gave
+
+    def new_probes(self) -> list[bytes]:
+        """One Probe per device type, each with a new MessageID that this collector accepts replies to."""
+        probes = []
+        for types in PROBE_TYPES:
+            message_id = new_message_id()
+            self.message_ids.add(message_id)
+            probes.append(build_probe(message_id, (types,)))
+        return probes
 
     def __call__(self, data: bytes, source: str) -> None:
         if not self.scope.contains(source):
@@ -102,18 +115,26 @@ class _Replies:
         if message.relates_to not in self.message_ids:
             log.debug("ignored ProbeMatches from %s: RelatesTo is not one of our Probes", source)
             return
+        self.heard.add(source)
         for endpoint in message.endpoints:
-            self.devices.append(endpoint_device(endpoint, source, self.signal, self.scope, segment=self.segment))
+            device = endpoint_device(endpoint, source, self.signal, self.scope, segment=self.segment)
+            self.heard.update(device.addresses)
+            self.devices.append(device)
 
 
 async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float, port: int = WSD_PORT,
-                        deadline: float | None = None) -> list[DiscoveredDevice]:
+                        deadline: float | None = None, declared: Collection[str] = ()) -> list[DiscoveredDevice]:
     """Probe every target on UDP `port`; answers come from routed subnets too.
 
     Datagrams to a silent address on an attached subnet wait in the kernel's ARP queue
     for ~3 s, charged to the sending socket's buffer; so targets are spread over several
     sockets (TARGETS_PER_SOCKET each) instead of one, or later targets would wait behind
     the silent ones.
+
+    Each Probe goes out twice (WS-Discovery UNICAST_UDP_REPEAT: the same MessageID, for a lost
+    Probe). A device answers a MessageID once, so a lost *reply* is asked for again only with a
+    new one: LAST_WAIT before the deadline, the targets not heard yet are probed once more with
+    new MessageIDs (at most REASK_MAX of them, `declared` addresses first).
 
     Listens until `deadline` (default: `timeout` from now); only when the last Probe left
     later than LAST_WAIT before it (a scope too large to send in time) does it listen
@@ -122,8 +143,8 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
     replies = _Replies(scope, Signal.WS_DISCOVERY_UNICAST)
     # the gate, before anything is sent; IPv6 targets are the addresses of small IPv6 scopes and named hosts
     targets = [a for a in dict.fromkeys(targets) if scope.contains(a)]
-    plan: list[tuple[asyncio.DatagramTransport, tuple[Any, ...]]] = []
-    transports: list[asyncio.DatagramTransport] = []
+    plan: list[_Target] = []
+    transports: list[DatagramEndpoint] = []
     for family in (socket.AF_INET, socket.AF_INET6):
         mine = [a for a in targets if (":" in a) == (family == socket.AF_INET6)]
         if not mine:
@@ -134,40 +155,55 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
         transports += opened
         for i, address in enumerate(mine):
             try:
-                plan.append((opened[i % n_sockets], _destination(address, port)))
+                plan.append(_Target(address, opened[i % n_sockets], _destination(address, port)))
             except OSError as exc:  # an IPv6 zone naming no interface here
                 log.debug("WS-Discovery probe to %s not sent: %s", address, exc)
     loop = asyncio.get_running_loop()
     started = loop.time()
     deadline = deadline_of(deadline, timeout)
     try:
-        probes = []
-        for types in PROBE_TYPES:
-            message_id = new_message_id()
-            replies.message_ids.add(message_id)
-            probes.append(build_probe(message_id, (types,)))
-        gap = min(timeout / 3, 0.5)
-        for round_ in range(2):  # UDP may lose a datagram; a device answers each MessageID once
-            for i, (transport, destination) in enumerate(plan):
-                for probe in probes:
-                    try:
-                        transport.sendto(probe, destination)
-                    except OSError as exc:
-                        log.debug("WS-Discovery probe to %s failed: %s", destination[0], exc)
-                if i % SEND_BATCH == SEND_BATCH - 1:
-                    await asyncio.sleep(0.002)
-            if round_ == 0:
-                await asyncio.sleep(gap)
+        probes = replies.new_probes()
+        await _send(plan, probes)
+        await asyncio.sleep(min(timeout / 3, 0.5))
+        await _send(plan, probes)  # the repeat: same MessageIDs
         # a scope too large to send before the deadline is still sent whole: an unsent Probe finds nothing
         await _drained(transports, limit=30.0)
         log.debug("WS-Discovery: %d unicast targets, %d sockets, all sent after %.2f s", len(plan), len(transports),
                   loop.time() - started)
+        await asyncio.sleep(max(0.0, remaining(deadline) - LAST_WAIT))
+        if remaining(deadline) > 0:
+            unheard = [t for t in plan if t.address not in replies.heard]
+            unheard.sort(key=lambda t: t.address not in declared)  # stable: declared first, else in order
+            if unheard[:REASK_MAX]:
+                await _send(unheard[:REASK_MAX], replies.new_probes())
+                await _drained(transports, limit=30.0)
+                log.debug("WS-Discovery: re-asked %d of %d unheard unicast targets after %.2f s",
+                          min(len(unheard), REASK_MAX), len(unheard), loop.time() - started)
         # listen until the deadline, and at least LAST_WAIT after the last Probe left
         await asyncio.sleep(max(remaining(deadline), LAST_WAIT if loop.time() > deadline - LAST_WAIT else 0.0))
     finally:
         for transport in transports:
             transport.close()
     return replies.devices
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    address: str
+    endpoint: DatagramEndpoint
+    destination: tuple[Any, ...]
+
+
+async def _send(targets: Sequence[_Target], probes: Sequence[bytes]) -> None:
+    """Every probe to every target, yielding to the loop every SEND_BATCH targets."""
+    for i, target in enumerate(targets):
+        for probe in probes:
+            try:
+                target.endpoint.sendto(probe, target.destination)
+            except OSError as exc:
+                log.debug("WS-Discovery probe to %s failed: %s", target.address, exc)
+        if i % SEND_BATCH == SEND_BATCH - 1:
+            await asyncio.sleep(0.002)
 
 
 def _destination(address: str, port: int) -> tuple[Any, ...]:
@@ -177,10 +213,10 @@ def _destination(address: str, port: int) -> tuple[Any, ...]:
     return socket.getaddrinfo(address, port, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)[0][4]
 
 
-async def _drained(transports: Sequence[asyncio.DatagramTransport], *, limit: float) -> None:
+async def _drained(transports: Sequence[DatagramEndpoint], *, limit: float) -> None:
     """Wait until asyncio has handed every queued datagram to the kernel (large scopes)."""
     deadline = asyncio.get_running_loop().time() + limit
-    while any(t.get_write_buffer_size() for t in transports):  # type: ignore[attr-defined]
+    while any(t.get_write_buffer_size() for t in transports):
         if asyncio.get_running_loop().time() > deadline:
             log.debug("WS-Discovery: some unicast probes were still queued after %.0f s", limit)
             return
@@ -213,12 +249,7 @@ async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *, time
             transport = await open_collector(sock, replies, limit=MAX_DATAGRAM)
             transports.append(transport)
             groups.append(group)
-            probes = []
-            for types in PROBE_TYPES:
-                message_id = new_message_id()
-                replies.message_ids.add(message_id)
-                probes.append(build_probe(message_id, (types,)))
-            sent.append(probes)
+            sent.append(replies.new_probes())
         # WS-Discovery MULTICAST_UDP_REPEAT: each Probe goes out twice, 100 ms apart (same MessageID)
         for repeat in range(2):
             for transport, probes, destination in zip(transports, sent, groups, strict=True):
@@ -250,7 +281,7 @@ class HelloListener:
         self.interfaces6 = list(interfaces6)
         self.devices: list[DiscoveredDevice] = []
         self.errors: list[str] = []  # why it could not listen somewhere (the other signals run regardless)
-        self._transports: list[asyncio.DatagramTransport] = []
+        self._transports: list[DatagramEndpoint] = []
 
     @property
     def error(self) -> str | None:
