@@ -2,6 +2,7 @@
 
     python bench/audit.py                      # 100 and 1,000 cameras, instant and slow
     python bench/audit.py --sizes 100 --no-slow
+    python bench/audit.py --sizes 1000 --no-slow --repeat 1 --variants 1:asyncio,2:asyncio,1:asyncio:0.2,2:asyncio:0.2
 
 For each size a lab fleet is served in its own process. Then, against that
 lab: a capture run (scanner with request recording, also the warm-up; not
@@ -10,6 +11,12 @@ fleet's network, facts, evaluation, HTML + JSON reports), and the raw floor
 (`floor.py` replaying the captured requests with the same concurrency). The
 slow case repeats the audit and the floor against a lab that answers every
 request after 200 ms. SOAP requests are counted by the lab.
+
+`--variants` measures scanner variants after the reference (reader processes, event loop, and optionally a
+lab that answers after a delay, where latency rather than CPU bounds the scan): for each, the wall time, the
+CPU of all scanner processes, and the CPU of the busiest one (the critical path: what sharding divides),
+compared with the first variant against the same lab. A variant whose discovery heard fewer cameras than
+the fleet has is flagged and not compared: it read less.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +179,103 @@ def scan_settings() -> dict[str, int]:
     return {"concurrency": s.concurrency, "per_device_concurrency": s.per_device_concurrency}
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A scanner variant measured after the reference: reader processes, event loop, the lab's reply delay."""
+
+    workers: int
+    loop: str
+    delay_s: float = 0.0
+
+    @property
+    def label(self) -> str:
+        lab = f", lab replies after {1000 * self.delay_s:.0f} ms" if self.delay_s else ""
+        return f"workers {self.workers}, {self.loop}{lab}"
+
+
+def parse_variants(text: str) -> list[Variant]:
+    """`WORKERS:LOOP[:DELAY_S]`, comma-separated: `1:asyncio,2:asyncio,1:asyncio:0.2,2:asyncio:0.2`."""
+    variants = []
+    for item in filter(None, (v.strip() for v in text.split(","))):
+        workers, _, rest = item.partition(":")
+        loop, _, delay = rest.partition(":")
+        variants.append(Variant(int(workers), loop or "asyncio", float(delay or 0)))
+    return variants
+
+
+@dataclass
+class VariantRun:
+    """One measured variant: the scan's figures, the lab's SOAP requests and CPU meanwhile, the load before."""
+
+    variant: Variant
+    fig: dict[str, Any]
+    requests: int
+    lab_cpu_s: float
+    load: str
+
+    @property
+    def heard(self) -> int:
+        return int(self.fig.get("discovered", self.fig["devices"]))
+
+    @property
+    def cpu_total_s(self) -> float:
+        return float(self.fig["cpu_s"] + self.fig.get("cpu_workers_s", 0.0))
+
+    @property
+    def cpu_busiest_s(self) -> float:
+        return float(self.fig.get("cpu_busiest_s", self.fig["cpu_s"]))
+
+    @property
+    def facts_s(self) -> float:
+        return float(self.fig["facts_done_s"] - self.fig["discovery_s"])
+
+
+def measure_variant(variant: Variant, site: Path, work: Path, env: dict[str, str], lab: LabProcess) -> VariantRun:
+    load = load_average()
+    before, cpu_before = lab.stats().get("requests", 0), lab.cpu_s()
+    fig = scan(site, work, env, workers=variant.workers, loop=variant.loop)
+    return VariantRun(variant, fig, lab.stats().get("requests", 0) - before, lab.cpu_s() - cpu_before, load)
+
+
+def report_variants(label: str, n: int, runs: list[VariantRun], report: Report) -> None:
+    """Every variant's wall time, total CPU and busiest process's CPU (the critical path), and each one's
+    ratios to the first variant measured against the same lab; a variant whose discovery heard fewer
+    cameras is flagged and never compared (it read less)."""
+    baselines: dict[float, VariantRun] = {}
+    for run in runs:
+        v, fig = run.variant, run.fig
+        short = run.heard < n
+        heard = f"discovery heard {run.heard} of {n} cameras" + (": **NOT COMPARABLE**" if short else "")
+        if short:
+            report.notes.append(f"{label}, {v.label}: discovery heard only {run.heard} of {n} cameras; "
+                                "its figures are not compared")
+        base = baselines.setdefault(v.delay_s, run) if not short else None
+        ratios = ""
+        if base is not None and base is not run:
+            ratios = (f"; against {base.variant.label}: speed-up {base.fig['wall_s'] / fig['wall_s']:.2f}x in wall "
+                      f"time, {base.facts_s / run.facts_s:.2f}x in the facts phase; the busiest process's CPU "
+                      f"{run.cpu_busiest_s / base.cpu_busiest_s:.2f}x, "
+                      f"total CPU {run.cpu_total_s / base.cpu_total_s:.2f}x")
+        report.add(label, f"{v.label}: wall time", fig["wall_s"], "s",
+                   note=f"{heard}; discovery {fig['discovery_s']:.1f} s, facts phase {run.facts_s:.1f} s; "
+                        f"load before {run.load}{ratios}")
+        readers, startup = fig.get("cpu_readers_s") or [], fig.get("cpu_readers_startup_s") or []
+        split = (f"this process {fig['cpu_s']:.1f} s, reader processes {' + '.join(f'{c:.1f}' for c in readers)} s "
+                 f"(starting: {' + '.join(f'{c:.1f}' for c in startup)} s)" if readers else "one process")
+        report.add(label, f"{v.label}: CPU time, all scanner processes", round(run.cpu_total_s, 2), "s",
+                   note=f"{1000 * run.cpu_total_s / max(1, run.requests):.2f} ms per SOAP request "
+                        f"({run.requests} requests; {fig['devices']} devices, {fig['devices_with_errors']} with "
+                        f"errors, facts {fig['facts']}); {split}; the lab used {run.lab_cpu_s:.1f} s CPU "
+                        f"meanwhile; peak RSS {fig['peak_rss_mb']:.0f} MB (largest reader process "
+                        f"{fig.get('peak_rss_worker_mb', 0.0):.0f} MB)")
+        report.add(label, f"{v.label}: CPU time of the busiest process (critical path)",
+                   round(run.cpu_busiest_s, 2), "s",
+                   note=f"{100 * run.cpu_busiest_s / fig['wall_s']:.0f} % of its wall time")
+
+
 def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose: bool,
              profile: bool = False, slow_concurrency: int = 0, repeat: int = 1,
-             variants: list[tuple[int, str]] | None = None) -> None:
+             variants: list[Variant] | None = None) -> None:
     settings = scan_settings()
     with tempfile.TemporaryDirectory(prefix=f"camaudit-bench-{n}-") as tmp:
         work = Path(tmp)
@@ -195,17 +297,18 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                 mid = lab.stats().get("requests", 0)
                 one_floor = floor(capture, info, env, settings)
                 runs.append((one, one_floor, mid - before, c1 - c0, lab.cpu_s() - c1))
-            others = []  # (workers, loop, figures, lab requests) of every variant after the reference
-            for workers, loop in variants or []:
-                before = lab.stats().get("requests", 0)
-                others.append((workers, loop, scan(site, work, env, workers=workers, loop=loop),
-                               lab.stats().get("requests", 0) - before))
+            others = [measure_variant(v, site, work, env, lab) for v in variants or [] if not v.delay_s]
             if profile:
                 CACHE_DIR.mkdir(exist_ok=True)
                 scan(site, work, env, profile=str(CACHE_DIR / f"profile-audit-{n}"))
                 pyspy(site, work, env, CACHE_DIR / f"pyspy-audit-{n}.txt")
                 report.notes.append(f"audit {n}: profiles in bench/.cache/profile-audit-{n}.txt "
                                     f"(pyinstrument) and bench/.cache/pyspy-audit-{n}.txt (py-spy)")
+        for delay in dict.fromkeys(v.delay_s for v in variants or [] if v.delay_s):  # a lab per reply delay
+            with LabProcess(n, reply_delay_s=delay, network=info["network"]) as dlab:
+                dsite = work / f"site-delay-{delay}.yaml"
+                write_site(dlab.info, dsite, profiles=profiles)
+                others += [measure_variant(v, dsite, work, env, dlab) for v in variants or [] if v.delay_s == delay]
         fig, _, scan_requests, lab_scan_cpu, _ = min(runs, key=lambda r: r[0]["wall_s"])
         flo, lab_floor_cpu = min(((r[1], r[4]) for r in runs), key=lambda r: r[0]["wall_s"])
         if verbose:
@@ -251,21 +354,7 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                    if flo["cpu_s"] else None, "x",
                    note=f"camaudit {1000 * fig['cpu_s'] / max(1, scan_requests):.2f} ms (whole audit, one process, "
                         f"asyncio), floor {1000 * flo['cpu_s'] / max(1, flo['requests']):.2f} ms per request")
-        for workers, loop, other, requests in others:
-            what = f"workers {workers}, {loop}"
-            cpu = other["cpu_s"] + other.get("cpu_workers_s", 0.0)
-            other_facts = other["facts_done_s"] - other["discovery_s"]
-            report.add(label, f"{what}: wall time", other["wall_s"], "s",
-                       note=f"{fig['wall_s'] / other['wall_s']:.2f}x the reference's speed; "
-                            f"{other['wall_s'] / flo['wall_s']:.2f}x the floor; facts phase {other_facts:.1f} s "
-                            f"({other_facts / flo['wall_s']:.2f}x the floor)")
-            report.add(label, f"{what}: CPU time (scanner + reader processes)", round(cpu, 2), "s",
-                       note=f"{1000 * cpu / max(1, requests):.2f} ms per SOAP request ({requests} requests; "
-                            f"{other['devices']} devices, {other['devices_with_errors']} with errors, facts "
-                            f"{other['facts']}); "
-                            f"reader processes {other.get('cpu_workers_s', 0.0):.1f} s; peak RSS "
-                            f"{other['peak_rss_mb']:.0f} MB (largest reader process "
-                            f"{other.get('peak_rss_worker_mb', 0.0):.0f} MB)")
+        report_variants(label, n, others, report)
         if fig["devices"] < n:
             report.notes.append(f"audit {n}: only {fig['devices']} of {n} cameras were reported")
         if not slow:
@@ -344,7 +433,10 @@ def main() -> None:
                         help="also run the slow case with this scan.concurrency (0: no)")
     parser.add_argument("--variants", default="",
                         help="also measure these scanner variants after the reference (1 worker, asyncio): "
-                             "comma-separated WORKERS:LOOP, e.g. 1:uvloop,2:asyncio,2:uvloop")
+                             "comma-separated WORKERS:LOOP[:DELAY_S], e.g. 1:asyncio,2:asyncio,1:asyncio:0.2,"
+                             "2:asyncio:0.2 (DELAY_S: against a lab that answers every request after that many "
+                             "seconds: latency-bound, so CPU is not the limit); each is compared with the first "
+                             "variant of the same delay")
     parser.add_argument("--memory-sizes", default="",
                         help="also audit these fleet sizes once for memory and CPU (no floor), e.g. 10000")
     parser.add_argument("--profile", action="store_true",
@@ -356,7 +448,7 @@ def main() -> None:
         run_size(n, slow=args.slow, profiles=args.profiles.split(","), report=report, verbose=args.verbose,
                  profile=args.profile, slow_concurrency=args.slow_concurrency,
                  repeat=args.repeat if n <= args.repeat_max_size else 1,
-                 variants=[(int(w), loop) for w, _, loop in (v.partition(":") for v in args.variants.split(",") if v)])
+                 variants=parse_variants(args.variants))
     if args.memory_sizes:
         print(report.markdown(), file=sys.stderr, flush=True)  # kept even if a memory run fails
     for n in (int(s) for s in args.memory_sizes.split(",") if s):

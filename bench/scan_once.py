@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import base64
 import json
+import logging
 import os
 import resource
 import sys
@@ -59,6 +60,27 @@ def gc_timer() -> dict[str, float]:
 
     gc.callbacks.append(callback)
     return spent
+
+
+class ReaderCpu(logging.Handler):
+    """The CPU time each reader process reports when it ends (`--workers`; probes/onvif/shards.py logs it)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seconds: list[float] = []
+        self.startup: list[float] = []  # of which starting (interpreter, imports, the shard unpickled)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        cpu = getattr(record, "reader_cpu_s", None)
+        if isinstance(cpu, float):
+            self.seconds.append(cpu)
+            self.startup.append(float(getattr(record, "reader_startup_cpu_s", 0.0)))
+
+    def install(self) -> ReaderCpu:
+        shards_log = logging.getLogger("probes.onvif.shards")
+        shards_log.setLevel(logging.DEBUG)
+        shards_log.addHandler(self)
+        return self
 
 
 def install_capture(records: list[dict[str, object]]) -> None:
@@ -121,6 +143,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     rss: dict[str, float] = {"start": round(rss_now_mb(), 1)}
     peaks: dict[str, float | None] = {"start": peak_since_last_mb()}  # the peak within each phase
     gc_spent = gc_timer()
+    readers = ReaderCpu().install()
 
     def on_discovered(devices: list[object]) -> None:
         marks["discovered"] = time.perf_counter() - t0
@@ -150,6 +173,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     k1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # reader worker processes (--workers), reaped by now
 
+    cpu_self = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     statuses: dict[str, int] = {}
     for device in result.devices:
         for fact in device.facts.values():
@@ -157,9 +181,13 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     return {
         "import_s": round(t_import, 3),
         "wall_s": round(wall, 3),
-        "cpu_s": round((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), 3),
+        "cpu_s": round(cpu_self, 3),
         "cpu_total_s": round(r1.ru_utime + r1.ru_stime, 3),
         "cpu_workers_s": round((k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime), 3),
+        "cpu_readers_s": [round(c, 3) for c in readers.seconds],  # each reader process's own report
+        "cpu_readers_startup_s": [round(c, 3) for c in readers.startup],
+        # the busiest process: the scan's critical path in CPU (this process reads too when --workers is 1)
+        "cpu_busiest_s": round(max([cpu_self, *readers.seconds]), 3),
         # ru_maxrss follows VmHWM, which each phase resets: the largest phase peak is the process's peak
         "peak_rss_mb": max([round(r1.ru_maxrss / 1024, 1), *(p for p in peaks.values() if p is not None)]),
         "peak_rss_worker_mb": round(k1.ru_maxrss / 1024, 1),  # the largest reaped child
@@ -171,6 +199,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
         "discovery_s": round(marks.get("discovered", 0.0), 3),
         "facts_done_s": round(marks.get("read", marks.get("discovered", 0.0)), 3),
         "evaluated_s": round(marks["evaluated"], 3),
+        "discovered": marks.get("candidates", 0),  # what discovery handed to the reader (named/declared included)
         "devices": len(result.devices),
         "devices_read": read_count,
         "devices_with_errors": sum(1 for d in result.devices if d.errors),

@@ -83,7 +83,10 @@ class DatagramEndpoint:
                 log.debug("dropped oversized datagram from %s (limit %d)", addr[0], self.limit)
                 continue
             self.received += 1
-            self.handler(data, source_address(addr))
+            try:
+                self.handler(data, source_address(addr))
+            except Exception:  # one bad datagram must not stop the reading of the others (nor the closing)
+                log.warning("discovery datagram from %s not handled", addr[0], exc_info=True)
         return n
 
     def sendto(self, data: bytes, destination: Any) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import floor, peer_read, run_all  # bench/ is a namespace package under the repository root
+from bench import audit, floor, peer_read, run_all  # bench/ is a namespace package under the repository root
 from bench._common import Report, Row
 from lab.auth import challenge, check_http_digest, check_username_token
 from lab.model import Auth, User, UserLevel
@@ -93,21 +93,62 @@ def test_report_html_output_becomes_rows() -> None:
     assert garbled.rows[0].value == "output not understood"
 
 
+def _variant_run(variant: audit.Variant, *, wall: float, heard: int, busiest: float,
+                 readers: list[float]) -> audit.VariantRun:
+    fig = {"wall_s": wall, "discovery_s": 1.0, "facts_done_s": wall - 1.0, "cpu_s": busiest if not readers else 2.0,
+           "cpu_workers_s": sum(readers), "cpu_readers_s": readers, "cpu_busiest_s": busiest,
+           "cpu_readers_startup_s": [1.0 for _ in readers], "discovered": heard,
+           "devices": heard, "devices_with_errors": 0, "facts": {"ok": 10}, "peak_rss_mb": 100.0}
+    return audit.VariantRun(variant, fig, requests=35 * heard, lab_cpu_s=1.0, load="1.0 (1 min), 1.0 (5 min)")
+
+
+def test_variants_are_compared_per_lab_and_a_variant_that_heard_fewer_cameras_never() -> None:
+    assert audit.parse_variants("1:asyncio,2:uvloop,2:asyncio:0.2") == [
+        audit.Variant(1, "asyncio"), audit.Variant(2, "uvloop"), audit.Variant(2, "asyncio", 0.2)]
+    one, two = audit.Variant(1, "asyncio"), audit.Variant(2, "asyncio")
+    slow_one, slow_two = audit.Variant(1, "asyncio", 0.2), audit.Variant(2, "asyncio", 0.2)
+    report = Report()
+    audit.report_variants("audit 100", 100, [
+        _variant_run(one, wall=20.0, heard=100, busiest=10.0, readers=[]),
+        _variant_run(two, wall=10.0, heard=100, busiest=6.0, readers=[5.0, 6.0]),
+        _variant_run(slow_one, wall=40.0, heard=100, busiest=8.0, readers=[]),
+        _variant_run(slow_two, wall=30.0, heard=77, busiest=4.0, readers=[3.0, 4.0]),
+    ], report)
+    rows = {r.metric: r for r in report.rows}
+    two_wall = rows["workers 2, asyncio: wall time"].note
+    assert "against workers 1, asyncio: speed-up 2.00x in wall time, 2.25x in the facts phase" in two_wall
+    assert "busiest process's CPU 0.60x, total CPU 1.30x" in two_wall  # 6 s against 10; 13 s against 10
+    assert rows["workers 2, asyncio: CPU time of the busiest process (critical path)"].value == 6.0
+    split = rows["workers 2, asyncio: CPU time, all scanner processes"].note
+    assert "reader processes 5.0 + 6.0 s (starting: 1.0 + 1.0 s)" in split
+    assert "against" not in rows["workers 1, asyncio, lab replies after 200 ms: wall time"].note  # its own lab
+    short = rows["workers 2, asyncio, lab replies after 200 ms: wall time"].note
+    assert "heard 77 of 100 cameras: **NOT COMPARABLE**" in short and "against" not in short
+    assert any("heard only 77 of 100" in note for note in report.notes)
+
+
 @pytest.mark.slow
 def test_audit_script_runs_with_reader_processes_and_both_loops(tmp_path: Path) -> None:
     """The audit benchmark runs end to end on a tiny fleet (scripts, not figures: nothing here is timed)."""
     import importlib.util
     import subprocess
 
-    variants = [(2, "asyncio")] + ([(1, "uvloop")] if importlib.util.find_spec("uvloop") else [])
+    variants = ["1:asyncio", "2:asyncio", "2:asyncio:0.05"] + (
+        ["1:uvloop"] if importlib.util.find_spec("uvloop") else [])
     out = tmp_path / "rows.json"
     done = subprocess.run([sys.executable, str(BENCH / "audit.py"), "--sizes", "4", "--no-slow", "--repeat", "1",
-                           "--variants", ",".join(f"{w}:{loop}" for w, loop in variants), "--json-out", str(out)],
+                           "--variants", ",".join(variants), "--json-out", str(out)],
                           capture_output=True, text=True, timeout=600, env={**os.environ, "CAMAUDIT_BENCH_NICE": "0"})
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {r.metric: r for r in Report.from_json(out.read_text(encoding="utf-8")).rows}
     assert rows["SOAP requests (lab count)"].value > 4 * 20  # every camera was really read
     assert rows["HTTP requests per camera (capture run)"].value > 20
-    for workers, loop in variants:
-        assert f"workers {workers}, {loop}: CPU time (scanner + reader processes)" in rows
-    assert "reader processes" in rows["workers 2, asyncio: CPU time (scanner + reader processes)"].note
+    for variant in map(audit.parse_variants, variants):
+        label = variant[0].label
+        assert f"{label}: CPU time, all scanner processes" in rows
+        assert "discovery heard 4 of 4 cameras" in rows[f"{label}: wall time"].note
+    two = rows["workers 2, asyncio: CPU time, all scanner processes"]
+    assert two.note.count(" + ") == 2  # the two reader processes reported their CPU, and how much was start-up
+    assert "against workers 1, asyncio:" in rows["workers 2, asyncio: wall time"].note
+    busiest = rows["workers 2, asyncio: CPU time of the busiest process (critical path)"]
+    assert 0 < busiest.value <= two.value
