@@ -73,8 +73,9 @@ VIDEO_ENCODERS = fact("media.video_encoders", list[VideoEncoder],
 MAX_RESOLUTION = fact("media.max_resolution", Resolution, "derived from media.video_encoders",
                       "Largest encoder resolution")
 AUDIO_SOURCES = fact("media.audio_sources", list[AudioSource], "trt:GetAudioSources", "Audio inputs (microphones)")
-AUDIO_ENCODERS = fact("media.audio_encoders", list[AudioEncoder], "trt:GetAudioEncoderConfigurations | tr2:...",
-                      "Audio encoder configurations")
+AUDIO_ENCODERS = fact("media.audio_encoders", list[AudioEncoder],
+                      "tr2:GetProfiles | trt:GetProfiles | tr2:/trt:GetAudioEncoderConfigurations",
+                      "Audio encoder configurations the media profiles use")
 AUDIO_IN_PROFILES = fact("media.audio_in_profiles", list[str], "trt:GetProfiles | tr2:GetProfiles",
                          "Tokens of profiles that stream or record audio (audio encoder present)")
 AUDIO_OUTPUTS = fact("media.audio_outputs", list[AudioOutput], "trt:GetAudioOutputs", "Audio outputs (talk-back)")

@@ -696,3 +696,25 @@ def schedules(resp: Element) -> list[Schedule]:
         out.append(Schedule.model_validate({"token": token, "name": opt_text(el, TSC, "Name"), "windows": windows,
                                             "timezone": zone, "special_days": bool(children(el, TSC, "SpecialDays"))}))
     return out
+
+
+def profile_audio_encoders(resp: Element, ns: str, profiles: Sequence[MediaProfile]) -> list[AudioEncoder] | None:
+    """The audio encoder configurations inside trt:/tr2:GetProfiles (Media2 asked with Type=All), each once,
+    in the order the profiles name them, with the profiles that use it: what tr2:/trt:GetAudioEncoderConfigurations
+    would say of them. None when one is named without its token or Encoding: then only that call can tell.
+    Configurations no profile uses are not in this reply."""
+    found: dict[str, str] = {}
+    for p in children(resp, ns, "Profiles"):
+        if ns == TR2:
+            cfg = child(p, TR2, "Configurations")
+            aec = child(cfg, TR2, "AudioEncoder") if cfg is not None else None
+        else:
+            aec = child(p, TT, "AudioEncoderConfiguration")
+        if aec is None:
+            continue
+        token, encoding = attr(aec, "token"), opt_text(aec, TT, "Encoding")
+        if not token or not encoding:
+            return None
+        found.setdefault(token, encoding)
+    return [AudioEncoder(token=token, encoding=encoding, profiles=_users_of(profiles, lambda p: p.audio_encoder, token))
+            for token, encoding in found.items()]

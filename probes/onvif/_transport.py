@@ -205,10 +205,16 @@ class DeviceChannel:
             try:
                 return await self._send(url, operation, params, None)
             except AuthRejected as exc:
-                raise attach(AuthRejected(f"{exc} (our credentials were refused at {self.auth.gave_up_at}, so "
-                                          "none were sent)", operation=operation),
-                             getattr(exc, "raw", None), getattr(exc, "received_at", None)) from None
+                raise self.refused_unsigned(exc) from None
         return await self._send(url, operation, params, self.auth.scheme)
+
+    def refused_unsigned(self, exc: AuthRejected) -> DeviceError:
+        """The refusal of a request sent without credentials: after our credentials were refused, it says so."""
+        if self.auth.gave_up is None:
+            return exc
+        return attach(AuthRejected(f"{exc} (our credentials were refused at {self.auth.gave_up_at}, so none were "
+                                   "sent)", operation=exc.operation), getattr(exc, "raw", None),
+                      getattr(exc, "received_at", None))
 
     async def _negotiate(self, url: str, operation: str, params: Params) -> Reply:
         """Try the applicable sets, most specific first, until one is accepted or the failure cap is reached."""

@@ -94,19 +94,24 @@ class ReadContext:
         self.endpoint_uuid = endpoint_uuid  # from discovery; else asked with tds:GetEndpointReference
         self.mac: str | None = None
         self.anonymous: set[str] = set()
-        # successful anonymous probes, by (operation, params): an identical authless request is not sent twice
+        # anonymous probes by (operation, params), answered or refused: an identical authless request (no
+        # credentials configured, or ours were refused) is not sent twice, its answer is already known
         self.anonymous_replies: dict[tuple[str, tuple[tuple[str, ParamValue], ...]], Reply] = {}
+        self.anonymous_refusals: dict[tuple[str, tuple[tuple[str, ParamValue], ...]], AuthRejected] = {}
         self.prefetched: dict[str, Reply] = {}  # successful replies read early, reused instead of asking again
         self.profiles: list[MediaProfile] | None = None
         self.profiles_fact: Fact | None = None
         self.profiles_ready = asyncio.Event()
 
     async def call(self, op: str, params: Params = (), *, auth: bool = True) -> Outcome:
-        if self.anonymous_replies and (not auth or not self.ch.has_credentials or self.ch.auth.gave_up):
-            # this request would go out without credentials, exactly like the anonymous probe that answered
-            cached = self.anonymous_replies.get((op, tuple(params)))
-            if cached is not None:
+        if (self.anonymous_replies or self.anonymous_refusals) and (
+                not auth or not self.ch.has_credentials or self.ch.auth.gave_up):
+            # this request would go out without credentials, exactly like the anonymous probe of it
+            key = (op, tuple(params))
+            if (cached := self.anonymous_replies.get(key)) is not None:
                 return cached
+            if (refused := self.anonymous_refusals.get(key)) is not None:
+                return self.ch.refused_unsigned(refused)
         service = service_of(op)
         url = self.urls.get(service)
         if url is None:

@@ -41,6 +41,8 @@ async def read_anonymous_operations(ctx: ReadContext) -> None:
     for op, out in zip(probes, outs, strict=True):
         if isinstance(out, Reply):
             ctx.anonymous_replies[(op, tuple(params.get(op, ())))] = out
+        elif isinstance(out, AuthRejected):
+            ctx.anonymous_refusals[(op, tuple(params.get(op, ())))] = out
     unknown = []
     _hint_manufacturer(ctx)
     for op, out in zip(probes, outs, strict=True):

@@ -14,7 +14,7 @@ from probes.onvif._ns import Service
 from probes.onvif._soap import OperationUnsupported, Params
 from probes.onvif._transport import Reply
 from probes.onvif._xml import Element
-from probes.onvif.services._context import MAX_FANOUT, ReadContext, evidence_of
+from probes.onvif.services._context import MAX_FANOUT, Outcome, ReadContext, evidence_of
 
 KEYS = ("media.service", "media.profiles", "media.video_encoders", "media.max_resolution",
         "media.audio_sources", "media.audio_encoders", "media.audio_in_profiles", "media.audio_outputs",
@@ -35,6 +35,7 @@ async def _media(ctx: ReadContext) -> None:
     m1 = Service.MEDIA in ctx.urls
     service: Service | None = None
     caveat = None
+    op, out = "", None  # the profiles' request and reply
     if m2:
         op = "tr2:GetProfiles"
         out = await ctx.call(op, (("Type", "All"),))
@@ -45,7 +46,8 @@ async def _media(ctx: ReadContext) -> None:
             caveat = f"tr2:GetProfiles failed ({out}); fell back to Media1"
     if service is None and m1:
         op = "trt:GetProfiles"
-        ctx.profiles = ctx.record("media.profiles", op, await ctx.call(op), P.media1_profiles, reason=caveat)
+        out = await ctx.call(op)
+        ctx.profiles = ctx.record("media.profiles", op, out, P.media1_profiles, reason=caveat)
         service = Service.MEDIA
     if service is None:
         reason = ctx.no_service_reason(Service.MEDIA)
@@ -65,10 +67,11 @@ async def _media(ctx: ReadContext) -> None:
     reads: list[Awaitable[object]] = [
         _read_with(ctx, f"{px}:GetVideoEncoderConfigurations", "media.video_encoders",
                         lambda el: P.video_encoders(el, ns, profiles), caveat_p),
-        _read_with(ctx, f"{px}:GetAudioEncoderConfigurations", "media.audio_encoders",
-                        lambda el: P.audio_encoders(el, ns, profiles), caveat_p),
         ctx.read("media.osd", f"{px}:GetOSDs", lambda el: P.osds(el, ns)),
     ]
+    if not _audio_encoders_from_profiles(ctx, op, out, ns):
+        reads.append(_read_with(ctx, f"{px}:GetAudioEncoderConfigurations", "media.audio_encoders",
+                                lambda el: P.audio_encoders(el, ns, profiles), caveat_p))
     if m1:
         reads += [ctx.read("media.audio_sources", "trt:GetAudioSources", P.audio_sources),
                   ctx.read("media.audio_outputs", "trt:GetAudioOutputs", P.audio_outputs)]
@@ -137,6 +140,21 @@ async def _stream_uris(ctx: ReadContext, profiles: list[MediaProfile] | None, op
     evidence = evidence_of(op, first)
     capped = None if len(profiles) <= MAX_FANOUT else f"only the first {MAX_FANOUT} of {len(profiles)} profiles asked"
     ctx.sheet.ok(key, rows, op, evidence, reason="; ".join(x for x in (caveat, capped) if x) or None)
+
+
+def _audio_encoders_from_profiles(ctx: ReadContext, op: str, out: Outcome | None, ns: str) -> bool:
+    """media.audio_encoders from the profiles' reply, which carries every configuration a profile uses, instead
+    of asking GetAudioEncoderConfigurations; False (ask it) when the profiles were not read or name one without
+    its settings. The trade (docs/facts.md): a configuration no profile uses, which encodes no sound any
+    stream or recording carries, is not listed; the video encoder configurations are still all asked for."""
+    if ctx.profiles is None or not isinstance(out, Reply):
+        return False
+    encoders = P.profile_audio_encoders(out.element, ns, ctx.profiles)
+    if encoders is None:
+        return False
+    ctx.sheet.ok("media.audio_encoders", encoders, op, evidence_of(op, out),
+                 reason=f"the audio encoder configurations the media profiles use, as {op} gave them")
+    return True
 
 
 async def _read_with(ctx: ReadContext, op: str, key: str, parse: Callable[[Element], object],

@@ -12,7 +12,7 @@ from probes.factvalues.ptz import PtzNode
 from probes.onvif import _parsers as P
 from probes.onvif._ns import Service
 from probes.onvif._transport import Reply
-from probes.onvif.services._context import MAX_FANOUT, NOT_READ, ReadContext
+from probes.onvif.services._context import MAX_FANOUT, NOT_READ, Outcome, ReadContext
 
 KEYS = ("ptz.nodes", "ptz.present", "ptz.presets", "ptz.tours", "ptz.auto_tracking")
 """The facts this reader sets."""
@@ -20,8 +20,9 @@ KEYS = ("ptz.nodes", "ptz.present", "ptz.presets", "ptz.tours", "ptz.auto_tracki
 
 async def read_ptz(ctx: ReadContext) -> None:
     """PTZ from every source: GetServices, GetCapabilities, the profiles' PTZ configurations, and the PTZ
-    service itself (GetNodes, GetConfigurations). Absent only when all of them agree; presets and tours
-    are asked through each profile's PTZ configuration even when GetNodes is refused."""
+    service itself (GetNodes, and GetConfigurations when no profile carries a PTZ configuration). Absent only
+    when all of them agree; presets and tours are asked through each profile's PTZ configuration even when
+    GetNodes is refused."""
     keys = ("ptz.nodes", "ptz.present", "ptz.presets", "ptz.tours")
     ctx.sheet.start(*keys)
     ctx.sheet.fail("ptz.auto_tracking", FactStatus.NOT_PROBED, "tptz:GetConfigurations",
@@ -59,17 +60,26 @@ async def read_ptz(ctx: ReadContext) -> None:
         ctx.urls[Service.PTZ] = ctx.device_xaddr
         note = f"{note}; PTZ asked at the device service address, which no service list names"
     ctx.conflicts[Service.PTZ] = note or ""
-    node_out, config_out = await asyncio.gather(ctx.call("tptz:GetNodes"), ctx.call("tptz:GetConfigurations"))
-    nodes = ctx.record("ptz.nodes", "tptz:GetNodes", node_out, P.ptz_nodes)
     configs: list[str] | None = None
-    if isinstance(config_out, Reply):
-        try:
-            configs = P.ptz_configuration_tokens(config_out.element)
-        except DeviceError:
-            configs = None
+    if by_config:  # the profiles already show PTZ configurations: tptz:GetConfigurations could add nothing
+        node_out = await ctx.call("tptz:GetNodes")
+    else:
+        node_out, config_out = await asyncio.gather(ctx.call("tptz:GetNodes"), ctx.call("tptz:GetConfigurations"))
+        configs = _configuration_tokens(config_out)
+    nodes = ctx.record("ptz.nodes", "tptz:GetNodes", node_out, P.ptz_nodes)
     tokens = list(by_config.values())
     await _presets_and_tours(ctx, tokens, nodes, profiles)
     _ptz_present(ctx, nodes, by_config, configs, note)
+
+
+def _configuration_tokens(out: Outcome) -> list[str] | None:
+    """The PTZ configurations tptz:GetConfigurations lists (None: not read): PTZ presence when nothing else shows it."""
+    if not isinstance(out, Reply):
+        return None
+    try:
+        return P.ptz_configuration_tokens(out.element)
+    except DeviceError:
+        return None
 
 
 async def _presets_and_tours(ctx: ReadContext, tokens: list[str], nodes: list[PtzNode] | None,
