@@ -12,7 +12,7 @@ both http and https XAddrs, the reader uses https (see `services/addresses.py`).
 
 Auth (ONVIF Core 5.9.4): WS-UsernameToken PasswordDigest first (Created shifted
 by the device clock offset); a 401 with a Digest challenge switches to HTTP
-Digest. The first authenticated request runs alone so the scheme is settled
+Digest, answering that challenge. The first authenticated request runs alone so the scheme is settled
 before anything else is sent. With several credential sets (`credentials`), the
 sets whose selector matches the device are tried in that negotiation, most specific
 first, each with at most one failed attempt per scheme and never more than the
@@ -41,7 +41,7 @@ from probes.errors import AuthRejected, BadReply, DeviceError, Unreachable
 from probes.facts import Evidence
 from probes.factvalues.tls import TlsCertificate
 from probes.onvif._allowlist import require_read_only
-from probes.onvif._digest import DigestSession, choose, parse_challenges
+from probes.onvif._digest import Challenge, DigestSession, choose, parse_challenges
 from probes.onvif._exchange import Exchange, ExchangeSink
 from probes.onvif._http_errors import device_error
 from probes.onvif._soap import (
@@ -235,6 +235,8 @@ class DeviceChannel:
                 except _DigestChallenge as exc:
                     # the device may count this refusal towards its lockout: so do we; later sets skip WS-UT
                     digest_only = True
+                    if exc.challenge is not None:  # the Digest attempt answers it rather than asking for another
+                        self._digest_session(url).update(exc.challenge)
                     failures += 1
                     self.auth.attempts.append((cred.name, scheme, str(exc)))
                     if self._countdown_stops(str(exc)):
@@ -335,7 +337,9 @@ class DeviceChannel:
         if digest:
             challenge = "digest"
         if scheme is AuthScheme.WS_USERNAME_TOKEN and digest and AuthScheme.HTTP_DIGEST not in self.auth.failed:
-            return _DigestChallenge(f"HTTP 401: refused, with an HTTP Digest challenge{said}", operation=operation)
+            refusal = _DigestChallenge(f"HTTP 401: refused, with an HTTP Digest challenge{said}", operation=operation)
+            refusal.challenge = choose(digest)
+            return refusal
         why = {"digest": "HTTP Digest", "basic": "HTTP Basic (not sent: cleartext)"}.get(challenge, "HTTP auth")
         if scheme is None:
             return AuthRejected(f"HTTP 401: the device requires {why}; sent without credentials", operation=operation)
@@ -349,6 +353,14 @@ class DeviceChannel:
         return AuthRejected(f"HTTP 401: WS-UsernameToken refused; the device asks for {why}{said}",
                             operation=operation)
 
+    def _digest_session(self, url: str) -> DigestSession:
+        """The Digest state of the current credential set at the origin of `url` (one nonce count per origin)."""
+        key = (self._current, "/".join(url.split("/", 3)[:3]))
+        session = self._digest.get(key)
+        if session is None:
+            session = self._digest[key] = DigestSession(self._username or "", self._password or "")
+        return session
+
     async def _post_digest(self, url: str, operation: str, body: bytes,
                            dialect: Dialect = SOAP12) -> tuple[int, bytes, list[str]]:
         """POST with HTTP Digest: answer the device's challenge (once, or again when it says the nonce is stale).
@@ -358,11 +370,7 @@ class DeviceChannel:
         the digest URI with the absolute URL says so in its 401 ("url does not match"): then the same
         answer is sent once more with the absolute URI, never a second guess of the password.
         """
-        origin = "/".join(url.split("/", 3)[:3])
-        key = (self._current, origin)
-        session = self._digest.get(key)
-        if session is None:
-            session = self._digest[key] = DigestSession(self._username or "", self._password or "")
+        session = self._digest_session(url)
         answered = session.challenge is not None and choose([session.challenge]) is not None
         authorization = session.authorization("POST", url) if answered else None
         status, raw, challenges = await self._post(url, operation, body, authorization, dialect)
@@ -460,4 +468,6 @@ class DeviceChannel:
 
 
 class _DigestChallenge(AuthRejected):
-    """Internal: a WS-UsernameToken request was answered 401 with a Digest challenge."""
+    """Internal: a WS-UsernameToken request was answered 401 with a Digest challenge (kept, when usable)."""
+
+    challenge: Challenge | None = None
