@@ -40,6 +40,15 @@ def _devices_by_id(ctx: CheckContext[Any]) -> dict[str, DeviceFacts]:
     return by_id
 
 
+def _fleet_order(ctx: CheckContext[Any]) -> dict[str, int]:
+    """device id -> its position in the fleet, once per fleet (per device it cost O(n), issue 23)."""
+    cache_key = ("identity_order", id(ctx.devices))
+    order: dict[str, int] | None = ctx.fleet_cache.get(cache_key)
+    if order is None:
+        order = ctx.fleet_cache[cache_key] = {device_id: i for i, device_id in enumerate(_fleet_keys(ctx))}
+    return order
+
+
 def _where(device: DeviceFacts, keys: IdentityKeys) -> str:
     mac = f", MAC {', '.join(sorted(keys.macs))}" if keys.macs else ""
     return f"{device.device_id} at {device.address}{mac}"
@@ -65,7 +74,7 @@ def identity_unique(ctx: CheckContext[Any]) -> CheckOutcome:
         for other_id in claimants.get((what, value), []) if value else []:
             if other_id != device.device_id:
                 shared_with.setdefault(other_id, []).append(what)
-    order = {device_id: i for i, device_id in enumerate(fleet)}
+    order = _fleet_order(ctx) if shared_with else {}
     clashes = [f"{' and '.join(shared)} also claimed by {_where(by_id[other_id], fleet[other_id])}"
                for other_id, shared in sorted(shared_with.items(), key=lambda kv: order[kv[0]])]
     if clashes:
