@@ -80,6 +80,7 @@ class DigestSession:
         self._password = password
         self.challenge: Challenge | None = None
         self._nc = 0
+        self._ha1: tuple[tuple[str, str], str] | None = None  # (realm, algorithm) -> H(user:realm:password)
         self.absolute_uri = False  # send the URI as scheme://host/path (firmware that insists on it)
 
     def update(self, challenge: Challenge) -> None:
@@ -108,7 +109,9 @@ class DigestSession:
         self._nc += 1
         nc = f"{self._nc:08x}"
         cnonce = cnonce or os.urandom(8).hex()
-        ha1 = h(f"{self._username}:{ch.realm}:{self._password}")
+        if self._ha1 is None or self._ha1[0] != (ch.realm, base):  # the same for every request to one realm
+            self._ha1 = ((ch.realm, base), h(f"{self._username}:{ch.realm}:{self._password}"))
+        ha1 = self._ha1[1]
         if algorithm.endswith("-SESS"):
             ha1 = h(f"{ha1}:{ch.nonce}:{cnonce}")
         ha2 = h(f"{method}:{uri}")

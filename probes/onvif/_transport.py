@@ -25,16 +25,20 @@ credentials (which is not a login attempt), so accounts never lock.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+from yarl import URL
 
 from probes import clock
 from probes.errors import AuthRejected, BadReply, DeviceError, Unreachable
@@ -62,6 +66,14 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 65536
 _FIXED_HEADERS = {"Accept-Encoding": "identity", "Connection": "keep-alive"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _headers(operation: str, dialect: Dialect) -> Mapping[str, str]:
+    """The request headers of an operation in a dialect, built once (read-only: copied to add to them)."""
+    return MappingProxyType({**request_headers(operation, dialect), **_FIXED_HEADERS})
+
+
 _URL_MISMATCH = re.compile(rb"ur[il]\s+does\s+not\s+match", re.IGNORECASE)
 _ATTEMPTS_LEFT = re.compile(r"(?:still have|remaining|left)\D{0,20}(\d+)\s*(?:attempt|tr(?:y|ies)|time)"
                             r"|(\d+)\s*(?:attempt|tr(?:y|ies)|time)s?(?:\(s\))?\s*(?:left|remaining)", re.IGNORECASE)
@@ -146,6 +158,7 @@ class DeviceChannel:
         self.recorder = recorder
         self.dialect = SOAP12  # settled by the first replies (SOAP 1.1-only firmware and the like)
         self._dialects_tried: set[Dialect] = {SOAP12}  # `camaudit capture`: every hop, handed over as it completes
+        self._parsed_urls: dict[str, URL] = {}  # yarl's own cache holds 128 URLs: a scan uses thousands
 
     def candidates(self) -> list[CredentialSet]:
         """The credential sets this device may be offered, most specific first (fixed once negotiating)."""
@@ -289,12 +302,16 @@ class DeviceChannel:
     async def _send(self, url: str, operation: str, params: Params, scheme: AuthScheme | None) -> Reply:
         async with self._sem:
             sent_at = clock.now()
+            header_fresh = True  # the first attempt's Created is sent_at; a retry in another dialect reads the clock
             self.sent.append(operation)
             for _ in range(4):  # at most: action= dropped, SOAP 1.1, mustUnderstand dropped
                 dialect = self.dialect
                 header = None
                 if scheme is AuthScheme.WS_USERNAME_TOKEN and self._token is not None:
-                    header = self._token.header(self.clock_offset_s, must_understand=dialect.must_understand)
+                    created = sent_at if header_fresh else clock.now()  # fresh for every request sent
+                    header_fresh = False
+                    header = self._token.header(self.clock_offset_s, created=created,
+                                                must_understand=dialect.must_understand)
                 body = build_envelope(operation, params, header, dialect)
                 if scheme is AuthScheme.HTTP_DIGEST:
                     status, raw, challenges = await self._post_digest(url, operation, body, dialect)
@@ -392,9 +409,9 @@ class DeviceChannel:
 
     async def _post(self, url: str, operation: str, body: bytes, authorization: str | None = None,
                     dialect: Dialect = SOAP12) -> tuple[int, bytes, list[str]]:
-        headers = {**request_headers(operation, dialect), **_FIXED_HEADERS}
+        headers = _headers(operation, dialect)
         if authorization is not None:
-            headers["Authorization"] = authorization
+            headers = {**headers, "Authorization": authorization}
         record = None
         if self.recorder is not None:
             record = Exchange(operation, "POST", url, list(headers.items()), body, clock.now())
@@ -413,15 +430,23 @@ class DeviceChannel:
             self.recorder(record)
         return status, raw, challenges
 
-    async def _exchange(self, url: str, operation: str, body: bytes, headers: dict[str, str],
+    async def _exchange(self, url: str, operation: str, body: bytes, headers: Mapping[str, str],
                         record: Exchange | None) -> tuple[int, bytes, list[str]]:
+        target: URL | str | None = self._parsed_urls.get(url)
+        if target is None:
+            try:
+                target = self._parsed_urls[url] = URL(url)
+            except ValueError:
+                target = url  # aiohttp refuses it as an invalid URL (a ClientError), as it always did
         try:
             async with asyncio.timeout(self._timeout):
-                async with self._http.post(url, data=body, headers=headers, allow_redirects=False) as resp:
+                async with self._http.post(target, data=body, headers=headers, allow_redirects=False) as resp:
                     if record is not None:
                         record.status = resp.status
                         record.reply_headers = [(k, v) for k, v in resp.headers.items()]
                     raw = await self._read_capped(resp, operation)
+                    if resp.status != 401:
+                        return resp.status, raw, []
                     # every challenge, in the device's order (Digest preferred over Basic when both are offered)
                     challenges = resp.headers.getall("WWW-Authenticate", [])
                     challenges.sort(key=lambda c: not c.lower().startswith("digest"))
@@ -455,6 +480,8 @@ class DeviceChannel:
     async def _read_capped(self, resp: aiohttp.ClientResponse, operation: str) -> bytes:
         """The body, never more than the cap: an oversized reply is cut and reported, not buffered."""
         declared = resp.content_length
+        if declared is not None and declared <= self._cap:
+            return await resp.read()  # the parser stops at Content-Length: one read, no chunk loop
         buf = bytearray()
         async for chunk in resp.content.iter_chunked(_CHUNK):
             buf += chunk

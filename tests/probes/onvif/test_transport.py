@@ -284,3 +284,51 @@ async def test_requests_to_one_device_are_bounded(serve) -> None:  # type: ignor
         sheet = await reader.read(device)
     assert sheet.get("users").ok and len(stub.ops) > 20
     assert stub.max_inflight <= 2
+
+
+@pytest.mark.parametrize("declared", [True, False])
+async def test_replies_are_read_whole_up_to_the_cap_and_cut_beyond_it(declared: bool) -> None:
+    """A reply with a Content-Length within the cap is read in one go; one over the cap, declared or chunked
+    (no length said), is cut off at the cap and reported with what was read."""
+    import aiohttp
+
+    from probes.errors import BadReply
+    from probes.onvif._transport import DeviceChannel
+
+    small = ENV.format("<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP>"
+                       "<tt:Name>cam</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>").encode()
+    big = small.replace(b"<tt:Name>cam", b"<tt:Name>" + b"x" * 5000)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = small if b"GetHostname" in await request.read() else big
+        resp = web.StreamResponse(headers={"Content-Type": "application/soap+xml"})
+        if declared:
+            resp.content_length = len(body)
+        else:
+            resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        for start in range(0, len(body), 1000):
+            await resp.write(body[start:start + 1000])
+        await resp.write_eof()
+        return resp
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/onvif/device_service"
+    try:
+        async with aiohttp.ClientSession() as http:
+            ch = DeviceChannel(http, "127.0.0.1", plan=None, request_timeout_s=10, max_reply_bytes=2000,
+                               per_device_concurrency=2)
+            for _ in range(2):  # the second request reuses the parsed URL and the connection
+                reply = await ch.call(url, "tds:GetHostname", auth=False)
+                assert reply.raw == small
+            with pytest.raises(BadReply, match="cap; cut off after 2000 bytes") as cut:
+                await ch.call(url, "tds:GetDeviceInformation", auth=False)
+            assert cut.value.raw == big[:2000]  # type: ignore[attr-defined]
+            assert ("declared" in str(cut.value)) is declared
+    finally:
+        await runner.cleanup()
