@@ -118,15 +118,21 @@ def group_endpoints(reads: Sequence[DeviceFacts]) -> list[DeviceFacts]:
     """
     ordered = sorted(reads, key=lambda d: (d.address, d.port or 0, d.xaddr or ""))
     groups: list[tuple[list[IdentityKeys], list[DeviceFacts]]] = []
+    # same_device needs the same uuid: an endpoint is compared only with the groups of its uuid (in the order
+    # they were made, as before), not with every group of the fleet (O(n^2): 10,000 cameras, 50M comparisons)
+    by_uuid: dict[str | None, list[tuple[list[IdentityKeys], list[DeviceFacts]]]] = {}
     for read in ordered:
         keys = IdentityKeys.of(read)
-        for members_keys, members in groups:
+        candidates = by_uuid.setdefault(keys.uuid, [])
+        for members_keys, members in candidates:
             if all(keys.same_device(k) for k in members_keys):
                 members_keys.append(keys)
                 members.append(read)
                 break
         else:
-            groups.append(([keys], [read]))
+            group: tuple[list[IdentityKeys], list[DeviceFacts]] = ([keys], [read])
+            groups.append(group)
+            candidates.append(group)
     devices = [_join(members) for _, members in groups]
     for device in devices:
         device.device_id = device_id_base(device)
