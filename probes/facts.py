@@ -45,7 +45,7 @@ class Evidence(CompactRecord):
     """Where a fact came from: a short excerpt and a fingerprint of the raw reply."""
 
     model_config = ConfigDict(frozen=True)
-    interned_fields: ClassVar[tuple[str, ...]] = ("operation", "excerpt")  # identical replies, one excerpt
+    interned_fields: ClassVar[tuple[str, ...]] = ("operation", "excerpt", "sha256")  # identical replies: one each
 
     operation: str
     excerpt: str = ""
@@ -72,7 +72,7 @@ class Fact(CompactRecord):
     """One observed value with its provenance."""
 
     model_config = ConfigDict(frozen=True)
-    interned_fields: ClassVar[tuple[str, ...]] = ("source", "reason")
+    interned_fields: ClassVar[tuple[str, ...]] = ("source", "reason", "value")  # a str value: models, firmware
 
     status: FactStatus
     value: Any = None

@@ -4,8 +4,9 @@ A scan holds ~65 facts, ~30 evidence excerpts and ~35 findings per camera until 
 every model instance its own `__pydantic_fields_set__`, a set of the field names given explicitly: 200-700
 bytes, more than the record's own values (measured: a third of the scan's heap, bench/README.md "Round
 three"). For a frozen model that set never changes after validation, so every instance with the same
-fields given can share one. Device strings that repeat across cameras (evidence excerpts of identical
-replies, reasons, messages) are interned with `sys.intern`, which drops them when the last user goes.
+fields given can share one. Device strings that repeat across cameras (evidence excerpts and hashes of
+identical replies, reasons, messages, the strings of fact values such as service namespaces) are interned with
+`sys.intern`, which drops them when the last user goes.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class CompactRecord(BaseModel):
     """
 
     interned_fields: ClassVar[tuple[str, ...]] = ()
+    intern_every_str: ClassVar[bool] = False  # every field holding an exact str (value models: few fields)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -79,3 +81,7 @@ class CompactRecord(BaseModel):
         values = self.__dict__
         for name in self.interned_fields:
             values[name] = interned(values[name])
+        if self.intern_every_str:
+            for name, value in values.items():
+                if type(value) is str:
+                    values[name] = sys.intern(value)

@@ -24,6 +24,7 @@ class FactValue(CompactRecord):
     """A structured fact value (one element of a list fact, or the whole value)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    intern_every_str = True  # namespaces, versions, encodings, tokens: the same across cameras
 
 
 @dataclass(frozen=True)

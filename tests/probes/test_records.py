@@ -104,3 +104,25 @@ def test_findings_of_the_engine_share_their_dict_keys_and_behave_as_validated_on
     assert (copied.message, fast.message, copied.uid) == ("other", "m", "u")
     fast.message = "changed"
     assert fast.message == "changed" and fast == validated.model_copy(update={"message": "changed"})
+
+
+def test_strings_repeated_across_cameras_are_one_string():
+    """Hashes of identical replies, str fact values and every string of a value model are interned; other values
+    are left as they are."""
+    from probes.factvalues.services import OfferedService
+
+    def fresh(text: str) -> str:
+        return "".join([text[:1], text[1:]])  # an equal string, not the same object
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    reply = b"<tds:GetServicesResponse/>"
+    assert Evidence.from_reply("tds:GetServices", reply, at).sha256 is \
+        Evidence.from_reply("tds:GetServices", bytes(reply), at).sha256
+    assert Fact.observed(fresh("5.1.0"), "tds:X").value is Fact.observed(fresh("5.1.0"), "tds:X").value
+    values = [1, 2]
+    assert Fact.observed(values, "tds:X").value is values
+    ns = "http://www.onvif.org/ver10/device/wsdl"
+    one = OfferedService(namespace=fresh(ns), xaddr=fresh("http://a/onvif"), version=fresh("2.6"))
+    two = OfferedService(namespace=fresh(ns), xaddr=fresh("http://a/onvif"), version=fresh("2.6"))
+    assert (one.namespace is two.namespace, one.xaddr is two.xaddr, one.version is two.version) == (True, True, True)
+    assert one == two and one.model_dump_json() == two.model_dump_json()
