@@ -101,10 +101,14 @@ async def sweep(scope: Scope, targets: Iterable[tuple[str, int]], *, concurrency
     """
     result = Sweep(connect_timeout=timeout)
     pairs = iter(dict.fromkeys(targets))
+    in_scope: dict[str, bool] = {}  # per address, not per pair: nine ports would parse it nine times
 
     async def worker() -> None:
         for address, port in pairs:
-            if not scope.contains(address):  # the gate, before any SYN
+            allowed = in_scope.get(address)
+            if allowed is None:
+                allowed = in_scope[address] = scope.contains(address)
+            if not allowed:  # the gate, before any SYN
                 continue
             outcome = await _connect(address, port, timeout)
             if outcome is Outcome.SILENT:

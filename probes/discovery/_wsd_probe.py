@@ -42,7 +42,8 @@ from probes.scope import Scope
 
 log = logging.getLogger(__name__)
 
-SEND_BATCH = 64  # targets sent to before yielding to the loop
+SEND_BATCH = 1024  # targets sent to before yielding to the loop: a /22 in one go, since the replies read in
+# between would hold back the Probes still to send (and so every later reply) on a busy or loaded machine
 TARGETS_PER_SOCKET = 16  # ~64 queued datagrams: well inside a default 208 KiB socket send buffer
 MAX_SOCKETS = 128
 LAST_WAIT = 0.5  # s, listening after the last unicast Probe left (large scopes), and after the re-ask

@@ -2,7 +2,9 @@
 
     python camera_proc.py '<json list of ResponderCamera fields>' [--multicast]
 
-Prints "ready" once every socket is open; on SIGTERM it stops (multicast cameras send Bye).
+Prints "ready" once every socket is open, then "answered" once it has sent its first ProbeMatch (a test
+knows the scanner's Probe is out without guessing how long a loaded machine takes to start the scanner);
+on SIGTERM it stops (multicast cameras send Bye).
 The HTTP side answers POST /onvif/device_service with a SOAP envelope, which is all the
 TCP sweep's ONVIF check needs (the full lab server is exercised by the lab's own tests).
 """
@@ -53,11 +55,19 @@ async def main(spec: str, multicast: bool) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
     try:
-        async with LabResponders(cameras, multicast=multicast):
+        async with LabResponders(cameras, multicast=multicast) as responders:
             print("ready", flush=True)
+            answered = asyncio.create_task(_report_answered(responders))
             await stop.wait()
+            answered.cancel()
     finally:
         await runner.cleanup()
+
+
+async def _report_answered(responders: LabResponders) -> None:
+    while not responders.probe_matches_sent:
+        await asyncio.sleep(0.02)
+    print("answered", flush=True)
 
 
 if __name__ == "__main__":

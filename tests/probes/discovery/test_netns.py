@@ -10,9 +10,9 @@ Topology (all RFC 5737, inside namespaces this test creates and removes):
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,14 @@ def wait_ready(*procs: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.strip() == b"ready", f"camera process did not start (exit {proc.poll()})"
+
+
+def wait_line(proc: subprocess.Popen[bytes], expected: bytes, *, timeout: float = 120) -> None:
+    """The next line `proc` prints is `expected`, within `timeout` (generous: the machine may be loaded)."""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, f"no {expected!r} from the camera process within {timeout:.0f} s"
+    assert proc.stdout.readline().strip() == expected
 
 
 def discover_in(lab: NetnsLab, host: Host, *args: str, timeout: float = 90) -> list[dict[str, Any]]:
@@ -145,10 +153,11 @@ def test_hello_and_bye_are_heard(netns_lab: NetnsLab) -> None:
                       multicast_extras=False)
     leaving_proc = start_camera(lab, leaving, leaving_cam)
     wait_ready(leaving_proc)
+    # a long listen: on a loaded machine the late camera's process may take seconds to start
     scan = lab.popen(scanner, [sys.executable, "-m", "scanner", "discover", "--targets", "198.51.100.0/24",
-                               "--signals", "ws-discovery", "--timeout", "5", "--json", "-"],
+                               "--signals", "ws-discovery", "--timeout", "20", "--json", "-"],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2.5)  # the scanner is up and its multicast Probe has been answered
+    wait_line(leaving_proc, b"answered")  # the scanner is up and its multicast Probe has been answered
     wait_ready(start_camera(lab, late, late_cam))  # too late for the Probe: only its Hello can be heard
     leaving_proc.terminate()  # says Bye
     out, err = scan.communicate(timeout=60)
