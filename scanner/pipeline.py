@@ -285,11 +285,15 @@ def evaluate_result(result: ScanResult, site_file: SiteFile, profile_refs: Seque
 
     when = at or clock.now()
     profiles = load_profiles(list(profile_refs))
+    from profiles.unread import claim_unread
+
     # Nothing answered at an unreachable address: no device is known to be there, so no rule judges it
-    # (it stays in the document and in the coverage as "unreachable").
+    # (it stays in the document and in the coverage as "unreachable", named after the declaration it fits).
     judged = [d for d in result.devices if (d.read or derive_read(d)).status is not ReadStatus.UNREACHABLE]
+    unread = [d for d in result.devices if (d.read or derive_read(d)).status is ReadStatus.UNREACHABLE]
     inventory = site_inventory(site_file.site)
     evaluation = evaluate(judged, inventory, profiles, at=when)
+    claim_unread(evaluation, judged, unread, inventory)
     return document.judged(result, evaluation, inventory, profiles, at=when,
                            named=None if named is None else [f"{a}:{p}" for a, p in named])
 
