@@ -3,6 +3,7 @@
 The rows come from the same decisions discovery makes (`_interfaces.refusal4`/`refusal6`), so the
 list cannot disagree with a run: IPv4 multicast/ARP per address, FF02::C from one IPv6 address per
 interface (global before link-local), and a row for a family an interface has no address of.
+The adapters are enumerated once per explanation, so every row describes the same moment.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Literal
 import ifaddr
 
 from probes.discovery._interfaces import (
+    Adapters,
     Interface,
     Interface6,
     Names,
+    RefusalCode,
     is_lan_candidate,
     list_interfaces,
     list_interfaces6,
@@ -42,14 +45,16 @@ class InterfaceChoice:
 
 def explain_interfaces(scope: Scope, names: Names = ()) -> list[InterfaceChoice]:
     """Every interface's IPv4 and IPv6 addresses and the decision discovery makes about each."""
-    v4, v6 = list_interfaces(), list_interfaces6()
-    chosen6 = {(i.name, i.address) for i in select_interfaces6(scope, names)[0]}
+    adapters = list(ifaddr.get_adapters())
+    v4, v6 = list_interfaces(adapters), list_interfaces6(adapters)
+    chosen6 = {(i.name, i.address) for i in select_interfaces6(scope, names, adapters)[0]}
     with_link_local = {i.name for i in v6 if i.link_local}
     has_v6_scope = any(net.version == 6 for net in scope.networks)
+    present = {a.nice_name for a in adapters}
     out: list[InterfaceChoice] = []
-    for name in _names_in_order(v4, v6, names):
+    for name in _names_in_order(adapters, v4, v6, names):
         mine4, mine6 = [i for i in v4 if i.name == name], [i for i in v6 if i.name == name]
-        if why := _passed_over(name, names):
+        if why := _passed_over(name, names, present):
             out += [InterfaceChoice(name, "IPv4", _cidr(i), False, why) for i in mine4] or [
                 InterfaceChoice(name, "IPv4", NONE, False, why)]
             out += [InterfaceChoice(name, "IPv6", _cidr(i), False, why) for i in mine6] or [
@@ -62,18 +67,19 @@ def explain_interfaces(scope: Scope, names: Names = ()) -> list[InterfaceChoice]
     return out
 
 
-def _names_in_order(v4: list[Interface], v6: list[Interface6], names: Names) -> list[str]:
+def _names_in_order(adapters: Adapters, v4: list[Interface], v6: list[Interface6], names: Names) -> list[str]:
     """Every interface the system has (with or without addresses), then named ones it does not have."""
-    found = [a.nice_name for a in ifaddr.get_adapters()] + [i.name for i in v4] + [i.name for i in v6]
+    found = [a.nice_name for a in adapters] + [i.name for i in v4] + [i.name for i in v6]
     return list(dict.fromkeys([*found, *names]))
 
 
-def _passed_over(name: str, names: Names) -> str | None:
-    """Why an interface is not considered at all (not named, no such interface, not a LAN interface)."""
+def _passed_over(name: str, names: Names, present: set[str]) -> str | None:
+    """Why an interface is not considered at all (not named, no such interface, not a LAN interface);
+    `present`: the names of the interfaces the system has."""
     if names:
         if name not in names:
             return "not among the interfaces named (--interface / scope.interfaces)"
-        if name not in {a.nice_name for a in ifaddr.get_adapters()}:
+        if name not in present:
             return "no such interface"
         return None
     ok, why = is_lan_candidate(name)
@@ -92,7 +98,7 @@ def _row4(scope: Scope, iface: Interface, names: Names) -> InterfaceChoice:
     address = _cidr(iface)
     why = refusal4(scope, iface, names)
     if why is not None:
-        return InterfaceChoice(iface.name, "IPv4", address, False, why)
+        return InterfaceChoice(iface.name, "IPv4", address, False, why.text)
     return InterfaceChoice(iface.name, "IPv4", address, True,
                            f"{_how(names)}, up with MULTICAST, and the scope covers its whole subnet {iface.network}: "
                            "239.255.255.250 (WS-Discovery, SSDP), mDNS and ARP")
@@ -103,9 +109,9 @@ def _row6(scope: Scope, iface: Interface6, names: Names, with_link_local: set[st
     address = _cidr(iface)
     why = refusal6(scope, iface, names, with_link_local)
     if why is not None:
-        if not has_v6_scope and why.startswith("scope does not cover"):
-            why = "the scope has no IPv6 network: no FF02::C"
-        return InterfaceChoice(iface.name, "IPv6", address, False, why)
+        text = "the scope has no IPv6 network: no FF02::C" \
+            if why.code is RefusalCode.OUT_OF_SCOPE and not has_v6_scope else why.text
+        return InterfaceChoice(iface.name, "IPv6", address, False, text)
     if (iface.name, iface.address) in chosen:
         return InterfaceChoice(iface.name, "IPv6", address, True,
                                f"{_how(names)}, up with MULTICAST and a link-local address, and the scope covers its "

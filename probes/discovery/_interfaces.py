@@ -13,7 +13,9 @@ for link-local), and the Probe leaves from that address.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import ifaddr
@@ -67,10 +69,33 @@ def _sys(name: str, attr: str) -> int | None:
         return None
 
 
-def list_interfaces() -> list[Interface]:
-    """Every IPv4 address of every interface (one entry per address)."""
+Adapters = Sequence[ifaddr.Adapter]
+
+
+class RefusalCode(Enum):
+    """What kind of refusal: callers decide by this, never by a refusal's words."""
+
+    HOST_ROUTE = "host_route"  # a loopback address or a host route: no subnet to multicast to
+    LINK = "link"  # the link cannot carry our multicast (down, loopback, point-to-point, no MULTICAST)
+    NO_LINK_LOCAL = "no_link_local"  # IPv6: FF02::C needs a link-local address on the interface
+    OUT_OF_SCOPE = "out_of_scope"  # the scope does not cover the whole subnet
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why multicast may not use an interface address: the code to decide by, the words to show."""
+
+    code: RefusalCode
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def list_interfaces(adapters: Adapters | None = None) -> list[Interface]:
+    """Every IPv4 address of every interface (one entry per address); `adapters`: an enumeration already made."""
     out = []
-    for adapter in ifaddr.get_adapters():
+    for adapter in ifaddr.get_adapters() if adapters is None else adapters:
         for ip in adapter.ips:
             if not isinstance(ip.ip, str):
                 continue  # IPv6 entries carry a tuple
@@ -79,10 +104,10 @@ def list_interfaces() -> list[Interface]:
     return out
 
 
-def list_interfaces6() -> list[Interface6]:
-    """Every IPv6 address of every interface (one entry per address)."""
+def list_interfaces6(adapters: Adapters | None = None) -> list[Interface6]:
+    """Every IPv6 address of every interface (one entry per address); `adapters`: an enumeration already made."""
     out = []
-    for adapter in ifaddr.get_adapters():
+    for adapter in ifaddr.get_adapters() if adapters is None else adapters:
         for ip in adapter.ips:
             if isinstance(ip.ip, str):
                 continue
@@ -95,11 +120,12 @@ def list_interfaces6() -> list[Interface6]:
 Names = tuple[str, ...] | list[str]
 
 
-def select_interfaces6(scope: Scope, names: Names = ()) -> tuple[list[Interface6], list[str]]:
+def select_interfaces6(scope: Scope, names: Names = (),
+                       adapters: Adapters | None = None) -> tuple[list[Interface6], list[str]]:
     """One IPv6 address per interface for WS-Discovery on FF02::C (global before link-local), and notes."""
     notes: list[str] = []
     chosen: dict[str, Interface6] = {}
-    available = list_interfaces6()
+    available = list_interfaces6(adapters)
     with_link_local = {i.name for i in available if i.link_local}
     for iface in sorted(available, key=lambda i: i.link_local):
         if iface.name in chosen or not _considered(iface.name, names):
@@ -107,7 +133,7 @@ def select_interfaces6(scope: Scope, names: Names = ()) -> tuple[list[Interface6
         why = refusal6(scope, iface, names, with_link_local)
         if why is None:
             chosen[iface.name] = iface
-        elif not why.startswith(SILENT):
+        elif not why.text.startswith(SILENT):
             notes.append(f"{iface.label}: {why}")
     return list(chosen.values()), [n for n in notes if n.split(" ", 1)[0] not in chosen]
 
@@ -115,16 +141,17 @@ def select_interfaces6(scope: Scope, names: Names = ()) -> tuple[list[Interface6
 SILENT = "loopback"  # refusals not worth a note in a discovery run (`--list-interfaces` shows them)
 
 
-def refusal6(scope: Scope, iface: Interface6, names: Names, with_link_local: set[str]) -> str | None:
+def refusal6(scope: Scope, iface: Interface6, names: Names, with_link_local: set[str]) -> Refusal | None:
     """Why FF02::C may not be used from this IPv6 address (None: it may)."""
     if iface.network.network_address.is_loopback or iface.network.prefixlen >= 127:
-        return "loopback or host route, no multicast"
+        return Refusal(RefusalCode.HOST_ROUTE, "loopback or host route, no multicast")
     if why := link_refusal(iface.name, named=bool(names)):
-        return why
+        return Refusal(RefusalCode.LINK, why)
     if iface.name not in with_link_local:
-        return "no IPv6 link-local address on this interface, so no FF02::C (link-scope multicast needs one)"
+        return Refusal(RefusalCode.NO_LINK_LOCAL, "no IPv6 link-local address on this interface, so no FF02::C "
+                                                  "(link-scope multicast needs one)")
     if not covers(scope, iface.network):
-        return "scope does not cover this IPv6 subnet, no FF02::C Probe from it"
+        return Refusal(RefusalCode.OUT_OF_SCOPE, "scope does not cover this IPv6 subnet, no FF02::C Probe from it")
     return None
 
 
@@ -181,14 +208,14 @@ def select_interfaces(scope: Scope, names: Names = ()) -> tuple[list[Interface],
     return chosen, notes
 
 
-def refusal4(scope: Scope, iface: Interface, names: Names) -> str | None:
+def refusal4(scope: Scope, iface: Interface, names: Names) -> Refusal | None:
     """Why multicast/ARP may not use this IPv4 address (None: they may)."""
     if iface.address.startswith("127.") or iface.network.prefixlen >= 31:
-        return "loopback or host route, no multicast"
+        return Refusal(RefusalCode.HOST_ROUTE, "loopback or host route, no multicast")
     if why := link_refusal(iface.name, named=bool(names)):
-        return why
+        return Refusal(RefusalCode.LINK, why)
     if not covers(scope, iface.network):
-        return "scope does not cover this subnet, no multicast/ARP there"
+        return Refusal(RefusalCode.OUT_OF_SCOPE, "scope does not cover this subnet, no multicast/ARP there")
     return None
 
 
