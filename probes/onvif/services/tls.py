@@ -11,7 +11,7 @@ from probes import clock
 from probes.errors import DeviceError
 from probes.facts import Evidence, Fact, FactStatus
 from probes.factvalues.network import NetworkProtocol
-from probes.factvalues.tls import TlsCertificate, TlsVerification
+from probes.factvalues.tls import TlsCertificate, TlsVerification, TlsVersions
 from probes.onvif import _tls as T
 from probes.onvif import trust
 from probes.onvif.services._context import ReadContext
@@ -96,9 +96,9 @@ async def _read_handshake(ctx: ReadContext) -> tuple[int, bytes] | None:
                       + ("" if isinstance(cert, DeviceError) else f" subject={cert.subject} "
                          f"issuer={cert.issuer} not_after={cert.not_after}"),
                       sha256=hashlib.sha256(shake.certificate).hexdigest(), received_at=shake.at)
-        ctx.sheet.ok("tls.versions", {"served": True, "port": port, "negotiated": shake.protocol,
-                                       "cipher": shake.cipher, "legacy_accepted": legacy,
-                                       "onvif_over_https": over_https}, source, ev,
+        ctx.sheet.ok("tls.versions", TlsVersions(served=True, port=port, negotiated=shake.protocol,
+                                                 cipher=shake.cipher, legacy_accepted=legacy,
+                                                 onvif_over_https=over_https), source, ev,
                       reason=None if legacy is not None else "whether TLS 1.0/1.1 is accepted could not be "
                                                              "tested from this host")
         if isinstance(cert, DeviceError):
@@ -107,8 +107,8 @@ async def _read_handshake(ctx: ReadContext) -> tuple[int, bytes] | None:
             ctx.sheet.ok("tls.certificate", cert, source, ev, reason="not verified (recorded as presented)")
         return port, shake.certificate
     reason = "; ".join(refused)
-    ctx.sheet.ok("tls.versions", {"served": False, "port": ports[0], "negotiated": None, "cipher": None,
-                                   "legacy_accepted": None, "onvif_over_https": False}, source,
+    ctx.sheet.ok("tls.versions", TlsVersions(served=False, port=ports[0], negotiated=None, cipher=None,
+                                             legacy_accepted=None, onvif_over_https=False), source,
                   reason=f"HTTPS is enabled in tds:GetNetworkProtocols but no TLS was served: {reason}")
     ctx.sheet.fail("tls.certificate", FactStatus.UNSUPPORTED, source, f"no TLS served: {reason}")
     return None

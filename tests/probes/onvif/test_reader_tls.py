@@ -13,7 +13,9 @@ from probes import clock
 from probes import factvalues as fv
 from probes.discovery.model import DiscoveredDevice
 from probes.facts import FACT_CATALOGUE, DeviceFacts, FactStatus
+from probes.factvalues.tls import TlsVersions
 from probes.onvif import ONVIF_FACTS, OnvifReader
+from probes.onvif.services._sheet import Sheet
 from tests.probes.onvif import expected as expected_mod
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -49,11 +51,26 @@ class Run:
         self.sheets: dict[str, DeviceFacts] = {}
         self.cams: dict[str, object] = {}
         self.requests: dict[str, list[object]] = {}
+        self.handed: list[object] = []  # every tls.versions value the reader handed its sheet
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def run() -> Run:
     out = Run()
+    real_ok = Sheet.ok
+
+    def watched_ok(sheet: Sheet, key: str, value: object, *args: object, **kw: object) -> None:
+        if key == "tls.versions":
+            out.handed.append(value)
+        real_ok(sheet, key, value, *args, **kw)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Sheet, "ok", watched_ok)
+        await _read_fleet(out)
+    return out
+
+
+async def _read_fleet(out: Run) -> None:
     async with run_fleet(FLEET, port_override=0) as running:
         # as discovery reports them: WS-Discovery XAddrs (both schemes for "both")
         devices = {DiscoveredDevice(addresses=[c.address], xaddrs=c.xaddrs).key: c for c in running.cameras}
@@ -65,7 +82,18 @@ async def run() -> Run:
                 out.sheets[cam.name] = sheet
                 out.cams[cam.name] = cam
         out.requests = {c.name: list(c.requests) for c in running.cameras}
-    return out
+
+
+async def test_tls_versions_is_handed_over_typed_and_stored_as_before(run: Run) -> None:
+    """The reader hands the sheet the typed model (not a dict for the sheet to type), and the fact is
+    byte-identical to the one a dict of the same fields becomes."""
+    served = {name: s.facts["tls.versions"] for name, s in run.sheets.items() if s.facts["tls.versions"].ok}
+    assert {"https-only", "both", "weak", "side-https", "claims-https"} <= set(served)
+    assert len(run.handed) == len(served) and all(type(v) is TlsVersions for v in run.handed)
+    for fact in served.values():
+        as_dict = fact.model_copy(update={"value": fact.value.model_dump()})
+        retyped = DeviceFacts(device_id="x", address="127.0.0.1", facts={"tls.versions": as_dict})
+        assert retyped.facts["tls.versions"].model_dump_json() == fact.model_dump_json()
 
 
 async def test_tls_facts_are_in_the_catalogue() -> None:
