@@ -9,6 +9,8 @@ only scanner/history/postgres.py imports this module, and only once asyncpg is k
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 from asyncpg import exceptions as pg
 
@@ -77,6 +79,27 @@ PG_ERRORS: tuple[tuple[type[BaseException], type[CamauditError], str], ...] = (
     (asyncpg.PostgresError, HistoryError, _FAILED),
     (pg.InternalClientError, HistoryError, _FAILED),
 )
+
+
+# What the server answers at connect to a server setting of the URL's query string (`?statement_timeout=abc`):
+# no statement of camaudit's has been sent yet, so the URL is wrong, not camaudit (the rows above would say a bug)
+_SETTING_REFUSED = (pg.UndefinedObjectError,  # 42704 unrecognized configuration parameter
+                    pg.InvalidParameterValueError,  # 22023 invalid value, out of range, not a Boolean
+                    pg.CantChangeRuntimeParamError)  # 55P02 only at server start (shared_buffers ...)
+_SETTING_PRIVILEGE = pg.InsufficientPrivilegeError  # 42501: a superuser's setting, or no CONNECT right at all
+
+
+def connect_error(exc: BaseException, *, location: str, settings: Sequence[str]) -> CamauditError:
+    """The camaudit error for `exc` (one of LIBRARY_ERRORS) raised while connecting with a URL whose query string
+    names `settings`: a setting the server refused is the user's to fix (exit 1), and the message names it."""
+    if isinstance(exc, (*_SETTING_REFUSED, _SETTING_PRIVILEGE)) and settings:
+        said = str(getattr(exc, "message", None) or exc).lower()
+        named = [s for s in settings if f'"{s.lower()}"' in said]  # quoted by the server; names ignore case
+        if named or not isinstance(exc, _SETTING_PRIVILEGE):
+            which = f"setting {', '.join(named)}" if named else "server settings"
+            return HistoryAccessError(f"the history URL {location}: the server refused its {which}: "
+                                      f"{_detail(exc)}; correct or remove it in the URL's query string")
+    return history_error(exc, location=location, doing="connect")
 
 
 def _detail(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from probes import clock
 from reports.model import ScanResult
@@ -33,14 +33,26 @@ _SCAN_COLUMNS = ("scan_id, site, status, started_at, finished_at, previous_scan_
                  "status_reason, devices_count, fail_count, new_count, changed_count, resolved_count, error_count")
 
 
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword"})  # asyncpg takes these from the query string too
+
+
 def redact(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its passwords (in the user part or the query string), for messages."""
     parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key in _SECRET_PARAMETERS for key, _ in query):
+        parts = parts._replace(query=urlencode([(k, "***" if k in _SECRET_PARAMETERS else v) for k, v in query],
+                                               safe="/*"))
     if parts.password is None:
-        return url
+        return urlunsplit(parts)
     netloc = parts.netloc.rsplit("@", 1)
     user = netloc[0].split(":", 1)[0]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+def url_settings(url: str) -> list[str]:
+    """The names in the URL's query string (asyncpg sends those it does not take itself as server settings)."""
+    return [key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)]
 
 
 async def write_scan_rows(conn: Any, rows: ScanRows, *, marker_id: str | None = None,
@@ -80,13 +92,13 @@ class PostgresHistory(HistoryStore):
             raise HistoryError("a postgresql:// history needs asyncpg (the optional 'postgres' extra): install it "
                                "into camaudit's environment, e.g. /opt/camaudit/bin/pip install 'asyncpg>=0.29,<1', "
                                "or install camaudit from its checkout with '.[postgres]'") from None
-        from scanner.history._pg_errors import LIBRARY_ERRORS, history_error
+        from scanner.history._pg_errors import LIBRARY_ERRORS, connect_error
 
         try:
             self._pool = await asyncpg.create_pool(self.url, min_size=self._sizes[0], max_size=self._sizes[1],
                                                    command_timeout=60)
         except LIBRARY_ERRORS as exc:
-            raise history_error(exc, location=self.location, doing="connect") from None
+            raise connect_error(exc, location=self.location, settings=url_settings(self.url)) from None
         except ValueError as exc:  # the URL itself (a port that is no number ...)
             raise HistoryAccessError(f"the history URL {self.location} is not usable: {exc}") from None
         try:

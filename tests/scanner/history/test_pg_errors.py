@@ -17,7 +17,7 @@ from probes import clock
 from probes.errors import DeliveryError, InputError, ProgrammingError
 from scanner import exitcodes
 from scanner.history import HistoryError, ScanStatus, open_history
-from scanner.history._pg_errors import LIBRARY_ERRORS, PG_ERRORS, history_error
+from scanner.history._pg_errors import LIBRARY_ERRORS, PG_ERRORS, connect_error, history_error
 from scanner.history.model import HistoryAccessError, HistoryStatementError, HistoryUnavailable
 from tests import pgserver
 from tests.scanner.history.conftest import pg_schema
@@ -183,3 +183,61 @@ async def test_no_such_database_and_a_broken_schema_on_the_shared_server() -> No
         await store._p().execute("DROP TABLE scans CASCADE")  # what a bug (or a hand) could do
         with pytest.raises(HistoryStatementError, match=r"refused camaudit's statement to list scans .*42P01"):
             await store.list_scans()
+
+
+# --- a server setting in the URL's query string: the user's to fix, named ---------------------------------
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ("bogus_setting=1", "unrecognized configuration parameter"),  # 42704
+    ("statement_timeout=abc", "invalid value for parameter"),  # 22023
+    ("work_mem=-5", "outside the valid range"),  # 22023
+    ("shared_buffers=1MB", "cannot be changed without restarting the server"),  # 55P02
+])
+def test_a_refused_server_setting_is_the_users_to_fix_and_named(setting: str, said: str) -> None:
+    try:
+        url = pgserver.with_search_path(pgserver.shared_url(), "public") + f"&{setting}&password=not-shown"
+    except pgserver.PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    name = setting.split("=")[0]
+
+    with pytest.raises(HistoryAccessError) as info:
+        asyncio.run(open_history(url).open())
+    message = str(info.value)
+    assert f"the server refused its setting {name}: " in message and said in message
+    assert "correct or remove it in the URL's query string" in message and "(a bug)" not in message
+    assert f"&{setting}&password=***" in message and "not-shown" not in message  # which URL, no password
+
+    done = subprocess.run([sys.executable, "-m", "scanner", "history", "--history", url], capture_output=True,
+                          text=True, env=python_env(COLUMNS="1000"), timeout=120, check=False)
+    assert done.returncode == exitcodes.USAGE, done.stderr
+    assert f"the server refused its setting {name}" in done.stderr and "Traceback" not in done.stderr
+    assert "not-shown" not in done.stderr + done.stdout
+
+
+def test_a_setting_only_a_superuser_may_set_is_named_a_missing_connect_right_is_not(
+        own_server: pgserver.TempPostgres) -> None:
+    async def add_role() -> None:
+        admin = await asyncpg.connect(own_server.url("test"), timeout=10)
+        try:
+            await admin.execute("CREATE ROLE limited LOGIN PASSWORD 'limited-secret'")
+            await admin.execute("CREATE DATABASE closed")
+            await admin.execute("REVOKE CONNECT ON DATABASE closed FROM PUBLIC")
+        finally:
+            await admin.close()
+
+    asyncio.run(add_role())
+    base = f"postgresql://limited@/{{db}}?host={own_server.socket_dir}&password=limited-secret"
+    with pytest.raises(HistoryAccessError, match="the server refused its setting log_statement: permission denied"):
+        asyncio.run(open_history(base.format(db="test") + "&log_statement=all").open())
+    with pytest.raises(HistoryAccessError, match="grant the history URL's user its rights") as info:
+        asyncio.run(open_history(base.format(db="closed") + "&application_name=camaudit").open())
+    assert "refused its setting" not in str(info.value) and "limited-secret" not in str(info.value)
+
+
+def test_connect_errors_that_name_no_setting_keep_their_row() -> None:
+    refused = pg.InvalidPasswordError('password authentication failed for user "auditor"')
+    error = connect_error(refused, location="postgresql://auditor:***@db/x", settings=["search_path"])
+    assert type(error) is HistoryAccessError and "refused the login" in str(error)
+    away = ConnectionRefusedError(111, "Connect call failed")
+    assert type(connect_error(away, location="postgresql://db/x", settings=["jit"])) is HistoryUnavailable
