@@ -165,14 +165,37 @@ class SystemClock:
 Job = Callable[[datetime], Awaitable[object]]
 
 
+async def _wait(clock: Clock, when: datetime, stop: asyncio.Event, early: asyncio.Event | None) -> str:
+    """Sleep until `when`: "slot", or "stop" / "early" when that event is set first."""
+    if early is None:
+        return "slot" if await clock.sleep_until(when, stop) else "stop"
+    interrupt = asyncio.Event()
+
+    async def relay(event: asyncio.Event) -> None:
+        await event.wait()
+        interrupt.set()
+
+    relays = [asyncio.create_task(relay(stop)), asyncio.create_task(relay(early))]
+    try:
+        reached = await clock.sleep_until(when, interrupt)
+    finally:
+        for task in relays:
+            task.cancel()
+    if reached:
+        return "slot"
+    return "early" if early.is_set() and not stop.is_set() else "stop"  # a clock may end the wait itself
+
+
 async def run_schedule(schedule: Schedule, job: Job, *, stop: asyncio.Event, clock: Clock | None = None,
                        jitter: Jitter | None = None, rng: random.Random | None = None,
-                       immediately: bool = True, max_runs: int | None = None) -> int:
+                       immediately: bool = True, max_runs: int | None = None,
+                       early: asyncio.Event | None = None) -> int:
     """Run `job(due)` at each slot until `stop` is set (or `max_runs`); returns how many jobs ran.
 
     The job must handle its own failures (an exception escaping it is logged and the
     loop waits for the next slot). Jobs never overlap: slots missed while a job ran
-    are skipped.
+    are skipped. `early` set while waiting runs the job at once (due: now), an extra run
+    that leaves the schedule as it was; the job clears `early`.
     """
     clock = clock or SystemClock()
     rng = rng or random.Random()
@@ -183,10 +206,12 @@ async def run_schedule(schedule: Schedule, job: Job, *, stop: asyncio.Event, clo
         following = schedule.next_after(due)
         delay = timedelta(0) if first or jitter is None else jitter.delay(following - due, rng)
         first = False
-        if not await clock.sleep_until(due + delay, stop):
+        woke = await _wait(clock, due + delay, stop, early)
+        if woke == "stop":
             break
+        extra = woke == "early"
         try:
-            await job(due)
+            await job(clock.now() if extra else due)
         except asyncio.CancelledError:
             if stop.is_set():
                 break
@@ -196,12 +221,17 @@ async def run_schedule(schedule: Schedule, job: Job, *, stop: asyncio.Event, clo
         runs += 1
         if max_runs is not None and runs >= max_runs:
             break
+        if extra:  # the slot waited for stays next, unless the extra run took its time
+            following = due
         now = clock.now()
         skipped = 0
         while following <= now:
             skipped += 1
             following = schedule.next_after(following)
-        if skipped:
+        if skipped and extra:
+            log.info("the early scan ran into the slot at %s; next scan at %s", due.isoformat(timespec="seconds"),
+                     following.isoformat(timespec="seconds"))
+        elif skipped:
             log.warning("the last scan overran %d slot(s) of %s; next scan at %s", skipped,
                         schedule.describe(), following.isoformat(timespec="seconds"))
         due = following

@@ -15,16 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from probes.discovery._interfaces import Interface, Interface6, select_interfaces, select_interfaces6
 from probes.discovery._merge import merge
 from probes.discovery.model import OBSERVATIONS, DiscoveredDevice, DiscoveryReport, Signal, selectable_signals
 from probes.scope import Scope
 
+if TYPE_CHECKING:
+    from probes.discovery._wsd_probe import HelloListener
+
 __all__ = ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport", "Signal", "discover",
-           "discover_report", "selectable_signals"]
+           "discover_report", "hello_listener", "selectable_signals"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,21 @@ async def discover(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interf
     report = await discover_report(scope, ports=ports, interfaces=interfaces, signals=signals, timeout=timeout,
                                    extra_targets=extra_targets, concurrency=concurrency)
     return report.devices
+
+
+def hello_listener(scope: Scope, *, interfaces: Sequence[str] = (),
+                   on_announce: Callable[[DiscoveredDevice], None]) -> HelloListener:
+    """An async context that hears WS-Discovery Hello and Bye, sending nothing, while it is open.
+
+    The interfaces are those a discovery run would use (every chosen IPv4 interface; FF02::C on the chosen
+    IPv6 ones for an IPv6 scope), and only senders inside `scope` are heard; `on_announce` gets each record
+    (a Bye is marked `bye`). Its `interfaces`/`interfaces6` are empty when no interface qualifies.
+    """
+    from probes.discovery import _wsd_probe
+
+    chosen, _ = select_interfaces(scope, tuple(interfaces))
+    chosen6 = select_interfaces6(scope, tuple(interfaces))[0] if any(n.version == 6 for n in scope.networks) else []
+    return _wsd_probe.HelloListener(scope, chosen, chosen6, on_announce=on_announce)
 
 
 async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interfaces: Sequence[str] = (),

@@ -276,8 +276,10 @@ class HelloListener:
     becomes a record marked `bye` (signal ws-discovery-bye), never a removal of what was seen before.
     """
 
-    def __init__(self, scope: Scope, interfaces: Sequence[Interface], interfaces6: Sequence[Interface6] = ()) -> None:
+    def __init__(self, scope: Scope, interfaces: Sequence[Interface], interfaces6: Sequence[Interface6] = (),
+                 on_announce: Callable[[DiscoveredDevice], None] | None = None) -> None:
         self.scope = scope
+        self.on_announce = on_announce  # told of each record as it is heard (camaudit watch, between scans)
         self.interfaces = list(interfaces)
         self.interfaces6 = list(interfaces6)
         self.devices: list[DiscoveredDevice] = []
@@ -326,3 +328,5 @@ class HelloListener:
         for endpoint in message.endpoints:
             self.devices.append(endpoint_device(endpoint, source, Signal.WS_DISCOVERY, self.scope,
                                                 segment=segment, bye=bye))
+            if self.on_announce is not None:
+                self.on_announce(self.devices[-1])

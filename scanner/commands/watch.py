@@ -47,6 +47,7 @@ from scanner.schedule import (
     run_schedule,
 )
 from scanner.site import SiteFile, load_site
+from scanner.watch_announcements import DEFAULT_GAP, Announcements, EarlyScanPolicy, known_keys
 
 if TYPE_CHECKING:
     from scanner.delivery import Queued
@@ -80,6 +81,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--once", action="store_true", help="run one scan now and exit with its exit code")
     parser.add_argument("--no-initial", action="store_true",
                         help="with --every/--cron: wait for the first slot instead of scanning at start")
+    parser.add_argument("--early-scan-gap", default=DEFAULT_GAP, metavar="DURATION|off",
+                        help="between scans, a WS-Discovery Hello from an address in scope or a Bye of a known "
+                             "camera starts the next scan early, at most once per DURATION (default "
+                             f"{DEFAULT_GAP}); 'off': wait for the schedule")
     parser.add_argument("--scan-timeout", default=DEFAULT_SCAN_TIMEOUT, metavar="DURATION",
                         help=f"abandon a scan that runs longer (default {DEFAULT_SCAN_TIMEOUT})")
     parser.add_argument("--keep", metavar="AGE", help="after each scan, delete this site's scans older than AGE "
@@ -212,6 +217,8 @@ class Watcher:
         self.clock = clock or SystemClock()
         self.stopping = False
         self.reports: list[CycleReport] = []
+        self.site_file: SiteFile | None = None  # as the last scan read it
+        self.seen: ScanResult | None = None  # the last scan stored: the cameras a Bye is recognised by
         self._scan_task: asyncio.Task[ScanResult] | None = None
 
     def abort(self) -> None:
@@ -248,6 +255,7 @@ class Watcher:
                     log.warning("marked %d interrupted scan(s) as aborted: %s", len(run.reaped),
                                 ", ".join(run.reaped))
                 site_file = await asyncio.to_thread(load_site, self.site_path)  # edits apply at the next scan
+                self.site_file = site_file
                 if self.stopping:  # the signal came while the marker was being written
                     raise asyncio.CancelledError
                 await self._announce(scan_id, started)
@@ -259,6 +267,7 @@ class Watcher:
                     self._scan_task = None
                 annotated, _drift, record = await run.finish(result, emit_pending=self._destination())
                 barrier("after-history-commit")
+                self.seen = annotated
         except asyncio.CancelledError:
             if not self.stopping:
                 raise
@@ -452,12 +461,39 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
         if args.once:
             return (await watcher.cycle()).exit_code
         assert schedule is not None
+        gap = None if args.early_scan_gap in ("0", "off", "none") else parse_duration(args.early_scan_gap)
         scan_log.info(f"watching {site.name} ({args.site}): {schedule.describe()}, jitter {args.jitter}, "
-                      f"history {store.location}")
-        await run_schedule(schedule, watcher.cycle, stop=stop, clock=clock, jitter=jitter, rng=rng,
-                           immediately=not args.no_initial)
+                      + (f"Hello/Bye start early scans (at most every {format_duration(gap)}), " if gap else "")
+                      + f"history {store.location}")
+        job: Callable[[datetime], Awaitable[object]] = watcher.cycle
+        early = None
+        if gap is not None:
+            announcements = await stack.enter_async_context(
+                Announcements(EarlyScanPolicy(gap=gap, known=known_keys(site_file)), clock))
+            job, early = _listening_between(watcher, announcements, site_file), announcements.early
+            if args.no_initial:
+                await announcements.listen(site_file, known_keys(site_file))
+        await run_schedule(schedule, job, stop=stop, clock=clock, jitter=jitter, rng=rng,
+                           immediately=not args.no_initial, early=early)
         scan_log.info(f"watch of {site.name} stopped after {len(watcher.reports)} scan(s)")
     return exitcodes.OK
+
+
+def _listening_between(watcher: Watcher, announcements: Announcements,
+                       site_file: SiteFile) -> Callable[[datetime], Awaitable[CycleReport]]:
+    """The watch's cycle with the Hello/Bye listener paused while it scans and opened again after."""
+
+    async def cycle(due: datetime) -> CycleReport:
+        announcements.scan_starting()  # this scan covers every announcement heard ("scanning early: ..." said which)
+        await announcements.pause()
+        try:
+            return await watcher.cycle(due)
+        finally:
+            if not watcher.stopping:
+                current = watcher.site_file or site_file
+                await announcements.listen(current, known_keys(current, watcher.seen))
+
+    return cycle
 
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)

@@ -151,3 +151,75 @@ async def test_stop_interrupts_the_wait():
         await asyncio.sleep(0.01)
     stop.set()  # the loop is now in a six-hour wait
     assert await asyncio.wait_for(task, 5) == 1
+
+
+class GatedClock(FakeClock):
+    """Virtual time that stands still until the test opens the gate (or the loop is interrupted)."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self.gate = asyncio.Event()
+
+    async def sleep_until(self, when: datetime, stop: asyncio.Event) -> bool:
+        if when <= self.t:
+            return not stop.is_set()
+        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self.gate.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
+        if stop.is_set():
+            return False
+        self.gate.clear()
+        self.t = max(self.t, when)
+        return True
+
+
+async def test_an_early_event_runs_the_job_at_once_and_leaves_the_schedule_as_it_was():
+    clock, stop, early, ran = GatedClock(T0), asyncio.Event(), asyncio.Event(), []
+
+    async def job(due):
+        was_early = early.is_set()
+        early.clear()
+        ran.append((due, was_early))
+        if len(ran) == 1:
+            clock.t += timedelta(hours=1)
+            early.set()  # a Hello heard after the first scan
+        elif len(ran) == 2:
+            clock.gate.set()  # no more announcements: time passes to the next slot
+
+    runs = await run_schedule(Every(timedelta(hours=6), anchor=T0), job, stop=stop, clock=clock, max_runs=3,
+                              early=early)
+    assert runs == 3
+    assert ran == [(T0, False), (T0 + timedelta(hours=1), True), (T0 + timedelta(hours=6), False)]
+
+
+async def test_an_early_run_that_takes_the_slots_time_takes_its_place(caplog):
+    clock, stop, early, ran = GatedClock(T0), asyncio.Event(), asyncio.Event(), []
+    caplog.set_level("INFO", logger="camaudit.watch")
+
+    async def job(due):
+        early.clear()
+        ran.append(due)
+        if len(ran) == 1:
+            clock.t += timedelta(hours=5, minutes=50)
+            early.set()
+        elif len(ran) == 2:
+            clock.t += timedelta(minutes=20)  # past the 6 h slot
+            clock.gate.set()
+
+    await run_schedule(Every(timedelta(hours=6), anchor=T0), job, stop=stop, clock=clock, max_runs=3, early=early)
+    assert ran == [T0, T0 + timedelta(hours=5, minutes=50), T0 + timedelta(hours=12)]
+    assert "the early scan ran into the slot" in caplog.text and "overran" not in caplog.text
+
+
+async def test_stop_still_ends_a_wait_that_listens_for_early():
+    clock, stop, early = GatedClock(T0), asyncio.Event(), asyncio.Event()
+    ran = []
+
+    async def job(due):
+        ran.append(due)
+        stop.set()
+
+    await asyncio.wait_for(run_schedule(Every(timedelta(hours=6), anchor=T0), job, stop=stop, clock=clock,
+                                        early=early), timeout=30)
+    assert ran == [T0]

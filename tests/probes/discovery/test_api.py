@@ -10,7 +10,8 @@ from probes import discovery
 
 def test_exported_members() -> None:
     assert sorted(discovery.__all__) == ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport",
-                                         "Signal", "discover", "discover_report", "selectable_signals"]
+                                         "Signal", "discover", "discover_report", "hello_listener",
+                                         "selectable_signals"]
     assert all(hasattr(discovery, name) for name in discovery.__all__)
     assert discovery.DEFAULT_PORTS == (80, 443, 554, 2020, 8000, 8080, 8443, 8899, 37777)
 
