@@ -283,7 +283,10 @@ class DeviceChannel:
             why += f" (last: {last})"
         self.auth.gave_up, self.auth.gave_up_at = why, operation
         if last is not None:
-            raise last  # the device's own refusal, with its raw reply as evidence
+            try:
+                raise last  # the device's own refusal, with its raw reply as evidence
+            finally:
+                last = None  # its traceback holds this frame: no cycle keeping the read alive (issue 23)
         raise AuthRejected(why, operation=operation)
 
     def _countdown_stops(self, refusal: str) -> bool:
@@ -460,7 +463,12 @@ class DeviceChannel:
                                        f"{self._timeout:g} s; not asked again")
             elif isinstance(exc, aiohttp.ClientConnectorError):
                 self._dead[url] = str(error)
-            raise error from None
+        # raised after the handler, so that it holds no context (whose tracebacks hold this frame), and
+        # without a local naming it: no cycle keeps the channel until a full collection (issue 23)
+        try:
+            raise error
+        finally:
+            del error
 
     def record_tls(self, port: int, at: datetime, *, protocol: str | None = None, cipher: str | None = None,
                    legacy_accepted: bool | None = None, certificate: TlsCertificate | None = None,

@@ -121,7 +121,9 @@ class ReadContext:
         try:
             return await self.ch.call(url, op, params, auth=auth)
         except DeviceError as exc:
-            return exc
+            # an outcome, not a raise: without the traceback, whose frames hold this context, a kept outcome
+            # makes no cycle that would hold the camera's replies until a full collection (issue 23)
+            return exc.with_traceback(None)
 
     async def call_pre_auth(self, op: str, params: Params = ()) -> Outcome:
         """PRE_AUTH operations go without credentials; a device that still wants them gets them."""

@@ -42,7 +42,9 @@ async def read_anonymous_operations(ctx: ReadContext) -> None:
         if isinstance(out, Reply):
             ctx.anonymous_replies[(op, tuple(params.get(op, ())))] = out
         elif isinstance(out, AuthRejected):
-            ctx.anonymous_refusals[(op, tuple(params.get(op, ())))] = out
+            # without its traceback: its frames hold this context, and the cycle would keep every reply of
+            # the camera alive until a full collection (40 MB at 1,000 cameras, bench/README.md round four)
+            ctx.anonymous_refusals[(op, tuple(params.get(op, ())))] = out.with_traceback(None)
     unknown = []
     _hint_manufacturer(ctx)
     for op, out in zip(probes, outs, strict=True):
