@@ -158,10 +158,12 @@ def pyspy(site: Path, work: Path, env: dict[str, str], out: Path) -> None:
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def floor(capture: Path, info: dict[str, Any], env: dict[str, str], settings: dict[str, int]) -> dict[str, Any]:
+def floor(capture: Path, info: dict[str, Any], env: dict[str, str], settings: dict[str, int], *,
+          loop: str = "asyncio") -> dict[str, Any]:
     return run_json_subprocess(
         [str(BENCH_DIR / "floor.py"), str(capture), "--concurrency", str(settings["concurrency"]),
-         "--per-device", str(settings["per_device_concurrency"]), "--username", info.get("username") or ""],
+         "--per-device", str(settings["per_device_concurrency"]), "--username", info.get("username") or "",
+         "--loop", loop],
         env=env, timeout=1800)
 
 
@@ -212,6 +214,7 @@ class VariantRun:
     requests: int
     lab_cpu_s: float
     load: str
+    floor: dict[str, Any] | None = None  # the raw floor on the variant's event loop (other than asyncio's)
 
     @property
     def heard(self) -> int:
@@ -230,11 +233,18 @@ class VariantRun:
         return float(self.fig["facts_done_s"] - self.fig["discovery_s"])
 
 
-def measure_variant(variant: Variant, site: Path, work: Path, env: dict[str, str], lab: LabProcess) -> VariantRun:
+def measure_variant(variant: Variant, site: Path, work: Path, env: dict[str, str], lab: LabProcess,
+                    floor_on: tuple[Path, dict[str, Any], dict[str, int]] | None = None) -> VariantRun:
+    """One variant's audit; with `floor_on` (capture, lab info, settings) and a loop other than asyncio's, also
+    the raw floor on that loop, so that its ratios compare like with like."""
     load = load_average()
     before, cpu_before = lab.stats().get("requests", 0), lab.cpu_s()
     fig = scan(site, work, env, workers=variant.workers, loop=variant.loop)
-    return VariantRun(variant, fig, lab.stats().get("requests", 0) - before, lab.cpu_s() - cpu_before, load)
+    run = VariantRun(variant, fig, lab.stats().get("requests", 0) - before, lab.cpu_s() - cpu_before, load)
+    if floor_on is not None and variant.loop != "asyncio" and not variant.delay_s:
+        capture, info, settings = floor_on
+        run.floor = floor(capture, info, env, settings, loop=variant.loop)
+    return run
 
 
 def report_variants(label: str, n: int, runs: list[VariantRun], report: Report) -> None:
@@ -271,6 +281,14 @@ def report_variants(label: str, n: int, runs: list[VariantRun], report: Report) 
         report.add(label, f"{v.label}: CPU time of the busiest process (critical path)",
                    round(run.cpu_busiest_s, 2), "s",
                    note=f"{100 * run.cpu_busiest_s / fig['wall_s']:.0f} % of its wall time")
+        if run.floor is not None and run.floor.get("wall_s"):
+            flo = run.floor
+            report.add(label, f"{v.label}: camaudit / floor on {v.loop} (whole audit)",
+                       round(fig["wall_s"] / flo["wall_s"], 2), "x",
+                       note=f"floor on {v.loop}: {flo['wall_s']:.1f} s wall, "
+                            f"{1000 * flo['cpu_s'] / max(1, flo['requests']):.2f} ms CPU per request; facts phase "
+                            f"/ floor {run.facts_s / flo['wall_s']:.2f}x; camaudit CPU / floor CPU "
+                            f"{run.cpu_total_s / flo['cpu_s']:.2f}x")
 
 
 def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose: bool,
@@ -297,7 +315,8 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                 mid = lab.stats().get("requests", 0)
                 one_floor = floor(capture, info, env, settings)
                 runs.append((one, one_floor, mid - before, c1 - c0, lab.cpu_s() - c1))
-            others = [measure_variant(v, site, work, env, lab) for v in variants or [] if not v.delay_s]
+            others = [measure_variant(v, site, work, env, lab, (capture, info, settings))
+                      for v in variants or [] if not v.delay_s]
             if profile:
                 CACHE_DIR.mkdir(exist_ok=True)
                 scan(site, work, env, profile=str(CACHE_DIR / f"profile-audit-{n}"))

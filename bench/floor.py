@@ -184,14 +184,23 @@ def main() -> None:
     parser.add_argument("--serial-first", type=int, default=3)
     parser.add_argument("--username", default="")
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
+                        help="the event loop (compare a scanner variant on uvloop with a floor on uvloop)")
     args = parser.parse_args()
     cams = load_capture(args.capture)
     password = os.environ.get("CAMAUDIT_BENCH_PASSWORD", "")
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    figures = asyncio.run(replay(cams, concurrency=args.concurrency, per_device=args.per_device,
-                                 serial_first=args.serial_first, username=args.username, password=password,
-                                 timeout_s=args.timeout))
+    factory = None
+    if args.loop == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        figures = runner.run(replay(cams, concurrency=args.concurrency, per_device=args.per_device,
+                                    serial_first=args.serial_first, username=args.username, password=password,
+                                    timeout_s=args.timeout))
+    figures["loop"] = args.loop
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     figures.update(cameras=len(cams), wall_s=round(wall, 3),
