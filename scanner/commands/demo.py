@@ -66,20 +66,28 @@ async def run(args: argparse.Namespace) -> int:
         options = _common_options(args, site_file, running)
         result = await run_scan_with_progress(site_file, options, console)
         code = await finish_scan(result, args, console=console)
-    return demo_exit_code(result, code, console)
+    return demo_exit_code(result, code, console, [c.address for c in running.cameras])
 
 
-def demo_exit_code(result: ScanResult, code: int, console: Console) -> int:
-    """0 when the demo ran as intended: failing findings (the fleet is built to break rules) and no scan errors.
+def demo_exit_code(result: ScanResult, code: int, console: Console, fleet: list[str]) -> int:
+    """0 when the demo ran as intended: every camera of the fleet (its `addresses`) read, failing findings (the
+    fleet is built to break rules) and no scan errors.
 
     `camaudit scan` returns 4 for the same result (failing, and the declared camera lobby-old is absent by
-    design); anything else (a camera not read, scan errors, nothing failing) keeps its code, so
-    `bash dev/demo && bash dev/test` stops only when the demo itself went wrong.
+    design); anything else (a camera of the fleet not read, say another `--fleet` outside the site's scope,
+    scan errors, nothing failing) keeps its code, so `bash dev/demo && bash dev/test` stops only when the demo
+    itself went wrong.
     """
     from profiles.findings import Result
     from scanner.pipeline import scan_had_errors
 
-    if code not in (exitcodes.FINDINGS, exitcodes.FINDINGS_INCOMPLETE) or scan_had_errors(result):
+    read = {d.address for d in result.devices if d.read is not None and d.read.status.read}
+    unread = [address for address in fleet if address not in read]
+    if unread:
+        console.print(f"The demo did not run as intended: {len(unread)} of the fleet's {len(fleet)} cameras were not "
+                      f"read ({', '.join(unread[:5])}{' ...' if len(unread) > 5 else ''}); is the fleet inside the "
+                      "site's scope?", style="yellow", highlight=False)
+    if unread or code not in (exitcodes.FINDINGS, exitcodes.FINDINGS_INCOMPLETE) or scan_had_errors(result):
         return code
     failing = sum(1 for f in result.findings if f.result is Result.FAIL)
     console.print(f"Demo ran as intended: {len(result.devices)} cameras read, {failing} failing findings by design "

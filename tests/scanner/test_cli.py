@@ -58,6 +58,20 @@ def test_no_command_runs_the_demo_end_to_end(tmp_path: Path) -> None:
     assert not any(name in ("hotel-lobby", "parking-lot") for name, _ in failing)  # the good examples
 
 
+def test_a_demo_whose_fleet_was_not_read_keeps_the_scans_exit_code(tmp_path: Path) -> None:
+    """Another `--fleet` outside the demo site's scope: no camera of it is read, so the demo did not run as
+    intended and says so, with the scan's exit code (4: failing and incomplete), not 0."""
+    fleet = tmp_path / "elsewhere.yaml"
+    fleet.write_text("version: 1\ncameras:\n  - {name: elsewhere, address: 127.0.47.10, port: 8000}\n",
+                     encoding="utf-8")
+    done = _run("demo", "--fleet", str(fleet), "--json", "scan.json", cwd=tmp_path)
+    assert done.returncode == 4, done.stderr
+    assert "Demo ran as intended" not in done.stderr
+    assert "did not run as intended: 1 of the fleet's 1 cameras were not read (127.0.47.10)" in done.stderr
+    assert "Verdict INCOMPLETE" in done.stdout + done.stderr
+    assert json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))["devices"] == []
+
+
 def test_demo_with_its_addresses_taken_says_what_is_taken(tmp_path: Path) -> None:
     """Another demo holds 127.0.10.11:8000: a clear message and exit 2, no traceback, no mixed fleets."""
     import socket
