@@ -153,10 +153,11 @@ async def test_the_demo_fleet_is_found_exactly() -> None:
     assert sorted(d.addresses[0] for d in devices) == sorted(expected)  # exactly the fleet, once each
     for device in devices:
         camera = expected[device.addresses[0]]
-        # an ephemeral TLS port of this camera may coincide with another camera's HTTP port in the sweep list;
-        # it is then rightly open here too, but never a port this camera does not listen on
+        # an ephemeral TLS or RTSP port of this camera may coincide with another camera's HTTP port in the sweep
+        # list; it is then rightly open here too, but never a port this camera does not listen on
         assert camera.port in device.open_ports
-        assert set(device.open_ports) <= {camera.port, camera.tls_port}
+        rtsp_port = camera.rtsp.port if camera.rtsp is not None else None
+        assert set(device.open_ports) <= {camera.port, camera.tls_port, rtsp_port}
         discoverable = camera.spec.network.discovery_mode.value == "Discoverable"
         assert (Signal.WS_DISCOVERY_UNICAST in device.signals) is discoverable
         assert device.endpoint_uuid == camera.spec.endpoint_uuid.removeprefix("urn:uuid:")  # WSD, or the TCP check
