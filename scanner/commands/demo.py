@@ -70,8 +70,8 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def demo_exit_code(result: ScanResult, code: int, console: Console, fleet: list[str]) -> int:
-    """0 when the demo ran as intended: every camera of the fleet (its `addresses`) read, failing findings (the
-    fleet is built to break rules) and no scan errors.
+    """0 when the demo ran as intended: every camera of the fleet (`fleet`: their addresses) read, failing
+    findings (the fleet is built to break rules) and no scan errors.
 
     `camaudit scan` returns 4 for the same result (failing, and the declared camera lobby-old is absent by
     design); anything else (a camera of the fleet not read, say another `--fleet` outside the site's scope,
