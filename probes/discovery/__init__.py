@@ -52,7 +52,8 @@ def hello_listener(scope: Scope, *, interfaces: Sequence[str] = (),
 
     The interfaces are those a discovery run would use (every chosen IPv4 interface; FF02::C on the chosen
     IPv6 ones for an IPv6 scope), and only senders inside `scope` are heard; `on_announce` gets each record
-    (a Bye is marked `bye`). Its `interfaces`/`interfaces6` are empty when no interface qualifies.
+    (a Bye is marked `bye`), which the listener does not keep. Its `interfaces`/`interfaces6` are empty when
+    no interface qualifies.
     """
     from probes.discovery import _wsd_probe
 

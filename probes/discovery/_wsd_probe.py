@@ -279,10 +279,12 @@ class HelloListener:
     def __init__(self, scope: Scope, interfaces: Sequence[Interface], interfaces6: Sequence[Interface6] = (),
                  on_announce: Callable[[DiscoveredDevice], None] | None = None) -> None:
         self.scope = scope
-        self.on_announce = on_announce  # told of each record as it is heard (camaudit watch, between scans)
+        # told of each record as it is heard (camaudit watch, between scans), which is then not kept in `devices`:
+        # such a listener stays open for hours, and a chatty or hostile sender must not grow it without bound
+        self.on_announce = on_announce
         self.interfaces = list(interfaces)
         self.interfaces6 = list(interfaces6)
-        self.devices: list[DiscoveredDevice] = []
+        self.devices: list[DiscoveredDevice] = []  # every record heard, when there is no `on_announce`
         self.errors: list[str] = []  # why it could not listen somewhere (the other signals run regardless)
         self._transports: list[DatagramEndpoint] = []
 
@@ -326,7 +328,8 @@ class HelloListener:
             return
         bye = message.kind is WsdKind.BYE
         for endpoint in message.endpoints:
-            self.devices.append(endpoint_device(endpoint, source, Signal.WS_DISCOVERY, self.scope,
-                                                segment=segment, bye=bye))
+            device = endpoint_device(endpoint, source, Signal.WS_DISCOVERY, self.scope, segment=segment, bye=bye)
             if self.on_announce is not None:
-                self.on_announce(self.devices[-1])
+                self.on_announce(device)
+            else:
+                self.devices.append(device)

@@ -21,8 +21,10 @@ from probes.discovery._wsd import (
     parse_onvif_scopes,
     parse_or_none,
 )
-from probes.discovery._wsd_probe import xaddr_host
+from probes.discovery._wsd_probe import HelloListener, xaddr_host
 from probes.discovery._xml import HostileXml
+from probes.discovery.model import DiscoveredDevice
+from probes.scope import Scope
 
 CAM = ResponderCamera(
     endpoint_uuid="3FA85F64-5717-4562-B3FC-2C963F66AFA6", address="127.0.0.1",
@@ -150,3 +152,18 @@ def test_a_link_local_sender_keeps_its_zone() -> None:
     assert source_address(("fe80::1", 3702, 0, socket.if_nametoindex("lo"))) == "fe80::1%lo"
     assert source_address(("2001:db8::1", 3702, 0, 0)) == "2001:db8::1"
     assert source_address(("192.0.2.1", 3702)) == "192.0.2.1"
+
+
+def test_a_listener_with_on_announce_hands_records_over_and_keeps_none() -> None:
+    """`camaudit watch` listens for hours between scans: the records go to its callback, not into a list that a
+    chatty or hostile sender could grow without bound; without a callback (discovery's window) they are kept."""
+    scope = Scope.parse(["127.0.0.0/24"])
+    heard: list[DiscoveredDevice] = []
+    told = HelloListener(scope, [], on_announce=heard.append)
+    kept = HelloListener(scope, [])
+    for n in range(1, 4):
+        for listener in (told, kept):
+            listener._on_datagram(hello(CAM, instance_id=1, message_number=n), "127.0.0.1")
+            listener._on_datagram(bye(CAM, instance_id=1, message_number=n), "127.0.0.1")
+    assert [d.bye for d in heard] == [False, True] * 3 and told.devices == []
+    assert [d.bye for d in kept.devices] == [False, True] * 3
