@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from lab.responders import ResponderCamera
-from tests.netns import Host, NetnsLab
+from tests.netns import Host, NetnsLab, Segment
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -41,6 +41,13 @@ def camera(n: int, addresses: list[str], *, manufacturer: str, model: str, mac: 
         types=["dn:NetworkVideoTransmitter", "tds:Device"], discoverable=discoverable, name=f"cam{n}",
         manufacturer=manufacturer, model=model, serial=f"SN{n:06d}", mac=mac, hostname=f"cam{n}",
         http_port=HTTP_PORT, mdns=multicast_extras, ssdp=multicast_extras) for a in addresses]
+
+
+def announcer(lab: NetnsLab, seg: Segment, name: str, n: int, address: str, *, manufacturer: str,
+              model: str) -> tuple[Host, list[ResponderCamera]]:
+    """A host on `seg` and its camera, which announces itself over WS-Discovery only (no mDNS/SSDP)."""
+    host = lab.host(name, seg, address)
+    return host, camera(n, [address], manufacturer=manufacturer, model=model, mac=host.mac(), multicast_extras=False)
 
 
 def start_camera(lab: NetnsLab, host: Host, cameras: list[ResponderCamera]) -> subprocess.Popen[bytes]:
@@ -146,11 +153,8 @@ def test_hello_and_bye_are_heard(netns_lab: NetnsLab) -> None:
     lab = netns_lab
     seg = lab.segment("198.51.100.0/24")
     scanner = lab.host("scan", seg, "198.51.100.50")
-    leaving, late = lab.host("cam1", seg, "198.51.100.11"), lab.host("cam5", seg, "198.51.100.15")
-    leaving_cam = camera(1, [leaving.address], manufacturer="Axis", model="M3106", mac=leaving.mac(),
-                         multicast_extras=False)
-    late_cam = camera(5, [late.address], manufacturer="Uniview", model="IPC3614", mac=late.mac(),
-                      multicast_extras=False)
+    leaving, leaving_cam = announcer(lab, seg, "cam1", 1, "198.51.100.11", manufacturer="Axis", model="M3106")
+    late, late_cam = announcer(lab, seg, "cam5", 5, "198.51.100.15", manufacturer="Uniview", model="IPC3614")
     leaving_proc = start_camera(lab, leaving, leaving_cam)
     wait_ready(leaving_proc)
     # a long listen: on a loaded machine the late camera's process may take seconds to start

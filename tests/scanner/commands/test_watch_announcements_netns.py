@@ -19,7 +19,7 @@ from typing import IO
 import pytest
 
 from tests.netns import Host, NetnsLab, netns_unavailable_reason
-from tests.probes.discovery.test_netns import camera, start_camera, wait_ready
+from tests.probes.discovery.test_netns import announcer, start_camera, wait_ready
 from tests.support.children import python_env
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
@@ -79,11 +79,8 @@ def test_hello_and_bye_between_scans_start_an_early_scan(tmp_path: Path) -> None
     with NetnsLab("wann") as lab:
         seg = lab.segment("198.51.100.0/24")
         scanner: Host = lab.host("scan", seg, "198.51.100.50")
-        host1, host2 = lab.host("cam1", seg, "198.51.100.11"), lab.host("cam2", seg, "198.51.100.12")
-        cam1 = camera(1, [host1.address], manufacturer="Axis", model="M3106", mac=host1.mac(),
-                      multicast_extras=False)
-        cam2 = camera(2, [host2.address], manufacturer="Uniview", model="IPC3614", mac=host2.mac(),
-                      multicast_extras=False)
+        host1, cam1 = announcer(lab, seg, "cam1", 1, "198.51.100.11", manufacturer="Axis", model="M3106")
+        host2, cam2 = announcer(lab, seg, "cam2", 2, "198.51.100.12", manufacturer="Uniview", model="IPC3614")
         cam1_proc = start_camera(lab, host1, cam1)
         wait_ready(cam1_proc)
         state = tmp_path / "state"
