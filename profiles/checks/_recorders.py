@@ -104,14 +104,6 @@ def _kept(where: str, recordings: Iterable[Recording]) -> KeptElsewhere:
     return KeptElsewhere(where, UNLIMITED if unlimited else max(finite, default=0.0), unlimited, len(recs))
 
 
-def _devices_by_id(ctx: CheckContext[Any]) -> dict[str, DeviceFacts]:
-    """device id -> device, built once per fleet: per camera it made the retention checks O(n^2) (issue 23)."""
-    by_id: dict[str, DeviceFacts] | None = ctx.fleet_cache.get("recorders.by_id")
-    if by_id is None:
-        by_id = ctx.fleet_cache["recorders.by_id"] = {d.device_id: d for d in ctx.devices}
-    return by_id
-
-
 def _find(recorder: Recorder, devices: Sequence[DeviceFacts]) -> DeviceFacts | None:
     assert recorder.match is not None
     hits = [d for d in devices if selector_strength(recorder.match, DeviceKeys.of(d)) is not None]
@@ -172,7 +164,7 @@ def kept_elsewhere(ctx: CheckContext[Any]) -> list[KeptElsewhere]:
     for device_id, recs in linked.items():
         if device_id in declared_ids:
             continue
-        device = _devices_by_id(ctx)[device_id]
+        device = ctx.devices_by_id[device_id]
         _evidence(ctx, f"recorder.{device.address}", "ok", _summary(recs), f"trc:GetRecordings on {device.address}")
         out.append(_kept(f"{device.label}, found recording this camera (not declared under `recorders:`)", recs))
     if problems:

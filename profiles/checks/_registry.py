@@ -263,6 +263,15 @@ class CheckContext(Generic[P]):
         return hours
 
     @property
+    def devices_by_id(self) -> dict[str, DeviceFacts]:
+        """device id -> device of the fleet, built once per evaluation: per camera it made fleet checks O(n^2)."""
+        key = ("devices_by_id", id(self.devices))
+        by_id: dict[str, DeviceFacts] | None = self.fleet_cache.get(key)
+        if by_id is None:
+            by_id = self.fleet_cache[key] = {d.device_id: d for d in self.devices}
+        return by_id
+
+    @property
     def calendar(self) -> SiteCalendar:
         """The site's calendar (holidays, school breaks), built once per evaluation."""
         cal = self.fleet_cache.get(SiteCalendar)

@@ -32,14 +32,6 @@ def _claimants(ctx: CheckContext[Any]) -> dict[tuple[str, str], list[str]]:
     return index
 
 
-def _devices_by_id(ctx: CheckContext[Any]) -> dict[str, DeviceFacts]:
-    cache_key = ("devices_by_id", id(ctx.devices))
-    by_id = ctx.fleet_cache.get(cache_key)
-    if by_id is None:
-        by_id = ctx.fleet_cache[cache_key] = {d.device_id: d for d in ctx.devices}
-    return by_id
-
-
 def _fleet_order(ctx: CheckContext[Any]) -> dict[str, int]:
     """device id -> its position in the fleet, once per fleet (per device it cost O(n), issue 23)."""
     cache_key = ("identity_order", id(ctx.devices))
@@ -68,7 +60,7 @@ def identity_unique(ctx: CheckContext[Any]) -> CheckOutcome:
     fleet = _fleet_keys(ctx)
     mine = fleet.get(device.device_id) or IdentityKeys.of(device)
     claimants = _claimants(ctx)
-    by_id = _devices_by_id(ctx)
+    by_id = ctx.devices_by_id
     shared_with: dict[str, list[str]] = {}  # other device -> what it shares, in fleet order
     for what, value in (("endpoint uuid", mine.uuid), ("serial", mine.serial)):
         for other_id in claimants.get((what, value), []) if value else []:
