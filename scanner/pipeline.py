@@ -8,6 +8,7 @@ pipeline serves ad-hoc audits and scheduled scans.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,6 +33,8 @@ from scanner.site import Credentials, SiteFile, site_inventory
 
 if TYPE_CHECKING:
     from probes.onvif.credentials import CredentialPlan
+    from probes.onvif.shards import ReaderOptions
+    from scanner.early_reads import EarlyReads
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class ScanOptions:
     on_device: Callable[[DeviceFacts], None] | None = None  # progress
     observe: tuple[str, float] | None = None  # (interface, seconds): capture the cameras' traffic meanwhile
     workers: int | None = None  # reader processes (None: the cores available, when there are enough cameras)
+    early_reads: bool = True  # read announced cameras while discovery listens, where that changes no read
     ca_bundle: Path | None = None  # --ca-bundle: overrides the site's scan.ca_bundle (tls.verification)
     scan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
@@ -129,7 +133,8 @@ def _xaddr_ports(device: DiscoveredDevice) -> list[int]:
     return ports
 
 
-async def discover_site(site_file: SiteFile, options: ScanOptions) -> list[DiscoveredDevice]:
+async def discover_site(site_file: SiteFile, options: ScanOptions,
+                        on_probe_match: Callable[[DiscoveredDevice], None] | None = None) -> list[DiscoveredDevice]:
     """Discovery for a site: the scope, the site's ports/interfaces, plus explicit hosts."""
     from probes.discovery import discover
 
@@ -143,6 +148,7 @@ async def discover_site(site_file: SiteFile, options: ScanOptions) -> list[Disco
         signals=options.signals,
         timeout=site.scan.discovery_timeout_s,
         extra_targets=extra,
+        on_probe_match=on_probe_match,
     )
 
 
@@ -156,23 +162,18 @@ def _unread(device: DiscoveredDevice, why: str) -> DeviceFacts:
     return unread
 
 
-async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
-                     options: ScanOptions) -> list[DeviceFacts]:
-    """Read every candidate's fact sheet with bounded concurrency and per-device deadlines."""
-    from probes.onvif.shards import ReaderOptions, read_sharded, worker_count
+def reader_options(site_file: SiteFile, options: ScanOptions) -> ReaderOptions:
+    """The reader of this scan: the site's limits, and its credential sets (or the caller's override)."""
+    from probes.onvif.shards import ReaderOptions
     from scanner.cabundle import ca_bundle_for
     from scanner.credentials import credential_plan  # lazy, like the reader (aiohttp)
 
     site = site_file.site
     creds = options.credentials  # an override (tests, demo) replaces the site's sets
-    plan = credential_plan(site_file) if creds is None else None
-    readable = [e for d in devices if d.xaddrs or d.onvif_ports for e in endpoint_reads(d)]  # every endpoint
-    results = [_unread(d, BYE_UNREAD if d.bye else "no ONVIF endpoint answered (RTSP only)") for d in devices
-               if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
-    reader = ReaderOptions(
+    return ReaderOptions(
         username=creds.username if creds else None,
         password=creds.password.get_secret_value() if creds else None,
-        credentials=plan,
+        credentials=credential_plan(site_file) if creds is None else None,
         concurrency=site.scan.concurrency,
         per_device_concurrency=site.scan.per_device_concurrency,
         device_deadline_s=site.scan.device_deadline_s,
@@ -180,8 +181,46 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice],
         max_reply_bytes=site.scan.max_reply_bytes,
         ca_bundle=ca_bundle_for(site_file, options.ca_bundle),
     )
-    workers = worker_count(options.workers, len(readable))
-    async for device_facts in read_sharded(readable, reader, workers=workers):
+
+
+def early_reader(site_file: SiteFile, options: ScanOptions, reader: ReaderOptions) -> EarlyReads | None:
+    """Reads that start while discovery listens (scanner/early_reads.py), when this scan allows them.
+
+    Not with reader processes (`--workers`, or by default a scope large enough for several: the sheets are
+    sharded over the final list), not while traffic is observed (the capture covers the reading phase), and
+    not when a credential set is chosen by MAC, serial or manufacturer (a later signal could change it).
+    """
+    from probes.onvif.shards import worker_count
+    from scanner.early_reads import EarlyReads, hint_independent
+
+    if options.observe is not None or not options.early_reads:
+        return None
+    if options.workers is None:
+        addresses = sum(net.num_addresses for net in site_file.site.scope.to_scope().networks)
+        one_process = worker_count(None, addresses + len(named_hosts(site_file, options))) == 1
+    else:
+        one_process = options.workers == 1
+    opened = reader.reader()
+    return EarlyReads(opened) if one_process and hint_independent(opened.plan) else None
+
+
+async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice], options: ScanOptions,
+                     early: EarlyReads | None = None) -> list[DeviceFacts]:
+    """Read every candidate's fact sheet with bounded concurrency and per-device deadlines.
+
+    `early`: reads already started during discovery (`early_reader`); the rest is read through it as well.
+    """
+    from probes.onvif.shards import read_sharded, worker_count
+
+    creds = options.credentials
+    reader = reader_options(site_file, options)
+    plan = reader.credentials
+    readable = [e for d in devices if d.xaddrs or d.onvif_ports for e in endpoint_reads(d)]  # every endpoint
+    results = [_unread(d, BYE_UNREAD if d.bye else "no ONVIF endpoint answered (RTSP only)") for d in devices
+               if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
+    sheets = early.read(readable) if early is not None else read_sharded(
+        readable, reader, workers=worker_count(options.workers, len(readable)))
+    async for device_facts in sheets:
         results.append(device_facts)
         if options.on_device:
             options.on_device(device_facts)
@@ -254,17 +293,21 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
                     scope=[*site.scope.targets, *site.scope.hosts],
                     profiles=list(options.profiles or site.profiles), scanner_version=__version__,
                     scanner_id=options.scanner_id)
-    discovered = await discover_site(site_file, options)
     named = named_hosts(site_file, options)
-    candidates = scan_candidates(discovered, named, declared_addresses(site_file))
-    if options.on_discovered:
-        options.on_discovered(candidates)
-    barrier("after-discovery")
-    observing = _start_observation(site_file, candidates, options.observe) if options.observe else None
-    devices = await read_facts(site_file, candidates, options)
-    if observing is not None:
-        meta.errors += await _finish_observation(observing, devices)
-    del discovered, candidates  # what discovery saw is in the sheets now: ~4 KB a camera not to carry on
+    async with contextlib.AsyncExitStack() as stack:
+        early = early_reader(site_file, options, reader_options(site_file, options))
+        if early is not None:
+            await stack.enter_async_context(early)
+        discovered = await discover_site(site_file, options, on_probe_match=early.offer if early else None)
+        candidates = scan_candidates(discovered, named, declared_addresses(site_file))
+        if options.on_discovered:
+            options.on_discovered(candidates)
+        barrier("after-discovery")
+        observing = _start_observation(site_file, candidates, options.observe) if options.observe else None
+        devices = await read_facts(site_file, candidates, options, early)
+        if observing is not None:
+            meta.errors += await _finish_observation(observing, devices)
+        del discovered, candidates  # what discovery saw is in the sheets now: ~4 KB a camera not to carry on
     barrier("after-reading")
     return_free_memory()  # the reading phase's reply buffers are gone: do not carry its high-water mark on
     result = document.new_document(meta, devices)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from probes.discovery._wsd_probe import HelloListener
 
 __all__ = ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport", "Signal", "discover",
-           "discover_report", "hello_listener", "selectable_signals"]
+           "discover_report", "hello_listener", "merge", "selectable_signals"]
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,12 @@ ACTIVE_SIGNALS = frozenset(Signal) - OBSERVATIONS
 
 async def discover(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interfaces: Sequence[str] = (),
                    signals: set[Signal] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                   extra_targets: Sequence[tuple[str, int]] = (), concurrency: int = 256) -> list[DiscoveredDevice]:
+                   extra_targets: Sequence[tuple[str, int]] = (), concurrency: int = 256,
+                   on_probe_match: Callable[[DiscoveredDevice], None] | None = None) -> list[DiscoveredDevice]:
     """The merged devices in scope (see discover_report for what was skipped and why)."""
     report = await discover_report(scope, ports=ports, interfaces=interfaces, signals=signals, timeout=timeout,
-                                   extra_targets=extra_targets, concurrency=concurrency)
+                                   extra_targets=extra_targets, concurrency=concurrency,
+                                   on_probe_match=on_probe_match)
     return report.devices
 
 
@@ -64,8 +66,8 @@ def hello_listener(scope: Scope, *, interfaces: Sequence[str] = (),
 
 async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS, interfaces: Sequence[str] = (),
                           signals: set[Signal] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                          extra_targets: Sequence[tuple[str, int]] = (),
-                          concurrency: int = 256) -> DiscoveryReport:
+                          extra_targets: Sequence[tuple[str, int]] = (), concurrency: int = 256,
+                          on_probe_match: Callable[[DiscoveredDevice], None] | None = None) -> DiscoveryReport:
     """Run the signals at once, merge what they saw, and say which signals did not run and why.
 
     Args:
@@ -79,6 +81,8 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
             UPnP description, mDNS resolve, retry of a live host's silent ports), each with a short minimum.
         extra_targets: (address, port) pairs to sweep as well; listed even when nothing answers.
         concurrency: TCP connections at once.
+        on_probe_match: told of each in-scope WS-Discovery ProbeMatch record as it arrives, before the
+            merge (the scan starts reading announced endpoints while the other signals still listen).
     """
     # the probes pull in aiohttp/zeroconf/scapy: imported here so that importing the models stays cheap
     from probes.discovery import _arp_probe, _mdns_probe, _ssdp_probe, _tcp_probe, _wsd_probe
@@ -110,10 +114,11 @@ async def discover_report(scope: Scope, *, ports: Sequence[int] = DEFAULT_PORTS,
         unicast_targets = list(dict.fromkeys([*hosts, *(h for h, _ in extra)]))
         jobs[Signal.WS_DISCOVERY_UNICAST] = _wsd_probe.unicast_probe(scope, unicast_targets, timeout=timeout,
                                                                       deadline=deadline,
-                                                                      declared={h for h, _ in extra})
+                                                                      declared={h for h, _ in extra},
+                                                                      on_device=on_probe_match)
     if (chosen or chosen6) and Signal.WS_DISCOVERY in wanted:
         jobs[Signal.WS_DISCOVERY] = _wsd_probe.multicast_probe(scope, chosen, timeout=timeout, deadline=deadline,
-                                                               interfaces6=chosen6)
+                                                               interfaces6=chosen6, on_device=on_probe_match)
     if chosen and Signal.MDNS in wanted:
         jobs[Signal.MDNS] = _mdns_probe.browse(scope, chosen, timeout=timeout, deadline=deadline)
     if chosen and Signal.SSDP in wanted:

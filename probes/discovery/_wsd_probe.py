@@ -91,8 +91,10 @@ def xaddr_host(xaddr: str, source: str) -> str | None:
 class _Replies:
     """Collects ProbeMatches that answer one of our MessageIDs, from in-scope sources."""
 
-    def __init__(self, scope: Scope, signal: Signal, segment: str | None = None) -> None:
+    def __init__(self, scope: Scope, signal: Signal, segment: str | None = None,
+                 on_device: Callable[[DiscoveredDevice], None] | None = None) -> None:
         self.scope, self.signal, self.segment = scope, signal, segment
+        self.on_device = on_device  # told of each record as it is heard (the scan may start reading it)
         self.message_ids: set[str] = set()
         self.devices: list[DiscoveredDevice] = []
         self.heard: set[str] = set()  # sources of our ProbeMatches and the in-scope addresses they gave
@@ -121,10 +123,13 @@ class _Replies:
             device = endpoint_device(endpoint, source, self.signal, self.scope, segment=self.segment)
             self.heard.update(device.addresses)
             self.devices.append(device)
+            if self.on_device is not None:
+                self.on_device(device)
 
 
 async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float, port: int = WSD_PORT,
-                        deadline: float | None = None, declared: Collection[str] = ()) -> list[DiscoveredDevice]:
+                        deadline: float | None = None, declared: Collection[str] = (),
+                        on_device: Callable[[DiscoveredDevice], None] | None = None) -> list[DiscoveredDevice]:
     """Probe every target on UDP `port`; answers come from routed subnets too.
 
     Datagrams to a silent address on an attached subnet wait in the kernel's ARP queue
@@ -141,7 +146,7 @@ async def unicast_probe(scope: Scope, targets: Sequence[str], *, timeout: float,
     later than LAST_WAIT before it (a scope too large to send in time) does it listen
     LAST_WAIT past the last Probe instead.
     """
-    replies = _Replies(scope, Signal.WS_DISCOVERY_UNICAST)
+    replies = _Replies(scope, Signal.WS_DISCOVERY_UNICAST, on_device=on_device)
     # the gate, before anything is sent; IPv6 targets are the addresses of small IPv6 scopes and named hosts
     targets = [a for a in dict.fromkeys(targets) if scope.contains(a)]
     plan: list[_Target] = []
@@ -226,7 +231,8 @@ async def _drained(transports: Sequence[DatagramEndpoint], *, limit: float) -> N
 
 async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *, timeout: float,
                           deadline: float | None = None,
-                          interfaces6: Sequence[Interface6] = ()) -> list[DiscoveredDevice]:
+                          interfaces6: Sequence[Interface6] = (),
+                          on_device: Callable[[DiscoveredDevice], None] | None = None) -> list[DiscoveredDevice]:
     """Multicast Probe (both device types, sent twice) on each interface; answers arrive unicast.
 
     IPv4 interfaces send to 239.255.255.250, IPv6 ones to FF02::C on their own link.
@@ -240,7 +246,8 @@ async def multicast_probe(scope: Scope, interfaces: Sequence[Interface], *, time
     try:
         every: list[Interface | Interface6] = [*interfaces, *interfaces6]
         for iface in every:
-            replies = _Replies(scope, Signal.WS_DISCOVERY, segment=f"{iface.name} {iface.network}")
+            replies = _Replies(scope, Signal.WS_DISCOVERY, segment=f"{iface.name} {iface.network}",
+                               on_device=on_device)
             collectors.append(replies)
             group: tuple[str, int] | tuple[str, int, int, int]
             if isinstance(iface, Interface6):

@@ -77,6 +77,22 @@ class OnvifReader:
         self._http: aiohttp.ClientSession | None = None
         self._sem: asyncio.Semaphore | None = None
 
+    @property
+    def plan(self) -> CredentialPlan:
+        """The credential sets this reader offers (which of them a device is offered depends on its hints)."""
+        return self._plan
+
+    def reads_alike(self, one: DiscoveredDevice, other: DiscoveredDevice) -> bool:
+        """Would reading `other` send what reading `one` sends? The same address, device service URL and
+        announced uuid, and the same credential sets offered in the same order (`read_inputs`)."""
+        try:
+            address, url, hints = read_inputs(one)
+            other_address, other_url, other_hints = read_inputs(other)
+        except DeviceError:
+            return False
+        return ((address, url, one.endpoint_uuid) == (other_address, other_url, other.endpoint_uuid)
+                and [s.name for s in self._plan.select(hints)] == [s.name for s in self._plan.select(other_hints)])
+
     def __repr__(self) -> str:  # never show the password
         return f"OnvifReader(username={self._username!r}, concurrency={self.concurrency})"
 
@@ -157,12 +173,9 @@ class OnvifReader:
                             endpoint_uuid=device.endpoint_uuid, mac=device.mac,
                             signals=[str(s) for s in device.signals], read_started=started)
         try:
-            address, xaddr = device_url(device)
+            address, xaddr, hints = read_inputs(device)
         except DeviceError as exc:
             return unread_facts(device, str(exc))
-        hints = DeviceHints(addresses=tuple(dict.fromkeys([address, *device.addresses])),
-                            endpoint_uuid=device.endpoint_uuid, mac=device.mac, serial=device.serial,
-                            manufacturers=tuple(m for m in (device.manufacturer, device.vendor) if m))
         channel = DeviceChannel(self._http, address, plan=self._plan, hints=hints,
                                 request_timeout_s=self.request_timeout_s, max_reply_bytes=self.max_reply_bytes,
                                 per_device_concurrency=self.per_device_concurrency, recorder=self.recorder,
@@ -214,6 +227,17 @@ class OnvifReader:
         facts.read_finished = clock.now()
         facts.read = derive_read(facts)
         return facts
+
+
+def read_inputs(device: DiscoveredDevice) -> tuple[str, str, DeviceHints]:
+    """Everything of a discovery record that a read depends on: the address, the device service URL and
+    the hints that choose credentials. Two records with equal inputs (and the same credential choice) are
+    read alike; the rest of a record (signals, a MAC heard by ARP) is copied onto the sheet, not used."""
+    address, xaddr = device_url(device)
+    hints = DeviceHints(addresses=tuple(dict.fromkeys([address, *device.addresses])),
+                        endpoint_uuid=device.endpoint_uuid, mac=device.mac, serial=device.serial,
+                        manufacturers=tuple(m for m in (device.manufacturer, device.vendor) if m))
+    return address, xaddr, hints
 
 
 def device_url(device: DiscoveredDevice) -> tuple[str, str]:

@@ -395,6 +395,14 @@ def _island_parts(result: ScanResult, add_device: Callable[[dict[str, Any]], Non
     rules: list[RuleRow] = []
     rule_pos: dict[tuple[Any, ...], int] = {}
     needs_decl: list[int] = []
+    sentences: dict[int, str] = {}  # by id: the evaluation pools its evidence refs, so rows share most of them
+
+    def sentence(e: EvidenceRef) -> str:
+        said = sentences.get(id(e))
+        if said is None:
+            said = sentences[id(e)] = evidence_sentence(e)
+        return said
+
     for number, f in enumerate(result.findings):
         if f.needs_declaration:
             needs_decl.append(number)
@@ -425,7 +433,7 @@ def _island_parts(result: ScanResult, add_device: Callable[[dict[str, Any]], Non
             if f.waiver
             else None
         )
-        evidence = " ".join(evidence_sentence(e) for e in f.evidence)
+        evidence = " ".join(sentence(e) for e in f.evidence)
         add_row(FindingRow(
             rule=rpos,
             device=pos,

@@ -137,12 +137,15 @@ def test_audit_script_runs_with_reader_processes_and_both_loops(tmp_path: Path) 
         ["1:uvloop"] if importlib.util.find_spec("uvloop") else [])
     out = tmp_path / "rows.json"
     done = subprocess.run([sys.executable, str(BENCH / "audit.py"), "--sizes", "4", "--no-slow", "--repeat", "1",
-                           "--variants", ",".join(variants), "--json-out", str(out)],
+                           "--variants", ",".join(variants), "--compare-late", "--json-out", str(out)],
                           capture_output=True, text=True, timeout=600, env={**os.environ, "CAMAUDIT_BENCH_NICE": "0"})
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {r.metric: r for r in Report.from_json(out.read_text(encoding="utf-8")).rows}
     assert rows["SOAP requests (lab count)"].value > 4 * 20  # every camera was really read
     assert rows["HTTP requests per camera (capture run)"].value > 20
+    late = rows["camaudit / floor, reading only after discovery"]  # --compare-late: the audit without early reads
+    assert late.value > 0 and "what early reads gain" in late.note
+    assert "busy" in rows["camaudit CPU / floor wall (whole audit)"].note
     for variant in map(audit.parse_variants, variants):
         label = variant[0].label
         assert f"{label}: CPU time, all scanner processes" in rows

@@ -10,7 +10,7 @@ from probes import discovery
 
 def test_exported_members() -> None:
     assert sorted(discovery.__all__) == ["DEFAULT_PORTS", "DEFAULT_TIMEOUT", "DiscoveredDevice", "DiscoveryReport",
-                                         "Signal", "discover", "discover_report", "hello_listener",
+                                         "Signal", "discover", "discover_report", "hello_listener", "merge",
                                          "selectable_signals"]
     assert all(hasattr(discovery, name) for name in discovery.__all__)
     assert discovery.DEFAULT_PORTS == (80, 443, 554, 2020, 8000, 8080, 8443, 8899, 37777)
