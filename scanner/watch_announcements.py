@@ -1,7 +1,8 @@
 """`camaudit watch` between scans: a WS-Discovery Hello or Bye starts the next scan early.
 
 A camera that leaves (Bye) or a device that comes up (Hello) between two scheduled scans would otherwise
-be noticed only at the next slot, hours later. Between scans the watch listens on the interfaces a
+be noticed only at the next slot, hours later. Between scans, and during a scan once its own discovery has
+ended (reading a large site takes minutes), the watch listens on the interfaces a
 discovery run uses (`probes.discovery.hello_listener`: senders outside the scope are not heard, nothing
 is sent). A Hello from an in-scope address, or a Bye of a camera the last scan saw or the site declares,
 makes the next scan start early: SETTLE after the first such announcement (a rebooting camera says Bye
@@ -33,13 +34,19 @@ SETTLE = timedelta(seconds=5)
 DEFAULT_GAP = "15m"
 
 
-def known_keys(site_file: SiteFile, result: ScanResult | None = None) -> frozenset[str]:
-    """What a Bye is recognised by: "uuid:<uuid>" and addresses of the cameras the scan saw or the site declares."""
+def known_keys(site_file: SiteFile, result: ScanResult | None = None,
+               discovered: Iterable[DiscoveredDevice] = ()) -> frozenset[str]:
+    """What a Bye is recognised by: "uuid:<uuid>" and addresses of the cameras the scan saw (or the running
+    scan's discovery found) or the site declares."""
     keys = set(declared_addresses(site_file))
     for device in result.devices if result is not None else ():
         keys.add(device.address)
         if device.endpoint_uuid:
             keys.add(f"uuid:{norm_uuid(device.endpoint_uuid)}")
+    for record in discovered:
+        keys.update(record.addresses)
+        if record.endpoint_uuid:
+            keys.add(f"uuid:{norm_uuid(record.endpoint_uuid)}")
     return frozenset(keys)
 
 
@@ -87,7 +94,8 @@ class EarlyScanPolicy:
 
 
 class Announcements:
-    """The listener between scans: sets `early` when the policy's pending early scan is due."""
+    """The listener between scans (and while a scan reads, once its discovery has ended): sets `early` when
+    the policy's pending early scan is due."""
 
     def __init__(self, policy: EarlyScanPolicy, clock: Clock) -> None:
         self.policy, self.clock = policy, clock
@@ -95,10 +103,24 @@ class Announcements:
         self._listener: Any = None
         self._timer: asyncio.TimerHandle | None = None
         self._silent_noted = False
+        self._resuming: asyncio.Task[None] | None = None
+        self._during_scan = False  # the listener is open while a scan reads (not between scans)
 
     async def listen(self, site_file: SiteFile, known: Iterable[str]) -> None:
         """Listen (again) after a scan, with the site's current scope and what the scan saw."""
         await self.pause()
+        await self._open(site_file, known)
+
+    def scan_discovered(self, site_file: SiteFile, known: Iterable[str]) -> None:
+        """The running scan's discovery has ended (its own listener with it): listen for the rest of the scan.
+
+        Reading, judging and reporting a large site take minutes; a camera leaving or coming up meanwhile
+        would otherwise go unheard until the scan after next. What is heard now makes the next scan early.
+        """
+        self._resuming = asyncio.get_running_loop().create_task(
+            self._open(site_file, known, during_scan=True), name="watch.listen-during-scan")
+
+    async def _open(self, site_file: SiteFile, known: Iterable[str], *, during_scan: bool = False) -> None:
         self.policy.known = frozenset(known)
         site = site_file.site
         listener = hello_listener(site.scope.to_scope(), interfaces=list(site.scope.interfaces),
@@ -110,12 +132,17 @@ class Announcements:
                 self._silent_noted = True
             return
         self._listener = await listener.__aenter__()
-        log.info("listening for Hello/Bye until the next scan on %s",
+        self._during_scan = during_scan
+        log.info("listening for Hello/Bye %s on %s", "while the scan reads" if during_scan else "until the next scan",
                  ", ".join([i.label for i in listener.interfaces] + [i.label for i in listener.interfaces6]))
         self._arm()
 
     async def pause(self) -> None:
-        """Stop listening (a scan runs: its own discovery hears announcements)."""
+        """Stop listening (a scan starts: its own discovery hears announcements; or one ended: listen anew)."""
+        resuming, self._resuming = self._resuming, None
+        if resuming is not None:  # opening the listener is short: let it finish, then close what it opened
+            with contextlib.suppress(Exception):
+                await resuming
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -142,7 +169,8 @@ class Announcements:
     def _fire(self) -> None:
         self._timer = None
         if self.policy.due is not None and self._listener is not None:
-            scan_log.info("scanning early: " + "; ".join(self.policy.reasons[:5])
+            scan_log.info(("scanning early, once this scan ends: " if self._during_scan else "scanning early: ")
+                          + "; ".join(self.policy.reasons[:5])
                           + (f" and {len(self.policy.reasons) - 5} more" if len(self.policy.reasons) > 5 else ""))
             self.early.set()
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from probes.barrier import barrier
+from probes.discovery import DiscoveredDevice
 from probes.errors import ConfigError
 from reports.model import ScanMeta, ScanResult
 from scanner import __version__, exitcodes
@@ -185,14 +186,24 @@ def expand_path(template: Path | str, *, scan_id: str, started: datetime, site: 
     return Path(text)
 
 
-def pipeline_scan(profiles: Sequence[str] = (), ca_bundle: Path | None = None) -> ScanFn:
+DiscoveredHook = Callable[[SiteFile, list[DiscoveredDevice]], None]  # a scan's discovery ended (what it found)
+
+
+def pipeline_scan(profiles: Sequence[str] = (), ca_bundle: Path | None = None,
+                  on_discovered: Sequence[DiscoveredHook] = ()) -> ScanFn:
     """The real scan: scanner.pipeline.run_scan with the watch's scan id (so the marker row is the scan).
-    The CA bundle is read again at each scan, like the site file: an exported bundle's update applies."""
+    The CA bundle is read again at each scan, like the site file: an exported bundle's update applies.
+    `on_discovered` (a list the caller may fill later) is told when each scan's discovery ends."""
 
     async def scan(site_file: SiteFile, scan_id: str) -> ScanResult:
         from scanner.pipeline import ScanOptions, run_scan
 
-        return await run_scan(site_file, ScanOptions(profiles=list(profiles), scan_id=scan_id, ca_bundle=ca_bundle))
+        def discovered(devices: list[DiscoveredDevice]) -> None:
+            for hook in on_discovered:
+                hook(site_file, devices)
+
+        return await run_scan(site_file, ScanOptions(profiles=list(profiles), scan_id=scan_id, ca_bundle=ca_bundle,
+                                                     on_discovered=discovered))
 
     return scan
 
@@ -453,7 +464,9 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
 
                 await stack.enter_async_context(AgentCommands(publisher, store, site.name))
                 await publish_recent_scans(publisher, store, site.name)
-        watcher = Watcher(args.site, site.name, store, scan or pipeline_scan(args.profiles, args.ca_bundle),
+        discovered_hooks: list[DiscoveredHook] = []
+        watcher = Watcher(args.site, site.name, store,
+                          scan or pipeline_scan(args.profiles, args.ca_bundle, discovered_hooks),
                           outputs=_common.output_paths(args), publisher=publisher, scan_timeout=timeout,
                           keep=parse_duration(args.keep) if args.keep else None, clock=clock)
         stack.callback(_remove_signal_handlers)
@@ -471,6 +484,8 @@ async def run(args: argparse.Namespace, *, scan: ScanFn | None = None, clock: Cl
             announcements = await stack.enter_async_context(
                 Announcements(EarlyScanPolicy(gap=gap, known=known_keys(site_file)), clock))
             job, early = _listening_between(watcher, announcements, site_file), announcements.early
+            discovered_hooks.append(lambda current, devices: announcements.scan_discovered(
+                current, known_keys(current, watcher.seen, devices)))
             if args.no_initial:
                 await announcements.listen(site_file, known_keys(site_file))
         await run_schedule(schedule, job, stop=stop, clock=clock, jitter=jitter, rng=rng,

@@ -1,6 +1,6 @@
 """A lab camera process for namespace tests: discovery responders plus a minimal ONVIF device service.
 
-    python camera_proc.py '<json list of ResponderCamera fields>' [--multicast]
+    python camera_proc.py '<json list of ResponderCamera fields>' [--multicast] [--reply-delay SECONDS]
 
 Prints "ready" once every socket is open, then "answered" once it has sent its first ProbeMatch (a test
 knows the scanner's Probe is out without guessing how long a loaded machine takes to start the scanner);
@@ -26,11 +26,14 @@ SOAP_REPLY = (b'<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003
 
 
 UUIDS = web.AppKey("uuids", dict)
+DELAY = web.AppKey("delay", float)  # s before each ONVIF reply (--reply-delay): a read that takes a while
 
 
 async def device_service(request: web.Request) -> web.Response:
     """GetEndpointReference answers the camera's uuid (pre-auth in ONVIF Core); anything else a time reply."""
     body = await request.read()
+    if request.app[DELAY] and b"GetEndpointReference" not in body:  # discovery's TCP check stays quick
+        await asyncio.sleep(request.app[DELAY])
     local = request.transport.get_extra_info("sockname")[0] if request.transport else ""
     if b"GetEndpointReference" in body and local in request.app[UUIDS]:
         guid = f"urn:uuid:{request.app[UUIDS][local]}".encode()
@@ -41,10 +44,11 @@ async def device_service(request: web.Request) -> web.Response:
     return web.Response(body=SOAP_REPLY, content_type="application/soap+xml")
 
 
-async def main(spec: str, multicast: bool) -> None:
+async def main(spec: str, multicast: bool, reply_delay: float = 0.0) -> None:
     cameras = [ResponderCamera(**c) for c in json.loads(spec)]
     app = web.Application()
     app[UUIDS] = {c.address: c.endpoint_uuid for c in cameras}
+    app[DELAY] = reply_delay
     app.router.add_post("/onvif/device_service", device_service)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -71,4 +75,6 @@ async def _report_answered(responders: LabResponders) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], "--multicast" in sys.argv[2:]))
+    flags = sys.argv[2:]
+    delay = float(flags[flags.index("--reply-delay") + 1]) if "--reply-delay" in flags else 0.0
+    asyncio.run(main(sys.argv[1], "--multicast" in flags, delay))

@@ -50,9 +50,10 @@ def announcer(lab: NetnsLab, seg: Segment, name: str, n: int, address: str, *, m
     return host, camera(n, [address], manufacturer=manufacturer, model=model, mac=host.mac(), multicast_extras=False)
 
 
-def start_camera(lab: NetnsLab, host: Host, cameras: list[ResponderCamera]) -> subprocess.Popen[bytes]:
+def start_camera(lab: NetnsLab, host: Host, cameras: list[ResponderCamera], *flags: str) -> subprocess.Popen[bytes]:
+    """The camera process (`flags`: camera_proc.py's, e.g. --reply-delay 3)."""
     spec = json.dumps([asdict(c) for c in cameras])
-    proc = lab.python(host, [CAMERA_PROC, spec, "--multicast"], stdout=subprocess.PIPE)
+    proc = lab.python(host, [CAMERA_PROC, spec, "--multicast", *flags], stdout=subprocess.PIPE)
     return proc
 
 
