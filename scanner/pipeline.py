@@ -205,15 +205,16 @@ def early_reader(site_file: SiteFile, options: ScanOptions, reader: ReaderOption
 
 
 async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice], options: ScanOptions,
-                     early: EarlyReads | None = None) -> list[DeviceFacts]:
+                     early: EarlyReads | None = None, reader: ReaderOptions | None = None) -> list[DeviceFacts]:
     """Read every candidate's fact sheet with bounded concurrency and per-device deadlines.
 
     `early`: reads already started during discovery (`early_reader`); the rest is read through it as well.
+    `reader`: the scan's `reader_options`, when the caller has built them (credentials and CA bundle read once).
     """
     from probes.onvif.shards import read_sharded, worker_count
 
     creds = options.credentials
-    reader = reader_options(site_file, options)
+    reader = reader or reader_options(site_file, options)
     plan = reader.credentials
     readable = [e for d in devices if d.xaddrs or d.onvif_ports for e in endpoint_reads(d)]  # every endpoint
     results = [_unread(d, BYE_UNREAD if d.bye else "no ONVIF endpoint answered (RTSP only)") for d in devices
@@ -295,7 +296,8 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
                     scanner_id=options.scanner_id)
     named = named_hosts(site_file, options)
     async with contextlib.AsyncExitStack() as stack:
-        early = early_reader(site_file, options, reader_options(site_file, options))
+        reader = reader_options(site_file, options)
+        early = early_reader(site_file, options, reader)
         if early is not None:
             await stack.enter_async_context(early)
         discovered = await discover_site(site_file, options, on_probe_match=early.offer if early else None)
@@ -304,7 +306,7 @@ async def run_scan(site_file: SiteFile, options: ScanOptions | None = None) -> S
             options.on_discovered(candidates)
         barrier("after-discovery")
         observing = _start_observation(site_file, candidates, options.observe) if options.observe else None
-        devices = await read_facts(site_file, candidates, options, early)
+        devices = await read_facts(site_file, candidates, options, early, reader)
         if observing is not None:
             meta.errors += await _finish_observation(observing, devices)
         del discovered, candidates  # what discovery saw is in the sheets now: ~4 KB a camera not to carry on
