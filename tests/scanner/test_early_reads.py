@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from lab import clock as lab_clock
 from lab import run_fleet
 from probes.discovery import Signal
 from probes.discovery.model import DiscoveredDevice
@@ -35,10 +36,23 @@ def announced(cam: Any, **extra: Any) -> DiscoveredDevice:
                             **{"signals": [Signal.WS_DISCOVERY_UNICAST], **extra})
 
 
+MOVING = ("clock.skew_seconds", "recording.summary")  # measured against, or relative to, our moving clock
+
+
+@pytest.fixture(autouse=True)
+def still_lab_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lab's clock held at one instant: its time is in replies kept as evidence, and two reads a second
+    apart must not differ there by luck."""
+    instant = lab_clock.now()
+    monkeypatch.setattr(lab_clock, "now", lambda: instant)
+
+
 def sheet_of(device: Any) -> Any:
-    """A sheet without the times of its read, nor the clock skew measured then (lab clock against ours)."""
+    """A sheet without the times of its read, nor what was measured against our clock (the skew, the span of
+    stored recordings)."""
     sheet = _timeless(device.model_dump(mode="json", exclude={"read_started", "read_finished"}))
-    sheet["facts"].get("clock.skew_seconds", {}).pop("value", None)
+    for key in MOVING:
+        sheet["facts"].get(key, {}).pop("value", None)
     return sheet
 
 
