@@ -125,3 +125,10 @@ def test_redaction_blanks_secret_elements_only() -> None:
     assert redact(raw) == raw.replace(b"P1", b"***").replace(b"hunter2", b"***")
     plain = b"<s:Body><tt:Name>cam</tt:Name></s:Body>"
     assert redact(plain) is plain
+
+
+@pytest.mark.parametrize("name", [b"PASSWORD", b"PassPhrase", b"sEcReT", b"KEY", b"token", b"x-y.z:Password"])
+def test_redaction_finds_secret_names_in_any_case(name: bytes) -> None:
+    """The cheap pre-check scans a lowered copy: a device's capitalisation must not let a secret through."""
+    raw = b"<s:Body><" + name + b' a="1">hunter2</' + name + b"></s:Body>"
+    assert b"hunter2" not in redact(raw) and b"***" in redact(raw)
