@@ -200,8 +200,10 @@ def early_reader(site_file: SiteFile, options: ScanOptions, reader: ReaderOption
         one_process = worker_count(None, addresses + len(named_hosts(site_file, options))) == 1
     else:
         one_process = options.workers == 1
+    if not one_process:
+        return None
     opened = reader.reader()
-    return EarlyReads(opened) if one_process and hint_independent(opened.plan) else None
+    return EarlyReads(opened) if hint_independent(opened.plan) else None
 
 
 async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice], options: ScanOptions,
