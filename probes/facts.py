@@ -41,6 +41,9 @@ class FactStatus(StrEnum):
     NOT_PROBED = "not_probed"  # we did not ask (out of budget, disabled, depends on a failed fact)
 
 
+_OK = FactStatus.OK
+
+
 class Evidence(CompactRecord):
     """Where a fact came from: a short excerpt and a fingerprint of the raw reply."""
 
@@ -82,12 +85,12 @@ class Fact(CompactRecord):
 
     @property
     def ok(self) -> bool:
-        return self.status is FactStatus.OK
+        return self.status is _OK  # not `FactStatus.OK`: a member lookup costs ~70 ns on 3.11, ~10^5 calls a scan
 
     @property
     def absent(self) -> bool:
         """An `ok` fact saying the feature is absent because every source that could show it agreed."""
-        return self.status is FactStatus.OK and self.source.startswith(ABSENCE_PREFIX)
+        return self.status is _OK and self.source.startswith(ABSENCE_PREFIX)
 
     @classmethod
     def observed(cls, value: Any, source: str, evidence: Evidence | None = None) -> Fact:

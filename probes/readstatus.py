@@ -96,12 +96,14 @@ def derive_read(device: DeviceFacts) -> DeviceRead:
         answered = any(f.evidence is not None for f in facts.values())
         return DeviceRead(status=ReadStatus.NOT_ONVIF if answered else ReadStatus.UNREACHABLE, reason=why)
     accepted = facts.get("auth.credentials_accepted")
-    denied = [f for f in facts.values() if f.status is FactStatus.DENIED and not f.source.startswith("derived")]
+    denied_status = FactStatus.DENIED  # looked up once: an enum member costs ~70 ns per lookup on 3.11
+    denied = next((f for f in facts.values() if f.status is denied_status and not f.source.startswith("derived")),
+                  None)  # the first one is all that is needed
     if accepted is not None and accepted.ok and accepted.value is False:
         return DeviceRead(status=ReadStatus.CREDENTIALS_REFUSED, failed_operations=_failed(device),
                           reason=accepted.reason or "the device refused the credentials")
-    if denied and accepted is not None and not accepted.ok:  # e.g. "no credentials configured"
-        refused = accepted.reason or denied[0].reason
+    if denied is not None and accepted is not None and not accepted.ok:  # e.g. "no credentials configured"
+        refused = accepted.reason or denied.reason
         return DeviceRead(status=ReadStatus.CREDENTIALS_REFUSED, failed_operations=_failed(device), reason=refused)
     failed = _failed(device)
     if failed or errors:
@@ -114,6 +116,7 @@ def _failed(device: DeviceFacts) -> list[str]:
     """Operations behind facts that were refused or failed (not those the device does not offer)."""
     from probes.facts import FactStatus
 
+    failing = frozenset((FactStatus.DENIED, FactStatus.ERROR))  # built once per sheet, not once per fact
     ops = {f.source for f in device.facts.values()
-           if f.status in (FactStatus.DENIED, FactStatus.ERROR) and f.source and not f.source.startswith("derived")}
+           if f.status in failing and f.source and not f.source.startswith("derived")}
     return sorted(ops)

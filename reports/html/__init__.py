@@ -17,7 +17,7 @@ import json
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -30,7 +30,7 @@ from probes import factvalues as fv
 from probes.facts import DeviceFacts, FactStatus
 from probes.factvalues import plain
 from probes.readstatus import DeviceRead, ReadStatus, derive_read
-from profiles.findings import Change, EvidenceRef, Result, Severity
+from profiles.findings import Change, EvidenceRef, Finding, Result, Severity
 from reports._index import device_name
 from reports.coverage import coverage_of, coverage_sentence, verdict_sentence
 from reports.model import ScanResult
@@ -137,8 +137,21 @@ class _Interner:
         return idx
 
 
+_VALUE_JSON = json.JSONEncoder(ensure_ascii=False, default=str)  # `json.dumps` builds one per call
+
+
 def _short(value: Any, limit: int = VALUE_LIMIT) -> str:
-    text = value if isinstance(value, str) else json.dumps(plain(value), ensure_ascii=False, default=str)
+    """A fact value as the report shows it: strings as they are, anything else as JSON, cut at `limit`."""
+    if isinstance(value, str):
+        text = value
+    elif value is None:  # this and the next two: half of a fleet's values, not worth an encoder
+        text = "null"
+    elif type(value) is bool:
+        text = "true" if value else "false"
+    elif type(value) is list and not value:
+        text = "[]"
+    else:
+        text = _VALUE_JSON.encode(plain(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -198,6 +211,55 @@ class Chart:
         return self
 
 
+@dataclass
+class _Tally:
+    """Every count of the summary and the charts, from one pass over the findings (36,000 at 1,000 cameras;
+    a pass per count cost ~0.3 s of a 1,000-camera audit: bench/README.md "Round seven")."""
+
+    per_device: dict[str, Counter[Result]] = field(default_factory=dict)
+    totals: Counter[Result] = field(default_factory=Counter)
+    judged: Counter[Result] = field(default_factory=Counter)  # without the results waiting for a declaration
+    waiting: Counter[str] = field(default_factory=Counter)  # results waiting for a declaration, per device
+    by_profile: dict[str, Counter[Result]] = field(default_factory=dict)  # judged results per profile
+    failing_sev: Counter[Severity] = field(default_factory=Counter)
+    waived_sev: Counter[Severity] = field(default_factory=Counter)
+    profiles: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> _Tally:
+        tally = cls()
+        per_device, judged, waiting, by_profile = tally.per_device, tally.judged, tally.waiting, tally.by_profile
+        profiles = tally.profiles
+        for f in findings:
+            result = f.result
+            device = per_device.get(f.device_id)
+            if device is None:
+                device = per_device[f.device_id] = Counter()
+            device[result] += 1
+            if result is Result.UNKNOWN and f.needs_declaration:
+                waiting[f.device_id] += 1
+            else:
+                judged[result] += 1
+                profile = by_profile.get(f.profile)
+                if profile is None:
+                    profile = by_profile[f.profile] = Counter()
+                profile[result] += 1
+            if result is Result.FAIL:
+                tally.failing_sev[f.severity] += 1
+            elif result is Result.WAIVED:
+                tally.waived_sev[f.severity] += 1
+            profiles.add(f.profile)
+        for counts in per_device.values():
+            tally.totals.update(counts)
+        return tally
+
+    def outcome(self, dev: DeviceFacts) -> str:
+        return _outcome(self.per_device.get(dev.device_id, _NO_RESULTS), dev.read)
+
+
+_NO_RESULTS: Counter[Result] = Counter()
+
+
 def _stacked(title: str, groups: dict[str, Counter[Any]], keys: list[Any], css: dict[Any, str],
              names: dict[Any, str]) -> Chart:
     bars = []
@@ -208,7 +270,7 @@ def _stacked(title: str, groups: dict[str, Counter[Any]], keys: list[Any], css: 
     return Chart(title, bars, legend).layout()
 
 
-def _charts(result: ScanResult, per_device: dict[str, Counter[Result]]) -> list[Chart]:
+def _charts(result: ScanResult, tally: _Tally) -> list[Chart]:
     res_css = {r: f"r-{r}" for r in Result}
     res_names = {r: str(r).replace("_", " ") for r in Result}
     order = [
@@ -220,10 +282,9 @@ def _charts(result: ScanResult, per_device: dict[str, Counter[Result]]) -> list[
         Result.PASS,
         Result.NOT_APPLICABLE,
     ]
-    failing = Counter(f.severity for f in result.findings if f.result is Result.FAIL)
-    waived = Counter(f.severity for f in result.findings if f.result is Result.WAIVED)
     by_sev = {
-        str(s): Counter({Result.FAIL: failing[s], Result.WAIVED: waived[s]}) for s in reversed(Severity)
+        str(s): Counter({Result.FAIL: tally.failing_sev[s], Result.WAIVED: tally.waived_sev[s]})
+        for s in reversed(Severity)
     }
     charts = [
         _stacked(
@@ -234,13 +295,9 @@ def _charts(result: ScanResult, per_device: dict[str, Counter[Result]]) -> list[
             res_names,
         )
     ]
-    by_profile: dict[str, Counter[Result]] = {}
-    for f in result.findings:
-        if not f.needs_declaration:  # counted apart: they say "declare the camera", not "could not judge"
-            by_profile.setdefault(f.profile, Counter())[f.result] += 1
-    title = "Findings by profile" + (" (results waiting for a declaration left out)"
-                                     if any(f.needs_declaration for f in result.findings) else "")
-    charts.append(_stacked(title, dict(sorted(by_profile.items())), order, res_css, res_names))
+    # results waiting for a declaration are counted apart: they say "declare the camera", not "could not judge"
+    title = "Findings by profile" + (" (results waiting for a declaration left out)" if tally.waiting else "")
+    charts.append(_stacked(title, dict(sorted(tally.by_profile.items())), order, res_css, res_names))
 
     outcome_css = {"failing": "o-failing", "incomplete": "o-incomplete", "compliant": "o-compliant"}
     outcome_names = {k: k for k in outcome_css}
@@ -249,7 +306,7 @@ def _charts(result: ScanResult, per_device: dict[str, Counter[Result]]) -> list[
     by_area: dict[str, Counter[str]] = {}
     for dev in result.devices:
         declared = result.declared.get(dev.device_id)
-        outcome = _outcome(per_device.get(dev.device_id, Counter()))
+        outcome = tally.outcome(dev)
         cls = f"class {declared.camera_class}" if declared and declared.camera_class else "undeclared"
         area = str(declared.area).replace("_", " ") if declared and declared.area else "undeclared"
         by_class.setdefault(cls, Counter())[outcome] += 1
@@ -389,9 +446,10 @@ def _island_parts(result: ScanResult, add_device: Callable[[dict[str, Any]], Non
     """
     text = _Interner()
     dev_pos: dict[str, int] = {}
+    evidence_cells: dict[int, tuple[int, int, str]] = {}
     for dev in result.devices:
         dev_pos[dev.device_id] = len(dev_pos)
-        add_device(_device_view(result, dev, text))
+        add_device(_device_view(result, dev, text, evidence_cells))
     rules: list[RuleRow] = []
     rule_pos: dict[tuple[Any, ...], int] = {}
     needs_decl: list[int] = []
@@ -447,22 +505,41 @@ def _island_parts(result: ScanResult, add_device: Callable[[dict[str, Any]], Non
     return text, rules, needs_decl
 
 
-def _device_view(result: ScanResult, dev: DeviceFacts, text: _Interner) -> dict[str, Any]:
-    """A camera with a fact sheet, its facts as rows."""
+_FACT_STATUS_POS = {status: position for position, status in enumerate(FACT_STATUSES)}
+_NO_EVIDENCE = (-1, -1, "")
+
+
+def _device_view(result: ScanResult, dev: DeviceFacts, text: _Interner,
+                 evidence_cells: dict[int, tuple[int, int, str]] | None = None) -> dict[str, Any]:
+    """A camera with a fact sheet, its facts as rows.
+
+    `evidence_cells` keeps the cells of each evidence object by identity: the facts of one reply share it
+    (half of a fleet's 60,000 facts), so its excerpt is cut and interned once.
+    """
     declared = result.declared.get(dev.device_id)
+    cells_of = {} if evidence_cells is None else evidence_cells
     facts: list[FactRow] = []
-    for key in sorted(dev.facts):
-        fact = dev.facts[key]
+    sheet = dev.facts
+    for key in sorted(sheet):
+        fact = sheet[key]
         ev = fact.evidence
+        if ev is None:
+            operation, excerpt, sha256 = _NO_EVIDENCE
+        else:
+            cells = cells_of.get(id(ev))
+            if cells is None:
+                cells = cells_of[id(ev)] = (text(ev.operation), text(ev.excerpt[:EXCERPT_LIMIT]),
+                                            ev.sha256[:16] if ev.sha256 else "")
+            operation, excerpt, sha256 = cells
         facts.append(FactRow(
             key=key,
-            status=FACT_STATUSES.index(fact.status),
+            status=_FACT_STATUS_POS[fact.status],
             value=text(_short(fact.value)) if fact.ok else -1,
             source=fact.source,
             reason=fact.reason or "",
-            operation=text(ev.operation if ev else None),
-            excerpt=text(ev.excerpt[:EXCERPT_LIMIT] if ev else None),
-            sha256=ev.sha256[:16] if ev and ev.sha256 else "",
+            operation=operation,
+            excerpt=excerpt,
+            sha256=sha256,
         ))
     return {
         "id": dev.device_id,
@@ -610,6 +687,7 @@ class Priority:
 def _priorities(result: ScanResult) -> list[Priority]:
     """Failing rules, most serious first, then the ones that fail on most cameras."""
     groups: dict[tuple[str, str], Priority] = {}
+    named: dict[tuple[str, str], str] = {}  # a camera fails ~10 rules: its name is worked out once
     for f in result.findings:
         if f.result is not Result.FAIL:
             continue
@@ -619,17 +697,17 @@ def _priorities(result: ScanResult) -> list[Priority]:
             group = groups[(f.rule_id, f.profile)] = Priority(
                 f.rule_id, f.title, f.severity, f"{ref.source} {ref.article}".strip(), ref.title or "",
                 f.remediation)
-        name = device_name(result, f.device_id, f.device_name)
+        name = named.get((f.device_id, f.device_name))
+        if name is None:
+            name = named[(f.device_id, f.device_name)] = device_name(result, f.device_id, f.device_name)
         if name not in group.cameras:
             group.cameras.append(name)
     return sorted(groups.values(), key=lambda g: (-g.severity.rank, -len(g.cameras), g.rule_id))
 
 
-def _counts(result: ScanResult) -> dict[str, int]:
+def _counts(tally: _Tally) -> dict[str, int]:
     """Finding counts that each mean one thing; unknowns that only wait for a declaration are apart."""
-    counts = Counter(str(f.result) for f in result.findings if not f.needs_declaration)
-    counts["waiting"] = sum(1 for f in result.findings if f.needs_declaration)
-    return {key: counts[key] for key in (*(str(r) for r in Result), "waiting")}
+    return {**{str(r): tally.judged[r] for r in Result}, "waiting": sum(tally.waiting.values())}
 
 
 def render_html(result: ScanResult) -> str:
@@ -648,11 +726,8 @@ def write_html(result: ScanResult, path: Path) -> None:
 
 def _context(result: ScanResult, spool_dir: Path | None = None) -> dict[str, object]:
     """Everything the template needs."""
-    per_device: dict[str, Counter[Result]] = {}
-    for f in result.findings:
-        per_device.setdefault(f.device_id, Counter())[f.result] += 1
-    totals = Counter(f.result for f in result.findings)
-    outcomes = Counter(_outcome(per_device.get(d.device_id, Counter()), d.read) for d in result.devices)
+    tally = _Tally.of(result.findings)
+    outcomes = Counter(tally.outcome(d) for d in result.devices)
     coverage = coverage_of(result)
     css = _asset("style.css")
     js = _asset("app.js")
@@ -664,8 +739,6 @@ def _context(result: ScanResult, spool_dir: Path | None = None) -> dict[str, obj
     errors += [
         f"{device_name(result, d.device_id)}: {e}" for d in result.devices for e in d.errors
     ]
-    crashed = sum(1 for f in result.findings if f.result is Result.ERROR)
-    waiting = Counter(f.device_id for f in result.findings if f.needs_declaration)
     priorities = _priorities(result)
     changes = _change_view(result)
     return {
@@ -675,29 +748,28 @@ def _context(result: ScanResult, spool_dir: Path | None = None) -> dict[str, obj
         "css": Markup(css),
         "js": Markup(js),
         "data": island_pieces(result, spool_dir),  # written piece by piece (memory)
-        "charts": _charts(result, per_device),
-        "totals": {str(r): totals[r] for r in Result},
+        "charts": _charts(result, tally),
+        "totals": {str(r): tally.totals[r] for r in Result},
         "outcomes": outcomes,
-        "counts": _counts(result),
+        "counts": _counts(tally),
         "priorities": priorities[:PRIORITY_LIMIT],
         "priorities_more": max(0, len(priorities) - PRIORITY_LIMIT),
         "failing_rules": len(priorities),
         "n_cameras": len(result.devices),
-        "failing_sev": Counter(str(f.severity) for f in result.findings if f.result is Result.FAIL),
+        "failing_sev": Counter({str(s): n for s, n in tally.failing_sev.items()}),
         "errors": errors,
-        "crashed": crashed,
+        "crashed": tally.totals[Result.ERROR],
         "changes": changes,
         "track_changes": bool(changes and not changes["first"]),
         "coverage": coverage,
         "coverage_sentence": coverage_sentence(coverage),
         "verdict": verdict_sentence(result),
         "read_labels": {str(s): s.label for s in ReadStatus},
-        "undeclared": {"cameras": len(waiting), "findings": sum(waiting.values())},
+        "undeclared": {"cameras": len(tally.waiting), "findings": sum(tally.waiting.values())},
         "results": [str(r) for r in Result],
         "severities": [str(s) for s in reversed(Severity)],
-        "severity_counts": {str(s): n for s in reversed(Severity)
-                            if (n := sum(1 for f in result.findings if f.result is Result.FAIL and f.severity is s))},
-        "profiles": sorted({f.profile for f in result.findings}),
+        "severity_counts": {str(s): n for s in reversed(Severity) if (n := tally.failing_sev[s])},
+        "profiles": sorted(tally.profiles),
     }
 
 
