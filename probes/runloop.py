@@ -51,7 +51,19 @@ def tune_gc() -> None:
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(main)` on the chosen loop, with the collector tuned (`tune_gc`)."""
+    """`asyncio.run(main)` on the chosen loop, with the collector tuned (`tune_gc`).
+
+    The result is handed back outside the main task: on Python 3.11, `asyncio.Runner.run` looks its SIGINT
+    handler up through `signal.getsignal`, whose enum conversion formats that handler, hence the main task,
+    hence the task's result, with `repr`; for a whole scan's result that took 3.3 s of CPU at 1,000 cameras
+    after the work was done (bench/README.md "Round seven").
+    """
     tune_gc()
+    box: list[T] = []
+
+    async def main_task() -> None:
+        box.append(await main)
+
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        return runner.run(main)
+        runner.run(main_task())
+    return box[0]
