@@ -20,9 +20,10 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from probes.facts import DeviceFacts
@@ -47,6 +48,19 @@ def peak_since_last_mb() -> float | None:
     except (OSError, StopIteration, ValueError):
         return None
     return round(peak / 1024, 1)
+
+
+def timed_writer(fmt: str, writer: Callable[[Any, Path], None], spent: dict[str, float]) -> Callable[[Any, Path], None]:
+    """`writer`, adding the CPU time of its thread to `spent[fmt]`."""
+
+    def timed(result: Any, path: Path) -> None:
+        started = time.thread_time()
+        try:
+            writer(result, path)
+        finally:
+            spent[fmt] = spent.get(fmt, 0.0) + time.thread_time() - started
+
+    return timed
 
 
 def gc_timer() -> dict[str, float]:
@@ -142,7 +156,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
 
     from probes import clock
     from probes.runloop import loop_name
-    from reports.emit import write_reports
+    from reports.emit import REPORTERS, write_reports
     from scanner.pipeline import ScanOptions, run_scan
     from scanner.site import Credentials, load_site
 
@@ -189,6 +203,9 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
     peaks["facts+evaluation"] = peak_since_last_mb()
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    report_cpu: dict[str, float] = {}  # CPU of each report's writer (in the writing thread)
+    for fmt, writer in list(REPORTERS.items()):
+        REPORTERS[fmt] = timed_writer(fmt, writer, report_cpu)
     await asyncio.to_thread(write_reports, result, html=out / "report.html", json=out / "scan.json")
     wall = time.perf_counter() - t0
     rss["reported"] = round(rss_now_mb(), 1)
@@ -226,6 +243,7 @@ async def audit(args: argparse.Namespace) -> dict[str, object]:
         "reads_started_s": round((first_read - wall0).total_seconds(), 3) if first_read else marks.get(
             "discovered", 0.0),
         "evaluated_s": round(marks["evaluated"], 3),
+        "report_cpu_s": {fmt: round(cpu, 3) for fmt, cpu in report_cpu.items()},
         "discovered": marks.get("candidates", 0),  # what discovery handed to the reader (named/declared included)
         "devices": len(result.devices),
         "devices_read": read_count,
