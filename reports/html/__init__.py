@@ -446,10 +446,9 @@ def _island_parts(result: ScanResult, add_device: Callable[[dict[str, Any]], Non
     """
     text = _Interner()
     dev_pos: dict[str, int] = {}
-    evidence_cells: dict[int, tuple[int, int, str]] = {}
     for dev in result.devices:
         dev_pos[dev.device_id] = len(dev_pos)
-        add_device(_device_view(result, dev, text, evidence_cells))
+        add_device(_device_view(result, dev, text))
     rules: list[RuleRow] = []
     rule_pos: dict[tuple[Any, ...], int] = {}
     needs_decl: list[int] = []
@@ -506,40 +505,25 @@ def _island_parts(result: ScanResult, add_device: Callable[[dict[str, Any]], Non
 
 
 _FACT_STATUS_POS = {status: position for position, status in enumerate(FACT_STATUSES)}
-_NO_EVIDENCE = (-1, -1, "")
 
 
-def _device_view(result: ScanResult, dev: DeviceFacts, text: _Interner,
-                 evidence_cells: dict[int, tuple[int, int, str]] | None = None) -> dict[str, Any]:
-    """A camera with a fact sheet, its facts as rows.
-
-    `evidence_cells` keeps the cells of each evidence object by identity: the facts of one reply share it
-    (half of a fleet's 60,000 facts), so its excerpt is cut and interned once.
-    """
+def _device_view(result: ScanResult, dev: DeviceFacts, text: _Interner) -> dict[str, Any]:
+    """A camera with a fact sheet, its facts as rows."""
     declared = result.declared.get(dev.device_id)
-    cells_of = {} if evidence_cells is None else evidence_cells
     facts: list[FactRow] = []
     sheet = dev.facts
     for key in sorted(sheet):
         fact = sheet[key]
         ev = fact.evidence
-        if ev is None:
-            operation, excerpt, sha256 = _NO_EVIDENCE
-        else:
-            cells = cells_of.get(id(ev))
-            if cells is None:
-                cells = cells_of[id(ev)] = (text(ev.operation), text(ev.excerpt[:EXCERPT_LIMIT]),
-                                            ev.sha256[:16] if ev.sha256 else "")
-            operation, excerpt, sha256 = cells
         facts.append(FactRow(
             key=key,
             status=_FACT_STATUS_POS[fact.status],
             value=text(_short(fact.value)) if fact.ok else -1,
             source=fact.source,
             reason=fact.reason or "",
-            operation=operation,
-            excerpt=excerpt,
-            sha256=sha256,
+            operation=text(ev.operation if ev else None),
+            excerpt=text(ev.excerpt[:EXCERPT_LIMIT] if ev else None),
+            sha256=ev.sha256[:16] if ev and ev.sha256 else "",
         ))
     return {
         "id": dev.device_id,
