@@ -39,6 +39,7 @@ class RtspEndpoint:
     port: int = 0
     requests: list[RtspRequest] = field(default_factory=list)
     server: asyncio.Server | None = None
+    reply_delay_s: float = 0.0  # every reply waits this long, as the ONVIF replies do (benchmarks of slow devices)
 
     @property
     def methods(self) -> list[str]:
@@ -50,6 +51,8 @@ class RtspEndpoint:
                 head = await _read_head(reader)
                 if head is None:
                     return
+                if self.reply_delay_s > 0:
+                    await asyncio.sleep(self.reply_delay_s)
                 writer.write(self._answer(head))
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
@@ -168,9 +171,9 @@ def sdp(cam: Camera, profile: MediaProfile, host: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-async def start(cam: Camera, host: str, port: int) -> RtspEndpoint:
+async def start(cam: Camera, host: str, port: int, *, reply_delay_s: float = 0.0) -> RtspEndpoint:
     """Listen for one camera (port 0 = ephemeral); the caller closes `endpoint.server`."""
-    endpoint = RtspEndpoint(cam=cam, host=host)
+    endpoint = RtspEndpoint(cam=cam, host=host, reply_delay_s=reply_delay_s)
     endpoint.server = await asyncio.start_server(endpoint.handle, host, port, limit=MAX_REQUEST_BYTES)
     endpoint.port = endpoint.server.sockets[0].getsockname()[1]
     return endpoint

@@ -515,7 +515,8 @@ async def run_fleet(fleet: Fleet, *, port_override: int | None = None, bind_host
             if cam.rtsp.enabled:
                 from lab import rtsp
 
-                rc.rtsp = await rtsp.start(cam, host, cam.rtsp.port if port_override is None else 0)
+                rc.rtsp = await rtsp.start(cam, host, cam.rtsp.port if port_override is None else 0,
+                                           reply_delay_s=reply_delay_s)
             running.append(rc)
         result = RunningFleet(fleet=fleet, cameras=running, start_seconds=time.perf_counter() - started,
                               ca_pem=certificates.ca_pem() if certificates is not None else None)

@@ -34,6 +34,7 @@ from scanner.site import Credentials, SiteFile, site_inventory
 if TYPE_CHECKING:
     from probes.onvif.credentials import CredentialPlan
     from probes.onvif.shards import ReaderOptions
+    from probes.rtsp import StreamProbes
     from scanner.early_reads import EarlyReads
 
 log = logging.getLogger(__name__)
@@ -223,27 +224,30 @@ async def read_facts(site_file: SiteFile, devices: Sequence[DiscoveredDevice], o
                if not (d.xaddrs or d.onvif_ports)]  # not `d not in readable`: O(n^2) pydantic __eq__
     sheets = early.read(readable) if early is not None else read_sharded(
         readable, reader, workers=worker_count(options.workers, len(readable)))
-    async for device_facts in sheets:
-        results.append(device_facts)
-        if options.on_device:
-            options.on_device(device_facts)
+    async with stream_probes(site_file, creds, plan) as streams:  # each sheet's RTSP step starts as its read ends
+        for device_facts in results:
+            probe_streams_of(streams, device_facts)
+        async for device_facts in sheets:
+            results.append(device_facts)
+            probe_streams_of(streams, device_facts)
+            if options.on_device:
+                options.on_device(device_facts)
     # identity decided after reading: endpoints that agree are one device, ids re-keyed to what was read
-    # so history, drift and finding uids survive an IP or port change (probes/identity.py)
+    # so history, drift and finding uids survive an IP or port change (probes/identity.py); the RTSP facts
+    # of joined endpoints come from one shared probe (probes/rtsp/_step.py)
     results = group_endpoints(results)
-    await read_streams(site_file, results, creds, plan)
     for device in results:  # a joined device's status is what all its endpoints read together
         device.read = derive_read(device)
     results.sort(key=lambda d: (d.address, d.port or 0))
     return results
 
 
-async def read_streams(site_file: SiteFile, devices: Sequence[DeviceFacts], creds: Credentials | None,
-                       plan: CredentialPlan | None) -> None:
-    """The RTSP read step (probes/rtsp): OPTIONS/DESCRIBE on each device's stream URIs, in place.
+def stream_probes(site_file: SiteFile, creds: Credentials | None, plan: CredentialPlan | None) -> StreamProbes:
+    """The RTSP read step (probes/rtsp): OPTIONS/DESCRIBE on each sheet's stream URIs, in place.
 
     Credentials are the ones the ONVIF read proved (`auth.credential_set`), so RTSP costs no extra guesses.
     """
-    from probes.rtsp import probe_all
+    from probes.rtsp import StreamProbes
 
     by_name = {s.name: s for s in plan.sets} if plan is not None else {}
 
@@ -254,9 +258,14 @@ async def read_streams(site_file: SiteFile, devices: Sequence[DeviceFacts], cred
         return (accepted.username, accepted.password.get_secret_value()) if accepted is not None else None
 
     scan = site_file.site.scan
-    readable = [d for d in devices if (d.read or derive_read(d)).status is not ReadStatus.UNREACHABLE]
-    await probe_all(readable, credentials_for, concurrency=scan.concurrency, timeout_s=scan.request_timeout_s,
-                    deadline_s=scan.device_deadline_s, max_reply_bytes=min(scan.max_reply_bytes, 256 * 1024))
+    return StreamProbes(credentials_for, concurrency=scan.concurrency, timeout_s=scan.request_timeout_s,
+                        deadline_s=scan.device_deadline_s, max_reply_bytes=min(scan.max_reply_bytes, 256 * 1024))
+
+
+def probe_streams_of(streams: StreamProbes, device: DeviceFacts) -> None:
+    """Start `device`'s RTSP step unless nothing answered at its address."""
+    if (device.read or derive_read(device)).status is not ReadStatus.UNREACHABLE:
+        streams.start(device)
 
 
 def _start_observation(site_file: SiteFile, candidates: Sequence[DiscoveredDevice],

@@ -101,11 +101,11 @@ def _target(address: str, uri: str, profile: Any) -> Target | None:
 
 
 class DeviceProbe:
-    """One device's RTSP read; `run` never raises for the camera's misbehaviour."""
+    """The RTSP read of one address's streams; `run` never raises for the camera's misbehaviour."""
 
-    def __init__(self, device: DeviceFacts, credentials: tuple[str, str] | None, *, timeout_s: float,
+    def __init__(self, address: str, credentials: tuple[str, str] | None, *, timeout_s: float,
                  max_reply_bytes: int) -> None:
-        self.device = device
+        self.address = address
         self.credentials = credentials
         self.timeout_s = timeout_s
         self.max_reply_bytes = max_reply_bytes
@@ -117,7 +117,7 @@ class DeviceProbe:
         for target in targets:
             by_port.setdefault((target.port, target.tls), []).append(target)
         for (port, tls), group in by_port.items():
-            conn = RtspConnection(self.device.address, port, tls=tls, timeout_s=self.timeout_s,
+            conn = RtspConnection(self.address, port, tls=tls, timeout_s=self.timeout_s,
                                   max_reply_bytes=self.max_reply_bytes)
             try:
                 if not await self._options(conn, group[0], out):
@@ -287,12 +287,30 @@ async def probe_device(device: DeviceFacts, credentials: tuple[str, str] | None,
     """Every RTSP fact of `device` (never raises for the device's misbehaviour)."""
     targets, why_not = stream_targets(device)
     if not targets:
-        return {key: Fact.failed(FactStatus.NOT_PROBED, "rtsp", why_not or "nothing to probe") for key in RTSP_FACTS}
-    probe = DeviceProbe(device, credentials, timeout_s=timeout_s, max_reply_bytes=max_reply_bytes)
+        return not_probed(why_not)
+    out = await probe_streams(device.address, targets, credentials, timeout_s=timeout_s, deadline_s=deadline_s,
+                              max_reply_bytes=max_reply_bytes)
+    return device_facts(device, out, deadline_s)
+
+
+def not_probed(why_not: str | None) -> dict[str, Fact]:
+    return {key: Fact.failed(FactStatus.NOT_PROBED, "rtsp", why_not or "nothing to probe") for key in RTSP_FACTS}
+
+
+async def probe_streams(address: str, targets: list[Target], credentials: tuple[str, str] | None, *,
+                        timeout_s: float, deadline_s: float, max_reply_bytes: int) -> _Outcome | None:
+    """What the RTSP server at `address` said about `targets`; None when the deadline was hit."""
+    probe = DeviceProbe(address, credentials, timeout_s=timeout_s, max_reply_bytes=max_reply_bytes)
     try:
         async with asyncio.timeout(deadline_s):
-            out = await probe.run(targets)
+            return await probe.run(targets)
     except TimeoutError:
+        return None
+
+
+def device_facts(device: DeviceFacts, out: _Outcome | None, deadline_s: float) -> dict[str, Fact]:
+    """`device`'s RTSP facts from a probe's outcome (None: its deadline was hit)."""
+    if out is None:
         return {key: Fact.failed(FactStatus.ERROR, "rtsp", f"RTSP probe deadline of {deadline_s:g} s hit")
                 for key in RTSP_FACTS}
     facts = outcome_facts(out)

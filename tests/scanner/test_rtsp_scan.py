@@ -4,6 +4,8 @@ encoder, and the probe sends nothing but OPTIONS and DESCRIBE (Digest only, with
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from pathlib import Path
 
@@ -82,3 +84,51 @@ async def test_scan_reads_streams_and_judges_them(tmp_path: Path, monkeypatch) -
     assert all(r.authenticated for r in received["mic"] if r.authorization)
     devices = {d["address"]: d for d in doc["devices"]}
     assert devices["127.0.10.61"]["facts"]["rtsp.auth"]["value"]["anonymous_streams"]
+
+
+STUCK_FLEET = f"""
+version: 1
+defaults:
+  auth: {{schemes: [ws-usernametoken, http-digest], users: {{auditor: {{password: lab-pass, level: Administrator}}}}}}
+cameras:
+  - {{name: tidy, address: 127.0.10.71, identity: {{endpoint_uuid: "{UUID.format(71)}"}},
+     rtsp: {{enabled: true, auth: digest}}}}
+  - {{name: stuck, address: 127.0.10.72, identity: {{endpoint_uuid: "{UUID.format(72)}"}},
+     misbehaviour: [{{mode: no_reply, operations: ["tds:GetNTP"]}}]}}
+"""
+
+
+async def test_a_camera_s_streams_are_probed_while_another_is_still_read(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The RTSP step starts as each read ends: one camera that never answers a request (here for a minute)
+    does not hold back the other's RTSP probe until the last sheet."""
+    from scanner.pipeline import ScanOptions, run_scan
+    from scanner.site import load_site
+
+    monkeypatch.setenv("LAB_RTSP_PW", "lab-pass")
+    async with run_fleet(parse_fleet(STUCK_FLEET), port_override=0) as running:
+        site = {
+            "name": "rtsp-stuck", "timezone": "Europe/Prague", "jurisdiction": "CZ",
+            "scope": {"targets": ["127.0.10.64/28"], "ports": [80],
+                      "hosts": [f"{c.address}:{c.port}" for c in running.cameras]},
+            "credentials": {"username": "auditor", "password_env": "LAB_RTSP_PW"},
+            "scan": {"request_timeout_s": 60, "device_deadline_s": 120},
+            "profiles": ["gdpr-baseline"],
+        }
+        path = tmp_path / "site.yaml"
+        path.write_text(yaml.safe_dump(site, sort_keys=False))
+        scanning = asyncio.create_task(run_scan(load_site(path), ScanOptions(workers=1)))
+        described = running.camera("tidy").rtsp.requests
+        try:
+            for _ in range(2000):  # up to 20 s: without per-sheet probes the first DESCRIBE comes after 60
+                if any(r.method == "DESCRIBE" for r in described) or scanning.done():
+                    break
+                await asyncio.sleep(0.01)
+            assert any(r.method == "DESCRIBE" for r in described), "no RTSP probe while the other camera is read"
+            assert not scanning.done()
+            assert "tds:GetNTP" in running.camera("stuck").received  # held, unanswered: its read goes on
+        finally:
+            scanning.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scanning
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("rtsp[")]
