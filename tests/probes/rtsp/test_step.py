@@ -81,3 +81,16 @@ async def test_an_error_of_the_body_passes_unchanged_and_cancels_the_probes(flee
             raise LookupError("reading failed")
     assert not [task for task in asyncio.all_tasks() if task.get_name().startswith("rtsp[")]
     assert sheet.facts.keys() == before.keys()  # cancelled before storing anything
+
+
+async def test_a_clone_claiming_the_same_uuid_elsewhere_is_probed_on_its_own(fleet: RunningFleet) -> None:
+    sheet = await _sheet(fleet, "first")
+    assert sheet.endpoint_uuid
+    # another device at another address repeats the uuid (a cloned identity): its streams are its own
+    clone = sheet.model_copy(update={"facts": dict(sheet.facts), "address": "127.0.0.2"})
+    async with StreamProbes(lambda _: ("admin", "pw"), timeout_s=3, deadline_s=10) as streams:
+        streams.start(sheet)
+        streams.start(clone)
+    assert sheet.facts["rtsp.server"].value.answers is True
+    assert clone.facts["rtsp.server"].value.answers is False  # nothing listens there: not the original's answer
+    assert [r.method for r in fleet.camera("first").rtsp.requests].count("OPTIONS") == 1
