@@ -15,6 +15,7 @@ import yaml
 from lab import parse_fleet, run_fleet
 from scanner.cli import build_parser
 from scanner.commands import scan
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.slow
 
@@ -120,10 +121,9 @@ async def test_a_camera_s_streams_are_probed_while_another_is_still_read(tmp_pat
         scanning = asyncio.create_task(run_scan(load_site(path), ScanOptions(workers=1)))
         described = running.camera("tidy").rtsp.requests
         try:
-            for _ in range(2000):  # up to 20 s: without per-sheet probes the first DESCRIBE comes after 60
-                if any(r.method == "DESCRIBE" for r in described) or scanning.done():
-                    break
-                await asyncio.sleep(0.01)
+            # up to 20 s: without per-sheet probes the first DESCRIBE would come after the other's 60
+            await until(lambda: any(r.method == "DESCRIBE" for r in described) or scanning.done(),
+                        "a DESCRIBE or the end of the scan", timeout=20, every=0.01)
             assert any(r.method == "DESCRIBE" for r in described), "no RTSP probe while the other camera is read"
             assert not scanning.done()
             assert "tds:GetNTP" in running.camera("stuck").received  # held, unanswered: its read goes on

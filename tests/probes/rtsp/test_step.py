@@ -16,6 +16,7 @@ from probes.discovery.model import DiscoveredDevice
 from probes.facts import DeviceFacts, FactStatus
 from probes.onvif import OnvifReader
 from probes.rtsp import RTSP_FACTS, StreamProbes
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -40,22 +41,13 @@ async def _sheet(running: RunningFleet, name: str) -> DeviceFacts:
     return sheet
 
 
-async def _until(condition: object, what: str) -> None:
-    """Wait for `condition()` (a bound check, not a time): the test fails only if it never comes."""
-    for _ in range(1000):
-        if condition():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never: {what}")
-
-
 async def test_a_sheet_is_probed_while_the_reading_goes_on(fleet: RunningFleet) -> None:
     sheet = await _sheet(fleet, "first")
     requests = fleet.camera("first").rtsp.requests
     async with StreamProbes(lambda _: ("admin", "pw"), timeout_s=3, deadline_s=10) as streams:
         streams.start(sheet)
         # still inside the step (more sheets could arrive): the camera's RTSP server already got the probe
-        await _until(lambda: any(r.method == "DESCRIBE" for r in requests), "a DESCRIBE before the step ends")
+        await until(lambda: any(r.method == "DESCRIBE" for r in requests), "a DESCRIBE before the step ends")
     assert sheet.facts["rtsp.server"].ok and sheet.facts["rtsp.auth"].ok
     assert all(key in sheet.facts for key in RTSP_FACTS)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from scanner.collect import Collector, CollectorOptions, CollectorStore
 from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder
 from tests.scanner import labscans
 from tests.scanner.history.conftest import pg_schema
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.broker
 
@@ -38,14 +39,6 @@ def broker(tmp_path: Path) -> Any:
     b = Mosquitto(tmp_path).start()
     yield b
     b.stop()
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30.0) -> None:
-    """Wait for a condition (a deadline against hanging, never a timing assertion)."""
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.1)
-    assert await check(), what
 
 
 @contextlib.asynccontextmanager

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from tests.reports.mqtt._broker import MOSQUITTO, free_port
 from tests.scanner.collect.sitebroker import ExampleMosquitto
 from tests.scanner.dashboard.overview import log_in_and_read_sites
 from tests.support.children import Child
+from tests.support.waiting import until as wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 SITES = {"A": "127.0.21", "B": "127.0.22", "C": "127.0.23"}
@@ -76,14 +78,7 @@ class Proc(Child):
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 240.0) -> None:
-    """Wait for a condition (a deadline against hanging, never a timing assertion)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await check():
-                await asyncio.sleep(0.5)
-    except TimeoutError:
-        raise AssertionError(f"never happened: {what}") from None
+until = functools.partial(wait_until, timeout=240.0, every=0.5)  # a fleet of agents and a collector: minutes
 
 
 @contextlib.asynccontextmanager
