@@ -12,7 +12,6 @@ import json
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -126,12 +125,6 @@ def measure() -> Iterator[Usage]:
         usage.wall_s = time.perf_counter() - t0
         usage.cpu_s = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         usage.peak_rss_mb = r1.ru_maxrss / 1024  # Linux: KiB
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def unique_loopback_net(n: int) -> str:

@@ -43,7 +43,8 @@ from scanner.collect.store import summary_rows
 from scanner.dashboard import DashboardOptions, DashboardStore, build_app
 from tests.pgserver import TempPostgres, with_search_path
 from tests.reports.factory import make_scan
-from tests.reports.mqtt._broker import Mosquitto, free_port
+from tests.reports.mqtt._broker import Mosquitto
+from tests.support.ports import free_port
 
 
 def site_scan(site: str, cameras: int, seed: int, day: int) -> ScanResult:

@@ -19,14 +19,9 @@ from typing import Self
 import aiomqtt
 
 from tests.support.children import Child
+from tests.support.ports import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Mosquitto(Child):

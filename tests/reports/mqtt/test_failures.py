@@ -17,7 +17,8 @@ from reports.mqtt import (
     publish_result,
 )
 from reports.mqtt.outbox import Outbox
-from tests.reports.mqtt._broker import Recorder, free_port, make_pki
+from tests.reports.mqtt._broker import Recorder, make_pki
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.broker
 

@@ -16,8 +16,9 @@ import pytest
 from reports.mqtt import MqttFormat, MqttPublisher, Topics, publish_result
 from reports.mqtt.outbox import Outbox
 from tests.reports.factory import make_scan
-from tests.reports.mqtt._broker import Recorder, free_port
+from tests.reports.mqtt._broker import Recorder
 from tests.support.children import python_env
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.broker
 

@@ -32,10 +32,11 @@ from reports.mqtt.connection import build_tls_context
 from scanner.dashboard.auth import hash_password
 from tests.pgserver import PostgresUnavailable, TempPostgres
 from tests.reports.cdp import Chromium, chromium_available
-from tests.reports.mqtt._broker import MOSQUITTO, free_port
+from tests.reports.mqtt._broker import MOSQUITTO
 from tests.scanner.collect.sitebroker import ExampleMosquitto
 from tests.scanner.dashboard.overview import log_in_and_read_sites
 from tests.support.children import Child
+from tests.support.ports import free_port
 from tests.support.waiting import until as wait_until
 
 ROOT = Path(__file__).resolve().parents[3]

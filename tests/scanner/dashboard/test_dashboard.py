@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,14 +25,9 @@ from tests.reports.cdp import Chromium, chromium_available
 from tests.scanner import labscans
 from tests.scanner.dashboard.overview import log_in_and_read_sites
 from tests.scanner.history.conftest import pg_schema
+from tests.support.ports import free_port
 
 SITES = ("alpha", "bravo", "charlie")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _fill(url: str) -> dict[str, Any]:
@@ -67,7 +61,7 @@ async def dashboard(url: str, options: DashboardOptions) -> AsyncIterator[str]:
     async with DashboardStore(url) as store:
         runner = web.AppRunner(build_app(store, options))
         await runner.setup()
-        port = _free_port()
+        port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
             yield f"http://127.0.0.1:{port}"
