@@ -61,15 +61,18 @@ def parse_yaml(text: str, path: str = "<input>") -> LocatedYaml:
     """Parse YAML text safely (no Python tags, no aliases bombs beyond PyYAML's), keeping lines."""
     if len(text.encode()) > MAX_FILE_BYTES:
         raise ConfigError(f"file is larger than {MAX_FILE_BYTES} bytes", path=path)
-    try:
-        node = yaml.compose(text, Loader=_SAFE_LOADER)
-        data = yaml.load(text, Loader=_SAFE_LOADER)
+    loader = _SAFE_LOADER(text)
+    try:  # one parse: the data are built from the very node tree that gives the lines
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError(f"not valid YAML: {exc.problem or exc}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", path=path) from None
+    finally:
+        loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _walk(node, (), lines, path)
