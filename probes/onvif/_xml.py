@@ -22,6 +22,7 @@ _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _HTML_PAGE = re.compile(rb"<!\s*DOCTYPE\s+html\b[^\[>]*>", re.IGNORECASE)
 _ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>([^<]{0,120})</title>", re.IGNORECASE)
+_BLANK_FIRST = frozenset((b" ", b"\t", b"\r", b"\n"))
 PARSE_ERRORS = (etree.XMLSyntaxError, etree.ParserError, ValueError, UnicodeDecodeError, RecursionError)
 
 Element: TypeAlias = Any  # lxml.etree._Element: lxml ships no type stubs here
@@ -54,6 +55,8 @@ def parse_xml(raw: bytes) -> Element:
             what = f" ({_short(title.group(1).decode('latin-1'), 80)})" if title else ""
             raise BadReply(f"reply is an HTML page{what}, not a SOAP envelope")  # never parsed: no DTD is loaded
         raise BadReply("reply contains a DOCTYPE/ENTITY declaration (refused: entity expansion risk)")
+    if raw[:1] in _BLANK_FIRST:  # a stray newline before "<?xml" (CGI firmware): not the device's XML
+        raw = raw.lstrip(b" \t\r\n")
     try:
         root = etree.fromstring(raw, parser=_parser())
     except PARSE_ERRORS as exc:

@@ -18,7 +18,7 @@ from probes.factvalues.recording import StorageTarget
 from probes.onvif import _parsers as P
 from probes.onvif._records import DeviceInformation
 from probes.onvif._soap import OperationUnsupported, evidence, interpret
-from probes.onvif._xml import SchemaViolation
+from probes.onvif._xml import SchemaViolation, local
 
 REPLIES = Path(__file__).parent / "replies"
 
@@ -199,6 +199,20 @@ def test_doctype_hidden_in_utf16_refused() -> None:
     raw = reply("billion_laughs.xml").decode().replace('<?xml version="1.0"?>', "").encode("utf-16")
     with pytest.raises(BadReply):
         interpret("tds:GetDeviceInformation", 200, raw)
+
+
+@pytest.mark.parametrize("before", [b"\n", b"\r\n", b"  \r\n\t"])
+def test_blank_lines_before_the_xml_declaration_are_tolerated(before: bytes) -> None:
+    """CGI firmware may print a newline before "<?xml": lxml refuses a declaration that is not first."""
+    raw = reply("GetDeviceInformation.xml")
+    assert raw.startswith(b"<?xml")
+    element = interpret("tds:GetDeviceInformation", 200, before + raw)
+    assert element is not None and local(element) == "GetDeviceInformationResponse"
+
+
+def test_a_doctype_after_blank_lines_is_still_refused() -> None:
+    with pytest.raises(BadReply, match="DOCTYPE"):
+        interpret("tds:GetDeviceInformation", 200, b"\r\n" + reply("billion_laughs.xml"))
 
 
 def test_truncated_xml() -> None:
