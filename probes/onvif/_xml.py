@@ -55,7 +55,7 @@ def parse_xml(raw: bytes) -> Element:
             what = f" ({_short(title.group(1).decode('latin-1'), 80)})" if title else ""
             raise BadReply(f"reply is an HTML page{what}, not a SOAP envelope")  # never parsed: no DTD is loaded
         raise BadReply("reply contains a DOCTYPE/ENTITY declaration (refused: entity expansion risk)")
-    if raw[:1] in _BLANK_FIRST:  # a stray newline before "<?xml" (CGI firmware): not the device's XML
+    if raw[:1] in _BLANK_FIRST:  # whitespace before "<?xml", a slip of CGI-printing firmware: no content
         raw = raw.lstrip(b" \t\r\n")
     try:
         root = etree.fromstring(raw, parser=_parser())
