@@ -31,7 +31,7 @@ class StreamProbes:
         self._gate = asyncio.Semaphore(max(1, concurrency))
         self._timeout_s, self._deadline_s, self._max_reply_bytes = timeout_s, deadline_s, max_reply_bytes
         self._probes: dict[_Key, asyncio.Task[_Outcome | None]] = {}
-        self._tasks: set[asyncio.Task[object]] = set()  # running ones only: a finished task lets go of its frame
+        self._tasks: set[asyncio.Task[object]] = set()  # running or failed: a task that succeeded lets go of its frame
 
     async def __aenter__(self) -> Self:
         return self
@@ -67,8 +67,13 @@ class StreamProbes:
     def _spawn(self, work: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
         task = asyncio.create_task(work, name=name)
         self._tasks.add(task)  # held until done (the loop keeps only weak references)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._let_go)
         return task
+
+    def _let_go(self, task: asyncio.Task[Any]) -> None:
+        """Forget a task that succeeded; one that failed stays, so that leaving the step raises its error."""
+        if task.cancelled() or task.exception() is None:
+            self._tasks.discard(task)
 
     async def _probe(self, address: str, targets: list[Target], credentials: tuple[str, str] | None) -> _Outcome | None:
         async with self._gate:

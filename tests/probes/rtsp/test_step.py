@@ -75,6 +75,22 @@ async def test_an_error_of_the_body_passes_unchanged_and_cancels_the_probes(flee
     assert sheet.facts.keys() == before.keys()  # cancelled before storing anything
 
 
+async def test_a_probe_that_failed_before_the_step_ends_raises_its_error(fleet: RunningFleet,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in a probe is never lost because the probe ended while the reading still went on."""
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("probe bug")
+
+    monkeypatch.setattr("probes.rtsp._step.probe_streams", broken)
+    sheet = await _sheet(fleet, "first")
+    with pytest.raises(RuntimeError, match="probe bug"):
+        async with StreamProbes(lambda _: ("admin", "pw"), timeout_s=3, deadline_s=10) as streams:
+            streams.start(sheet)
+            await until(lambda: not [t for t in asyncio.all_tasks() if t.get_name().startswith("rtsp[")],
+                        "the failing probe ended inside the step")
+
+
 async def test_a_clone_claiming_the_same_uuid_elsewhere_is_probed_on_its_own(fleet: RunningFleet) -> None:
     sheet = await _sheet(fleet, "first")
     assert sheet.endpoint_uuid
