@@ -21,11 +21,14 @@ pytestmark = pytest.mark.slow
 
 UUID = "urn:uuid:00000000-0000-4000-8000-0000000001{:02d}"
 
-FLEET = f"""
+_FLEET_HEAD = """
 version: 1
 defaults:
-  auth: {{schemes: [ws-usernametoken, http-digest], users: {{auditor: {{password: lab-pass, level: Administrator}}}}}}
+  auth: {schemes: [ws-usernametoken, http-digest], users: {auditor: {password: lab-pass, level: Administrator}}}
 cameras:
+"""  # one auditor account on every camera
+
+FLEET = _FLEET_HEAD + f"""
   - {{name: open, address: 127.0.10.61, identity: {{endpoint_uuid: "{UUID.format(61)}"}},
      rtsp: {{enabled: true, auth: anonymous}}}}
   - {{name: mic, address: 127.0.10.62, identity: {{endpoint_uuid: "{UUID.format(62)}"}},
@@ -87,11 +90,7 @@ async def test_scan_reads_streams_and_judges_them(tmp_path: Path, monkeypatch) -
     assert devices["127.0.10.61"]["facts"]["rtsp.auth"]["value"]["anonymous_streams"]
 
 
-STUCK_FLEET = f"""
-version: 1
-defaults:
-  auth: {{schemes: [ws-usernametoken, http-digest], users: {{auditor: {{password: lab-pass, level: Administrator}}}}}}
-cameras:
+STUCK_FLEET = _FLEET_HEAD + f"""
   - {{name: tidy, address: 127.0.10.71, identity: {{endpoint_uuid: "{UUID.format(71)}"}},
      rtsp: {{enabled: true, auth: digest}}}}
   - {{name: stuck, address: 127.0.10.72, identity: {{endpoint_uuid: "{UUID.format(72)}"}},
