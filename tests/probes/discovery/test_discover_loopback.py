@@ -147,23 +147,25 @@ async def test_the_demo_fleet_is_found_exactly() -> None:
              for c in fleet.cameras]
     fleet = fleet.model_copy(update={"cameras": moved})
     async with run_fleet(fleet, port_override=0, discovery=True) as running:
-        ports = sorted({c.port for c in running.cameras})
+        # the HTTPS ports too, as a real sweep of 80/443/8443 would: what the TCP check finds there is deterministic
+        ports = sorted({c.port for c in running.cameras} | {c.tls_port for c in running.cameras if c.tls_port})
         devices = await discover(Scope.parse([str(net)]), ports=ports, timeout=1.5)
     expected = {c.address: c for c in running.cameras}
     assert sorted(d.addresses[0] for d in devices) == sorted(expected)  # exactly the fleet, once each
     for device in devices:
         camera = expected[device.addresses[0]]
-        # an ephemeral TLS or RTSP port of this camera may coincide with another camera's HTTP port in the sweep
-        # list; it is then rightly open here too, but never a port this camera does not listen on
+        # an ephemeral RTSP port of this camera may coincide with another camera's swept port; it is then
+        # rightly open here too, but never a port this camera does not listen on
         assert camera.port in device.open_ports
         rtsp_port = camera.rtsp.port if camera.rtsp is not None else None
         assert set(device.open_ports) <= {camera.port, camera.tls_port, rtsp_port}
+        assert camera.tls_port is None or camera.tls_port in device.open_ports
         discoverable = camera.spec.network.discovery_mode.value == "Discoverable"
         assert (Signal.WS_DISCOVERY_UNICAST in device.signals) is discoverable
         assert device.endpoint_uuid == camera.spec.endpoint_uuid.removeprefix("urn:uuid:")  # WSD, or the TCP check
-        assert camera.port in device.onvif_ports and set(device.onvif_ports) <= {camera.port, camera.tls_port}
-        if discoverable:
-            assert device.xaddrs == [camera.xaddr]
+        assert sorted(device.onvif_ports) == sorted(p for p in (camera.port, camera.tls_port) if p)
+        if discoverable:  # what WS-Discovery advertised, and the https URL the TCP check found over TLS
+            assert sorted(device.xaddrs) == sorted({camera.xaddr, *([camera.https_xaddr] if camera.tls_port else [])})
     assert sum(Signal.WS_DISCOVERY_UNICAST not in d.signals for d in devices) == 1  # hotel-lobby, NonDiscoverable
 
 
