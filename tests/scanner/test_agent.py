@@ -3,8 +3,10 @@ and a collector's re-send request answered from the local history through the ou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 import pytest
@@ -23,8 +25,20 @@ from scanner.agent import AgentCommands, publish_recent_scans, resend
 from scanner.history import HistoryError, UnknownScan, open_history, store_scan
 from tests.reports.mqtt._broker import MOSQUITTO, Mosquitto, Recorder
 from tests.scanner import labscans
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.broker
+
+
+def _whole_document(scan_id: str) -> Callable[[list[Any]], bool]:
+    """Every chunk of `scan_id`'s document has been received."""
+
+    def received(messages: list[Any]) -> bool:
+        chunks = [ScanDocChunk.model_validate_json(m.payload) for m in messages if f"/scandoc/{scan_id}/" in m.topic]
+        return bool(chunks) and len({c.chunk for c in chunks}) == chunks[0].chunks
+
+    return received
+
 
 async def test_agent_lists_recent_scans_and_resends_a_requested_one(tmp_path):
     if not Path(MOSQUITTO).exists():
@@ -54,8 +68,10 @@ async def test_agent_lists_recent_scans_and_resends_a_requested_one(tmp_path):
                                        at=datetime(2026, 11, 21, tzinfo=UTC))
                 async with aiomqtt.Client("127.0.0.1", broker.port) as collector:
                     await collector.publish(f"camaudit/v1/{labscans.SITE}/command", command_payload(request), qos=1)
-                await seen.wait_for(lambda ms: any("/scandoc/scan-a/" in m.topic for m in ms))
-            assert commands.handled == 1
+                await seen.wait_for(_whole_document("scan-a"))
+                # the chunks can arrive while the handler still looks for "scan-pruned": wait for it to finish
+                # before leaving the context, which cancels it
+                await until(lambda: commands.handled == 1, "the agent finished handling the command")
         chunks = [ScanDocChunk.model_validate_json(m.payload) for m in seen.messages if "/scandoc/" in m.topic]
         assert {c.scan_id for c in chunks} == {"scan-a"}, "only the stored scan asked for is sent again"
         chunks.sort(key=lambda c: c.chunk)
