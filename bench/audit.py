@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,7 +175,7 @@ def facts_phase_s(fig: dict[str, Any]) -> float:
     return float(fig["facts_done_s"] - min(fig["discovery_s"], fig.get("reads_started_s", fig["discovery_s"])))
 
 
-def pair_ratios(runs: list[tuple[Any, ...]], seconds: Any) -> str:
+def pair_ratios(runs: list[tuple[Any, ...]], seconds: Callable[[dict[str, Any]], float]) -> str:
     """With repeats, the ratio of each audit to the floor run right after it: the best audit and the best floor
     may come from different moments of a machine whose speed drifts, a pair ran side by side."""
     if len(runs) < 2:
@@ -384,7 +385,7 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
         ratio = fig["wall_s"] / flo["wall_s"] if flo["wall_s"] else None
         report.add(label, "camaudit / floor (whole audit)", round(ratio, 2) if ratio else None, "x",
                    "≤ 1.3x" if n >= 1000 else "", target_max(ratio, 1.3) if n >= 1000 else None,
-                   note=pair_ratios(runs, lambda scan_fig: scan_fig["wall_s"]))
+                   note=pair_ratios(runs, lambda scan_fig: float(scan_fig["wall_s"])))
         if late_runs:
             late = min(late_runs, key=lambda r: r["wall_s"])
             report.add(label, "camaudit / floor, reading only after discovery", round(late["wall_s"] / flo["wall_s"], 2)
@@ -398,13 +399,13 @@ def run_size(n: int, *, slow: bool, profiles: list[str], report: Report, verbose
                    note=f"the scanner was busy {100 * fig['cpu_s'] / fig['wall_s']:.0f} % of its wall time: one core "
                         "that is never idle cannot finish before its CPU time")
         facts_s = facts_phase_s(fig)
+        facts_pairs = f"; {pair_ratios(runs, facts_phase_s)}" if len(runs) > 1 else ""
         facts_ratio = facts_s / flo["wall_s"] if flo["wall_s"] else None
         report.add(label, "camaudit facts phase / floor", round(facts_ratio, 2) if facts_ratio else None,
                    "x", "≤ 1.15x" if n >= 1000 else "", target_max(facts_ratio, 1.15) if n >= 1000 else None,
                    note=f"facts phase {facts_s:.1f} s: the same requests as the floor, plus parsing"
                         + (", and discovery's work while reads start early" if fig.get("reads_started_s", 1e9)
-                           < fig["discovery_s"] else "") + (f"; {pairs}" if (pairs := pair_ratios(runs, facts_phase_s))
-                                                            else ""))
+                           < fig["discovery_s"] else "") + facts_pairs)
         report.add(label, "CPU per SOAP request: camaudit / floor", round(fig["cpu_s"] / flo["cpu_s"], 2)
                    if flo["cpu_s"] else None, "x",
                    note=f"camaudit {1000 * fig['cpu_s'] / max(1, scan_requests):.2f} ms (whole audit, one process, "
