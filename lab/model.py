@@ -189,6 +189,7 @@ class MisbehaviourMode(StrEnum):
     CAPABILITIES_FOREIGN_NAMESPACE = "capabilities_foreign_namespace"  # GetCapabilities in a non-ONVIF namespace
     EMPTY_RESPONSE = "empty_response"  # the response element without its (required) children
     HOLLOW_RESPONSE = "hollow_response"  # the response's children present but empty (<HostnameInformation/>)
+    NUL_TERMINATED = "nul_terminated"  # every reply and ProbeMatch ends with a C string's NUL (counted in its length)
     # real-camera quirks (issue 20; docs/facts.md lists each with the public issue it comes from)
     SOAP11_ONLY = "soap11_only"  # SOAP 1.2 refused with a VersionMismatch fault; answers SOAP 1.1 (text/xml)
     ACTION_REQUIRED = "action_required"  # HTTP 400 unless the Content-Type carries action=

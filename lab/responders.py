@@ -90,6 +90,7 @@ class ResponderCamera:
     metadata_version: int = 1
     reply_from: str | None = None  # multi-homed camera: ProbeMatches leave from this other address of it
     lost_replies: int = 0  # its first this many ProbeMatches are lost on the way (UDP loss), though answered
+    nul_terminated: bool = False  # C firmware: a NUL after the ProbeMatches envelope, inside the datagram
 
 
     @property
@@ -545,6 +546,8 @@ class LabResponders:
                 continue
             reply = probe_matches(state.cam, probe.message_id, instance_id=self.instance_id,
                                   message_number=state.next_number())
+            if state.cam.nul_terminated:
+                reply += b"\x00"
             delay = random.uniform(0, APP_MAX_DELAY) if multicast else 0.0
             self._spawn(self._send_later(state, reply, addr, delay))
 

@@ -359,7 +359,8 @@ class _LabApp:
                                 headers={"Content-Type": quirks.SOAP11_CT})
         env = Envelope(odd_prefixes=rc.spec.misbehaves(MisbehaviourMode.ODD_NAMESPACE_PREFIXES) is not None)
         env.fault(fault)
-        return web.Response(status=status or fault.http_status, body=env.to_bytes(),
+        nul = b"\x00" if rc.spec.misbehaves(MisbehaviourMode.NUL_TERMINATED) else b""
+        return web.Response(status=status or fault.http_status, body=env.to_bytes() + nul,
                             headers={"Content-Type": SOAP_CT})
 
     async def _send(self, request: web.Request, rc: RunningCamera, misbehaving: Any, body: bytes,
@@ -379,6 +380,8 @@ class _LabApp:
         item = misbehaving(MisbehaviourMode.SLOW_DRIP)
         if item:
             return await misbehave.slow_drip(request, body, item.bytes_per_second, status, self.stop)
+        if misbehaving(MisbehaviourMode.NUL_TERMINATED):
+            body += b"\x00"
         if misbehaving(MisbehaviourMode.SOAP11_ONLY):
             return web.Response(status=status, body=quirks.as_soap11(body), headers={"Content-Type": quirks.SOAP11_CT})
         return web.Response(status=status, body=body, headers={"Content-Type": SOAP_CT})
@@ -448,7 +451,8 @@ def _responder_cameras(running: list[RunningCamera]) -> list[Any]:
             types=["dn:NetworkVideoTransmitter", "tds:Device"],
             discoverable=cam.network.discovery_mode is DiscoveryMode.DISCOVERABLE, name=cam.name,
             manufacturer=cam.identity.manufacturer, model=cam.identity.model, serial=cam.serial, mac=cam.mac,
-            hostname=cam.hostname, http_port=rc.port, mdns=cam.network.mdns, ssdp=cam.network.ssdp))
+            hostname=cam.hostname, http_port=rc.port, mdns=cam.network.mdns, ssdp=cam.network.ssdp,
+            nul_terminated=cam.misbehaves(MisbehaviourMode.NUL_TERMINATED) is not None))
     return out
 
 

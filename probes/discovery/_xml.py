@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from probes.xmlbytes import without_slips
+
 MAX_XML_BYTES = 64 * 1024  # a ProbeMatch or UPnP description is a few KiB; anything larger is refused
 
 
@@ -25,6 +27,7 @@ def parse_xml(data: bytes, *, limit: int = MAX_XML_BYTES) -> etree._Element:
     """Parse `data` or raise one of PARSE_ERRORS. A DOCTYPE is refused outright."""
     if len(data) > limit:
         raise HostileXml(f"{len(data)} bytes is more than the {limit} byte limit")
+    data = without_slips(data)
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"<!doctype" in data:
         raise HostileXml("DOCTYPE/ENTITY declarations are refused")
     root = etree.fromstring(data, _PARSER)

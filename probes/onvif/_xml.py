@@ -16,13 +16,13 @@ from typing import Any, TypeAlias
 from lxml import etree
 
 from probes.errors import BadReply
+from probes.xmlbytes import without_slips
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # an HTML error page (lighttpd, Boa ...): a DOCTYPE naming html, with no internal subset and no ENTITY
 _HTML_PAGE = re.compile(rb"<!\s*DOCTYPE\s+html\b[^\[>]*>", re.IGNORECASE)
 _ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>([^<]{0,120})</title>", re.IGNORECASE)
-_BLANK_FIRST = frozenset((b" ", b"\t", b"\r", b"\n"))
 PARSE_ERRORS = (etree.XMLSyntaxError, etree.ParserError, ValueError, UnicodeDecodeError, RecursionError)
 
 Element: TypeAlias = Any  # lxml.etree._Element: lxml ships no type stubs here
@@ -47,6 +47,7 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(raw: bytes) -> Element:
     """Parse bytes into an element tree, refusing DTDs/entities and anything not well-formed."""
+    raw = without_slips(raw)
     if _DOCTYPE.search(raw, 0, 65536) or (raw.find(b"\x00", 0, 65536) != -1
                                           and _DOCTYPE.search(raw[:65536].replace(b"\x00", b""))):
         head = raw[:65536]
@@ -55,8 +56,6 @@ def parse_xml(raw: bytes) -> Element:
             what = f" ({_short(title.group(1).decode('latin-1'), 80)})" if title else ""
             raise BadReply(f"reply is an HTML page{what}, not a SOAP envelope")  # never parsed: no DTD is loaded
         raise BadReply("reply contains a DOCTYPE/ENTITY declaration (refused: entity expansion risk)")
-    if raw[:1] in _BLANK_FIRST:  # whitespace before "<?xml", a slip of CGI-printing firmware: no content
-        raw = raw.lstrip(b" \t\r\n")
     try:
         root = etree.fromstring(raw, parser=_parser())
     except PARSE_ERRORS as exc:

@@ -18,7 +18,7 @@ from tests.lab.soapclient import envelope
 def test_check_ok_and_bad(tmp_path, capsys) -> None:
     assert main(["lab", "check", str(DEMO_FLEET), str(MISBEHAVING_FLEET)]) == 0
     out = capsys.readouterr().out
-    assert "demo.yaml: ok (14 cameras, 0 misbehaving)" in out and "misbehaving.yaml: ok (22 cameras" in out
+    assert "demo.yaml: ok (14 cameras, 0 misbehaving)" in out and "misbehaving.yaml: ok (23 cameras" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text("cameras:\n  - name: x\n    address: 127.0.0.5\n    media: {profiles: [{token: P, vidoe: {}}]}\n")
     assert main(["lab", "check", str(bad)]) == 1

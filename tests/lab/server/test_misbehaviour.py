@@ -66,6 +66,18 @@ async def test_truncated_and_malformed(misbehaving, http) -> None:
     assert fine.text(".//tds:Model") == "Garbler"
 
 
+async def test_nul_terminated(misbehaving, http) -> None:
+    cam = misbehaving.camera("nul-terminated")
+    for operation, user in (("GetDeviceInformation", "auditor"), ("GetUsers", None)):  # a reply and a fault
+        reply = await soap(http, cam, "tds", operation, user=user)
+        assert reply.body.endswith(b"Envelope>\x00"), reply.body[-40:]
+        assert int(reply.headers["Content-Length"]) == len(reply.body)  # the NUL is counted, as C firmware does
+        with pytest.raises(etree.XMLSyntaxError):  # strictly, extra content after the document
+            etree.fromstring(reply.body, PARSER)
+        etree.fromstring(reply.body[:-1], PARSER)
+    assert reply.status != 200
+
+
 async def test_oversized(misbehaving, http) -> None:
     cam = misbehaving.camera("oversized")
     async with http.post(f"http://{cam.address}:{cam.port}/onvif/media_service",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import socket
 
 from aiohttp import web
 
-from lab.responders import probe_matches
+from lab.responders import LabResponders, probe_matches
 from probes.discovery import Signal, discover, discover_report
 from probes.discovery.model import DiscoveredDevice
 from probes.scope import Scope
@@ -115,6 +116,19 @@ async def test_hostile_responders_cost_nothing_but_their_own_entry() -> None:
     assert by_address[hostile].signals == [Signal.TCP]  # its open port is real; nothing else it said counted
     assert by_address[hostile].onvif_ports == [] and by_address[hostile].endpoint_uuid is None
     assert {c.address for c in fleet.cameras} <= set(by_address)
+
+
+async def test_a_probe_match_sent_as_a_c_string_is_heard() -> None:
+    """A camera whose datagram carries its string's NUL terminator after the envelope is still found."""
+    net = loopback_subnet()
+    camera = dataclasses.replace(make_camera(net, 5, port=80), nul_terminated=True)
+    async with LabResponders([camera]) as responders:
+        report = await discover_report(Scope.parse([str(net)]), ports=[], signals={Signal.WS_DISCOVERY_UNICAST},
+                                       timeout=0.8)
+    assert responders.probe_matches_sent >= 1
+    (device,) = report.devices
+    assert device.signals == [Signal.WS_DISCOVERY_UNICAST]
+    assert (device.endpoint_uuid, device.xaddrs) == (camera.endpoint_uuid, camera.xaddrs)
 
 
 async def test_extra_targets_and_signal_selection(loop_fleet: LoopbackFleet) -> None:

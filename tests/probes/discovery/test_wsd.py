@@ -120,6 +120,25 @@ def test_hostile_or_foreign_datagrams_raise_a_named_error(data: bytes, error: ty
     assert isinstance(info.value, error)
 
 
+@pytest.mark.parametrize("after", [b"\x00", b"\x00\x00\x00", b"\r\n\x00", b"\x00\r\n"])
+def test_a_c_string_terminator_after_the_envelope_is_not_content(after: bytes) -> None:
+    """C firmware that counts a string's NUL in the datagram's length: the ProbeMatch is still heard."""
+    message = parse_message(GOOD + after)
+    assert message.kind is WsdKind.PROBE_MATCHES and message.endpoints[0].xaddrs == tuple(CAM.xaddrs)
+
+
+def test_blank_lines_before_the_xml_declaration_are_not_content() -> None:
+    message = parse_message(b"\r\n  " + GOOD)
+    assert message.kind is WsdKind.PROBE_MATCHES and message.endpoints[0].endpoint_uuid == normalize_uuid(CAM.urn)
+
+
+@pytest.mark.parametrize("data", [GOOD + b"\x00<x/>", GOOD.replace(b"</wsa:To>", b"\x00</wsa:To>") + b"\x00",
+                                  UTF16_DOCTYPE + b"\x00\x00"], ids=["content-after-nul", "nul-inside", "utf16"])
+def test_nul_bytes_that_are_not_a_terminator_are_still_refused(data: bytes) -> None:
+    with pytest.raises(WSD_ERRORS):
+        parse_message(data)
+
+
 def test_parse_or_none_drops_with_a_debug_log(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="probes.discovery._wsd"):
         assert parse_or_none(BILLION_LAUGHS, "192.0.2.66") is None

@@ -215,6 +215,24 @@ def test_a_doctype_after_blank_lines_is_still_refused() -> None:
         interpret("tds:GetDeviceInformation", 200, b"\r\n" + reply("billion_laughs.xml"))
 
 
+@pytest.mark.parametrize("after", [b"\x00", b"\n\x00", b"\x00\x00\r\n"])
+def test_a_c_string_terminator_after_the_envelope_is_not_content(after: bytes) -> None:
+    """Firmware that counts a C string's NUL in Content-Length: lxml calls the NUL extra content."""
+    element = interpret("tds:GetDeviceInformation", 200, reply("GetDeviceInformation.xml") + after)
+    assert element is not None and local(element) == "GetDeviceInformationResponse"
+
+
+@pytest.mark.parametrize("raw", [
+    reply("GetDeviceInformation.xml") + b"\x00<x/>",  # content after the NUL
+    reply("GetDeviceInformation.xml").replace(b"</ns1:Model>", b"\x00</ns1:Model>") + b"\x00",  # a NUL inside
+    reply("billion_laughs.xml") + b"\x00",  # the DOCTYPE is still refused
+    reply("billion_laughs.xml").decode().replace('<?xml version="1.0"?>', "").encode("utf-16-le") + b"\x00\x00",
+])
+def test_nul_bytes_that_are_not_a_terminator_still_fail_the_reply(raw: bytes) -> None:
+    with pytest.raises(BadReply):
+        interpret("tds:GetDeviceInformation", 200, raw)
+
+
 def test_truncated_xml() -> None:
     raw = reply("GetDeviceInformation.xml")
     with pytest.raises(BadReply, match="not well-formed"):

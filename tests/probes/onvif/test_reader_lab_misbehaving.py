@@ -66,7 +66,7 @@ async def test_every_camera_answers_within_the_deadline_with_reasons(run: Run) -
 
 
 @pytest.mark.parametrize("name", ["good-first", "good-last", "odd-prefixes", "auth-fault-400", "auth-401",
-                                  "auth-fault-200"])
+                                  "auth-fault-200", "nul-terminated"])
 async def test_neighbours_and_auth_quirk_cameras_read_exactly(run: Run, name: str) -> None:
     cam = FLEET.camera(name)
     sheet = run.sheets[name]
