@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -181,7 +182,10 @@ def pair_ratios(runs: list[tuple[Any, ...]], seconds: Callable[[dict[str, Any]],
     if len(runs) < 2:
         return ""
     pairs = [seconds(scan_fig) / floor_fig["wall_s"] for scan_fig, floor_fig, *_ in runs if floor_fig["wall_s"]]
-    return "each audit against the floor run after it: " + ", ".join(f"{r:.2f}x" for r in pairs)
+    if not pairs:
+        return ""
+    return (f"each audit against the floor run after it: {', '.join(f'{r:.2f}x' for r in pairs)}; "
+            f"median {statistics.median(pairs):.2f}x")
 
 
 def phase_peaks(fig: dict[str, Any]) -> str:
